@@ -1,0 +1,17 @@
+// `npm run bench -- <name>`: runs bench/<name>.ts, which prints a table and, as its last line, one JSON
+// object (design.md section 8).
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const available = readdirSync(here)
+  .filter((f) => f.endsWith(".ts") && f !== "run.ts" && f !== "fuzz.ts" && !f.startsWith("_"))
+  .map((f) => f.slice(0, -3))
+  .sort();
+const name = process.argv[2];
+if (!name || !available.includes(name)) {
+  console.error(`usage: npm run bench -- <${available.join("|")}>`);
+  process.exit(2);
+}
+await import(`./${name}.ts`);

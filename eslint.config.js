@@ -1,0 +1,21 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/**", "certs/out/**", "build/**", "**/*.d.ts"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // The firmware runs on XS: keep Node and host timers out even where types would allow them.
+    files: ["firmware/**/*.ts"],
+    rules: {
+      "no-restricted-globals": ["error", "Buffer", "process", "setTimeout", "setInterval", "require", "TextEncoder", "TextDecoder"],
+      "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "net", "tls", "crypto", "buffer", "events", "stream"] }],
+    },
+  },
+);

@@ -1,0 +1,100 @@
+// The seams between the pure firmware and a platform. Each platform (Moddable device, Node host-sim,
+// XS-on-host) supplies one binding per port; firmware modules receive them through constructor options
+// and never import a platform module themselves.
+
+/** Bytes as the ECMA-419 IO classes accept them. */
+export type BufferLike = ArrayBuffer | ArrayBufferView;
+
+// ---- Socket: the ECMA-419 (Ecma TC53) TCP / TLS socket class pattern -------------------------------
+
+/** TLS options, shaped after Moddable's `secure` dictionary (design.md section 3). DER everywhere. */
+export interface TlsOptions {
+  /** Trusted CA certificate(s), DER. */
+  certificate?: ArrayBuffer | ArrayBuffer[];
+  /** SNI and the name checked against the server certificate's SAN; defaults to the host. */
+  serverName?: string;
+  /** Verify the server certificate (default true). */
+  verify?: boolean;
+  /** Client certificate chain, DER, leaf first. */
+  clientCertificates?: ArrayBuffer[];
+  /** Client private key, PKCS#8 DER. */
+  clientKey?: ArrayBuffer;
+  /** ALPN protocol name offered, e.g. "x-amzn-mqtt-ca". */
+  applicationLayerProtocolNegotiation?: string;
+}
+
+export interface SocketOptions {
+  /** IP address (the device's socket needs one; resolve host names first). */
+  address?: string;
+  host?: string;
+  port: number;
+  secure?: TlsOptions;
+  /** `count` bytes can be read now. */
+  onReadable?(count: number): void;
+  /** `count` bytes can be written now. The first call means the connection is established. */
+  onWritable?(count: number): void;
+  /** The connection failed or was closed by the peer; the socket is unusable afterwards. */
+  onError?(error?: Error): void;
+}
+
+export interface Socket {
+  /** Everything that has arrived and not yet been read, or undefined when nothing has. */
+  read(): ArrayBuffer | undefined;
+  /** Queue bytes; the caller must not exceed the count last given to onWritable. Returns the new count. */
+  write(bytes: BufferLike): number;
+  close(): void;
+}
+
+export type SocketConstructor = new (options: SocketOptions) => Socket;
+
+// ---- Clock and timers -------------------------------------------------------------------------------
+
+export type TimerId = unknown;
+
+export interface Clock {
+  /** Monotonic milliseconds since an arbitrary origin (Time.ticks on the device). */
+  ticks(): number;
+  /** Wall-clock milliseconds since the Unix epoch, or undefined while the clock is unset (before SNTP). */
+  wallTime(): number | undefined;
+  /** One-shot timer. */
+  set(callback: () => void, milliseconds: number): TimerId;
+  clear(id: TimerId): void;
+}
+
+// ---- Storage: named files of bytes, enough for a store-and-forward outbox to survive a reset --------
+
+export interface Storage {
+  /** Whole contents, or undefined when the file does not exist. */
+  read(name: string): ArrayBuffer | undefined;
+  /** Append bytes, creating the file when missing. */
+  append(name: string, bytes: BufferLike): void;
+  /** Replace the contents. */
+  write(name: string, bytes: BufferLike): void;
+  delete(name: string): void;
+}
+
+// ---- I2C: the ECMA-419 `embedded:io/i2c` class pattern ---------------------------------------------
+
+export interface I2COptions {
+  /** 7-bit target address. */
+  address: number;
+  hz?: number;
+  data?: number;
+  clock?: number;
+  port?: number;
+}
+
+export interface I2C {
+  /** Read `count` bytes from the target; throws when it does not acknowledge. */
+  read(count: number): ArrayBuffer;
+  /** Write bytes; `stop` false keeps the bus for a repeated start (default true). */
+  write(bytes: BufferLike, stop?: boolean): void;
+  close(): void;
+}
+
+export type I2CConstructor = new (options: I2COptions) => I2C;
+
+/** What a sensor driver receives, after the ECMA-419 sensor class pattern: the IO class and its pins. */
+export interface SensorBus extends Partial<I2COptions> {
+  io: I2CConstructor;
+}
