@@ -1,0 +1,23 @@
+// A TLS failure as a value the app can act on (and show), raised by a socket binding through onError.
+// Codes follow the TLS alert / X.509 vocabulary; messages never carry key material.
+
+export type TlsErrorCode =
+  | "certificate-unknown" // server chain does not lead to our CA (unknown CA, self-signed)
+  | "hostname-mismatch" // server name not in the certificate's Subject Alternative Names
+  | "expired" // server certificate notAfter is before the device clock
+  | "not-yet-valid" // server certificate notBefore is after the device clock
+  | "clock-unset" // device wall clock not set (no SNTP yet): validity cannot be checked
+  | "certificate-required" // the server demanded a client certificate we did not send
+  | "bad-certificate" // the server refused our client certificate
+  | "unsupported-key" // the device TLS stack cannot sign with this client key (ECDSA)
+  | "protocol-version" // no common TLS version (the device speaks TLS 1.2 only)
+  | "handshake-failure"; // any other handshake failure (no common cipher, not TLS at all, ...)
+
+export class TlsError extends Error {
+  readonly code: TlsErrorCode;
+  constructor(code: TlsErrorCode, message: string) {
+    super(`TLS ${code}: ${message}`);
+    this.name = "TlsError";
+    this.code = code;
+  }
+}
