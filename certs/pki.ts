@@ -1,0 +1,289 @@
+// Dev PKI recipe over the openssl CLI: a root CA, server and client certificates, each idempotent.
+// Used by `npm run certs` (certs/generate.ts) and by the tests (test/support/certs.ts).
+//
+//   const ca = await ensureCa(dir, "ca", "Wearable Dev Root CA");
+//   const broker = await ensureLeaf(dir, { name: "broker", issuer: ca, cn: "broker", usage: "server",
+//                                          san: ["localhost", "127.0.0.1"] });
+//
+// Every certificate is written as PEM and DER, every key as PKCS#8 PEM and PKCS#8 DER (the Moddable
+// TLS stack takes DER certificates and a PKCS#8 DER key from resources). A file is reused when it is
+// still what was asked for (same issuer, SANs, key type and validity state) and re-issued otherwise.
+// OpenSSL 3.0 (Debian 12) cannot backdate with `x509 -days`, so every certificate is signed with
+// `openssl ca` and explicit -startdate/-enddate in a scratch database.
+
+import { execFile } from "node:child_process";
+import { X509Certificate, createPrivateKey } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isIP } from "node:net";
+
+const DAY = 86_400_000;
+/** A certificate closer than this to its notAfter (or notBefore, for future ones) is re-issued. */
+const MARGIN_DAYS = 30;
+
+export type KeyType = "rsa" | "ec";
+
+/** Paths of one issued identity. Keys are PKCS#8, mode 0600. */
+export interface CertFiles {
+  name: string;
+  certPem: string;
+  certDer: string;
+  keyPem: string;
+  keyDer: string;
+}
+
+export interface LeafSpec {
+  /** File name stem in the output directory, e.g. "broker" or "device-wearable-001". */
+  name: string;
+  /** The signing CA, or "self" for a self-signed leaf. */
+  issuer: CertFiles | "self";
+  cn: string;
+  usage: "server" | "client";
+  /** Subject Alternative Names: DNS names and IP addresses. None for a CN-only certificate. */
+  san?: string[];
+  /** RSA 2048 by default: the device signs CertificateVerify with RSA PKCS#1 v1.5 only. */
+  keyType?: KeyType;
+  /** Validity window in days relative to now (defaults: -1 .. 825). Negative = past. */
+  notBeforeDays?: number;
+  notAfterDays?: number;
+}
+
+function openssl(args: string[], cwd?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("openssl", args, { cwd, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      // stderr of openssl may mention file names but never prints key material.
+      if (error) reject(new Error(`openssl ${args[0]} failed: ${stderr.trim() || error.message}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+function paths(dir: string, name: string): CertFiles {
+  return {
+    name,
+    certPem: join(dir, `${name}.pem`),
+    certDer: join(dir, `${name}.der`),
+    keyPem: join(dir, `${name}-key.pem`),
+    keyDer: join(dir, `${name}-key.der`),
+  };
+}
+
+/** openssl ca date: YYYYMMDDHHMMSSZ (GeneralizedTime, accepted by OpenSSL 3). */
+function asn1Time(date: Date): string {
+  return date.toISOString().replace(/[-:T]/g, "").replace(/\.\d+Z$/, "Z");
+}
+
+async function writeAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, data, { mode });
+  await rename(temp, path);
+}
+
+async function makeKey(files: CertFiles, keyType: KeyType): Promise<void> {
+  const algorithm =
+    keyType === "rsa"
+      ? ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
+      : ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"];
+  const temp = `${files.keyPem}.${process.pid}.tmp`;
+  await openssl(["genpkey", ...algorithm, "-out", temp]);
+  await chmod(temp, 0o600);
+  await rename(temp, files.keyPem);
+}
+
+/** Keep the existing key when it has the wanted type (so a re-issue keeps pinned keys stable). */
+async function ensureKey(files: CertFiles, keyType: KeyType): Promise<void> {
+  if (existsSync(files.keyPem)) {
+    const key = createPrivateKey(await readFile(files.keyPem));
+    if (key.asymmetricKeyType === keyType) return;
+  }
+  await makeKey(files, keyType);
+}
+
+async function writeDerForms(files: CertFiles): Promise<void> {
+  const cert = new X509Certificate(await readFile(files.certPem));
+  await writeAtomic(files.certDer, cert.raw);
+  const key = createPrivateKey(await readFile(files.keyPem));
+  await writeAtomic(files.keyDer, key.export({ type: "pkcs8", format: "der" }), 0o600);
+}
+
+function sanList(names: string[]): string {
+  return names.map((n) => (isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(",");
+}
+
+function extensions(kind: "ca" | "server" | "client", san: string[] | undefined): string {
+  const lines = ["subjectKeyIdentifier = hash"];
+  if (kind === "ca") {
+    lines.push("basicConstraints = critical, CA:TRUE", "keyUsage = critical, keyCertSign, cRLSign");
+  } else {
+    lines.push(
+      "authorityKeyIdentifier = keyid",
+      "basicConstraints = critical, CA:FALSE",
+      "keyUsage = critical, digitalSignature, keyEncipherment",
+      `extendedKeyUsage = ${kind === "server" ? "serverAuth" : "clientAuth"}`,
+    );
+  }
+  if (san && san.length > 0) lines.push(`subjectAltName = ${sanList(san)}`);
+  return lines.join("\n");
+}
+
+/** Sign with `openssl ca` in a throwaway database, so dates can be anywhere (including the past). */
+async function sign(
+  files: CertFiles,
+  issuer: CertFiles | "self",
+  cn: string,
+  kind: "ca" | "server" | "client",
+  san: string[] | undefined,
+  notBefore: Date,
+  notAfter: Date,
+): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), "pki-sign-"));
+  try {
+    const config = [
+      "[ca]",
+      "default_ca = scratch",
+      "[scratch]",
+      `database = ${join(work, "index.txt")}`,
+      `new_certs_dir = ${work}`,
+      `serial = ${join(work, "serial")}`,
+      "default_md = sha256",
+      "policy = any",
+      "unique_subject = no",
+      "copy_extensions = none",
+      "[any]",
+      "commonName = supplied",
+      "[ext]",
+      extensions(kind, san),
+      "",
+    ].join("\n");
+    await writeFile(join(work, "ca.cnf"), config);
+    await writeFile(join(work, "index.txt"), "");
+    // Random 128-bit serial, top bit clear so it stays a positive INTEGER.
+    const serial = (await openssl(["rand", "-hex", "16"])).trim().replace(/^./, (c) => (parseInt(c, 16) & 7).toString(16));
+    await writeFile(join(work, "serial"), `${serial}\n`);
+    const csr = join(work, "req.csr");
+    await openssl(["req", "-new", "-key", files.keyPem, "-subj", `/CN=${cn}`, "-out", csr]);
+    const signer =
+      issuer === "self" ? ["-selfsign", "-keyfile", files.keyPem] : ["-cert", issuer.certPem, "-keyfile", issuer.keyPem];
+    const out = join(work, "cert.pem");
+    await openssl([
+      "ca", "-batch", "-config", join(work, "ca.cnf"), ...signer, "-in", csr, "-out", out,
+      "-startdate", asn1Time(notBefore), "-enddate", asn1Time(notAfter),
+      "-extensions", "ext", "-notext", "-preserveDN",
+    ]);
+    await writeAtomic(files.certPem, await readFile(out));
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  await writeDerForms(files);
+}
+
+type ValidityState = "valid" | "expired" | "not-yet-valid";
+
+function stateOf(notBefore: number, notAfter: number, now: number): ValidityState {
+  if (notAfter < now) return "expired";
+  if (notBefore > now) return "not-yet-valid";
+  return "valid";
+}
+
+/** Is the certificate on disk still the one asked for? */
+async function upToDate(
+  files: CertFiles,
+  issuer: CertFiles | "self",
+  spec: { cn: string; san?: string[]; keyType: KeyType; notBeforeDays: number; notAfterDays: number },
+): Promise<boolean> {
+  if (![files.certPem, files.certDer, files.keyPem, files.keyDer].every((p) => existsSync(p))) return false;
+  const cert = new X509Certificate(await readFile(files.certPem));
+  const key = createPrivateKey(await readFile(files.keyPem));
+  if (key.asymmetricKeyType !== spec.keyType || !cert.checkPrivateKey(key)) return false;
+  if (cert.subject !== `CN=${spec.cn}`) return false;
+  const signer = issuer === "self" ? cert : new X509Certificate(await readFile(issuer.certPem));
+  if (!cert.checkIssued(signer) || !cert.verify(signer.publicKey)) return false;
+  const wanted = (spec.san ?? []).map((n) => (isIP(n) ? `IP Address:${n}` : `DNS:${n}`)).sort().join(",");
+  const actual = (cert.subjectAltName ?? "").split(", ").filter(Boolean).sort().join(",");
+  if (wanted !== actual) return false;
+  // The validity state must be the intended one, with a margin so it does not flip soon.
+  const now = Date.now();
+  const intended = stateOf(now + spec.notBeforeDays * DAY, now + spec.notAfterDays * DAY, now);
+  const from = Date.parse(cert.validFrom);
+  const to = Date.parse(cert.validTo);
+  const margin = MARGIN_DAYS * DAY;
+  if (intended === "valid") return from <= now && to - now > margin;
+  if (intended === "expired") return to < now;
+  return from - now > margin;
+}
+
+/** A self-signed root CA (RSA 2048, 10 years). Reused while valid for more than MARGIN_DAYS. */
+export async function ensureCa(dir: string, name: string, cn: string): Promise<{ files: CertFiles; issued: boolean }> {
+  await mkdir(dir, { recursive: true });
+  const files = paths(dir, name);
+  const spec = { cn, keyType: "rsa" as const, notBeforeDays: -1, notAfterDays: 3650 };
+  if (await upToDate(files, "self", spec)) return { files, issued: false };
+  await ensureKey(files, "rsa");
+  const now = Date.now();
+  await sign(files, "self", cn, "ca", undefined, new Date(now - DAY), new Date(now + 3650 * DAY));
+  return { files, issued: true };
+}
+
+/** A server or client certificate, issued when missing, stale, expiring or signed by another CA. */
+export async function ensureLeaf(dir: string, spec: LeafSpec): Promise<{ files: CertFiles; issued: boolean }> {
+  await mkdir(dir, { recursive: true });
+  const files = paths(dir, spec.name);
+  const full = {
+    cn: spec.cn,
+    san: spec.san,
+    keyType: spec.keyType ?? "rsa",
+    notBeforeDays: spec.notBeforeDays ?? -1,
+    notAfterDays: spec.notAfterDays ?? 825,
+  };
+  if (await upToDate(files, spec.issuer, full)) return { files, issued: false };
+  await ensureKey(files, full.keyType);
+  const now = Date.now();
+  await sign(
+    files,
+    spec.issuer,
+    spec.cn,
+    spec.usage,
+    spec.san,
+    new Date(now + full.notBeforeDays * DAY),
+    new Date(now + full.notAfterDays * DAY),
+  );
+  return { files, issued: true };
+}
+
+/**
+ * Serialise generators on one directory across processes (vitest workers, a parallel `npm run certs`):
+ * an exclusive lock directory, broken when its owner process is gone.
+ */
+export async function withDirLock<T>(dir: string, action: () => Promise<T>): Promise<T> {
+  await mkdir(dir, { recursive: true });
+  const lock = join(dir, ".lock");
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await mkdir(lock);
+      await writeFile(join(lock, "pid"), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const owner = Number(await readFile(join(lock, "pid"), "utf8").catch(() => "0"));
+      if (owner > 0 && !alive(owner)) await rm(lock, { recursive: true, force: true });
+      else if (attempt > 1200) throw new Error(`PKI lock ${lock} held too long by pid ${owner}`);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await action();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
