@@ -1,0 +1,87 @@
+// The Storage port on files in one directory (node:fs), for the host simulator and tests. Appends are
+// fsync'ed, as the device's littlefs commits a file on close. `armPowerLoss` makes the next append or
+// write persist only a prefix of its bytes and then throw, which is what a reset mid-write leaves behind
+// on flash; tests then open a fresh outbox on the same directory as a reboot would.
+
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { BufferLike, Storage } from "../../firmware/platform/ports.js";
+
+/** Thrown by the write that a simulated power loss cut short. Everything after it is "after the reboot". */
+export class PowerLossError extends Error {
+  readonly code = "power-loss";
+  constructor(name: string, kept: number, of: number) {
+    super(`simulated power loss writing ${name}: ${kept} of ${of} bytes persisted`);
+    this.name = "PowerLossError";
+  }
+}
+
+function toBytes(bytes: BufferLike): Uint8Array {
+  return bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Names map to files in the directory; only plain names (no path separators) are accepted. */
+function checkName(name: string): void {
+  if (!/^[A-Za-z0-9._-]+$/.test(name) || name === "." || name === "..") throw new RangeError(`invalid storage name ${JSON.stringify(name)}`);
+}
+
+export class FileStorage implements Storage {
+  readonly directory: string;
+  #powerLoss?: (length: number) => number;
+
+  constructor(directory: string) {
+    this.directory = directory;
+    mkdirSync(directory, { recursive: true });
+  }
+
+  read(name: string): ArrayBuffer | undefined {
+    checkName(name);
+    let data: Buffer;
+    try {
+      data = readFileSync(join(this.directory, name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+    return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  }
+
+  append(name: string, bytes: BufferLike): void {
+    this.#put(name, toBytes(bytes), "a");
+  }
+
+  /** Not atomic, like the device: a power loss mid-write leaves a truncated file. */
+  write(name: string, bytes: BufferLike): void {
+    this.#put(name, toBytes(bytes), "w");
+  }
+
+  /** Deleting a missing file is a no-op. */
+  delete(name: string): void {
+    checkName(name);
+    rmSync(join(this.directory, name), { force: true });
+  }
+
+  /**
+   * Test hook: the next append or write persists only `keep(length)` of its `length` bytes (default: a
+   * random count in 0..length-1 from `random`) and throws PowerLossError. Disarms itself.
+   */
+  armPowerLoss(keep?: (length: number) => number, random: () => number = Math.random): void {
+    this.#powerLoss = keep ?? ((length) => Math.floor(random() * length));
+  }
+
+  #put(name: string, bytes: Uint8Array, flags: "a" | "w"): void {
+    checkName(name);
+    const cut = this.#powerLoss;
+    this.#powerLoss = undefined;
+    const kept = cut ? Math.max(0, Math.min(bytes.length, cut(bytes.length))) : bytes.length;
+    const fd = openSync(join(this.directory, name), flags);
+    try {
+      let at = 0;
+      while (at < kept) at += writeSync(fd, bytes, at, kept - at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    if (cut) throw new PowerLossError(name, kept, bytes.length);
+  }
+}
