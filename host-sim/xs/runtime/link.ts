@@ -1,0 +1,118 @@
+// XS side of the bridge (runs inside xsnap-worker, bundled with the firmware): the one channel to the
+// Node host. Requests go out through issueCommand (synchronous: the engine blocks until the host
+// answers); the host comes in through globalThis.handleCommand with calls (run an exposed function) and
+// events (a socket became readable, a timer fired). Pure: no Node API, only what the bundle wrapper
+// captured from xsnap before deleting the non-device globals (device-globals.ts).
+import { decodeMessage, encodeMessage, reviveError, toWireError, type Utf8, type WireError } from "../wire.js";
+import { TlsError } from "../../../firmware/platform/tls-error.js";
+import { ProtocolError } from "../../../firmware/mqtt/errors.js";
+
+interface CapturedGlobals {
+  issueCommand(request: ArrayBuffer): ArrayBuffer;
+  print(...values: unknown[]): void;
+  gc(): void;
+  TextEncoder: typeof TextEncoder;
+  TextDecoder: typeof TextDecoder;
+}
+declare const __xsBridgeHost: CapturedGlobals;
+const host = __xsBridgeHost;
+
+const encoder = new host.TextEncoder();
+const decoder = new host.TextDecoder();
+const utf8: Utf8 = { encode: (text) => encoder.encode(text), decode: (bytes) => decoder.decode(bytes) };
+
+/** Error classes revived with their prototype when they cross the bridge, so `instanceof` holds. */
+const errorPrototypes: Record<string, object> = {
+  TlsError: TlsError.prototype,
+  ProtocolError: ProtocolError.prototype,
+};
+
+export type Exposed = (...args: never[]) => unknown;
+export type EventHandler = (...args: unknown[]) => void;
+
+const exposed = new Map<string, Exposed>();
+const eventTargets = new Map<number, Record<string, EventHandler>>();
+let nextTarget = 1;
+let nextSettlement = 1;
+
+function frame(value: unknown): ArrayBuffer {
+  const bytes = encodeMessage(value, utf8);
+  return bytes.buffer as ArrayBuffer; // encodeMessage allocates exactly, so the buffer is the frame
+}
+
+/** Send a request to the host and return its answer; a host-side failure is rethrown here. */
+export function request(message: Record<string, unknown>): unknown {
+  const answer = decodeMessage(new Uint8Array(host.issueCommand(frame(message))), utf8) as {
+    value?: unknown;
+    error?: WireError;
+  };
+  if (answer.error) throw reviveError(answer.error, errorPrototypes);
+  return answer.value;
+}
+
+/** Rebuild an error the host sent (e.g. a TlsError from the Node socket) with its firmware class. */
+export function reviveHostError(wire: WireError): Error {
+  return reviveError(wire, errorPrototypes);
+}
+
+/** Make functions callable from the host (XsFirmware.call). They may return a promise. */
+export function expose(functions: Record<string, Exposed>): void {
+  for (const [name, fn] of Object.entries(functions)) exposed.set(name, fn);
+}
+
+/** Register handlers for host events; returns the target id the host addresses them with. */
+export function addEventTarget(handlers: Record<string, EventHandler>): number {
+  const id = nextTarget++;
+  eventTargets.set(id, handlers);
+  return id;
+}
+
+export function removeEventTarget(id: number): void {
+  eventTargets.delete(id);
+}
+
+/** xsnap's print, for the bridge's own diagnostics (firmware uses trace, as on the device). */
+export function hostPrint(...values: unknown[]): void {
+  host.print(...values);
+}
+
+/** Full collection, so the next reply's currentHeapCount counts live slots only. */
+export function collectGarbage(): void {
+  host.gc();
+}
+
+function call(name: string, args: unknown[]): unknown {
+  const fn = exposed.get(name);
+  if (!fn) throw new Error(`no exposed function ${name}`);
+  const result = (fn as (...a: unknown[]) => unknown)(...args);
+  if (!(result instanceof Promise)) return { value: result };
+  const settlement = nextSettlement++;
+  result.then(
+    (value) => request({ kind: "settle", settlement, value }),
+    (error) => request({ kind: "settle", settlement, error: toWireError(error) }),
+  );
+  return { settlement };
+}
+
+interface Incoming {
+  kind: "call" | "event";
+  name: string;
+  args: unknown[];
+  target?: number;
+}
+
+// The worker calls this for every `?` command. Calls answer with {value} | {settlement} | {error}; an
+// exception in an event handler propagates, as an uncaught exception in a callback would on the device.
+(globalThis as unknown as { handleCommand: (bytes: ArrayBuffer) => ArrayBuffer }).handleCommand = (bytes) => {
+  const message = decodeMessage(new Uint8Array(bytes), utf8) as Incoming;
+  if (message.kind === "event") {
+    const handler = eventTargets.get(message.target ?? 0)?.[message.name];
+    if (handler) handler(...message.args); // events for a closed target are dropped, as after close()
+    return frame(null);
+  }
+  try {
+    return frame(call(message.name, message.args));
+  } catch (error) {
+    return frame({ error: toWireError(error) });
+  }
+};
