@@ -1,0 +1,241 @@
+// Bytes -> packets. PacketDecoder takes the byte stream in whatever chunks the socket delivers (one byte at
+// a time, or many packets at once) and hands out whole packets; decodePacket decodes exactly one.
+//
+// Memory rules (the decoder runs on a device with little RAM and faces untrusted peers):
+// - The fixed header is checked before any of the body is buffered: reserved packet types and flag bits,
+//   QoS 3, and the packet size against `maximumPacketSize`. A header announcing 256 MB is refused (or, if
+//   allowed, its buffer grows only with the bytes that actually arrive): nothing is allocated from the
+//   announced length.
+// - A packet that lies wholly inside one chunk is decoded in place, without copying. Its payload and other
+//   binary fields (password, correlation data, ...) are then views (subarrays) of that chunk: if the caller
+//   reuses the chunk's memory after push() returns, it must copy what it keeps. A packet split across
+//   chunks is assembled in a buffer of its own that the decoder forgets once the packet is delivered, so
+//   its views alias nothing else.
+// - The decoder keeps no reference to a caller's chunk after push() returns; only the bytes of an
+//   incomplete packet are copied and kept.
+import { ProtocolError, protocolError, malformed } from "./errors.js";
+import { decodeBody } from "./decode-body.js";
+import { CONNECT, MAX_VARIABLE_BYTE_INTEGER, checkFirstByte } from "./fixed-header.js";
+import type { Packet, ProtocolVersion } from "./packets.js";
+import { sectionsFor } from "./sections.js";
+
+/**
+ * Default limit on the size of a whole packet (fixed header included): the largest packet MQTT can frame
+ * (1 + 4 + 268435455 bytes). Devices should pass their own, much smaller, limit.
+ */
+export const DEFAULT_MAXIMUM_PACKET_SIZE = 1 + 4 + MAX_VARIABLE_BYTE_INTEGER;
+
+/** Smallest buffer started for a packet split across chunks; it grows by doubling up to the packet size. */
+const MIN_PARTIAL = 256;
+
+export interface PacketDecoderOptions {
+  /** 4 or 5. Leave undefined on the server side: it is taken from the first CONNECT. */
+  protocolVersion?: ProtocolVersion;
+  /** Largest packet accepted, counted like MQTT 5.0 Maximum Packet Size (3.1.2.11.4): the whole packet. */
+  maximumPacketSize?: number;
+}
+
+export class PacketDecoder {
+  protocolVersion: ProtocolVersion | undefined;
+  readonly maximumPacketSize: number;
+  private readonly configuredVersion: ProtocolVersion | undefined;
+  /** Fixed header bytes of a packet whose header is split across chunks. */
+  private readonly head = new Uint8Array(5);
+  private headLength = 0;
+  /** Body of a packet split across chunks (only set once its header is complete and checked). */
+  private body: Uint8Array | null = null;
+  private bodyFill = 0;
+  private bodyLength = 0;
+  private first = 0;
+
+  constructor(options: PacketDecoderOptions = {}) {
+    this.configuredVersion = options.protocolVersion;
+    this.protocolVersion = options.protocolVersion;
+    const max = options.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE;
+    if (!(max >= 2)) throw new RangeError(`maximumPacketSize must be at least 2, got ${max}`);
+    this.maximumPacketSize = max;
+  }
+
+  /** Forgets any partial packet and a protocol version learned from CONNECT (for a new connection). */
+  reset(): void {
+    this.dropPartial();
+    this.protocolVersion = this.configuredVersion;
+  }
+
+  /**
+   * Feeds the next bytes of the stream; calls onPacket for every packet completed by them, in order.
+   * Throws ProtocolError for the first invalid packet: the packets before it in the chunk have been
+   * delivered, the rest of the chunk is dropped, and the stream cannot be resumed (close the connection;
+   * reset() before reusing the decoder). If onPacket throws, the rest of the chunk is dropped as well.
+   */
+  push(chunk: Uint8Array, onPacket: (packet: Packet) => void): void {
+    try {
+      this.consume(chunk, onPacket);
+    } catch (error) {
+      this.dropPartial();
+      throw error;
+    }
+  }
+
+  private dropPartial(): void {
+    this.headLength = 0;
+    this.body = null;
+    this.bodyFill = 0;
+    this.bodyLength = 0;
+  }
+
+  private consume(chunk: Uint8Array, onPacket: (packet: Packet) => void): void {
+    const n = chunk.length;
+    let pos = 0;
+    if (this.body !== null) {
+      pos = this.fillBody(chunk, 0);
+      if (this.bodyFill < this.bodyLength) return; // still incomplete: all of the chunk was used
+      const bytes = this.body;
+      this.dropPartial();
+      this.deliver(this.first, bytes, 0, bytes.length, onPacket);
+    } else if (this.headLength > 0) {
+      // Complete a split fixed header, then continue as if it had arrived whole.
+      while (pos < n) {
+        const b = chunk[pos++];
+        this.head[this.headLength++] = b;
+        if (this.headLength >= 2 && (b & 0x80) === 0) break;
+        if (this.headLength === 5) throw this.tooLongRemainingLength();
+      }
+      const last = this.head[this.headLength - 1];
+      if (this.headLength < 2 || last & 0x80) return; // header still incomplete
+      const first = this.head[0];
+      let remaining = 0;
+      for (let i = this.headLength - 1; i >= 1; i--) remaining = remaining * 128 + (this.head[i] & 0x7f);
+      const headerLength = this.headLength;
+      this.headLength = 0;
+      this.checkSize(headerLength, remaining);
+      if (n - pos >= remaining) {
+        this.deliver(first, chunk, pos, pos + remaining, onPacket);
+        pos += remaining;
+      } else {
+        this.startBody(first, remaining, chunk, pos);
+        return;
+      }
+    }
+    while (pos < n) {
+      const first = chunk[pos];
+      checkFirstByte(first, this.protocolVersion);
+      this.checkFirstPacket(first);
+      // Remaining Length: a Variable Byte Integer of at most 4 bytes.
+      let i = pos + 1;
+      let remaining = 0;
+      let multiplier = 1;
+      let b = 0x80;
+      while (i < n) {
+        b = chunk[i++];
+        remaining += (b & 0x7f) * multiplier;
+        if ((b & 0x80) === 0) break;
+        if (i - pos === 5) throw this.tooLongRemainingLength();
+        multiplier *= 128;
+      }
+      if (b & 0x80) {
+        // The header itself is split: keep its bytes (at most 4) for the next chunk.
+        for (let k = pos; k < n; k++) this.head[this.headLength++] = chunk[k];
+        return;
+      }
+      this.checkSize(i - pos, remaining);
+      if (n - i >= remaining) {
+        pos = i + remaining;
+        this.deliver(first, chunk, i, pos, onPacket);
+      } else {
+        this.startBody(first, remaining, chunk, i);
+        return;
+      }
+    }
+  }
+
+  private tooLongRemainingLength(): ProtocolError {
+    return malformed(sectionsFor(this.protocolVersion).remainingLength, "the Remaining Length must not be longer than 4 bytes");
+  }
+
+  /** 3.1.0-1: before the version is known (server side), the first packet must be CONNECT. */
+  private checkFirstPacket(first: number): void {
+    if (this.protocolVersion === undefined && first >> 4 !== CONNECT) {
+      throw protocolError("3.1", "the first packet on a connection must be CONNECT");
+    }
+  }
+
+  private checkSize(headerLength: number, remaining: number): void {
+    const size = headerLength + remaining;
+    if (size > this.maximumPacketSize) {
+      throw new ProtocolError(
+        "packet-too-large",
+        sectionsFor(this.protocolVersion).maximumPacketSize,
+        `packet of ${size} bytes exceeds the maximum packet size ${this.maximumPacketSize}`,
+      );
+    }
+  }
+
+  /** Starts assembling a packet whose body continues in later chunks. */
+  private startBody(first: number, remaining: number, chunk: Uint8Array, from: number): void {
+    this.first = first;
+    this.bodyLength = remaining;
+    this.bodyFill = 0;
+    this.body = new Uint8Array(Math.min(remaining, Math.max(MIN_PARTIAL, 2 * (chunk.length - from))));
+    this.fillBody(chunk, from);
+  }
+
+  /**
+   * Copies as much of the body as `chunk` holds from `from`; returns the position after what was used.
+   * When the body is complete, `body` holds exactly its bytes.
+   */
+  private fillBody(chunk: Uint8Array, from: number): number {
+    let body = this.body as Uint8Array;
+    const take = Math.min(this.bodyLength - this.bodyFill, chunk.length - from);
+    const need = this.bodyFill + take;
+    if (need > body.length) {
+      // Grow with what has actually arrived, never straight to the announced length.
+      const grown = new Uint8Array(Math.min(this.bodyLength, Math.max(need, 2 * body.length)));
+      grown.set(body.subarray(0, this.bodyFill));
+      body = this.body = grown;
+    }
+    body.set(chunk.subarray(from, from + take), this.bodyFill);
+    this.bodyFill = need;
+    if (need < this.bodyLength) return from + take;
+    // Complete: hand the caller a buffer of exactly the body; consume() picks it up through `body`.
+    if (body.length !== this.bodyLength) this.body = body.subarray(0, this.bodyLength);
+    return from + take;
+  }
+
+  private deliver(first: number, bytes: Uint8Array, start: number, end: number, onPacket: (packet: Packet) => void): void {
+    const packet = decodeBody(first, bytes, start, end, this.protocolVersion);
+    if (packet.type === "connect") this.protocolVersion = packet.protocolVersion;
+    onPacket(packet);
+  }
+}
+
+/**
+ * Decodes exactly one whole packet: a truncated packet or bytes after it are Malformed Packet errors.
+ * Binary fields and the payload are views of `bytes`.
+ */
+export function decodePacket(bytes: Uint8Array, protocolVersion: ProtocolVersion): Packet {
+  const s = sectionsFor(protocolVersion);
+  if (bytes.length < 2) throw malformed(s.remainingLength, "a packet has at least 2 bytes");
+  const first = bytes[0];
+  checkFirstByte(first, protocolVersion);
+  let remaining = 0;
+  let multiplier = 1;
+  let i = 1;
+  for (;;) {
+    if (i >= bytes.length) throw malformed(s.remainingLength, "the Remaining Length is truncated");
+    const b = bytes[i++];
+    remaining += (b & 0x7f) * multiplier;
+    if ((b & 0x80) === 0) break;
+    if (i === 5) throw malformed(s.remainingLength, "the Remaining Length must not be longer than 4 bytes");
+    multiplier *= 128;
+  }
+  if (bytes.length - i !== remaining) {
+    throw malformed(
+      s.remainingLength,
+      bytes.length - i < remaining
+        ? `truncated packet: Remaining Length ${remaining}, ${bytes.length - i} bytes present`
+        : `${bytes.length - i - remaining} bytes after the end of the packet`,
+    );
+  }
+  return decodeBody(first, bytes, i, bytes.length, protocolVersion);
+}
