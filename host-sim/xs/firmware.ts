@@ -4,10 +4,9 @@
 //   const xs = await XsFirmware.start({ entry: "test/xs/entries/codec.ts", ports: { clock } });
 //   const packets = await xs.call("decodeAll", frames);
 //   xs.meters.compute; await xs.heap(); await xs.close();
-import { ProtocolError } from "../../firmware/mqtt/errors.js";
-import { TlsError } from "../../firmware/platform/tls-error.js";
 import { XsError, XsWorker, type Meters, type XsReply } from "./bridge.js";
 import { bundleForXs } from "./bundle.js";
+import { firmwareErrorPrototypes as errorPrototypes } from "./error-classes.js";
 import { measureHeap, type HeapUse } from "./heap.js";
 import { HostPorts, type HostBindings, type PortRequest } from "./host-ports.js";
 import { decodeMessage, encodeMessage, reviveError, toWireError, type Utf8, type WireError } from "./wire.js";
@@ -16,7 +15,6 @@ const utf8: Utf8 = {
   encode: (text) => new TextEncoder().encode(text),
   decode: (bytes) => new TextDecoder().decode(bytes),
 };
-const errorPrototypes: Record<string, object> = { TlsError: TlsError.prototype, ProtocolError: ProtocolError.prototype };
 
 export interface XsFirmwareOptions {
   /** The XS entry module (TypeScript) that imports the firmware and exposes functions (runtime/link.ts). */

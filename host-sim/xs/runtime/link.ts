@@ -4,8 +4,7 @@
 // events (a socket became readable, a timer fired). Pure: no Node API, only what the bundle wrapper
 // captured from xsnap before deleting the non-device globals (device-globals.ts).
 import { decodeMessage, encodeMessage, reviveError, toWireError, type Utf8, type WireError } from "../wire.js";
-import { TlsError } from "../../../firmware/platform/tls-error.js";
-import { ProtocolError } from "../../../firmware/mqtt/errors.js";
+import { firmwareErrorPrototypes as errorPrototypes } from "../error-classes.js";
 
 interface CapturedGlobals {
   issueCommand(request: ArrayBuffer): ArrayBuffer;
@@ -20,12 +19,6 @@ const host = __xsBridgeHost;
 const encoder = new host.TextEncoder();
 const decoder = new host.TextDecoder();
 const utf8: Utf8 = { encode: (text) => encoder.encode(text), decode: (bytes) => decoder.decode(bytes) };
-
-/** Error classes revived with their prototype when they cross the bridge, so `instanceof` holds. */
-const errorPrototypes: Record<string, object> = {
-  TlsError: TlsError.prototype,
-  ProtocolError: ProtocolError.prototype,
-};
 
 export type Exposed = (...args: never[]) => unknown;
 export type EventHandler = (...args: unknown[]) => void;

@@ -1,0 +1,53 @@
+// The sensor drivers' steps as plain functions of an I2C class, so the same code runs under Node (on the
+// virtual bus directly) and inside XS (through the forwarded I2C port), and the results can be compared.
+import type { I2CConstructor } from "../../../firmware/platform/ports.js";
+import { Max30102, type Max30102Settings } from "../../../firmware/sensors/max30102.js";
+import { Max30205 } from "../../../firmware/sensors/max30205.js";
+import { Tmp117 } from "../../../firmware/sensors/tmp117.js";
+
+export interface PpgDrain {
+  count: number;
+  red: number[];
+  ir: number[];
+  lost: number;
+  lostSaturated: boolean;
+  discontinuity: boolean;
+}
+
+export function sensorSteps(io: I2CConstructor) {
+  let ppg: Max30102 | undefined;
+  let thermometer: Max30205 | Tmp117 | undefined;
+  return {
+    openPpg(settings: Max30102Settings) {
+      ppg = new Max30102({ sensor: { io }, ...settings });
+      return { configuration: ppg.configuration, outputRate: ppg.outputRate };
+    },
+    drainPpg(): PpgDrain {
+      const s = ppg!.sample();
+      return {
+        count: s.count,
+        red: Array.from(s.red.subarray(0, s.count)),
+        ir: Array.from(s.ir.subarray(0, s.count)),
+        lost: s.lost,
+        lostSaturated: s.lostSaturated,
+        discontinuity: s.discontinuity,
+      };
+    },
+    dieTemperature() {
+      ppg!.startDieTemperature();
+      return ppg!.readDieTemperature();
+    },
+    openThermometer(part: "max30205" | "tmp117") {
+      thermometer = part === "max30205" ? new Max30205({ sensor: { io } }) : new Tmp117({ sensor: { io } });
+      return thermometer.configuration;
+    },
+    readTemperature() {
+      return thermometer!.sample()?.temperature;
+    },
+    closeAll() {
+      ppg?.close();
+      thermometer?.close();
+      ppg = thermometer = undefined;
+    },
+  };
+}
