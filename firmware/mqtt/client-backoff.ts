@@ -1,0 +1,24 @@
+// Reconnect delays: exponential backoff with "full jitter" (delay = random(0, min(cap, base * 2^n))), so a
+// fleet that lost its broker at the same moment does not reconnect in lockstep. A TLS handshake blocks an
+// ESP32 for ~2 s (design.md section 3), so storms are costly on both ends.
+
+export class Backoff {
+  private attempt = 0;
+  constructor(
+    private readonly base: number,
+    private readonly cap: number,
+    private readonly random: () => number,
+  ) {}
+
+  /** The delay before the next attempt, in milliseconds; each call doubles the ceiling up to the cap. */
+  next(): number {
+    const ceiling = Math.min(this.cap, this.base * 2 ** Math.min(this.attempt, 30));
+    this.attempt++;
+    return Math.floor(this.random() * ceiling);
+  }
+
+  /** After a successful CONNACK the next failure starts from the base again. */
+  reset(): void {
+    this.attempt = 0;
+  }
+}

@@ -1,0 +1,66 @@
+// Errors the MQTT client reports (through onError / onDisconnect / completion callbacks). Each carries a
+// `code` a caller can switch on; codec errors arrive as ProtocolError from errors.ts.
+
+export type ClientErrorCode =
+  | "connack-refused" // the broker refused CONNECT: see reasonCode
+  | "connect-timeout" // no CONNACK within connectTimeout
+  | "ping-timeout" // no PINGRESP within pingTimeout: the link is dead
+  | "queue-full" // the outgoing queue is at its message or byte limit
+  | "publish-refused" // MQTT 5 PUBACK / PUBREC with a reason code >= 0x80
+  | "packet-too-large" // larger than the server's Maximum Packet Size (MQTT 5.0 section 3.2.2.3.6)
+  | "retain-not-supported" // server said Retain Available = 0 (MQTT 5.0 section 3.2.2.3.5)
+  | "server-disconnect" // the broker sent DISCONNECT (MQTT 5.0 section 3.14)
+  | "connection-lost" // the socket failed or the peer closed it
+  | "client-closed" // close() was called before the operation completed
+  | "invalid-argument"; // a topic, QoS or option the client will not send
+
+export class ClientError extends Error {
+  readonly code: ClientErrorCode;
+  /** MQTT 5 reason code (or 3.1.1 CONNACK return code) when the broker gave one. */
+  readonly reasonCode?: number;
+  /** MQTT 5 Reason String when the broker gave one. */
+  readonly reasonString?: string;
+  constructor(code: ClientErrorCode, message: string, reasonCode?: number, reasonString?: string) {
+    super(reasonString ? `${message}: ${reasonString}` : message);
+    this.name = "ClientError";
+    this.code = code;
+    if (reasonCode !== undefined) this.reasonCode = reasonCode;
+    if (reasonString !== undefined) this.reasonString = reasonString;
+  }
+}
+
+/** CONNACK with a non-zero Connect Return code (3.1.1 section 3.2.2.3) or Reason Code (5.0 section 3.2.2.2). */
+export class ConnackError extends ClientError {
+  /** Same number as reasonCode; the 3.1.1 name. */
+  readonly returnCode: number;
+  constructor(reasonCode: number, reasonString?: string) {
+    super("connack-refused", `CONNACK refused with code 0x${reasonCode.toString(16)}`, reasonCode, reasonString);
+    this.name = "ConnackError";
+    this.returnCode = reasonCode;
+  }
+}
+
+/** publish() when the outgoing queue is full: the caller keeps the reading and retries later. */
+export class QueueFullError extends ClientError {
+  constructor(message: string) {
+    super("queue-full", message);
+    this.name = "QueueFullError";
+  }
+}
+
+export class TimeoutError extends ClientError {
+  constructor(code: "connect-timeout" | "ping-timeout", message: string) {
+    super(code, message);
+    this.name = "TimeoutError";
+  }
+}
+
+/**
+ * Marks a ProtocolError with the MQTT 5 DISCONNECT reason code to send when it is more specific than the
+ * codec's (e.g. 0x94 Topic Alias Invalid, 0x93 Receive Maximum exceeded).
+ */
+export function withDisconnectReason<E extends Error>(error: E, reasonCode: number): E & { disconnectReason: number } {
+  const marked = error as E & { disconnectReason: number };
+  marked.disconnectReason = reasonCode;
+  return marked;
+}

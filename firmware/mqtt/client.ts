@@ -1,0 +1,749 @@
+// The MQTT client: one session over a sequence of network connections. It talks only to the ports
+// (ECMA-419 socket class, clock), so the same code runs on the ESP32 under XS and on the host under Node.
+//
+// Guarantees, with the spec rule each one rests on:
+// - an acknowledged QoS 1/2 publish completes exactly once; an unacknowledged one is kept until it is
+//   (resent with DUP=1 on session resume, MQTT 4.4; sent as new when the broker lost the session);
+// - at most `inflight` (and never more than the server's Receive Maximum, 5.0 section 3.3.4) QoS 1/2
+//   publishes are unacknowledged; the queue behind them is bounded and refuses with QueueFullError;
+// - no write exceeds the socket's writable count;
+// - a broken packet from the broker closes the connection with a typed error and reconnects (4.13).
+import { Backoff } from "./client-backoff.js";
+import { ClientError, ConnackError, QueueFullError, TimeoutError, withDisconnectReason } from "./client-errors.js";
+import { Keepalive } from "./client-keepalive.js";
+import { MESSAGE_OVERHEAD, MessageState, type OutgoingMessage } from "./client-message.js";
+import type { Broker, ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "./client-options.js";
+import { OutputBuffer } from "./client-output.js";
+import { OutgoingQueue } from "./client-queue.js";
+import { IncomingTopicAliases, OutgoingTopicAliases } from "./client-topic-alias.js";
+import { PacketDecoder } from "./decode.js";
+import { encode } from "./encode.js";
+import { ProtocolError, ReasonCode, protocolError } from "./errors.js";
+import type {
+  Connack,
+  Connect,
+  Packet,
+  Properties,
+  ProtocolVersion,
+  Publish,
+  PublishResponse,
+  QoS,
+  Suback,
+  Subscribe,
+  Subscription,
+  Unsuback,
+  Unsubscribe,
+} from "./packets.js";
+import type { Socket } from "../platform/ports.js";
+import { SessionState } from "./session-state.js";
+import { validateTopicFilter, validateTopicName } from "./topics.js";
+import { encodeUtf8 } from "./utf8.js";
+
+const State = {
+  Idle: 0, // not started, or stopped after a failure with reconnect disabled
+  Connecting: 1, // socket opening (TCP + TLS handshake)
+  AwaitingConnack: 2, // CONNECT written
+  Connected: 3,
+  Waiting: 4, // backing off before the next attempt
+  Closed: 5,
+} as const;
+type State = (typeof State)[keyof typeof State];
+
+/** Default largest incoming packet: ample for commands and config, affordable on an ESP32. */
+const DEFAULT_MAXIMUM_PACKET_SIZE = 64 * 1024;
+
+/** 5.0 reason code 0x92: Packet Identifier not found (sections 3.6.2.1, 3.7.2.1). */
+const PACKET_ID_NOT_FOUND = 0x92;
+
+export class MqttClient {
+  private readonly options: MqttClientOptions;
+  private readonly protocolVersion: ProtocolVersion;
+  private readonly brokers: Broker[];
+  private state: State = State.Idle;
+  private socket: Socket | undefined;
+  /** Bumped whenever a socket is abandoned, so late callbacks of an old socket are ignored. */
+  private generation = 0;
+  private readingGeneration = 0;
+  private writable = 0;
+  private brokerIndex = 0;
+  private clientId: string;
+  private cleanStartSent = true;
+  private connectTimer: unknown;
+  private reconnectTimer: unknown;
+  private pumping = false;
+
+  private readonly decoder: PacketDecoder;
+  private readonly output = new OutputBuffer();
+  private readonly queue: OutgoingQueue;
+  private readonly session = new SessionState();
+  private readonly keepalive: Keepalive;
+  private readonly backoff: Backoff;
+  private readonly aliasesOut = new OutgoingTopicAliases();
+  private readonly aliasesIn: IncomingTopicAliases;
+
+  // What the server allows on the current connection (MQTT 5 CONNACK properties, section 3.2.2.3).
+  private window = 0;
+  private serverMaximumPacketSize = 0; // 0 = no limit
+  private serverMaximumQoS: QoS = 2;
+  private retainAvailable = true;
+  private keepAliveSeconds: number;
+  private readonly maximumPacketSize: number;
+
+  // Bound once: no closure per packet on the hot path.
+  private readonly onPacket = (packet: Packet): void => this.handlePacket(packet);
+  private readonly onWritten = (message: OutgoingMessage): void => this.complete(message);
+  private readonly onConnectTimeout = (): void => {
+    this.connectTimer = undefined;
+    this.connectionEnded(new TimeoutError("connect-timeout", "no CONNACK in time"));
+  };
+  private readonly onReconnectTimer = (): void => {
+    this.reconnectTimer = undefined;
+    if (this.state === State.Waiting) this.openSocket();
+  };
+
+  constructor(options: MqttClientOptions) {
+    if (!options.brokers || options.brokers.length === 0) throw new ClientError("invalid-argument", "no brokers");
+    this.options = options;
+    this.brokers = options.brokers;
+    this.protocolVersion = options.protocolVersion ?? 4;
+    this.clientId = options.clientId ?? "";
+    // 3.1.1 section 3.1.3.1 [MQTT-3.1.3-7]: a zero-length Client Identifier requires Clean Session = 1.
+    if (this.protocolVersion === 4 && this.clientId === "" && options.cleanStart === false) {
+      throw new ClientError("invalid-argument", "an empty client id needs a clean session (MQTT-3.1.3-7)");
+    }
+    if (options.will) validateTopicName(options.will.topic);
+    this.keepAliveSeconds = options.keepAlive ?? 60;
+    // A device cannot hold a 256 MB packet: bound what the decoder accepts (and tell a 5.0 server).
+    this.maximumPacketSize = options.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE;
+    this.decoder = new PacketDecoder({ protocolVersion: this.protocolVersion, maximumPacketSize: this.maximumPacketSize });
+    this.queue = new OutgoingQueue(options.queue?.maxMessages ?? 1000, options.queue?.maxBytes ?? 256 * 1024);
+    this.keepalive = new Keepalive(
+      options.clock,
+      () => this.sendPacket({ type: "pingreq" }),
+      () => this.connectionEnded(new TimeoutError("ping-timeout", "no PINGRESP in time")),
+    );
+    this.backoff = new Backoff(options.backoff?.base ?? 1000, options.backoff?.cap ?? 60_000, options.random ?? Math.random);
+    this.aliasesIn = new IncomingTopicAliases(options.topicAliasMaximum ?? 0);
+  }
+
+  // ---- public API --------------------------------------------------------------------------------
+
+  /** Start connecting (and keep reconnecting until close()). */
+  connect(): void {
+    if (this.state === State.Closed) throw new ClientError("client-closed", "client closed");
+    if (this.state === State.Idle) this.openSocket();
+  }
+
+  get connected(): boolean {
+    return this.state === State.Connected;
+  }
+
+  /** Messages waiting to be sent (not in flight). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** QoS 1/2 messages sent and not yet acknowledged. */
+  get inflight(): number {
+    return this.session.inflight.size;
+  }
+
+  /** The client identifier in use (the server may assign one, MQTT 5.0 section 3.2.2.3.7). */
+  get identifier(): string {
+    return this.clientId;
+  }
+
+  /**
+   * Queue a message. `done` is called once: without an error when QoS 0 bytes were handed to the socket or
+   * the QoS 1/2 flow completed; with a ClientError when the broker refused it (v5 reason >= 0x80), it can
+   * never be sent (too large, retain unsupported) or close() came first. Throws QueueFullError when the
+   * client already holds its limit, and ProtocolError for an invalid topic.
+   */
+  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): void {
+    if (this.state === State.Closed) throw new ClientError("client-closed", "client closed");
+    validateTopicName(topic);
+    const qos = options?.qos ?? 0;
+    if (qos !== 0 && qos !== 1 && qos !== 2) throw new ClientError("invalid-argument", `QoS ${String(qos)}`);
+    const bytes = typeof payload === "string" ? encodeUtf8(payload) : payload;
+    const size = bytes.length + topic.length + MESSAGE_OVERHEAD;
+    if (!this.queue.fits(size, this.session.inflight.size, this.session.inflightBytes)) {
+      throw new QueueFullError(`queue full (${this.queue.length} queued, ${this.session.inflight.size} in flight)`);
+    }
+    this.queue.push({
+      topic,
+      payload: bytes,
+      qos,
+      retain: options?.retain ?? false,
+      properties: options?.properties,
+      done,
+      packetId: 0,
+      state: MessageState.Queued,
+      size,
+    });
+    if (this.state === State.Connected) this.pump();
+  }
+
+  /** Subscribe; `done(error, reasonCodes)` gives the granted QoS or failure code (>= 0x80) per filter. */
+  subscribe(
+    subscriptions: string | Subscription | Subscription[],
+    options?: { properties?: Properties },
+    done?: SubscribeCallback,
+  ): void {
+    if (this.state === State.Closed) throw new ClientError("client-closed", "client closed");
+    const list =
+      typeof subscriptions === "string"
+        ? [{ topicFilter: subscriptions, qos: 0 as QoS }]
+        : Array.isArray(subscriptions)
+          ? subscriptions
+          : [subscriptions];
+    if (list.length === 0) throw new ClientError("invalid-argument", "no topic filters"); // [MQTT-3.8.3-3]
+    for (const s of list) validateTopicFilter(s.topicFilter);
+    this.request({ type: "subscribe", packetId: 0, subscriptions: list, properties: options?.properties }, done);
+  }
+
+  /** Unsubscribe; delivery for these filters stops at once. `done` gets the 5.0 reason codes (3.1.1: 0s). */
+  unsubscribe(topicFilters: string | string[], options?: { properties?: Properties }, done?: SubscribeCallback): void {
+    if (this.state === State.Closed) throw new ClientError("client-closed", "client closed");
+    const list = typeof topicFilters === "string" ? [topicFilters] : topicFilters;
+    if (list.length === 0) throw new ClientError("invalid-argument", "no topic filters"); // [MQTT-3.10.3-2]
+    for (const f of list) validateTopicFilter(f);
+    for (const f of list) this.session.subscriptions.delete(f);
+    this.request({ type: "unsubscribe", packetId: 0, topicFilters: list, properties: options?.properties }, done);
+  }
+
+  /** Disconnect cleanly (DISCONNECT when connected), release socket and timers, fail what is pending. */
+  close(): void {
+    if (this.state === State.Closed) return;
+    if (this.state === State.Connected) this.sendDisconnect(ReasonCode.Success);
+    if (this.reconnectTimer !== undefined) this.options.clock.clear(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.teardown();
+    this.state = State.Closed;
+    const closed = new ClientError("client-closed", "client closed");
+    const messages = this.queue.drain();
+    for (const m of this.session.inflight.values()) messages.push(m);
+    this.session.inflight.clear();
+    for (const m of messages) this.complete(m, closed);
+    const requests = [...this.session.requests.values()];
+    this.session.requests.clear();
+    for (const r of requests) this.callRequest(r.done, closed, []);
+    this.call(this.options.onClose);
+  }
+
+  // ---- connection lifecycle -----------------------------------------------------------------------
+
+  private openSocket(): void {
+    const broker = this.brokers[this.brokerIndex];
+    const generation = ++this.generation;
+    this.state = State.Connecting;
+    this.writable = 0;
+    const { Socket, secure, clock } = this.options;
+    this.connectTimer = clock.set(this.onConnectTimeout, this.options.connectTimeout ?? 30_000);
+    try {
+      this.socket = new Socket({
+        host: broker.host,
+        address: broker.address,
+        port: broker.port,
+        // The host name goes to TLS for SNI and the certificate check even when we dial an address.
+        secure: secure ? { ...secure, serverName: secure.serverName ?? broker.host } : undefined,
+        onReadable: () => this.readable(generation),
+        onWritable: (count: number) => this.writableChanged(generation, count),
+        onError: (error?: Error) => {
+          if (generation === this.generation) this.connectionEnded(socketError(error));
+        },
+      });
+    } catch (error) {
+      this.connectionEnded(socketError(error));
+    }
+  }
+
+  private writableChanged(generation: number, count: number): void {
+    if (generation !== this.generation) return;
+    this.writable = count;
+    if (this.state === State.Connecting) {
+      // The first onWritable means the connection (and TLS handshake) is up: exactly one CONNECT per
+      // connection ([MQTT-3.1.0-2]).
+      this.state = State.AwaitingConnack;
+      this.output.push(encode(this.connectPacket(), this.protocolVersion));
+    }
+    this.pump();
+  }
+
+  private connectPacket(): Connect {
+    const o = this.options;
+    const v5 = this.protocolVersion === 5;
+    // 5.0: after the first successful CONNACK a session with an expiry is resumed, not restarted.
+    const cleanStart = v5 && this.cleanStartSent === false ? false : (o.cleanStart ?? true);
+    this.cleanStartSent = cleanStart;
+    const packet: Connect = {
+      type: "connect",
+      protocolVersion: this.protocolVersion,
+      clientId: this.clientId,
+      cleanStart,
+      keepAlive: o.keepAlive ?? 60,
+    };
+    if (o.username !== undefined) packet.username = o.username;
+    if (o.password !== undefined) packet.password = typeof o.password === "string" ? encodeUtf8(o.password) : o.password;
+    if (o.will) packet.will = o.will;
+    if (v5) {
+      const properties: Properties = { ...o.connectProperties };
+      if (o.sessionExpiryInterval !== undefined) properties.sessionExpiryInterval = o.sessionExpiryInterval;
+      if (o.receiveMaximum !== undefined) properties.receiveMaximum = o.receiveMaximum;
+      properties.maximumPacketSize = this.maximumPacketSize;
+      if (o.topicAliasMaximum) properties.topicAliasMaximum = o.topicAliasMaximum;
+      packet.properties = properties;
+    }
+    return packet;
+  }
+
+  private connack(packet: Connack): void {
+    if (this.connectTimer !== undefined) this.options.clock.clear(this.connectTimer);
+    this.connectTimer = undefined;
+    const properties = packet.properties;
+    if (packet.reasonCode !== 0) {
+      // 3.1.1 section 3.2.2.3 / 5.0 section 3.2.2.2: the server closes the connection after a refusal.
+      this.connectionEnded(new ConnackError(packet.reasonCode, properties?.reasonString));
+      return;
+    }
+    // [MQTT-3.2.2-1] (3.1.1) / [MQTT-3.2.2-2] (5.0): Clean Start = 1 means Session Present = 0.
+    if (packet.sessionPresent && this.cleanStartSent) {
+      throw protocolError("3.2.2.2", "Session Present with Clean Start");
+    }
+    this.state = State.Connected;
+    this.backoff.reset();
+    const inflightLimit = this.options.inflight ?? 32;
+    this.keepAliveSeconds = this.options.keepAlive ?? 60;
+    if (this.protocolVersion === 5) {
+      const p = properties ?? {};
+      this.window = Math.min(inflightLimit, p.receiveMaximum ?? 65535); // 3.2.2.3.3
+      this.serverMaximumPacketSize = p.maximumPacketSize ?? 0; // 3.2.2.3.6
+      this.serverMaximumQoS = (p.maximumQoS ?? 2) as QoS; // 3.2.2.3.4
+      this.retainAvailable = p.retainAvailable !== 0; // 3.2.2.3.5
+      this.aliasesOut.reset(p.topicAliasMaximum ?? 0); // 3.2.2.3.8
+      if (p.assignedClientIdentifier) this.clientId = p.assignedClientIdentifier; // 3.2.2.3.7
+      if (p.serverKeepAlive !== undefined) this.keepAliveSeconds = p.serverKeepAlive; // 3.2.2.3.14
+      // Resume this session on the next connection when it outlives the network connection.
+      if ((this.options.sessionExpiryInterval ?? 0) > 0) this.cleanStartSent = false;
+    } else {
+      this.window = inflightLimit;
+    }
+    this.keepalive.start(this.keepAliveSeconds, this.options.pingTimeout ?? 10_000);
+
+    if (packet.sessionPresent) {
+      // MQTT 4.4: resend unacknowledged PUBLISHes (DUP=1, same Packet Identifier) and PUBRELs, in the
+      // original order (4.6), and nothing else.
+      for (const m of this.session.inflight.values()) {
+        this.output.push(
+          m.state === MessageState.Sent
+            ? this.encodePublish(m, true)
+            : encode({ type: "pubrel", packetId: m.packetId }, this.protocolVersion),
+        );
+      }
+    } else {
+      // The broker has no session: our in-flight state means nothing to it (4.1).
+      const [requeue, completed] = this.session.lose();
+      this.queue.unshiftAll(requeue);
+      for (const m of completed) this.complete(m);
+      this.resubscribe();
+    }
+    // SUBSCRIBE / UNSUBSCRIBE still unanswered go again (the broker treats a repeat as a replacement).
+    for (const r of this.session.requests.values()) this.output.push(encode(r.packet, this.protocolVersion));
+
+    const info: ConnectInfo = {
+      broker: this.brokers[this.brokerIndex],
+      sessionPresent: packet.sessionPresent,
+      reasonCode: packet.reasonCode,
+      properties,
+      clientId: this.clientId,
+      keepAlive: this.keepAliveSeconds,
+    };
+    this.call(this.options.onConnect, info);
+  }
+
+  /** The connection is gone (or must go): clean up, report, and schedule the next attempt. */
+  private connectionEnded(reason: Error): void {
+    if (this.state === State.Closed || this.state === State.Idle || this.state === State.Waiting) return;
+    const wasConnected = this.state === State.Connected;
+    this.teardown();
+    // Failover: an attempt that never reached CONNACK moves on to the next broker; a connection that
+    // worked is retried on the same broker first, where the session lives.
+    if (!wasConnected) this.brokerIndex = (this.brokerIndex + 1) % this.brokers.length;
+    if (this.options.reconnect === false) {
+      this.state = State.Idle;
+    } else {
+      this.state = State.Waiting;
+      this.reconnectTimer = this.options.clock.set(this.onReconnectTimer, this.backoff.next());
+    }
+    if (wasConnected) this.call(this.options.onDisconnect, reason);
+    else this.call(this.options.onError, reason);
+  }
+
+  private teardown(): void {
+    this.generation++;
+    const socket = this.socket;
+    this.socket = undefined;
+    if (this.connectTimer !== undefined) this.options.clock.clear(this.connectTimer);
+    this.connectTimer = undefined;
+    this.keepalive.stop();
+    this.decoder.reset();
+    this.aliasesIn.reset();
+    this.writable = 0;
+    // QoS 0 messages whose bytes never fully left go back to the front of the queue.
+    this.queue.unshiftAll(this.output.clear());
+    if (socket) {
+      try {
+        socket.close();
+      } catch {
+        // The socket is already unusable; nothing more to release.
+      }
+    }
+  }
+
+  /** A broken or impossible packet: 5.0 sends DISCONNECT with the reason code (4.13), then we reconnect. */
+  private protocolFailure(error: Error): void {
+    if (this.protocolVersion === 5 && (this.state === State.Connected || this.state === State.AwaitingConnack)) {
+      const reason =
+        (error as { disconnectReason?: number }).disconnectReason ??
+        (error instanceof ProtocolError ? error.reasonCode : ReasonCode.UnspecifiedError);
+      this.sendDisconnect(reason);
+    }
+    this.connectionEnded(error);
+  }
+
+  private sendDisconnect(reasonCode: number): void {
+    const socket = this.socket;
+    if (!socket) return;
+    const packet: Packet = this.protocolVersion === 5 ? { type: "disconnect", reasonCode } : { type: "disconnect" };
+    this.output.push(encode(packet, this.protocolVersion));
+    try {
+      this.writable = this.output.flush(socket, this.writable, this.onWritten);
+    } catch {
+      // Best effort: the connection is being dropped anyway.
+    }
+  }
+
+  // ---- reading ------------------------------------------------------------------------------------
+
+  private readable(generation: number): void {
+    if (generation !== this.generation || !this.socket) return;
+    const data = this.socket.read();
+    if (!data) return;
+    this.readingGeneration = generation;
+    try {
+      this.decoder.push(new Uint8Array(data), this.onPacket);
+    } catch (error) {
+      if (generation === this.generation) this.protocolFailure(asError(error));
+      return;
+    }
+    if (generation === this.generation) this.pump();
+  }
+
+  private handlePacket(packet: Packet): void {
+    // Packets after one that ended the connection (in the same chunk) belong to a dead connection.
+    if (this.readingGeneration !== this.generation) return;
+    if (this.state === State.AwaitingConnack) {
+      // [MQTT-3.2.0-1]: the first packet from the server is CONNACK.
+      if (packet.type !== "connack") throw protocolError("3.2.0-1", `${packet.type} before CONNACK`);
+      this.connack(packet);
+      return;
+    }
+    switch (packet.type) {
+      case "publish":
+        this.incomingPublish(packet);
+        return;
+      case "puback":
+        this.puback(packet);
+        return;
+      case "pubrec":
+        this.pubrec(packet);
+        return;
+      case "pubrel":
+        // 4.3.3: always answer PUBREL with PUBCOMP, even for an identifier we do not know (5.0: 0x92).
+        this.sendPacket(
+          this.session.incomingQos2.delete(packet.packetId) || this.protocolVersion === 4
+            ? { type: "pubcomp", packetId: packet.packetId }
+            : { type: "pubcomp", packetId: packet.packetId, reasonCode: PACKET_ID_NOT_FOUND },
+        );
+        return;
+      case "pubcomp":
+        this.pubcomp(packet);
+        return;
+      case "suback":
+        this.suback(packet);
+        return;
+      case "unsuback":
+        this.unsuback(packet);
+        return;
+      case "pingresp":
+        this.keepalive.pingResponse();
+        return;
+      case "disconnect":
+        // 5.0 section 3.14: the server ends the connection and tells us why.
+        this.connectionEnded(
+          new ClientError(
+            "server-disconnect",
+            `server sent DISCONNECT 0x${(packet.reasonCode ?? 0).toString(16)}`,
+            packet.reasonCode ?? 0,
+            packet.properties?.reasonString,
+          ),
+        );
+        return;
+      default:
+        // CONNACK twice ([MQTT-3.2.0-2]), or a packet only a client may send, or AUTH we never asked for.
+        throw protocolError("3.2.0-2", `unexpected ${packet.type} from the server`);
+    }
+  }
+
+  private incomingPublish(packet: Publish): void {
+    if (this.protocolVersion === 5) this.aliasesIn.resolve(packet);
+    const id = packet.packetId ?? 0;
+    if (packet.qos === 2) {
+      // 4.3.3 method B: deliver on the first PUBLISH, remember the id until PUBREL, so a resent PUBLISH
+      // (DUP=1, or DUP=0 as some brokers do) is acknowledged again but not delivered again.
+      if (!this.session.incomingQos2.has(id)) {
+        const limit = this.options.receiveMaximum;
+        if (this.protocolVersion === 5 && limit !== undefined && this.session.incomingQos2.size >= limit) {
+          throw withDisconnectReason(protocolError("3.3.4", "Receive Maximum exceeded"), ReasonCode.ReceiveMaximumExceeded);
+        }
+        this.session.incomingQos2.add(id);
+        this.deliver(packet);
+      }
+      this.sendPacket({ type: "pubrec", packetId: id });
+      return;
+    }
+    this.deliver(packet);
+    if (packet.qos === 1) this.sendPacket({ type: "puback", packetId: id });
+  }
+
+  private deliver(packet: Publish): void {
+    const onMessage = this.options.onMessage;
+    if (!onMessage) return;
+    try {
+      onMessage(packet.topic, packet.payload, packet);
+    } catch (error) {
+      this.call(this.options.onError, asError(error));
+    }
+  }
+
+  private puback(packet: PublishResponse<"puback">): void {
+    const m = this.session.inflight.get(packet.packetId);
+    if (!m || m.qos !== 1) return; // An unexpected PUBACK is ignored, not fatal.
+    this.session.removeInflight(m);
+    this.complete(m, refusal(packet));
+  }
+
+  private pubrec(packet: PublishResponse<"pubrec">): void {
+    const m = this.session.inflight.get(packet.packetId);
+    if (!m || m.qos !== 2) {
+      // 5.0 section 3.6.2.1: PUBREL with 0x92 for an identifier we do not have.
+      this.sendPacket(
+        this.protocolVersion === 5
+          ? { type: "pubrel", packetId: packet.packetId, reasonCode: PACKET_ID_NOT_FOUND }
+          : { type: "pubrel", packetId: packet.packetId },
+      );
+      return;
+    }
+    const error = refusal(packet);
+    if (error) {
+      // 5.0 section 4.3.3: a PUBREC with a reason code >= 0x80 ends the flow; no PUBREL.
+      this.session.removeInflight(m);
+      this.complete(m, error);
+      return;
+    }
+    m.state = MessageState.Released;
+    this.sendPacket({ type: "pubrel", packetId: m.packetId });
+  }
+
+  private pubcomp(packet: PublishResponse<"pubcomp">): void {
+    const m = this.session.inflight.get(packet.packetId);
+    if (!m || m.state !== MessageState.Released) return; // An unexpected PUBCOMP is ignored.
+    this.session.removeInflight(m);
+    this.complete(m);
+  }
+
+  private suback(packet: Suback): void {
+    const request = this.session.requests.get(packet.packetId);
+    if (!request || request.packet.type !== "subscribe") return; // not ours: ignore like a stray PUBACK
+    const subscriptions = request.packet.subscriptions;
+    // 3.9.3: one return code per topic filter, in order.
+    if (packet.reasonCodes.length !== subscriptions.length) {
+      throw protocolError("3.9.3", "SUBACK return codes do not match the SUBSCRIBE");
+    }
+    this.session.requests.delete(packet.packetId);
+    this.session.ids.release(packet.packetId);
+    packet.reasonCodes.forEach((code, i) => {
+      if (code < 0x80) this.session.subscriptions.set(subscriptions[i].topicFilter, subscriptions[i]);
+    });
+    if (request.done) this.callRequest(request.done, undefined, packet.reasonCodes, packet);
+    else if (packet.reasonCodes.some((code) => code >= 0x80)) {
+      this.call(this.options.onError, new ClientError("invalid-argument", "re-subscribe refused", packet.reasonCodes.find((c) => c >= 0x80)));
+    }
+  }
+
+  private unsuback(packet: Unsuback): void {
+    const request = this.session.requests.get(packet.packetId);
+    if (!request || request.packet.type !== "unsubscribe") return;
+    this.session.requests.delete(packet.packetId);
+    this.session.ids.release(packet.packetId);
+    const codes = packet.reasonCodes ?? request.packet.topicFilters.map(() => 0);
+    this.callRequest(request.done, undefined, codes, packet);
+  }
+
+  // ---- writing ------------------------------------------------------------------------------------
+
+  private request(packet: Subscribe | Unsubscribe, done: SubscribeCallback | undefined): void {
+    const id = this.session.ids.allocate();
+    if (id === 0) throw new QueueFullError("all packet identifiers in use");
+    packet.packetId = id;
+    this.session.requests.set(id, { packet, done });
+    if (this.state === State.Connected) this.sendPacket(packet);
+  }
+
+  /** After a lost session: subscribe again to everything granted before (without callbacks). */
+  private resubscribe(): void {
+    const all = [...this.session.subscriptions.values()];
+    this.session.subscriptions.clear();
+    // Chunks keep each SUBSCRIBE well below any sane Maximum Packet Size.
+    for (let i = 0; i < all.length; i += 16) {
+      const id = this.session.ids.allocate();
+      if (id === 0) return;
+      this.session.requests.set(id, { packet: { type: "subscribe", packetId: id, subscriptions: all.slice(i, i + 16) }, done: undefined });
+    }
+  }
+
+  private sendPacket(packet: Packet): void {
+    if (!this.socket) return;
+    this.output.push(encode(packet, this.protocolVersion));
+    this.pump();
+  }
+
+  /** Move messages from the queue into the output as the window and the socket allow, and write. */
+  private pump(): void {
+    if (this.pumping) return; // the running pump picks up whatever was added
+    const socket = this.socket;
+    if (!socket) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        if (this.state === State.Connected) this.fill();
+        if (this.output.length === 0 || this.writable <= 0) break;
+        this.writable = this.output.flush(socket, this.writable, this.onWritten);
+        this.keepalive.sent();
+        if (this.socket !== socket) break;
+      }
+    } catch (error) {
+      this.pumping = false;
+      if (this.socket === socket) this.connectionEnded(socketError(error));
+      return;
+    }
+    this.pumping = false;
+  }
+
+  /** Encode queued messages until the output holds what the socket can take now. */
+  private fill(): void {
+    while (this.output.length < this.writable) {
+      const m = this.queue.peek();
+      if (!m) return;
+      // 5.0 section 3.2.2.3.4: never above the server's Maximum QoS; downgrade.
+      const qos = m.qos > this.serverMaximumQoS ? this.serverMaximumQoS : m.qos;
+      if (qos > 0 && this.session.inflight.size >= this.window) return; // Receive Maximum (3.3.4)
+      this.queue.shift();
+      if (m.retain && !this.retainAvailable) {
+        this.complete(m, new ClientError("retain-not-supported", "server has Retain Available = 0"));
+        continue;
+      }
+      m.qos = qos;
+      if (qos > 0) {
+        m.packetId = this.session.ids.allocate();
+        if (m.packetId === 0) {
+          this.queue.unshiftAll([m]);
+          return;
+        }
+      }
+      const bytes = this.encodePublish(m, false);
+      if (this.serverMaximumPacketSize > 0 && bytes.length > this.serverMaximumPacketSize) {
+        // 5.0 section 3.2.2.3.6 [MQTT-3.2.2-15]: never send a packet above the server's maximum.
+        this.aliasesOut.forget(m.topic);
+        if (qos > 0) this.session.ids.release(m.packetId);
+        m.packetId = 0;
+        this.complete(m, new ClientError("packet-too-large", `PUBLISH of ${bytes.length} bytes exceeds the server's Maximum Packet Size ${this.serverMaximumPacketSize}`));
+        continue;
+      }
+      if (qos > 0) {
+        m.state = MessageState.Sent;
+        this.session.addInflight(m);
+        this.output.push(bytes);
+      } else {
+        this.output.push(bytes, m);
+      }
+    }
+  }
+
+  private encodePublish(m: OutgoingMessage, dup: boolean): Uint8Array {
+    const packet: Publish = { type: "publish", topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup };
+    if (m.qos > 0) packet.packetId = m.packetId;
+    if (m.properties) packet.properties = m.properties;
+    if (this.protocolVersion === 5) {
+      const alias = this.aliasesOut.aliasFor(m.topic);
+      if (alias !== 0) {
+        packet.properties = { ...m.properties, topicAlias: alias < 0 ? -alias : alias };
+        if (alias > 0) packet.topic = ""; // the server knows the alias: 3.3.2.3.4
+      }
+    }
+    return encode(packet, this.protocolVersion);
+  }
+
+  // ---- callbacks ----------------------------------------------------------------------------------
+
+  private complete(m: OutgoingMessage, error?: Error): void {
+    const done = m.done;
+    if (!done) return;
+    m.done = undefined;
+    try {
+      done(error);
+    } catch (thrown) {
+      this.call(this.options.onError, asError(thrown));
+    }
+  }
+
+  private callRequest(
+    done: SubscribeCallback | undefined,
+    error: Error | undefined,
+    codes: number[],
+    packet?: { properties?: Properties },
+  ): void {
+    if (!done) return;
+    try {
+      done(error, codes, packet);
+    } catch (thrown) {
+      this.call(this.options.onError, asError(thrown));
+    }
+  }
+
+  private call<A>(callback: ((arg: A) => void) | undefined, arg?: A): void {
+    if (!callback) return;
+    try {
+      callback.call(this.options, arg as A);
+    } catch (error) {
+      if (callback !== this.options.onError) this.call(this.options.onError, asError(error));
+    }
+  }
+}
+
+/** A v5 PUBACK / PUBREC with a reason code >= 0x80 refuses the message (5.0 sections 3.4.2.1, 3.5.2.1). */
+function refusal(packet: PublishResponse<"puback" | "pubrec">): ClientError | undefined {
+  const code = packet.reasonCode ?? 0;
+  if (code < 0x80) return undefined;
+  return new ClientError("publish-refused", `${packet.type.toUpperCase()} reason 0x${code.toString(16)}`, code, packet.properties?.reasonString);
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+/** Socket failures keep their type (TlsError...) when they have one; the rest become connection-lost. */
+function socketError(value: unknown): Error {
+  if (value instanceof Error && typeof (value as { code?: unknown }).code === "string" && value.name !== "Error") return value;
+  const message = value instanceof Error ? value.message : value === undefined ? "connection closed" : String(value);
+  return new ClientError("connection-lost", message);
+}
