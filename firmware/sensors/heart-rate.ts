@@ -1,0 +1,322 @@
+// Streaming heart-rate estimator for raw PPG counts (e.g. MAX30102 IR), one sample at a time.
+//
+// Per sample (fixed cost, no allocation): DC tracking for finger detection; band-pass 0.5..5 Hz (30..300
+// beats/min) of the inverted signal (counts fall as blood volume rises); the slope sum function (sum of the
+// positive slopes over ~120 ms, after Zong et al. 2003) that peaks once per systolic upstroke; beat detection
+// with an adaptive threshold (half the median of recent beat peaks) and a refractory time. A peak far above
+// the recent ones is an artifact (motion): the beat is flagged and so is the stretch around it.
+//
+// Per window (every `stepSeconds`, over the last `windowSeconds`, 8 s / 2 s as in the IEEE SPC 2015 scoring):
+// the intervals between clean consecutive beats; intervals shorter than 0.62 x median are merged with the
+// next one (a spurious extra peak), intervals outside 0.62..1.5 x median are dropped (a missed beat or an
+// artifact); a premature beat and its compensatory pause both stay in range and leave the mean unchanged.
+// bpm = 60 / mean accepted interval. Confidence falls with poor coverage of the window by accepted
+// intervals, irregular intervals and many rejected ones; the reading is valid only with a finger present the
+// whole window, confidence >= 0.5 and bpm inside 25..250 (design.md section 6). Invalid readings carry NaN.
+import { Biquad } from "./biquad.js";
+import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM } from "./plausibility.js";
+
+export interface HeartRateOptions {
+  /** Samples per second given to push(): the sensor's FIFO rate (e.g. Max30102.outputRate). */
+  sampleRate: number;
+  /** Analysis window, seconds (default 8). */
+  windowSeconds?: number;
+  /** A reading every this many seconds (default 2). */
+  stepSeconds?: number;
+  /** Raw counts below which no finger covers the sensor (default 25000 of 2^18, IR at ~7 mA, 4096 nA). */
+  fingerThreshold?: number;
+}
+
+export interface HeartRateReading {
+  /** Beats per minute; NaN when not valid. */
+  bpm: number;
+  /** 0..1. */
+  confidence: number;
+  /** A finger (something reflecting enough light) covers the sensor now. */
+  fingerPresent: boolean;
+  /** bpm can be reported. */
+  valid: boolean;
+  /** Samples consumed when the reading was made (including samples lost in gaps): its timestamp. */
+  at: number;
+}
+
+const BEATS = 64; // ring capacity; 8 s at 250 bpm is 34 beats
+const REFS = 5; // recent beat peaks the threshold follows
+const LOWER = 0.62; // accepted interval range, x median interval
+const UPPER = 1.5;
+const ARTIFACT_RATIO = 3; // a peak this many times the recent ones is not a beat
+const RELEARN_AFTER = 4; // consecutive artifact peaks after which their level becomes the new normal
+const MIN_CONFIDENCE = 0.5;
+
+export class HeartRateEstimator {
+  readonly sampleRate: number;
+  readonly reading: HeartRateReading = { bpm: Number.NaN, confidence: 0, fingerPresent: false, valid: false, at: 0 };
+  #window: number;
+  #step: number;
+  #fingerThreshold: number;
+  #hp: Biquad;
+  #lp: Biquad;
+  // Slope sum function: running sum over a ring of positive slopes.
+  #slopes: Float32Array;
+  #slopeAt = 0;
+  #ssf = 0;
+  #previous = 0;
+  #origin = 0;
+  #dc = 0;
+  #dcAlpha: number;
+  // Time, in samples.
+  #n = 0;
+  #started = -1; // sample at which the current continuous stretch began
+  #noFingerAt = -1; // last sample without a finger
+  #artifactUntil = -1;
+  // Beat detection.
+  #learnUntil = 0;
+  #learnMax = 0;
+  #threshold = 0;
+  #refractory: number;
+  #inPeak = false;
+  #peakValue = 0;
+  #peakAt = 0;
+  #lastBeat = -1;
+  #refs = new Float32Array(REFS);
+  #refCount = 0;
+  #refAt = 0;
+  #artifactRun = new Float32Array(RELEARN_AFTER);
+  #artifactCount = 0;
+  #scratch = new Float64Array(BEATS);
+  #sorted = new Float64Array(BEATS);
+  // Beat ring.
+  #beatAt = new Float64Array(BEATS);
+  #beatClean = new Uint8Array(BEATS);
+  #beatCount = 0;
+  #beatHead = 0;
+  #medianInterval = 0;
+
+  constructor(options: HeartRateOptions) {
+    const fs = options.sampleRate;
+    if (!(fs >= 10 && fs <= 1000)) throw new RangeError(`sample rate ${fs}`);
+    this.sampleRate = fs;
+    this.#window = Math.round((options.windowSeconds ?? 8) * fs);
+    this.#step = Math.max(1, Math.round((options.stepSeconds ?? 2) * fs));
+    this.#fingerThreshold = options.fingerThreshold ?? 25000;
+    this.#hp = Biquad.highPass(0.5, fs);
+    this.#lp = Biquad.lowPass(Math.min(5, fs / 4), fs);
+    this.#slopes = new Float32Array(Math.max(2, Math.round(0.12 * fs)));
+    this.#dcAlpha = 1 / fs; // ~1 s time constant
+    this.#refractory = Math.round((60 / HEART_RATE_MAX_BPM) * fs);
+    this.#restart(0);
+  }
+
+  /** One raw sample. Returns true when `reading` has just been renewed. */
+  push(counts: number): boolean {
+    const n = this.#n++;
+    if (this.#started < 0) this.#restart(counts);
+    this.#dc += this.#dcAlpha * (counts - this.#dc);
+    const finger = this.#dc >= this.#fingerThreshold;
+    if (!finger) {
+      if (this.#noFingerAt !== n - 1) this.#restart(counts); // finger removed: start again when it returns
+      this.#noFingerAt = n;
+    } else if (this.#noFingerAt === n - 1) {
+      this.#restart(counts); // finger placed: the step would look like a huge beat
+    }
+    const y = this.#lp.step(this.#hp.step(this.#origin - counts));
+    const slope = y - this.#previous;
+    this.#previous = y;
+    const positive = slope > 0 ? slope : 0;
+    this.#ssf += positive - this.#slopes[this.#slopeAt];
+    this.#slopes[this.#slopeAt] = positive;
+    this.#slopeAt = (this.#slopeAt + 1) % this.#slopes.length;
+    this.#detect(this.#ssf, n);
+    const done = this.#n;
+    if (done >= this.#window && (done - this.#window) % this.#step === 0) {
+      this.#evaluate(finger);
+      return true;
+    }
+    return false;
+  }
+
+  /** `lost` samples are missing (FIFO overflow, failed read): the stream starts again after them, and no
+   *  reading is valid until a whole window has passed without a gap. */
+  markGap(lost: number): void {
+    this.#n += Math.max(0, lost);
+    this.#started = -1;
+  }
+
+  /** Forget everything (e.g. after reconfiguring the sensor). */
+  reset(): void {
+    this.#n = 0;
+    this.#noFingerAt = -1;
+    this.#started = -1;
+    const r = this.reading;
+    r.bpm = Number.NaN;
+    r.confidence = 0;
+    r.fingerPresent = false;
+    r.valid = false;
+    r.at = 0;
+  }
+
+  #restart(counts: number): void {
+    this.#started = this.#n;
+    this.#origin = counts;
+    this.#dc = counts;
+    this.#hp.reset();
+    this.#lp.reset();
+    this.#slopes.fill(0);
+    this.#ssf = 0;
+    this.#previous = 0;
+    this.#learnUntil = this.#n + Math.round(2.5 * this.sampleRate); // one beat even at 25 bpm
+    this.#learnMax = 0;
+    this.#inPeak = false;
+    this.#lastBeat = -1;
+    this.#refCount = 0;
+    this.#artifactCount = 0;
+    this.#beatCount = 0;
+    this.#medianInterval = 0;
+    this.#artifactUntil = -1;
+  }
+
+  #detect(z: number, n: number): void {
+    if (n < this.#learnUntil) {
+      if (z > this.#learnMax) this.#learnMax = z;
+      if (n + 1 === this.#learnUntil) this.#setReference(this.#learnMax);
+      return;
+    }
+    // No beat for a long time: the amplitude dropped; let the threshold follow it down (e-fold per second).
+    const silence = this.#lastBeat < 0 ? n - this.#learnUntil : n - this.#lastBeat;
+    if (silence > 2.5 * this.sampleRate) this.#threshold *= 1 - 1 / this.sampleRate;
+    if (this.#inPeak) {
+      if (z > this.#peakValue) {
+        this.#peakValue = z;
+        this.#peakAt = n;
+      } else if (z < 0.5 * this.#peakValue || n - this.#peakAt > 0.3 * this.sampleRate) {
+        this.#inPeak = false;
+        this.#beat(this.#peakAt, this.#peakValue);
+      }
+      return;
+    }
+    const refractory = Math.max(this.#refractory, 0.55 * this.#medianInterval);
+    if (z > this.#threshold && this.#threshold > 0 && (this.#lastBeat < 0 || n - this.#lastBeat >= refractory)) {
+      this.#inPeak = true;
+      this.#peakValue = z;
+      this.#peakAt = n;
+    }
+  }
+
+  #beat(at: number, peak: number): void {
+    const reference = this.#threshold * 2;
+    if (peak > ARTIFACT_RATIO * reference) {
+      this.#artifactUntil = at + Math.round(0.5 * this.sampleRate);
+      this.#artifactRun[this.#artifactCount++] = peak;
+      this.#addBeat(at, false);
+      if (this.#artifactCount === RELEARN_AFTER) {
+        // The level really changed (or the artifact is sustained): adopt it rather than stay deaf.
+        this.#setReference(this.#median(this.#artifactRun, RELEARN_AFTER));
+      }
+      return;
+    }
+    this.#artifactCount = 0;
+    this.#addBeat(at, at > this.#artifactUntil);
+    this.#refs[this.#refAt] = peak;
+    this.#refAt = (this.#refAt + 1) % REFS;
+    if (this.#refCount < REFS) this.#refCount++;
+    this.#threshold = 0.5 * this.#median(this.#refs, this.#refCount);
+  }
+
+  #setReference(peak: number): void {
+    this.#refs.fill(peak);
+    this.#refCount = REFS;
+    this.#threshold = 0.5 * peak;
+    this.#artifactCount = 0;
+  }
+
+  #addBeat(at: number, clean: boolean): void {
+    // A clean beat right after an artifact is not trusted either: the artifact may have shifted it.
+    this.#beatAt[this.#beatHead] = at;
+    this.#beatClean[this.#beatHead] = clean ? 1 : 0;
+    this.#beatHead = (this.#beatHead + 1) % BEATS;
+    if (this.#beatCount < BEATS) this.#beatCount++;
+    this.#lastBeat = at;
+  }
+
+  #evaluate(finger: boolean): void {
+    const r = this.reading;
+    const end = this.#n;
+    const start = end - this.#window;
+    r.at = end;
+    r.fingerPresent = finger;
+    r.valid = false;
+    r.bpm = Number.NaN;
+    r.confidence = 0;
+    // Intervals between consecutive clean beats inside the window, oldest first, into #scratch.
+    let count = 0;
+    let previous = -1;
+    for (let i = this.#beatCount; i > 0; i--) {
+      const k = (this.#beatHead - i + BEATS) % BEATS;
+      const at = this.#beatAt[k];
+      if (at < start || at < this.#started) {
+        previous = -1;
+        continue;
+      }
+      if (!this.#beatClean[k]) {
+        previous = -1;
+        continue;
+      }
+      if (previous >= 0) this.#scratch[count++] = at - previous;
+      previous = at;
+    }
+    const fingerWholeWindow = this.#noFingerAt < start && this.#started <= start;
+    if (count < 2 || !fingerWholeWindow) {
+      this.#medianInterval = count >= 2 ? this.#medianInterval : 0;
+      return;
+    }
+    const median = this.#median(this.#scratch, count);
+    this.#medianInterval = median;
+    // Merge short intervals forward; accept those in range.
+    let accepted = 0;
+    let sum = 0;
+    let sumSquares = 0;
+    let pending = 0;
+    let groups = 0;
+    for (let i = 0; i < count; i++) {
+      pending += this.#scratch[i];
+      if (pending < LOWER * median) continue;
+      groups++;
+      if (pending <= UPPER * median) {
+        accepted++;
+        sum += pending;
+        sumSquares += pending * pending;
+      }
+      pending = 0;
+    }
+    if (accepted < 2) return;
+    const mean = sum / accepted;
+    const cv = Math.sqrt(Math.max(0, sumSquares / accepted - mean * mean)) / mean;
+    const coverage = sum / this.#window;
+    const coverageScore = Math.min(1, coverage / 0.7);
+    const regularity = 1 - Math.min(1, Math.max(0, (cv - 0.15) / 0.25));
+    const acceptance = accepted / groups;
+    const confidence = coverageScore * regularity * acceptance;
+    const bpm = (60 * this.sampleRate) / mean;
+    r.confidence = confidence;
+    if (confidence >= MIN_CONFIDENCE && bpm >= HEART_RATE_MIN_BPM && bpm <= HEART_RATE_MAX_BPM) {
+      r.bpm = bpm;
+      r.valid = true;
+    }
+  }
+
+  /** Median of values[0..count), sorted in a copy so the caller's order survives. */
+  #median(values: Float32Array | Float64Array, count: number): number {
+    const s = this.#sorted;
+    for (let i = 0; i < count; i++) {
+      const v = values[i];
+      let j = i - 1;
+      while (j >= 0 && s[j] > v) {
+        s[j + 1] = s[j];
+        j--;
+      }
+      s[j + 1] = v;
+    }
+    const mid = count >> 1;
+    return count & 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  }
+}
