@@ -1,0 +1,70 @@
+// Telemetry batches as SenML packs: one record per reading, base name = the device, base time = the
+// oldest reading (absolute, seconds since the epoch), t relative to it with millisecond resolution, and
+// the reading's outbox sequence number in "seq" (see senml.ts for why that label is safe to add).
+//
+// Base name: `<deviceId>/`, so names read "wearable-42/hr". RFC 8428 recommends a globally unique bn such
+// as an RFC 9039 URN (urn:dev:mac:..., urn:dev:ops:<OUI>-<product>-<serial>); a plain device id is not one
+// of those forms, so we do not dress it up as a URN. A deployment with such an identifier passes it as
+// `baseName` instead; the MQTT topic carries the device id either way.
+//
+// Units (RFC 8428 section 12.1): body temperature "Cel"; heart rate "beat/min" — registered, though
+// marked as not recommended for new producers in favour of "1/s" — because clinicians and NEWS2 read
+// beats per minute and 1.2 1/s would invite unit mistakes downstream.
+
+import type { ReadingKind } from "./reading.js";
+import { ABSOLUTE_TIME, SENML_CBOR, SENML_JSON, SenmlError, senmlCbor, senmlJsonBytes, type SenmlRecord } from "./senml.js";
+
+export type PayloadFormat = "json" | "cbor";
+
+/** A reading with its wall-clock time known and its outbox sequence number. */
+export interface StampedReading {
+  seq: number;
+  kind: ReadingKind;
+  value: number;
+  /** Milliseconds since the epoch. */
+  time: number;
+}
+
+export const SENML_NAMES: Record<ReadingKind, { n: string; u: string }> = {
+  hr: { n: "hr", u: "beat/min" },
+  temp: { n: "temp", u: "Cel" },
+};
+
+export function deviceBaseName(deviceId: string): string {
+  return `${deviceId}/`;
+}
+
+/** The SenML records for a batch (oldest reading's time as base time). */
+export function telemetryPack(baseName: string, readings: StampedReading[]): SenmlRecord[] {
+  if (readings.length === 0) throw new SenmlError("empty-pack", "a telemetry batch needs at least one reading");
+  let baseMs = Infinity;
+  for (const r of readings) baseMs = Math.min(baseMs, Math.round(r.time));
+  if (!(baseMs / 1000 >= ABSOLUTE_TIME)) {
+    throw new SenmlError("invalid-value", `reading time ${baseMs} ms is not an absolute time: the clock must be set first`);
+  }
+  const pack: SenmlRecord[] = [];
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i];
+    const names = SENML_NAMES[r.kind];
+    const record: SenmlRecord = i === 0 ? { bn: baseName, bt: baseMs / 1000 } : {};
+    record.n = names.n;
+    record.u = names.u;
+    record.v = r.value;
+    const t = (Math.round(r.time) - baseMs) / 1000;
+    if (t !== 0) record.t = t;
+    record.seq = r.seq;
+    pack.push(record);
+  }
+  return pack;
+}
+
+export interface EncodedPayload {
+  bytes: Uint8Array;
+  /** For the MQTT 5 Content Type property (section 3.3.2.3.9). */
+  contentType: string;
+}
+
+export function encodeTelemetry(baseName: string, readings: StampedReading[], format: PayloadFormat): EncodedPayload {
+  const pack = telemetryPack(baseName, readings);
+  return format === "cbor" ? { bytes: senmlCbor(pack), contentType: SENML_CBOR } : { bytes: senmlJsonBytes(pack), contentType: SENML_JSON };
+}
