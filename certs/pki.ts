@@ -214,15 +214,20 @@ async function upToDate(
   return from - now > margin;
 }
 
-/** A self-signed root CA (RSA 2048, 10 years). Reused while valid for more than MARGIN_DAYS. */
-export async function ensureCa(dir: string, name: string, cn: string): Promise<{ files: CertFiles; issued: boolean }> {
+/** A self-signed root CA (RSA 2048, 10 years by default). Reused while valid for more than MARGIN_DAYS. */
+export async function ensureCa(
+  dir: string,
+  name: string,
+  cn: string,
+  validity: { notBeforeDays?: number; notAfterDays?: number } = {},
+): Promise<{ files: CertFiles; issued: boolean }> {
   await mkdir(dir, { recursive: true });
   const files = paths(dir, name);
-  const spec = { cn, keyType: "rsa" as const, notBeforeDays: -1, notAfterDays: 3650 };
+  const spec = { cn, keyType: "rsa" as const, notBeforeDays: validity.notBeforeDays ?? -1, notAfterDays: validity.notAfterDays ?? 3650 };
   if (await upToDate(files, "self", spec)) return { files, issued: false };
   await ensureKey(files, "rsa");
   const now = Date.now();
-  await sign(files, "self", cn, "ca", undefined, new Date(now - DAY), new Date(now + 3650 * DAY));
+  await sign(files, "self", cn, "ca", undefined, new Date(now + spec.notBeforeDays * DAY), new Date(now + spec.notAfterDays * DAY));
   return { files, issued: true };
 }
 
@@ -268,7 +273,7 @@ export async function withDirLock<T>(dir: string, action: () => Promise<T>): Pro
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const owner = Number(await readFile(join(lock, "pid"), "utf8").catch(() => "0"));
       if (owner > 0 && !alive(owner)) await rm(lock, { recursive: true, force: true });
-      else if (attempt > 1200) throw new Error(`PKI lock ${lock} held too long by pid ${owner}`);
+      else if (attempt > 1200) throw new Error(`PKI lock ${lock} held too long by pid ${owner}`, { cause: error });
       else await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -45,8 +45,14 @@ export interface OddIdentities {
   wrongHostServer: Identity;
   /** Dev-CA server certificate with CN=localhost and no SAN at all (the device has no CN fallback). */
   cnOnlyServer: Identity;
+  /** Dev-CA server certificate for *.broker.test (one wildcard label) and 127.0.0.1. */
+  wildcardServer: Identity;
   /** Dev-CA server certificate that expired a year ago. */
   expiredServer: Identity;
+  /** A root CA valid from ten years ago, and a server certificate from it that expired a year ago: with a
+   *  device clock inside that certificate's validity the chain is fine (Node's clock says expired). */
+  backdatedCa: Identity;
+  backdatedExpiredServer: Identity;
   /** Dev-CA server certificate valid only from a year from now. */
   notYetValidServer: Identity;
   /** Dev-CA server certificate with a P-256 ECDSA key. */
@@ -96,13 +102,17 @@ async function ensureOdd(dir: string, ca: CertFiles): Promise<Record<keyof OddId
     const server = { usage: "server" as const, cn: "mqtt-broker", san: SERVER_NAMES };
     const leaf = async (spec: Parameters<typeof ensureLeaf>[1]): Promise<CertFiles> =>
       (await ensureLeaf(oddDir, spec)).files;
+    const backdatedCa = (await ensureCa(oddDir, "backdated-ca", "Backdated Root CA", { notBeforeDays: -3650, notAfterDays: 3650 })).files;
     return {
       otherCa,
+      backdatedCa,
+      backdatedExpiredServer: await leaf({ ...server, name: "backdated-expired-server", issuer: backdatedCa, notBeforeDays: -730, notAfterDays: -365 }),
       otherCaServer: await leaf({ ...server, name: "other-ca-server", issuer: otherCa }),
       otherCaDevice: await leaf({ name: "other-ca-device", issuer: otherCa, cn: DEVICE_ID, usage: "client" }),
       selfSignedServer: await leaf({ ...server, name: "self-signed-server", issuer: "self" }),
       wrongHostServer: await leaf({ ...server, name: "wrong-host-server", issuer: ca, san: ["other.example"] }),
       cnOnlyServer: await leaf({ ...server, name: "cn-only-server", issuer: ca, cn: "localhost", san: [] }),
+      wildcardServer: await leaf({ ...server, name: "wildcard-server", issuer: ca, san: ["*.broker.test", "127.0.0.1"] }),
       expiredServer: await leaf({ ...server, name: "expired-server", issuer: ca, notBeforeDays: -730, notAfterDays: -365 }),
       notYetValidServer: await leaf({ ...server, name: "not-yet-valid-server", issuer: ca, notBeforeDays: 365, notAfterDays: 730 }),
       ecdsaServer: await leaf({ ...server, name: "ecdsa-server", issuer: ca, keyType: "ec" }),
