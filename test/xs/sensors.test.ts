@@ -9,7 +9,8 @@ import { Max30205Model } from "../../host-sim/chips/max30205-model.js";
 import { Tmp117Model } from "../../host-sim/chips/tmp117-model.js";
 import type { OpticalSource } from "../../host-sim/chips/optical.js";
 import { XsFirmware } from "../../host-sim/xs/firmware.js";
-import { sensorSteps } from "./entries/sensor-steps.js";
+import { SyntheticPpg } from "../../host-sim/chips/ppg-synthetic.js";
+import { type BeatReading, sensorSteps } from "./entries/sensor-steps.js";
 
 /** A pulsing finger: 72 bpm on both LEDs with a slow baseline drift (deterministic). */
 const pulse: OpticalSource = {
@@ -75,6 +76,30 @@ describe("sensor drivers in XS on the chip models", () => {
       await xs.call("closeAll");
     });
   }
+
+  it("estimates heart rate in XS from synthetic PPG exactly as under Node", async () => {
+    const source = () => new SyntheticPpg({ seed: 7, heartRate: () => 84, variability: 0.02, noise: 0.002 });
+    const xsBus = new VirtualI2CBus();
+    xsBus.attach(new Max30102Model({ source: source() }));
+    const nodeBus = new VirtualI2CBus();
+    nodeBus.attach(new Max30102Model({ source: source() }));
+    const node = sensorSteps(nodeBus.io);
+    xs = await XsFirmware.start({ entry: "test/xs/entries/sensors.ts", ports: { I2C: xsBus.io } });
+    const settings = { mode: "spo2", sampleRate: 400, sampleAverage: 4 } as const;
+    expect(await xs.call("openPipeline", settings)).toBe(node.openPipeline(settings));
+    const fromXs: BeatReading[] = [];
+    const fromNode: BeatReading[] = [];
+    for (let t = 0; t < 30_000; t += 100) {
+      xsBus.advance(100);
+      nodeBus.advance(100);
+      fromXs.push(...(await xs.call<BeatReading[]>("drainIntoEstimator")));
+      fromNode.push(...node.drainIntoEstimator());
+    }
+    expect(fromXs).toEqual(fromNode);
+    const valid = fromXs.filter((r) => r.valid);
+    expect(valid.length).toBeGreaterThan(5);
+    for (const r of valid) expect(Math.abs(r.bpm! - 84)).toBeLessThan(3);
+  });
 
   it("reports a missing chip as SensorError absent, from XS", async () => {
     const bus = new VirtualI2CBus(); // nothing attached: every address NACKs

@@ -1,6 +1,7 @@
 // The sensor drivers' steps as plain functions of an I2C class, so the same code runs under Node (on the
 // virtual bus directly) and inside XS (through the forwarded I2C port), and the results can be compared.
 import type { I2CConstructor } from "../../../firmware/platform/ports.js";
+import { HeartRateEstimator } from "../../../firmware/sensors/heart-rate.js";
 import { Max30102, type Max30102Settings } from "../../../firmware/sensors/max30102.js";
 import { Max30205 } from "../../../firmware/sensors/max30205.js";
 import { Tmp117 } from "../../../firmware/sensors/tmp117.js";
@@ -14,8 +15,17 @@ export interface PpgDrain {
   discontinuity: boolean;
 }
 
+export interface BeatReading {
+  at: number;
+  bpm: number | null; // JSON has no NaN
+  valid: boolean;
+  confidence: number;
+  fingerPresent: boolean;
+}
+
 export function sensorSteps(io: I2CConstructor) {
   let ppg: Max30102 | undefined;
+  let estimator: HeartRateEstimator | undefined;
   let thermometer: Max30205 | Tmp117 | undefined;
   return {
     openPpg(settings: Max30102Settings) {
@@ -32,6 +42,23 @@ export function sensorSteps(io: I2CConstructor) {
         lostSaturated: s.lostSaturated,
         discontinuity: s.discontinuity,
       };
+    },
+    /** Driver + estimator, as the device runs them: open once, then drain the FIFO into the estimator. */
+    openPipeline(settings: Max30102Settings) {
+      ppg = new Max30102({ sensor: { io }, ...settings });
+      estimator = new HeartRateEstimator({ sampleRate: ppg.outputRate });
+      return ppg.outputRate;
+    },
+    drainIntoEstimator(): BeatReading[] {
+      const s = ppg!.sample();
+      const readings: BeatReading[] = [];
+      if (s.discontinuity) estimator!.markGap(s.lost);
+      for (let i = 0; i < s.count; i++) {
+        if (!estimator!.push(s.ir[i])) continue;
+        const r = estimator!.reading;
+        readings.push({ at: r.at, bpm: Number.isNaN(r.bpm) ? null : r.bpm, valid: r.valid, confidence: r.confidence, fingerPresent: r.fingerPresent });
+      }
+      return readings;
     },
     dieTemperature() {
       ppg!.startDieTemperature();
