@@ -45,7 +45,10 @@ const REFS = 5; // recent beat peaks the threshold follows
 const LOWER = 0.62; // accepted interval range, x median interval
 const UPPER = 1.5;
 const ARTIFACT_RATIO = 3; // a peak this many times the recent ones is not a beat
-const RELEARN_AFTER = 4; // consecutive artifact peaks after which their level becomes the new normal
+const RELEARN_AFTER = 8; // consecutive artifact peaks (over RELEARN_SECONDS at least) after which their
+const RELEARN_SECONDS = 6; // level becomes the new normal: a lasting change, not a burst of motion
+const TRACE_RATE = 25; // samples/s kept of the filtered signal for the periodicity check
+const MIN_PERIODICITY = 0.3; // autocorrelation the beat period must show in the filtered signal
 const MIN_CONFIDENCE = 0.5;
 
 export class HeartRateEstimator {
@@ -83,6 +86,12 @@ export class HeartRateEstimator {
   #refAt = 0;
   #artifactRun = new Float32Array(RELEARN_AFTER);
   #artifactCount = 0;
+  #artifactRunStart = 0;
+  // The filtered signal over the window, decimated to ~TRACE_RATE: a ring, and a scratch copy.
+  #trace: Float32Array;
+  #traceWork: Float32Array;
+  #traceAt = 0;
+  #decimation: number;
   #scratch = new Float64Array(BEATS);
   #sorted = new Float64Array(BEATS);
   // Beat ring.
@@ -104,6 +113,9 @@ export class HeartRateEstimator {
     this.#slopes = new Float32Array(Math.max(2, Math.round(0.12 * fs)));
     this.#dcAlpha = 1 / fs; // ~1 s time constant
     this.#refractory = Math.round((60 / HEART_RATE_MAX_BPM) * fs);
+    this.#decimation = Math.max(1, Math.floor(fs / TRACE_RATE));
+    this.#trace = new Float32Array(Math.ceil(this.#window / this.#decimation));
+    this.#traceWork = new Float32Array(this.#trace.length);
     this.#restart(0);
   }
 
@@ -120,6 +132,10 @@ export class HeartRateEstimator {
       this.#restart(counts); // finger placed: the step would look like a huge beat
     }
     const y = this.#lp.step(this.#hp.step(this.#origin - counts));
+    if (n % this.#decimation === 0) {
+      this.#trace[this.#traceAt] = y;
+      this.#traceAt = (this.#traceAt + 1) % this.#trace.length;
+    }
     const slope = y - this.#previous;
     this.#previous = y;
     const positive = slope > 0 ? slope : 0;
@@ -173,6 +189,7 @@ export class HeartRateEstimator {
     this.#beatCount = 0;
     this.#medianInterval = 0;
     this.#artifactUntil = -1;
+    this.#trace.fill(0);
   }
 
   #detect(z: number, n: number): void {
@@ -206,20 +223,28 @@ export class HeartRateEstimator {
     const reference = this.#threshold * 2;
     if (peak > ARTIFACT_RATIO * reference) {
       this.#artifactUntil = at + Math.round(0.5 * this.sampleRate);
-      this.#artifactRun[this.#artifactCount++] = peak;
+      if (this.#artifactCount === 0) this.#artifactRunStart = at;
+      this.#artifactRun[this.#artifactCount % RELEARN_AFTER] = peak;
+      this.#artifactCount++;
       this.#addBeat(at, false);
-      if (this.#artifactCount === RELEARN_AFTER) {
-        // The level really changed (or the artifact is sustained): adopt it rather than stay deaf.
+      if (this.#artifactCount >= RELEARN_AFTER && at - this.#artifactRunStart >= RELEARN_SECONDS * this.sampleRate) {
+        // The level really changed (e.g. the finger pressed harder): adopt it rather than stay deaf.
         this.#setReference(this.#median(this.#artifactRun, RELEARN_AFTER));
       }
       return;
     }
     this.#artifactCount = 0;
+    const interval = this.#lastBeat < 0 ? 0 : at - this.#lastBeat;
     this.#addBeat(at, at > this.#artifactUntil);
-    this.#refs[this.#refAt] = peak;
-    this.#refAt = (this.#refAt + 1) % REFS;
-    if (this.#refCount < REFS) this.#refCount++;
-    this.#threshold = 0.5 * this.#median(this.#refs, this.#refCount);
+    // Only beats at a plausible distance from the last one teach the threshold: a run of small noise peaks
+    // accepted between beats must not drag it down until noise is all it sees.
+    const m = this.#medianInterval;
+    if (m === 0 || (interval >= LOWER * m && interval <= UPPER * m)) {
+      this.#refs[this.#refAt] = peak;
+      this.#refAt = (this.#refAt + 1) % REFS;
+      if (this.#refCount < REFS) this.#refCount++;
+      this.#threshold = 0.5 * this.#median(this.#refs, this.#refCount);
+    }
   }
 
   #setReference(peak: number): void {
@@ -295,13 +320,73 @@ export class HeartRateEstimator {
     const coverageScore = Math.min(1, coverage / 0.7);
     const regularity = 1 - Math.min(1, Math.max(0, (cv - 0.15) / 0.25));
     const acceptance = accepted / groups;
-    const confidence = coverageScore * regularity * acceptance;
+    const beatConfidence = coverageScore * regularity * acceptance;
     const bpm = (60 * this.sampleRate) / mean;
+    // The beats must describe the signal: its autocorrelation at the beat period has to be high. Spurious
+    // peaks in noise or beats timed by motion give a period the waveform itself does not repeat at.
+    const periodicity = this.#periodicity(mean / this.#decimation);
+    const confidence = beatConfidence * Math.min(1, Math.max(0, (periodicity - MIN_PERIODICITY) / 0.3));
     r.confidence = confidence;
     if (confidence >= MIN_CONFIDENCE && bpm >= HEART_RATE_MIN_BPM && bpm <= HEART_RATE_MAX_BPM) {
       r.bpm = bpm;
       r.valid = true;
     }
+  }
+
+  /** Normalised autocorrelation of the decimated filtered signal over the window at `lag` trace samples
+   *  (fractional: interpolated), after clipping outliers to 3x the median magnitude so that a short burst of
+   *  motion cannot dominate it. */
+  #periodicity(lag: number): number {
+    const n = this.#trace.length;
+    const x = this.#traceWork;
+    for (let i = 0; i < n; i++) {
+      const v = this.#trace[(this.#traceAt + i) % n];
+      x[i] = v < 0 ? -v : v;
+    }
+    const limit = 3 * this.#select(x, n >> 1);
+    for (let i = 0; i < n; i++) {
+      const v = this.#trace[(this.#traceAt + i) % n];
+      x[i] = v > limit ? limit : v < -limit ? -limit : v;
+    }
+    const k = Math.floor(lag);
+    if (k < 1 || k + 1 >= n) return 0;
+    const f = lag - k;
+    return (1 - f) * this.#autocorrelation(x, n, k) + f * this.#autocorrelation(x, n, k + 1);
+  }
+
+  #autocorrelation(x: Float32Array, n: number, lag: number): number {
+    let xy = 0, xx = 0, yy = 0;
+    for (let i = 0; i + lag < n; i++) {
+      const a = x[i], b = x[i + lag];
+      xy += a * b;
+      xx += a * a;
+      yy += b * b;
+    }
+    return xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0;
+  }
+
+  /** The k-th smallest of x[0..n) (quickselect, reorders x). */
+  #select(x: Float32Array, k: number): number {
+    let lo = 0, hi = x.length - 1;
+    while (lo < hi) {
+      const pivot = x[(lo + hi) >> 1];
+      let i = lo, j = hi;
+      while (i <= j) {
+        while (x[i] < pivot) i++;
+        while (x[j] > pivot) j--;
+        if (i <= j) {
+          const t = x[i];
+          x[i] = x[j];
+          x[j] = t;
+          i++;
+          j--;
+        }
+      }
+      if (k <= j) hi = j;
+      else if (k >= i) lo = i;
+      else break;
+    }
+    return x[k];
   }
 
   /** Median of values[0..count), sorted in a copy so the caller's order survives. */
