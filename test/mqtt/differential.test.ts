@@ -1,0 +1,110 @@
+// Property tests of the codec against mqtt-packet (the MQTT.js codec), for both protocol versions.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { PacketDecoder, decodePacket } from "../../firmware/mqtt/decode.js";
+import { encode } from "../../firmware/mqtt/encode.js";
+import type { Packet, ProtocolVersion } from "../../firmware/mqtt/packets.js";
+import { packetArbitrary } from "./arbitraries.js";
+import { isByteCanonical, mqttPacketGenerate, mqttPacketParse, normalize } from "./oracle.js";
+
+const RUNS = { numRuns: 400, seed: 0x5eed };
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
+}
+
+function decodeInChunks(bytes: Uint8Array, cuts: number[], v: ProtocolVersion | undefined): Packet[] {
+  const decoder = new PacketDecoder({ protocolVersion: v });
+  const packets: Packet[] = [];
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  let from = 0;
+  for (const to of [...points, bytes.length]) {
+    // A fresh copy per chunk, as a socket would deliver it.
+    decoder.push(bytes.slice(from, to), (p) => packets.push(p));
+    from = to;
+  }
+  return packets;
+}
+
+describe.each([4, 5] as const)("MQTT %s codec against mqtt-packet", (v) => {
+  const compatible = packetArbitrary(v, { mqttPacketCompatible: true });
+
+  it("what we encode, mqtt-packet parses to the same packet", () => {
+    fc.assert(
+      fc.property(compatible, (packet) => {
+        const parsed = mqttPacketParse(encode(packet, v), v);
+        expect(parsed).toHaveLength(1);
+        expect(normalize(parsed[0])).toEqual(normalize(packet));
+      }),
+      RUNS,
+    );
+  });
+
+  it("what mqtt-packet generates, we decode to the same packet", () => {
+    fc.assert(
+      fc.property(compatible, (packet) => {
+        expect(normalize(decodePacket(mqttPacketGenerate(packet, v), v))).toEqual(normalize(packet));
+      }),
+      RUNS,
+    );
+  });
+
+  it("our bytes are identical to mqtt-packet's wherever the encoding is canonical", () => {
+    let compared = 0;
+    fc.assert(
+      fc.property(compatible, (packet) => {
+        if (!isByteCanonical(packet, v)) return;
+        compared++;
+        expect(Buffer.from(encode(packet, v)).toString("hex")).toBe(Buffer.from(mqttPacketGenerate(packet, v)).toString("hex"));
+      }),
+      RUNS,
+    );
+    expect(compared).toBeGreaterThan(RUNS.numRuns / 2);
+  });
+
+  it("decoding what we encode gives back exactly the packet", () => {
+    fc.assert(
+      fc.property(packetArbitrary(v), (packet) => {
+        expect(decodePacket(encode(packet, v), v)).toEqual(packet);
+      }),
+      RUNS,
+    );
+  });
+
+  it("decoding is invariant to how the bytes are chunked", () => {
+    fc.assert(
+      fc.property(
+        fc.array(packetArbitrary(v).filter((p) => p.type !== "connect"), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (packets, cuts) => {
+          const bytes = concat(packets.map((p) => encode(p, v)));
+          const whole = decodeInChunks(bytes, [], v);
+          expect(whole).toEqual(packets);
+          expect(decodeInChunks(bytes, cuts, v)).toEqual(whole);
+          const oneByteAtATime = Array.from({ length: bytes.length }, (_, i) => i);
+          expect(decodeInChunks(bytes, oneByteAtATime, v)).toEqual(whole);
+        },
+      ),
+      { ...RUNS, numRuns: 200 },
+    );
+  });
+
+  it("a server-side decoder learns the version from CONNECT, however the stream is chunked", () => {
+    const connect = packetArbitrary(v).filter((p) => p.type === "connect");
+    const rest = fc.array(packetArbitrary(v).filter((p) => p.type !== "connect"), { maxLength: 4 });
+    fc.assert(
+      fc.property(connect, rest, fc.array(fc.nat(), { maxLength: 8 }), (first, others, cuts) => {
+        const packets = [first, ...others];
+        const bytes = concat(packets.map((p) => encode(p, v)));
+        expect(decodeInChunks(bytes, cuts, undefined)).toEqual(packets);
+      }),
+      { ...RUNS, numRuns: 200 },
+    );
+  });
+});
