@@ -14,10 +14,10 @@ export interface PacketArbitraryOptions {
 const anyCharacter = fc.string({ unit: "binary", minLength: 1, maxLength: 1 });
 
 export const mqttString = (maxLength = 12): fc.Arbitrary<string> =>
-  fc.string({ unit: fc.oneof(fc.constantFrom("a", "b", "/", " ", "é", "€", "😀"), anyCharacter), maxLength }).map((s) => s.replace(/\u0000/g, "x"));
+  fc.string({ unit: fc.oneof(fc.constantFrom("a", "b", "/", " ", "é", "€", "😀"), anyCharacter), maxLength }).map((s) => s.replaceAll("\u0000", "x"));
 
 const level = fc.string({ unit: fc.oneof(fc.constantFrom("a", "b", "c", "$", "é", "😀"), anyCharacter), maxLength: 6 }).map((s) =>
-  s.replace(/[\u0000+#/]/g, "x"),
+  s.replaceAll("\u0000", "x").replace(/[+#/]/g, "x"),
 );
 
 export const topicName: fc.Arbitrary<string> = fc
