@@ -61,6 +61,7 @@ export interface XsWorkerOptions {
 const OK = 0x2e; // "."
 const ERROR = 0x21; // "!"
 const REQUEST = 0x3f; // "?"
+const ANSWER = 0x2f; // "/"
 const METER_SEPARATOR = 0x01;
 const STDERR_TAIL = 2000;
 
@@ -133,21 +134,29 @@ export class XsWorker {
 
   /** Evaluate a script (sloppy-mode global code, like a <script>). */
   evaluate(code: string): Promise<XsReply> {
-    return this.exchange(new TextEncoder().encode(`e${code}`));
+    return this.exchange(() => new TextEncoder().encode(`e${code}`)) as Promise<XsReply>;
   }
 
   /** Call the script's globalThis.handleCommand with these bytes; resolves with what it returned. */
   deliver(bytes: Uint8Array): Promise<XsReply> {
-    const message = new Uint8Array(bytes.length + 1);
-    message[0] = REQUEST;
-    message.set(bytes, 1);
-    return this.exchange(message);
+    return this.exchange(() => withPrefix(REQUEST, bytes)) as Promise<XsReply>;
+  }
+
+  /**
+   * Like deliver, but the bytes are made when the worker is free to take them (after everything queued
+   * before), so they can describe the host's state at that moment; `undefined` skips the delivery.
+   */
+  deliverWhenFree(make: () => Uint8Array | undefined): Promise<XsReply | undefined> {
+    return this.exchange(() => {
+      const bytes = make();
+      return bytes && withPrefix(REQUEST, bytes);
+    });
   }
 
   /** Write a heap snapshot (after a full GC) to `path`; resolves with its size in bytes. */
   async writeSnapshot(path: string): Promise<number> {
-    const reply = await this.exchange(new TextEncoder().encode(`w${path}`));
-    return Number(new TextDecoder().decode(reply.bytes));
+    const reply = await this.exchange(() => new TextEncoder().encode(`w${path}`));
+    return Number(new TextDecoder().decode(reply!.bytes));
   }
 
   /** Stop the worker. Pending and later calls fail with code "exited". */
@@ -159,11 +168,13 @@ export class XsWorker {
     await this.exited;
   }
 
-  private exchange(message: Uint8Array): Promise<XsReply> {
+  private exchange(make: () => Uint8Array | undefined): Promise<XsReply | undefined> {
     const run = this.baton.then(
       () =>
-        new Promise<XsReply>((resolve, reject) => {
+        new Promise<XsReply | undefined>((resolve, reject) => {
           if (this.failure) return reject(this.failure);
+          const message = make();
+          if (!message) return resolve(undefined);
           this.pending = { resolve, reject };
           this.armTimer();
           this.toWorker.write(encodeNetstring(message));
@@ -212,12 +223,7 @@ export class XsWorker {
         Promise.resolve()
           .then(() => this.onRequest(request))
           .then(
-            (answer) => {
-              const out = new Uint8Array(answer.length + 1);
-              out[0] = 0x2f; // "/"
-              out.set(answer, 1);
-              this.toWorker.write(encodeNetstring(out));
-            },
+            (answer) => this.toWorker.write(encodeNetstring(withPrefix(ANSWER, answer))),
             (error: Error) =>
               this.fail(new XsError("request-handler", `host request handler failed: ${error?.stack ?? error}`), true),
           );
@@ -257,4 +263,11 @@ export class XsWorker {
     const tail = this.stderrTail.trim();
     return tail ? `: ${tail}` : "";
   }
+}
+
+function withPrefix(prefix: number, bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length + 1);
+  out[0] = prefix;
+  out.set(bytes, 1);
+  return out;
 }

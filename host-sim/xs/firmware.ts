@@ -158,11 +158,14 @@ export class XsFirmware {
     else settlement.resolve(settle.value);
   }
 
-  private post(target: number, name: string, args: unknown[]): void {
+  private post(target: number, name: string, args: () => unknown[] | undefined): void {
     if (this.failure) return;
-    const bytes = encodeMessage({ kind: "event", target, name, args }, utf8);
-    this.deliveries = this.worker.deliver(bytes).then(
-      (reply) => this.count(reply),
+    const delivery = this.worker.deliverWhenFree(() => {
+      const values = args(); // taken now, so a count reflects the host state when XS sees it
+      return values && encodeMessage({ kind: "event", target, name, args: values }, utf8);
+    });
+    this.deliveries = delivery.then(
+      (reply) => reply && this.count(reply),
       (error: Error) => {
         this.failure ??= error;
         this.rejectAll(this.failure);

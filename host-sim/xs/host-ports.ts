@@ -20,8 +20,12 @@ export interface HostBindings {
   I2C?: I2CConstructor;
 }
 
-/** Deliver an event to an XS event target (queued after the crank in progress). */
-export type PostEvent = (target: number, name: string, args: unknown[]) => void;
+/**
+ * Deliver an event to an XS event target, queued after the crank in progress. `args` runs when XS is
+ * about to receive it, so counts describe the socket at that moment (as the device computes them when it
+ * calls back); returning undefined drops the event (nothing left to report).
+ */
+export type PostEvent = (target: number, name: string, args: () => unknown[] | undefined) => void;
 
 export interface PortRequest {
   port: "socket" | "clock" | "storage" | "i2c";
@@ -30,8 +34,16 @@ export interface PortRequest {
   [field: string]: unknown;
 }
 
+interface OpenSocket {
+  socket: Socket;
+  /** Bytes waiting to be read, as last reported by the socket (0 after a read: read() takes all). */
+  readable: number;
+  /** Bytes that may be written, as last reported by onWritable or write(). */
+  writable: number;
+}
+
 export class HostPorts {
-  private readonly sockets = new Map<number, Socket>();
+  private readonly sockets = new Map<number, OpenSocket>();
   private readonly timers = new Map<number, TimerId>();
   private readonly buses = new Map<number, I2C>();
 
@@ -56,7 +68,7 @@ export class HostPorts {
 
   /** Release everything XS opened: sockets, pending timers, buses. */
   close(): void {
-    for (const socket of this.sockets.values()) socket.close();
+    for (const open of this.sockets.values()) open.socket.close();
     this.sockets.clear();
     const clock = this.bindings.clock;
     if (clock) for (const timer of this.timers.values()) clock.clear(timer);
@@ -76,27 +88,42 @@ export class HostPorts {
     if (request.op === "open") {
       const Socket = this.need("Socket");
       const options = request.options as Omit<SocketOptions, "onReadable" | "onWritable" | "onError">;
-      const socket = new Socket({
-        ...options,
-        onReadable: (count) => this.post(id, "readable", [count]),
-        onWritable: (count) => this.post(id, "writable", [count]),
-        onError: (error) => {
-          this.sockets.delete(id);
-          this.post(id, "error", [error ? toWireError(error) : undefined]);
-        },
-      });
-      this.sockets.set(id, socket);
+      const open: OpenSocket = { socket: undefined as unknown as Socket, readable: 0, writable: 0 };
+      this.sockets.set(id, open);
+      try {
+        open.socket = new Socket({
+          ...options,
+          onReadable: (count) => {
+            open.readable = count;
+            this.post(id, "readable", () => (this.sockets.get(id) === open && open.readable > 0 ? [open.readable] : undefined));
+          },
+          onWritable: (count) => {
+            open.writable = count;
+            this.post(id, "writable", () => (this.sockets.get(id) === open ? [open.writable] : undefined));
+          },
+          onError: (error) => {
+            this.sockets.delete(id);
+            this.post(id, "error", () => [error ? toWireError(error) : undefined]);
+          },
+        });
+      } catch (error) {
+        this.sockets.delete(id);
+        throw error;
+      }
       return undefined;
     }
-    const socket = this.sockets.get(id);
+    const open = this.sockets.get(id);
     if (request.op === "close") {
       this.sockets.delete(id);
-      socket?.close();
+      open?.socket.close();
       return undefined;
     }
-    if (!socket) throw new Error(`socket ${id} is closed`);
-    if (request.op === "read") return socket.read();
-    if (request.op === "write") return socket.write(request.bytes as ArrayBuffer);
+    if (!open) throw new Error(`socket ${id} is closed`);
+    if (request.op === "read") {
+      open.readable = 0;
+      return open.socket.read();
+    }
+    if (request.op === "write") return (open.writable = open.socket.write(request.bytes as ArrayBuffer));
     throw new Error(`unknown socket op ${request.op}`);
   }
 
@@ -113,7 +140,7 @@ export class HostPorts {
           id,
           clock.set(() => {
             this.timers.delete(id);
-            this.post(id, "fire", []);
+            this.post(id, "fire", () => []);
           }, request.milliseconds as number),
         );
         return undefined;
