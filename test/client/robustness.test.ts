@@ -1,0 +1,184 @@
+// Broken brokers: every malformed or impossible packet gives a typed error, closes the connection
+// (MQTT 5: DISCONNECT with the matching reason code first) and reconnects. Never a crash, never a hang.
+// Also: backpressure - the client never writes more than the socket's writable count.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ProtocolError } from "../../firmware/mqtt/errors.js";
+import type { BufferLike, Socket, SocketOptions } from "../../firmware/platform/ports.js";
+import { nodeSocketClass } from "../../host-sim/platform/node-socket.js";
+import { FakeBroker } from "../support/fake-broker.js";
+import { makeClient, until, type Harness } from "./harness.js";
+
+let broker: FakeBroker;
+let harnesses: Harness[] = [];
+
+beforeEach(async () => {
+  broker = await FakeBroker.start();
+});
+afterEach(async () => {
+  for (const h of harnesses) h.client.close();
+  harnesses = [];
+  await broker.close();
+});
+
+const cases: { name: string; bytes: number[]; code: string; reason: number }[] = [
+  { name: "malformed Remaining Length (five bytes)", bytes: [0x30, 0xff, 0xff, 0xff, 0xff, 0x01], code: "malformed-packet", reason: 0x81 },
+  { name: "an oversize packet (above our Maximum Packet Size)", bytes: [0x30, 0xff, 0xff, 0x03], code: "packet-too-large", reason: 0x95 },
+  { name: "invalid UTF-8 in a topic", bytes: [0x30, 0x05, 0x00, 0x02, 0xc3, 0x28, 0x41], code: "malformed-packet", reason: 0x81 },
+  { name: "U+0000 in a topic", bytes: [0x30, 0x05, 0x00, 0x02, 0x61, 0x00, 0x41], code: "malformed-packet", reason: 0x81 },
+  { name: "reserved fixed-header bits (PUBREL with flags 0000)", bytes: [0x60, 0x02, 0x00, 0x01], code: "malformed-packet", reason: 0x81 },
+  { name: "reserved packet type 0", bytes: [0x00, 0x00], code: "malformed-packet", reason: 0x81 },
+  { name: "a packet only clients send (SUBSCRIBE)", bytes: [0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x00], code: "protocol-error", reason: 0x82 },
+  { name: "a second CONNACK", bytes: [0x20, 0x02, 0x00, 0x00], code: "protocol-error", reason: 0x82 },
+];
+
+describe("robustness", () => {
+  for (const version of [4, 5] as const) {
+    for (const t of cases) {
+      it(`v${version === 4 ? "3.1.1" : "5"}: ${t.name} -> typed error, connection closed${version === 5 ? ", DISCONNECT with the reason code" : ""}, then reconnect`, async () => {
+        const h = makeClient({ port: broker.port, protocolVersion: version, maximumPacketSize: 4096 });
+        harnesses.push(h);
+        h.client.connect();
+        const c = await broker.nextConnection();
+        await c.accept();
+        await until(() => h.seen.connects.length === 1, "connected");
+        let bytes = t.bytes;
+        if (version === 5 && bytes[0] === 0x30) bytes = [0x30, bytes[1] + 1, ...bytes.slice(2, bytes.length - 1), 0x00, bytes[bytes.length - 1]]; // empty properties
+        if (version === 5 && bytes[0] === 0x30 && t.code === "packet-too-large") bytes = t.bytes;
+        if (version === 5 && bytes[0] === 0x20) bytes = [0x20, 0x03, 0x00, 0x00, 0x00];
+        if (version === 5 && bytes[0] === 0x82) bytes = [0x82, 0x07, 0x00, 0x01, 0x00, 0x00, 0x01, 0x61, 0x00];
+        c.sendRaw(bytes);
+        if (version === 5) {
+          const d = await c.next("disconnect");
+          expect(d.packet.reasonCode).toBe(t.reason);
+        }
+        await c.waitClosed();
+        await until(() => h.seen.disconnects.length === 1, "disconnect reported");
+        const error = h.seen.disconnects[0];
+        expect(error).toBeInstanceOf(ProtocolError);
+        expect((error as ProtocolError).code).toBe(t.code);
+        const c2 = await broker.nextConnection();
+        await c2.accept();
+        await until(() => h.seen.connects.length === 2, "reconnected");
+      });
+    }
+  }
+
+  it("a packet before CONNACK is a protocol error ([MQTT-3.2.0-1])", async () => {
+    const h = makeClient({ port: broker.port });
+    harnesses.push(h);
+    h.client.connect();
+    const c = await broker.nextConnection();
+    await c.next("connect");
+    c.send({ cmd: "pingresp" });
+    await c.waitClosed();
+    await until(() => h.seen.errors.length === 1, "error");
+    expect(h.seen.errors[0]).toMatchObject({ code: "protocol-error", section: "3.2.0-1" });
+  });
+
+  it("a broker that sends half a packet and closes is a lost connection, not a hang", async () => {
+    const h = makeClient({ port: broker.port });
+    harnesses.push(h);
+    h.client.connect();
+    const c = await broker.nextConnection();
+    await c.accept();
+    await until(() => h.seen.connects.length === 1, "connected");
+    c.sendRaw([0x30, 0x20, 0x00, 0x05, 0x61]);
+    setTimeout(() => c.destroy(), 20);
+    await until(() => h.seen.disconnects.length === 1, "disconnect");
+    const c2 = await broker.nextConnection();
+    await c2.accept();
+    await until(() => h.seen.connects.length === 2, "reconnected");
+  });
+
+  it("MQTT 5: a DISCONNECT from the server is surfaced with its reason code and string, then reconnect", async () => {
+    const h = makeClient({ port: broker.port, protocolVersion: 5 });
+    harnesses.push(h);
+    h.client.connect();
+    const c = await broker.nextConnection();
+    await c.accept();
+    await until(() => h.seen.connects.length === 1, "connected");
+    c.send({ cmd: "disconnect", reasonCode: 0x8b, properties: { reasonString: "shutting down" } });
+    await until(() => h.seen.disconnects.length === 1, "disconnect");
+    expect(h.seen.disconnects[0]).toMatchObject({ code: "server-disconnect", reasonCode: 0x8b, reasonString: "shutting down" });
+    const c2 = await broker.nextConnection();
+    await c2.accept();
+    await until(() => h.seen.connects.length === 2, "reconnected");
+  });
+
+  it("an exception thrown by onMessage is reported through onError and the connection stays up", async () => {
+    const h = makeClient({
+      port: broker.port,
+      onMessage: () => {
+        throw new Error("app bug");
+      },
+    });
+    harnesses.push(h);
+    h.client.connect();
+    const c = await broker.nextConnection();
+    await c.accept();
+    c.send({ cmd: "publish", topic: "t", payload: Buffer.from("x"), qos: 1, messageId: 1, retain: false, dup: false });
+    await c.next("puback");
+    expect(h.seen.errors.map((e) => e.message)).toEqual(["app bug"]);
+    expect(h.client.connected).toBe(true);
+  });
+});
+
+describe("backpressure", () => {
+  it("never writes more than the socket's writable count, splitting and coalescing packets as needed", async () => {
+    const Base = nodeSocketClass({ window: 64 });
+    const violations: string[] = [];
+    let writes = 0;
+    class Recording implements Socket {
+      private readonly inner: Socket;
+      private writable = 0;
+      constructor(options: SocketOptions) {
+        this.inner = new Base({
+          ...options,
+          onWritable: (count) => {
+            this.writable = count;
+            options.onWritable?.(count);
+          },
+        });
+      }
+      read() {
+        return this.inner.read();
+      }
+      write(bytes: BufferLike) {
+        writes++;
+        if (bytes.byteLength > this.writable) violations.push(`${bytes.byteLength} > ${this.writable}`);
+        this.writable = this.inner.write(bytes);
+        return this.writable;
+      }
+      close() {
+        this.inner.close();
+      }
+    }
+    const h = makeClient({ port: broker.port, Socket: Recording, queue: { maxMessages: 1000, maxBytes: 1 << 20 } });
+    harnesses.push(h);
+    h.client.connect();
+    const c = await broker.nextConnection();
+    await c.accept();
+    await until(() => h.seen.connects.length === 1, "connected");
+    let completed = 0;
+    for (let i = 0; i < 300; i++) h.client.publish("bp/topic", `${i}:${"x".repeat(i % 150)}`, { qos: 0 }, () => completed++);
+    await until(() => c.received.filter((r) => r.packet.cmd === "publish").length === 300, "all 300 received", 30_000);
+    const payloads = c.received.filter((r) => r.packet.cmd === "publish").map((r) => Buffer.from(r.packet.payload as Buffer).toString().split(":")[0]);
+    expect(payloads).toEqual(Array.from({ length: 300 }, (_, i) => `${i}`));
+    expect(violations).toEqual([]);
+    expect(writes).toBeGreaterThan(300 * 40 / 64);
+    expect(completed).toBe(300);
+  });
+
+  it("the host socket refuses a write above its writable count", async () => {
+    const Small = nodeSocketClass({ window: 16 });
+    let writable = -1;
+    let socket!: Socket;
+    await new Promise<void>((resolve) => {
+      socket = new Small({ host: "127.0.0.1", port: broker.port, onWritable: (n) => ((writable = n), resolve()) });
+    });
+    expect(writable).toBe(16);
+    expect(() => socket.write(new Uint8Array(17))).toThrow(RangeError);
+    expect(socket.write(new Uint8Array(16))).toBe(0);
+    socket.close();
+  });
+});
