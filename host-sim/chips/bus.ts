@@ -44,7 +44,7 @@ export class VirtualI2CBus {
   readonly log: TransferRecord[] = [];
   logging = false;
   #targets = new Map<number, I2CTarget>();
-  #faults: { count: number; kind: I2CFault; address?: number }[] = [];
+  #faults: { count: number; kind: I2CFault; address?: number; after: number }[] = [];
 
   constructor() {
     const bus = this;
@@ -85,9 +85,10 @@ export class VirtualI2CBus {
     this.#targets.delete(address);
   }
 
-  /** The next `count` transfers (to `address`, or to any address) fail with `kind`. */
-  failNext(count: number, kind: I2CFault = "bus-error", address?: number): void {
-    this.#faults.push({ count, kind, address });
+  /** The next `count` transfers (to `address`, or to any address) fail with `kind`, after letting `after`
+   *  matching transfers through first. */
+  failNext(count: number, kind: I2CFault = "bus-error", options: { address?: number; after?: number } = {}): void {
+    this.#faults.push({ count, kind, address: options.address, after: options.after ?? 0 });
   }
 
   advance(ms: number): void {
@@ -115,6 +116,10 @@ export class VirtualI2CBus {
   #takeFault(address: number): I2CFault | undefined {
     const fault = this.#faults.find((f) => f.address === undefined || f.address === address);
     if (!fault) return undefined;
+    if (fault.after > 0) {
+      fault.after--;
+      return undefined;
+    }
     if (--fault.count <= 0) this.#faults.splice(this.#faults.indexOf(fault), 1);
     return fault.kind;
   }
