@@ -35,8 +35,10 @@ import { TlsError } from "../firmware/platform/tls-error.js";
 export type TlsProfile = "device" | "node";
 
 export interface TlsContext {
-  /** Host name (or IP) the socket connects to. */
+  /** Host name (or IP): what SNI and the certificate check use unless TlsOptions.serverName is set. */
   host: string;
+  /** IP address to connect to, when already resolved (the device's socket takes one); else host. */
+  address?: string;
   port: number;
   profile: TlsProfile;
   /** The device's wall clock (Clock.wallTime): undefined while unset. */
@@ -94,7 +96,7 @@ export function serverNameOf(secure: TlsOptions, ctx: Pick<TlsContext, "host">):
 export function nodeTlsOptions(secure: TlsOptions, ctx: TlsContext): ConnectionOptions {
   const device = ctx.profile === "device";
   const verify = secure.verify !== false;
-  const options: ConnectionOptions = { host: ctx.host, port: ctx.port };
+  const options: ConnectionOptions = { host: ctx.address ?? ctx.host, port: ctx.port };
   if (secure.certificate !== undefined) options.ca = configuredCas(secure).map((c) => c.toString());
   if (secure.clientCertificates && secure.clientCertificates.length > 0) {
     options.cert = secure.clientCertificates.map(derToPem).join("");
