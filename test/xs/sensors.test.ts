@@ -61,11 +61,11 @@ describe("sensor drivers in XS on the chip models", () => {
       expect(lost).toBeGreaterThan(0);
       expect(await xs.call("readTemperature")).toEqual(node.readTemperature());
 
-      xsBus.failNext(1, "bus-error", 0x57);
+      xsBus.failNext(1, "bus-error", { address: 0x57 });
       const error = await xs.call("drainPpg").catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SensorError);
       expect(error).toMatchObject({ code: "bus", part: "MAX30102", address: 0x57 });
-      nodeBus.failNext(1, "bus-error", 0x57);
+      nodeBus.failNext(1, "bus-error", { address: 0x57 });
       expect(() => node.drainPpg()).toThrow(SensorError);
 
       xsBus.advance(100);
