@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { Stamper, wallTimeAt } from "../../firmware/telemetry/timestamp.js";
+import { FakeClock } from "./support/fake-clock.js";
+
+const EPOCH = Date.UTC(2026, 10, 22, 1, 0, 0);
+
+describe("time stamping", () => {
+  it("computes wallTime = nowWall - (nowTicks - readingTicks)", () => {
+    expect(wallTimeAt(1000, 6000, EPOCH)).toBe(EPOCH - 5000);
+  });
+
+  it("keeps ticks for readings taken before the clock is set and stamps them once SNTP sets it", () => {
+    const clock = new FakeClock(1000);
+    const stamper = new Stamper(clock, 10);
+    const early = { kind: "hr" as const, value: 70, ticks: clock.ticks() };
+    expect(stamper.timeOf(early, 10)).toBeUndefined();
+    clock.advance(7000);
+    clock.setWallTime(EPOCH);
+    expect(stamper.timeOf(early, 10)).toBe(EPOCH - 7000);
+    clock.advance(500);
+    expect(stamper.timeOf(early, 10)).toBe(EPOCH - 7000);
+    expect(stamper.estimatedTimes).toBe(0);
+  });
+
+  it("keeps a wall time taken at sampling", () => {
+    const clock = new FakeClock(1000, EPOCH);
+    const stamper = new Stamper(clock, 1);
+    expect(stamper.timeOf({ kind: "temp", value: 36.6, ticks: 5, time: EPOCH - 1 }, 3)).toBe(EPOCH - 1);
+  });
+
+  it("stamps unstamped readings from a previous boot with this boot's time and counts them once", () => {
+    const clock = new FakeClock(200);
+    const stamper = new Stamper(clock, 50);
+    clock.advance(9800);
+    clock.setWallTime(EPOCH);
+    const orphan = { kind: "hr" as const, value: 70, ticks: 123456 };
+    expect(stamper.timeOf(orphan, 49)).toBe(EPOCH - 9800);
+    expect(stamper.timeOf(orphan, 49)).toBe(EPOCH - 9800);
+    expect(stamper.timeOf(orphan, 48)).toBe(EPOCH - 9800);
+    expect(stamper.estimatedTimes).toBe(2);
+  });
+});
