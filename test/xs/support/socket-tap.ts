@@ -38,7 +38,8 @@ export class SocketTap {
   readonly Socket: SocketConstructor;
 
   constructor(inner: SocketConstructor, protocolVersion: 4 | 5 = 4) {
-    const tap = this;
+    const connections = this.connections;
+    const holding = () => this.holdIncoming;
     this.Socket = class TappedSocket implements Socket {
       readonly #inner: Socket;
       readonly #connection: TappedConnection;
@@ -46,11 +47,11 @@ export class SocketTap {
       constructor(options: SocketOptions) {
         const connection = new TappedConnection(protocolVersion);
         this.#connection = connection;
-        tap.connections.push(connection);
+        connections.push(connection);
         const inner_ = new inner({
           ...options,
           onReadable: (count) => {
-            if (!tap.holdIncoming) return options.onReadable?.(count);
+            if (!holding()) return options.onReadable?.(count);
             connection.withheld += inner_.read()?.byteLength ?? 0;
           },
           onWritable: (count) => options.onWritable?.(count),
