@@ -42,6 +42,7 @@ import { Reader } from "./reader.js";
 import { checkReasonCode } from "./reason-codes.js";
 import { type Sections, sectionsFor } from "./sections.js";
 import { rejectWildcards, validateTopicFilter, validateTopicName } from "./topics.js";
+import { decodeUtf8 } from "./utf8.js";
 
 /** Section of each packet type's chapter, cited for truncated fields and trailing bytes. */
 const PACKET_SECTIONS = ["2.1.2", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"];
@@ -104,11 +105,37 @@ function packetId(s: Sections): number {
   return id;
 }
 
+// Recently decoded Topic Names, by length and last byte. A device sees the same few topics over and over,
+// and comparing a few dozen bytes costs far less than building (and later collecting) a new string.
+const TOPIC_CACHE_SLOTS = 4; // a power of two
+const TOPIC_CACHE_MAX_BYTES = 64;
+const cachedTopicBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(TOPIC_CACHE_SLOTS).fill(undefined);
+const cachedTopics: string[] = new Array<string>(TOPIC_CACHE_SLOTS).fill("");
+
+function readTopicName(): string {
+  const start = r.field("Topic Name");
+  const end = r.pos;
+  const n = end - start;
+  const b = r.bytes;
+  if (n === 0 || n > TOPIC_CACHE_MAX_BYTES) return decodeUtf8(b, start, end, r.utf8Section);
+  const slot = (n + b[end - 1]) & (TOPIC_CACHE_SLOTS - 1);
+  const cached = cachedTopicBytes[slot];
+  if (cached !== undefined && cached.length === n) {
+    let i = 0;
+    while (i < n && cached[i] === b[start + i]) i++;
+    if (i === n) return cachedTopics[slot];
+  }
+  const topic = decodeUtf8(b, start, end, r.utf8Section); // validates before anything is cached
+  cachedTopicBytes[slot] = b.slice(start, end);
+  cachedTopics[slot] = topic;
+  return topic;
+}
+
 function decodePublish(first: number, v: ProtocolVersion, s: Sections): Publish {
   const qos = ((first >> 1) & 3) as QoS;
   const dup = (first & 0x08) !== 0;
   if (qos === 0 && dup) throw protocolError("3.3.1.1", "the DUP flag must be 0 for QoS 0");
-  const topic = r.utf8("Topic Name");
+  const topic = readTopicName();
   rejectWildcards(topic, "3.3.2.1");
   const id = qos > 0 ? packetId(s) : 0;
   const properties = v === 5 ? readProperties(r, PUBLISH) : undefined;

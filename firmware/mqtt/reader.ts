@@ -64,8 +64,8 @@ export class Reader {
     throw malformed("1.5.5", `${what}: a Variable Byte Integer must not be longer than 4 bytes`);
   }
 
-  /** Start and end of a field with a two-byte length prefix (strings, binary data). */
-  private prefixed(what: string): number {
+  /** Skips a field with a two-byte length prefix (strings, binary data); returns its start, `pos` is its end. */
+  field(what: string): number {
     const n = this.u16(what);
     const start = this.pos;
     if (start + n > this.end) throw this.truncated(what);
@@ -74,13 +74,13 @@ export class Reader {
   }
 
   utf8(what: string): string {
-    const start = this.prefixed(what);
+    const start = this.field(what);
     return decodeUtf8(this.bytes, start, this.pos, this.utf8Section);
   }
 
   /** Binary Data (1.5.6): a view of the packet bytes, not a copy. */
   binary(what: string): Uint8Array {
-    const start = this.prefixed(what);
+    const start = this.field(what);
     return this.bytes.subarray(start, this.pos);
   }
 

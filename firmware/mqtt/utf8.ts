@@ -86,18 +86,15 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number, sectio
   return decodeSlow(bytes, start, end, section);
 }
 
-function ascii(bytes: Uint8Array, start: number, end: number): string {
-  const n = end - start;
-  if (n <= 16) {
-    // Short strings: concatenating cached one-char strings beats building an argument list.
-    let s = "";
-    for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]);
-    return s;
-  }
+function ascii(b: Uint8Array, start: number, end: number): string {
+  // Eight characters per call: fewer, larger concatenations than one per byte, and no argument array
+  // or subarray to allocate (measured fastest on V8; plain and portable on XS).
   let s = "";
-  for (let i = start; i < end; i += SLICE) {
-    s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + SLICE)) as unknown as number[]);
+  let i = start;
+  for (; i + 8 <= end; i += 8) {
+    s += String.fromCharCode(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7]);
   }
+  for (; i < end; i++) s += String.fromCharCode(b[i]);
   return s;
 }
 
