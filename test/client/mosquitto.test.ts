@@ -1,0 +1,148 @@
+// The client against mosquitto 2.0 (the Debian package) over TLS with client certificates, MQTT 3.1.1 and
+// 5.0, using the project's hardened broker config (identity from the certificate, per-device ACL).
+import mqtt from "mqtt";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ClientError } from "../../firmware/mqtt/client-errors.js";
+import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
+import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
+import { makeClient, publishAsync, text, until, type Harness } from "./harness.js";
+
+let pki: TestPki;
+let broker: Mosquitto;
+let harnesses: Harness[] = [];
+const peers: mqtt.MqttClient[] = [];
+const TOPIC = `devices/${DEVICE_ID}`;
+
+beforeAll(async () => {
+  pki = await ensureDevPki();
+  broker = await startMosquitto({ tls: pki.brokerTls, persistence: true });
+}, 60_000);
+afterAll(async () => {
+  await broker?.close();
+});
+afterEach(async () => {
+  for (const h of harnesses) h.client.close();
+  harnesses = [];
+  for (const p of peers.splice(0)) await p.endAsync(true);
+});
+
+function device(options: Parameters<typeof makeClient>[0] = {}): Harness {
+  const h = makeClient({
+    brokers: [{ host: "localhost", port: broker.port, address: "127.0.0.1" }],
+    secure: pki.deviceTls(),
+    clientId: DEVICE_ID,
+    ...options,
+  });
+  harnesses.push(h);
+  h.client.connect();
+  return h;
+}
+
+async function ingest(options: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
+  const p = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker.port}`, {
+    ca: pki.ca.certPem,
+    cert: pki.ingest.certPem,
+    key: pki.ingest.keyPem,
+    servername: "localhost",
+    clientId: `ingest-${Math.random().toString(16).slice(2)}`,
+    reconnectPeriod: 0,
+    ...options,
+  });
+  peers.push(p);
+  return p;
+}
+
+for (const protocolVersion of [4, 5] as const) {
+  const v = protocolVersion === 4 ? "3.1.1" : "5";
+  describe(`mosquitto over TLS, MQTT ${v}`, () => {
+    it(`v${v}: publishes QoS 0, 1 and 2 that a subscriber receives once each`, async () => {
+      const sub = await ingest({ protocolVersion });
+      const got: [string, number][] = [];
+      sub.on("message", (_t, payload, packet) => got.push([payload.toString(), packet.qos]));
+      await sub.subscribeAsync(`${TOPIC}/#`, { qos: 2 });
+      const h = device({ protocolVersion });
+      await until(() => h.seen.connects.length === 1, "connected");
+      for (const qos of [0, 1, 2] as const) expect(await publishAsync(h.client, `${TOPIC}/hr`, `q${qos}`, { qos })).toBeUndefined();
+      await until(() => got.length === 3, "delivered");
+      await new Promise((r) => setTimeout(r, 100));
+      expect(got).toEqual([
+        ["q0", 0],
+        ["q1", 1],
+        ["q2", 2],
+      ]);
+    });
+
+    it(`v${v}: receives commands on its config topic (QoS 2 exactly once) and sees ACL refusals in SUBACK`, async () => {
+      const h = device({ protocolVersion });
+      let codes: number[] = [];
+      h.client.subscribe(
+        [
+          { topicFilter: `${TOPIC}/config`, qos: 2 },
+          { topicFilter: "devices/wearable-002/config", qos: 1 },
+        ],
+        undefined,
+        (_e, c) => (codes = c),
+      );
+      await until(() => codes.length === 2, "suback");
+      expect(codes[0]).toBe(2);
+      // mosquitto grants the subscription but the ACL filters delivery (3.1.1), or refuses it (5.0).
+      const pub = await ingest({ protocolVersion });
+      await pub.publishAsync(`${TOPIC}/config`, "cfg-2", { qos: 2 });
+      await pub.publishAsync("devices/wearable-002/config", "not-for-us", { qos: 1 });
+      await until(() => h.seen.messages.length >= 1, "command");
+      await new Promise((r) => setTimeout(r, 200));
+      expect(h.seen.messages.map((m) => text(m.payload))).toEqual(["cfg-2"]);
+    });
+  });
+}
+
+describe("mosquitto over TLS, MQTT 5 specifics", () => {
+  it("honours the CONNACK properties: Receive Maximum, Maximum Packet Size, Topic Alias Maximum", async () => {
+    const h = device({ protocolVersion: 5, inflight: 100, queue: { maxBytes: 4 * 1024 * 1024 } });
+    await until(() => h.seen.connects.length === 1, "connected");
+    const p = h.seen.connects[0].properties ?? {};
+    expect(p.receiveMaximum).toBe(20); // max_inflight_messages 20
+    expect(p.maximumPacketSize).toBe(262144); // max_packet_size
+    // Above the Maximum Packet Size: refused locally, the next one still goes.
+    const big = await publishAsync(h.client, `${TOPIC}/big`, new Uint8Array(300_000), { qos: 1 });
+    expect((big as ClientError).code).toBe("packet-too-large");
+    expect(await publishAsync(h.client, `${TOPIC}/big`, new Uint8Array(1000), { qos: 1 })).toBeUndefined();
+    expect(h.client.connected).toBe(true);
+  });
+
+  it("topic aliases: a subscriber sees the full topic on every message", async () => {
+    const sub = await ingest({ protocolVersion: 5 });
+    const topics: string[] = [];
+    sub.on("message", (t) => topics.push(t));
+    await sub.subscribeAsync(`${TOPIC}/alias/#`, { qos: 1 });
+    const h = device({ protocolVersion: 5 });
+    await until(() => h.seen.connects.length === 1, "connected");
+    expect(h.seen.connects[0].properties?.topicAliasMaximum).toBeGreaterThan(0);
+    for (let i = 0; i < 5; i++) await publishAsync(h.client, `${TOPIC}/alias/hr`, `${i}`, { qos: 1 });
+    await until(() => topics.length === 5, "delivered");
+    expect(new Set(topics)).toEqual(new Set([`${TOPIC}/alias/hr`]));
+  });
+
+  it("a publish the ACL denies completes with the broker's reason code", async () => {
+    const h = device({ protocolVersion: 5 });
+    await until(() => h.seen.connects.length === 1, "connected");
+    const error = (await publishAsync(h.client, "devices/wearable-002/hr", "spoof", { qos: 1 })) as ClientError | undefined;
+    // mosquitto 2.0 answers a denied QoS 1 PUBLISH with PUBACK 0x87 (Not authorized).
+    expect(error?.code).toBe("publish-refused");
+    expect(error?.reasonCode).toBe(0x87);
+  });
+
+  it("session expiry: a persistent v5 session survives a broker restart and gets messages queued meanwhile", async () => {
+    // (mosquitto 2.0.11 restores from its database only sessions that began with Clean Start = 0.)
+    const h = device({ protocolVersion: 5, clientId: DEVICE_ID, cleanStart: false, sessionExpiryInterval: 600 });
+    let ok = false;
+    h.client.subscribe({ topicFilter: `${TOPIC}/config`, qos: 1 }, undefined, () => (ok = true));
+    await until(() => ok, "subscribed");
+    await broker.restart();
+    await until(() => h.seen.connects.length === 2, "reconnected after restart", 20_000);
+    expect(h.seen.connects[1].sessionPresent).toBe(true);
+    const pub = await ingest({ protocolVersion: 5 });
+    await pub.publishAsync(`${TOPIC}/config`, "after-restart", { qos: 1 });
+    await until(() => h.seen.messages.some((m) => text(m.payload) === "after-restart"), "message after restart");
+  }, 60_000);
+});
