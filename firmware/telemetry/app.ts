@@ -1,0 +1,374 @@
+// The telemetry app: sample -> store (outbox) -> batch -> publish QoS 1 -> PUBACK removes from the outbox.
+//
+//   sensors --(interval timers)--> plausibility --> outbox.append (durable first) --> batcher
+//                                         \--> alarms --> devices/<id>/alerts at once (QoS 1)
+//   batcher releases --> SenML pack (JSON/CBOR) --> devices/<id>/telemetry (QoS 1) --PUBACK--> outbox.ack
+//   connect --> devices/<id>/status "online" (retained); the will says "offline" (retained)
+//   devices/<id>/config --> validated update (or devices/<id>/config/rejected with the reason)
+//
+// The MQTT client keeps what it was given across reconnects and resends it (MQTT 4.4), so the app hands
+// each reading to the client once per boot; only a reboot makes the outbox replay (records below
+// Outbox.bootSeq), and a refusal makes the app take them back.
+
+import { MqttClient } from "../mqtt/client.js";
+import { ClientError, QueueFullError } from "../mqtt/client-errors.js";
+import type { ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "../mqtt/client-options.js";
+import type { Subscription } from "../mqtt/packets.js";
+import type { Clock, Storage, TimerId } from "../platform/ports.js";
+import { Batcher } from "./batcher.js";
+import { applyConfigUpdate, DEFAULT_CONFIG, parseConfigUpdate, rejectionDocument, type AppConfig } from "./config.js";
+import { deviceTopics, type DeviceTopics } from "./device-topics.js";
+import { AlarmMonitor } from "./news2.js";
+import { Outbox, type OutboxRecord } from "./outbox.js";
+import { deviceBaseName, encodeTelemetry, type StampedReading } from "./payload.js";
+import { isPlausible } from "./plausibility.js";
+import { decodeReading, encodeReading, type Reading, type ReadingKind } from "./reading.js";
+import { alertDocument, OFFLINE_STATUS, onlineStatus, type StatusCounters } from "./status.js";
+import { Stamper } from "./timestamp.js";
+import { encodeUtf8 } from "../mqtt/utf8.js";
+
+/** What the app needs of the MQTT client (MqttClient satisfies it; tests may pass a fake). */
+export interface TelemetryClient {
+  readonly connected: boolean;
+  connect(): void;
+  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): void;
+  subscribe(subscriptions: string | Subscription | Subscription[], options?: undefined, done?: SubscribeCallback): void;
+  close(): void;
+}
+
+/** One vital sign's current value, or undefined when there is none now (no finger, still settling). */
+export type VitalSource = () => number | undefined;
+
+/** Client options the app does not set itself (it sets clientId, will and the connection callbacks). */
+export type TelemetryMqttOptions = Omit<MqttClientOptions, "clientId" | "will" | "onConnect" | "onDisconnect" | "onMessage" | "onError">;
+
+export interface TelemetryAppOptions {
+  deviceId: string;
+  /** Sampling, batching and time stamps. */
+  clock: Clock;
+  storage: Storage;
+  sensors: Partial<Record<ReadingKind, VitalSource>>;
+  mqtt: TelemetryMqttOptions;
+  /** Start-up configuration (a partial update over the defaults); a stored remote config overrides it. */
+  config?: Partial<AppConfig>;
+  outbox?: { maxBytes?: number; name?: string };
+  /** SenML base name (default "<deviceId>/", see payload.ts). */
+  baseName?: string;
+  /** For tests: build the client from the options the app computed. */
+  createClient?: (options: MqttClientOptions) => TelemetryClient;
+  /** Anything that went wrong without stopping the app (sensor errors, refusals, storage errors). */
+  onError?(error: Error): void;
+  /** A configuration took effect (from storage at start, or from devices/<id>/config). */
+  onConfig?(config: AppConfig): void;
+  onConnect?(info: ConnectInfo): void;
+  onDisconnect?(reason: Error): void;
+}
+
+/** Storage name of the last accepted remote configuration. */
+const CONFIG_FILE = "config";
+
+export class TelemetryApp {
+  readonly topics: DeviceTopics;
+  readonly outbox: Outbox;
+  readonly client: TelemetryClient;
+  #options: TelemetryAppOptions;
+  #clock: Clock;
+  #config: AppConfig;
+  #baseName: string;
+  #alarms: AlarmMonitor;
+  #batcher: Batcher<number>;
+  #stamper: Stamper;
+  #timers: Partial<Record<ReadingKind, TimerId>> = {};
+  /** Records handed to the client and not yet completed. */
+  #inClient = new Set<number>();
+  /** Highest seq the batcher released for sending (records from before the reboot are released at once). */
+  #released: number;
+  /** Readings per PUBLISH; halves when the broker's Maximum Packet Size refuses a batch. */
+  #chunk: number;
+  #faults = 0;
+  #discarded = 0;
+  #lastStatus = "";
+  #started = false;
+  #closed = false;
+
+  constructor(options: TelemetryAppOptions) {
+    this.#options = options;
+    this.#clock = options.clock;
+    this.topics = deviceTopics(options.deviceId);
+    this.#baseName = options.baseName ?? deviceBaseName(options.deviceId);
+    const initial = applyConfigUpdate(DEFAULT_CONFIG, options.config ?? {});
+    if (!initial.ok) throw initial.error;
+    this.#config = this.#loadStoredConfig(initial.config);
+    this.#chunk = this.#config.batchMaxReadings;
+    this.outbox = new Outbox({ storage: options.storage, ...options.outbox });
+    this.#released = this.outbox.bootSeq - 1;
+    this.#stamper = new Stamper(this.#clock, this.outbox.bootSeq);
+    this.#alarms = new AlarmMonitor(this.#config.thresholds);
+    this.#batcher = new Batcher<number>({
+      clock: this.#clock,
+      maxReadings: this.#config.batchMaxReadings,
+      maxAgeMs: this.#config.batchMaxAgeMs,
+      onFlush: (seqs) => this.#release(seqs[seqs.length - 1]),
+    });
+    const clientOptions: MqttClientOptions = {
+      ...options.mqtt,
+      clientId: options.deviceId,
+      // Retained, so whoever subscribes later sees "offline" (MQTT 3.1.2.5 Will Flag, 3.1.2.7 Will Retain).
+      will: { topic: this.topics.status, payload: encodeUtf8(OFFLINE_STATUS), qos: 1, retain: true },
+      onConnect: (info) => this.#connected(info),
+      onDisconnect: (reason) => options.onDisconnect?.(reason),
+      onMessage: (topic, payload) => this.#message(topic, payload),
+      onError: (error) => this.#error(error),
+    };
+    this.client = options.createClient ? options.createClient(clientOptions) : new MqttClient(clientOptions);
+  }
+
+  get config(): AppConfig {
+    return this.#config;
+  }
+
+  get counters(): StatusCounters {
+    return {
+      drops: this.outbox.drops,
+      faults: this.#faults,
+      pending: this.outbox.count,
+      estimatedTimes: this.#stamper.estimatedTimes,
+      discarded: this.#discarded,
+    };
+  }
+
+  /** Subscribes to the config topic, connects, and starts sampling. */
+  start(): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    // Queued until the connection is up; the client re-subscribes after a lost session itself.
+    this.client.subscribe({ topicFilter: this.topics.config, qos: 1 }, undefined, (error, codes) => {
+      if (error) this.#error(error);
+      else if (codes[0] >= 0x80) this.#error(new ClientError("invalid-argument", `subscription to ${this.topics.config} refused`, codes[0]));
+    });
+    this.client.connect();
+    this.#schedule("hr");
+    this.#schedule("temp");
+  }
+
+  /** Takes one reading now (the timers call this; exposed for tests and for on-demand readings). */
+  sample(kind: ReadingKind): void {
+    const source = this.#options.sensors[kind];
+    if (!source || this.#closed) return;
+    let value: number | undefined;
+    try {
+      value = source();
+    } catch (error) {
+      this.#faults++;
+      this.#error(asError(error));
+      return;
+    }
+    if (value === undefined) return;
+    if (!isPlausible(kind, value)) {
+      this.#faults++;
+      return;
+    }
+    const reading: Reading = { kind, value, ticks: this.#clock.ticks() };
+    const wall = this.#clock.wallTime();
+    if (wall !== undefined) reading.time = wall;
+    let seq: number;
+    try {
+      seq = this.outbox.append(encodeReading(reading)); // durable before anything is published
+    } catch (error) {
+      this.#error(asError(error));
+      return;
+    }
+    const alert = this.#alarms.update(kind, value);
+    if (alert) this.#publish(this.topics.alerts, alertDocument(alert, seq, reading.time), { qos: 1 });
+    this.#batcher.add(seq, reading.ticks);
+    // Released readings that could not go yet (clock unset, client queue full, refused) retry now.
+    this.#send();
+  }
+
+  /** Stops sampling, releases timers and closes the client. Stored readings stay in the outbox. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const kind of ["hr", "temp"] as const) this.#unschedule(kind);
+    this.#batcher.close();
+    this.client.close();
+  }
+
+  // ---- sampling -----------------------------------------------------------------------------------
+
+  #schedule(kind: ReadingKind): void {
+    this.#unschedule(kind);
+    if (!this.#options.sensors[kind] || this.#closed) return;
+    const interval = kind === "hr" ? this.#config.hrIntervalMs : this.#config.tempIntervalMs;
+    this.#timers[kind] = this.#clock.set(() => {
+      this.#timers[kind] = undefined;
+      this.sample(kind);
+      this.#schedule(kind);
+    }, interval);
+  }
+
+  #unschedule(kind: ReadingKind): void {
+    const timer = this.#timers[kind];
+    if (timer !== undefined) this.#clock.clear(timer);
+    this.#timers[kind] = undefined;
+  }
+
+  // ---- sending ------------------------------------------------------------------------------------
+
+  #release(seq: number): void {
+    if (seq > this.#released) this.#released = seq;
+    this.#send();
+  }
+
+  /** Hands released, stored readings that the client does not hold yet to the client, in batches. */
+  #send(): void {
+    if (this.#closed || !this.client.connected) return;
+    const unsent: OutboxRecord[] = [];
+    for (const r of this.outbox.peek()) {
+      if (r.seq > this.#released) break;
+      if (!this.#inClient.has(r.seq)) unsent.push(r);
+    }
+    for (let i = 0; i < unsent.length; ) {
+      const chunk = unsent.slice(i, i + this.#chunk);
+      const readings: StampedReading[] = [];
+      for (const r of chunk) {
+        const reading = decodeReading(r.payload);
+        const time = this.#stamper.timeOf(reading, r.seq);
+        if (time === undefined) return; // clock not set yet: SenML needs absolute times; try again later
+        readings.push({ seq: r.seq, kind: reading.kind, value: reading.value, time });
+      }
+      const payload = encodeTelemetry(this.#baseName, readings, this.#config.format);
+      const seqs = chunk.map((r) => r.seq);
+      const options: PublishOptions = {
+        qos: 1,
+        // MQTT 5.0 sections 3.3.2.3.2 / 3.3.2.3.9; a 3.1.1 encoder leaves properties out.
+        properties: { contentType: payload.contentType, payloadFormatIndicator: this.#config.format === "json" ? 1 : 0 },
+      };
+      for (const seq of seqs) this.#inClient.add(seq);
+      if (!this.#publish(this.topics.telemetry, payload.bytes, options, (error) => this.#completed(seqs, error))) {
+        for (const seq of seqs) this.#inClient.delete(seq);
+        return;
+      }
+      i += chunk.length;
+    }
+  }
+
+  /** The client finished with a batch: acknowledged (remove from the outbox) or refused (take it back). */
+  #completed(seqs: number[], error: Error | undefined): void {
+    for (const seq of seqs) this.#inClient.delete(seq);
+    if (this.#closed) return;
+    if (!error) {
+      for (const [first, last] of runs(seqs)) this.outbox.ack(first, last);
+      this.#publishStatus(false);
+      this.#send();
+      return;
+    }
+    const code = (error as { code?: string }).code;
+    if (code === "client-closed") return;
+    if (code === "packet-too-large" && seqs.length > 1) {
+      // Over the server's Maximum Packet Size (MQTT 5.0 section 3.2.2.3.6): smaller batches from now on.
+      this.#chunk = Math.max(1, Math.floor(seqs.length / 2));
+      this.#send();
+      return;
+    }
+    if (code === "packet-too-large") {
+      // One reading that can never fit: keeping it would block the outbox forever.
+      for (const [first, last] of runs(seqs)) this.#discarded += this.outbox.ack(first, last);
+    }
+    // A refusal (e.g. not authorised, quota exceeded): the readings stay stored and go again with the
+    // next batch, so a temporary refusal loses nothing; a permanent one ends in outbox drops.
+    this.#error(error);
+  }
+
+  #publish(topic: string, payload: Uint8Array | string, options: PublishOptions, done?: (error?: Error) => void): boolean {
+    try {
+      this.client.publish(topic, payload, options, done);
+      return true;
+    } catch (error) {
+      // QueueFullError: the client holds its limit; the readings stay in the outbox for the next round.
+      if (!(error instanceof QueueFullError)) this.#error(asError(error));
+      return false;
+    }
+  }
+
+  #publishStatus(force: boolean): void {
+    if (!this.client.connected) return;
+    const counters = this.counters;
+    const key = `${counters.drops}/${counters.faults}/${counters.estimatedTimes}/${counters.discarded}`;
+    if (!force && key === this.#lastStatus) return;
+    this.#lastStatus = key;
+    this.#publish(this.topics.status, onlineStatus(counters), { qos: 1, retain: true });
+  }
+
+  // ---- connection and configuration ---------------------------------------------------------------
+
+  #connected(info: ConnectInfo): void {
+    this.#publishStatus(true);
+    // Whatever waited for the connection goes now, in batches.
+    this.#batcher.flush();
+    this.#send();
+    this.#options.onConnect?.(info);
+  }
+
+  #message(topic: string, payload: Uint8Array): void {
+    if (topic !== this.topics.config) return;
+    if (payload.length === 0) return; // a cleared retained config (MQTT 3.3.1.3): nothing to apply
+    const result = parseConfigUpdate(this.#config, payload);
+    if (!result.ok) {
+      this.#publish(this.topics.configRejected, rejectionDocument(result.error), { qos: 1 });
+      this.#error(result.error);
+      return;
+    }
+    this.#apply(result.config);
+    try {
+      this.#options.storage.write(CONFIG_FILE, encodeUtf8(JSON.stringify(result.config)));
+    } catch (error) {
+      this.#error(asError(error));
+    }
+  }
+
+  #apply(config: AppConfig): void {
+    const intervalsChanged = config.hrIntervalMs !== this.#config.hrIntervalMs || config.tempIntervalMs !== this.#config.tempIntervalMs;
+    this.#config = config;
+    this.#chunk = config.batchMaxReadings;
+    this.#alarms.configure(config.thresholds);
+    if (this.#started && intervalsChanged) {
+      this.#schedule("hr");
+      this.#schedule("temp");
+    }
+    this.#batcher.configure({ maxReadings: config.batchMaxReadings, maxAgeMs: config.batchMaxAgeMs });
+    this.#options.onConfig?.(config);
+  }
+
+  #loadStoredConfig(initial: AppConfig): AppConfig {
+    const stored = this.#options.storage.read(CONFIG_FILE);
+    if (stored === undefined) return initial;
+    const result = parseConfigUpdate(initial, new Uint8Array(stored));
+    if (!result.ok) {
+      // A torn or outdated file: the start-up configuration stands, and we say why.
+      this.#error(result.error);
+      return initial;
+    }
+    this.#options.onConfig?.(result.config);
+    return result.config;
+  }
+
+  #error(error: Error): void {
+    this.#options.onError?.(error);
+  }
+}
+
+/** Consecutive runs of sorted sequence numbers, as [first, last] pairs (one Ack frame each). */
+function runs(seqs: number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const seq of seqs) {
+    const last = out[out.length - 1];
+    if (last && seq === last[1] + 1) last[1] = seq;
+    else out.push([seq, seq]);
+  }
+  return out;
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

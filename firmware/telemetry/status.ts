@@ -1,0 +1,41 @@
+// The JSON documents the app publishes besides telemetry: the retained status (and the will that
+// replaces it with "offline" when the connection dies without a DISCONNECT) and alerts.
+
+import type { Alert } from "./news2.js";
+import { SENML_NAMES } from "./payload.js";
+
+export interface StatusCounters {
+  /** Readings the outbox dropped (oldest first) because it was full. */
+  drops: number;
+  /** Readings refused as sensor faults (implausible values, sensor errors). */
+  faults: number;
+  /** Readings waiting in the outbox. */
+  pending: number;
+  /** Readings from a previous boot sent with an estimated time (see timestamp.ts). */
+  estimatedTimes: number;
+  /** Readings the broker refused or that could never fit a packet, discarded. */
+  discarded: number;
+}
+
+/** Retained on devices/<id>/status after each connect. */
+export function onlineStatus(counters: StatusCounters): string {
+  return JSON.stringify({ state: "online", ...counters });
+}
+
+/** The will's payload: what devices/<id>/status says after an unclean disconnect. */
+export const OFFLINE_STATUS = '{"state":"offline"}';
+
+/** An alert on devices/<id>/alerts; `time` in ms since the epoch when known, `seq` the reading's. */
+export function alertDocument(alert: Alert, seq: number, time: number | undefined): string {
+  const doc: Record<string, unknown> = {
+    n: SENML_NAMES[alert.kind].n,
+    level: alert.level,
+    v: alert.value,
+    u: SENML_NAMES[alert.kind].u,
+    news2: alert.score,
+    threshold: alert.threshold,
+    seq,
+  };
+  if (time !== undefined) doc.t = time / 1000;
+  return JSON.stringify(doc);
+}

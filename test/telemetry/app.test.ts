@@ -1,0 +1,308 @@
+// The app's pipeline with a fake client: deterministic time (FakeClock), storage in memory.
+import { describe, expect, it } from "vitest";
+import { TelemetryApp, type TelemetryAppOptions } from "../../firmware/telemetry/app.js";
+import { ClientError, QueueFullError } from "../../firmware/mqtt/client-errors.js";
+import type { SenmlRecord } from "../../firmware/telemetry/senml.js";
+import type { AppConfig } from "../../firmware/telemetry/config.js";
+import { NodeSocket } from "../../host-sim/platform/node-socket.js";
+import { FakeClock } from "./support/fake-clock.js";
+import { FakeClient } from "./support/fake-client.js";
+import { MemoryStorage } from "./support/memory-storage.js";
+import { decodeCbor } from "./support/cbor-decode.js";
+
+const EPOCH = Date.UTC(2026, 10, 22, 1, 0, 0);
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+const pack = (b: Uint8Array) => JSON.parse(text(b)) as SenmlRecord[];
+
+interface Rig {
+  app: TelemetryApp;
+  client: FakeClient;
+  clock: FakeClock;
+  storage: MemoryStorage;
+  errors: Error[];
+  hr: { value: number | undefined };
+  temp: { value: number | undefined };
+}
+
+function rig(overrides: Partial<TelemetryAppOptions> & { storage?: MemoryStorage; clock?: FakeClock } = {}): Rig {
+  const clock = overrides.clock ?? new FakeClock(1000, EPOCH);
+  const storage = overrides.storage ?? new MemoryStorage();
+  const errors: Error[] = [];
+  const hr = { value: 72 as number | undefined };
+  const temp = { value: 36.5 as number | undefined };
+  let client: FakeClient | undefined;
+  const app = new TelemetryApp({
+    deviceId: "wearable-001",
+    clock,
+    storage,
+    sensors: { hr: () => hr.value, temp: () => temp.value },
+    mqtt: { Socket: NodeSocket, clock, brokers: [{ host: "localhost", port: 1 }] },
+    config: { batchMaxReadings: 3, batchMaxAgeMs: 10_000, hrIntervalMs: 1000, tempIntervalMs: 5000 },
+    createClient: (options) => (client = new FakeClient(options)),
+    onError: (e) => errors.push(e),
+    ...overrides,
+  });
+  return { app, client: client as FakeClient, clock, storage, errors, hr, temp };
+}
+
+const ack = (client: FakeClient, topic: string) => {
+  for (const m of client.on(topic)) m.done?.();
+};
+
+describe("TelemetryApp", () => {
+  it("sets the client up: client id = device id, retained 'offline' will, config subscription, connect", () => {
+    const { app, client } = rig();
+    app.start();
+    expect(client.options.clientId).toBe("wearable-001");
+    expect(client.options.will).toMatchObject({ topic: "devices/wearable-001/status", qos: 1, retain: true });
+    expect(JSON.parse(text(client.options.will?.payload as Uint8Array))).toEqual({ state: "offline" });
+    expect(client.subscriptions).toEqual([{ topicFilter: "devices/wearable-001/config", qos: 1 }]);
+    expect(client.connectCalls).toBe(1);
+    app.close();
+    expect(client.closed).toBe(true);
+  });
+
+  it("publishes a retained 'online' status with its counters on connect", () => {
+    const { app, client } = rig();
+    app.start();
+    client.up();
+    const status = client.on("devices/wearable-001/status");
+    expect(status).toHaveLength(1);
+    expect(status[0].options).toMatchObject({ qos: 1, retain: true });
+    expect(JSON.parse(text(status[0].payload))).toEqual({ state: "online", drops: 0, faults: 0, pending: 0, estimatedTimes: 0, discarded: 0 });
+  });
+
+  it("stores each reading before publishing, batches by count, and removes readings only on PUBACK", () => {
+    const { app, client, clock } = rig({ sensors: { hr: () => 72 } });
+    app.start();
+    client.up();
+    clock.advance(2000);
+    expect(app.outbox.count).toBe(2);
+    expect(client.on("devices/wearable-001/telemetry")).toHaveLength(0);
+    clock.advance(1000);
+    const [batch] = client.on("devices/wearable-001/telemetry");
+    expect(batch.options).toMatchObject({ qos: 1, properties: { contentType: "application/senml+json", payloadFormatIndicator: 1 } });
+    expect(pack(batch.payload)).toEqual([
+      { bn: "wearable-001/", bt: (EPOCH + 1000) / 1000, n: "hr", u: "beat/min", v: 72, seq: 1 },
+      { n: "hr", u: "beat/min", v: 72, t: 1, seq: 2 },
+      { n: "hr", u: "beat/min", v: 72, t: 2, seq: 3 },
+    ]);
+    expect(app.outbox.count).toBe(3);
+    batch.done?.();
+    expect(app.outbox.count).toBe(0);
+  });
+
+  it("sends a partial batch when its oldest reading reaches the maximum age", () => {
+    const { app, client, clock } = rig({ sensors: { temp: () => 36.6 } });
+    app.start();
+    client.up();
+    clock.advance(5000);
+    expect(client.on("devices/wearable-001/telemetry")).toHaveLength(0);
+    clock.advance(10_000);
+    const sent = client.on("devices/wearable-001/telemetry");
+    expect(sent).toHaveLength(1);
+    expect(pack(sent[0].payload).map((r) => r.seq)).toEqual([1, 2]);
+  });
+
+  it("keeps readings while offline and sends them in order, in batches, once connected", () => {
+    const { app, client, clock } = rig({ sensors: { hr: () => 80 } });
+    app.start();
+    clock.advance(7000);
+    expect(app.outbox.count).toBe(7);
+    client.up();
+    const sent = client.on("devices/wearable-001/telemetry");
+    expect(sent.map((m) => pack(m.payload).map((r) => r.seq))).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+    ack(client, "devices/wearable-001/telemetry");
+    expect(app.outbox.count).toBe(0);
+  });
+
+  it("hands each reading to the client once per boot: a reconnect does not resend (the client does)", () => {
+    const { app, client, clock } = rig({ sensors: { hr: () => 80 } });
+    app.start();
+    client.up();
+    clock.advance(3000);
+    client.down();
+    client.up(true);
+    expect(client.on("devices/wearable-001/telemetry")).toHaveLength(1);
+  });
+
+  it("replays unacknowledged readings in order after a reboot, with their original sequence numbers", () => {
+    const storage = new MemoryStorage();
+    const clock = new FakeClock(1000, EPOCH);
+    const first = rig({ storage, clock, sensors: { hr: () => 90 } });
+    first.app.start();
+    first.client.up();
+    clock.advance(6000);
+    const batches = first.client.on("devices/wearable-001/telemetry");
+    expect(batches).toHaveLength(2);
+    batches[0].done?.(); // seqs 1-3 acknowledged, 4-6 not
+    first.app.close();
+    const second = rig({ storage, clock, sensors: { hr: () => 91 } });
+    expect(second.app.outbox.count).toBe(3);
+    second.app.start();
+    second.client.up();
+    const replay = second.client.on("devices/wearable-001/telemetry");
+    expect(replay.map((m) => pack(m.payload).map((r) => [r.seq, r.v]))).toEqual([[[4, 90], [5, 90], [6, 90]]]);
+    clock.advance(1000);
+    ack(second.client, "devices/wearable-001/telemetry");
+    expect(second.app.outbox.count).toBe(1); // the new reading (seq 7) waits for its batch
+    expect(second.app.outbox.peek()[0].seq).toBe(7);
+  });
+
+  it("stamps readings taken before the clock was set once SNTP sets it, and does not publish before", () => {
+    const clock = new FakeClock(1000);
+    const { app, client } = rig({ clock, sensors: { hr: () => 70 } });
+    app.start();
+    client.up();
+    clock.advance(3000);
+    expect(client.on("devices/wearable-001/telemetry")).toHaveLength(0);
+    expect(app.outbox.count).toBe(3);
+    clock.advance(500);
+    clock.setWallTime(EPOCH);
+    clock.advance(500); // the next reading triggers another attempt
+    const [batch] = client.on("devices/wearable-001/telemetry");
+    const records = pack(batch.payload);
+    expect(records[0].bt).toBe((EPOCH - 2500) / 1000); // sampled at ticks 2000, clock set at ticks 4500
+    expect(records.map((r) => r.t ?? 0)).toEqual([0, 1, 2]);
+  });
+
+  it("publishes an alert at once, past the batching, when a vital enters a NEWS2 alarm band", () => {
+    const { app, client, clock, hr } = rig({ sensors: { hr: () => hr.value } });
+    app.start();
+    client.up();
+    clock.advance(1000);
+    hr.value = 135;
+    clock.advance(1000);
+    const alerts = client.on("devices/wearable-001/alerts");
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].options).toMatchObject({ qos: 1 });
+    expect(JSON.parse(text(alerts[0].payload))).toEqual({
+      n: "hr", level: "high", v: 135, u: "beat/min", news2: 3, threshold: 131, seq: 2, t: (EPOCH + 2000) / 1000,
+    });
+    expect(client.on("devices/wearable-001/telemetry")).toHaveLength(0);
+    clock.advance(1000);
+    expect(client.on("devices/wearable-001/alerts")).toHaveLength(1);
+    hr.value = 80;
+    clock.advance(1000);
+    expect(JSON.parse(text(client.on("devices/wearable-001/alerts")[1].payload)).level).toBe("normal");
+  });
+
+  it("counts implausible readings and sensor errors as faults and stores nothing for them", () => {
+    let calls = 0;
+    const { app, client, clock, errors } = rig({
+      sensors: {
+        hr: () => {
+          calls++;
+          if (calls === 2) throw new Error("bus error");
+          return calls === 1 ? 300 : 70;
+        },
+      },
+    });
+    app.start();
+    client.up();
+    clock.advance(3000);
+    expect(app.outbox.count).toBe(1);
+    expect(app.counters.faults).toBe(2);
+    expect(errors.map((e) => e.message)).toEqual(["bus error"]);
+  });
+
+  it("applies a valid remote config (batch size, format, thresholds) and persists it for the next boot", () => {
+    const storage = new MemoryStorage();
+    const configs: AppConfig[] = [];
+    const { app, client, clock } = rig({ storage, sensors: { hr: () => 100 }, onConfig: (c) => configs.push(c) });
+    app.start();
+    client.up();
+    client.deliver("devices/wearable-001/config", '{"batchMaxReadings":2,"format":"cbor","thresholds":{"hrHigh":100}}');
+    expect(app.config).toMatchObject({ batchMaxReadings: 2, format: "cbor", thresholds: { hrHigh: 100 } });
+    expect(configs).toHaveLength(1);
+    clock.advance(2000);
+    const [batch] = client.on("devices/wearable-001/telemetry");
+    expect(batch.options?.properties?.contentType).toBe("application/senml+cbor");
+    const decoded = decodeCbor(batch.payload).value as Map<unknown, unknown>[];
+    expect(decoded.map((m) => m.get("seq"))).toEqual([1, 2]);
+    expect(client.on("devices/wearable-001/alerts")).toHaveLength(1);
+    app.close();
+    const next = rig({ storage });
+    expect(next.app.config).toMatchObject({ batchMaxReadings: 2, format: "cbor" });
+  });
+
+  it("refuses an invalid config with a reason on config/rejected and keeps the old one", () => {
+    const { app, client, errors } = rig();
+    app.start();
+    client.up();
+    const before = app.config;
+    client.deliver("devices/wearable-001/config", '{"hrIntervalMs":10}');
+    expect(app.config).toBe(before);
+    const [rejected] = client.on("devices/wearable-001/config/rejected");
+    expect(JSON.parse(text(rejected.payload))).toMatchObject({ code: "out-of-range", field: "hrIntervalMs" });
+    expect(errors[0]).toMatchObject({ code: "out-of-range", field: "hrIntervalMs" });
+    client.deliver("devices/wearable-001/config", "");
+    expect(client.on("devices/wearable-001/config/rejected")).toHaveLength(1);
+  });
+
+  it("re-arms the sampling timers when the intervals change", () => {
+    const { app, client, clock } = rig({ sensors: { hr: () => 70 } });
+    app.start();
+    client.up();
+    client.deliver("devices/wearable-001/config", '{"hrIntervalMs":4000}');
+    clock.advance(3999);
+    expect(app.outbox.count).toBe(0);
+    clock.advance(1);
+    expect(app.outbox.count).toBe(1);
+  });
+
+  it("halves the batch when the broker's maximum packet size refuses it, and discards a single reading that never fits", () => {
+    const { app, client, clock, errors } = rig({ sensors: { hr: () => 70 } });
+    app.start();
+    clock.advance(4000);
+    client.up();
+    const first = client.on("devices/wearable-001/telemetry");
+    expect(first.map((m) => pack(m.payload).length)).toEqual([3, 1]);
+    first[0].done?.(new ClientError("packet-too-large", "too big"));
+    const after = client.on("devices/wearable-001/telemetry").slice(2);
+    expect(after.map((m) => pack(m.payload).map((r) => r.seq))).toEqual([[1], [2], [3]]);
+    after[0].done?.(new ClientError("packet-too-large", "too big"));
+    expect(app.counters.discarded).toBe(1);
+    expect(app.outbox.peek().map((r) => r.seq)).toEqual([2, 3, 4]);
+    expect(errors.some((e) => (e as ClientError).code === "packet-too-large")).toBe(true);
+  });
+
+  it("keeps refused readings stored and sends them again with the next batch", () => {
+    const { app, client, clock } = rig({ sensors: { hr: () => 70 } });
+    app.start();
+    client.up();
+    clock.advance(3000);
+    client.on("devices/wearable-001/telemetry")[0].done?.(new ClientError("publish-refused", "quota", 0x97));
+    expect(app.outbox.count).toBe(3);
+    clock.advance(3000);
+    const sent = client.on("devices/wearable-001/telemetry").slice(1);
+    expect(sent.map((m) => pack(m.payload).map((r) => r.seq))).toEqual([[1, 2, 3], [4, 5, 6]]);
+  });
+
+  it("leaves readings in the outbox when the client's queue is full, and retries later", () => {
+    const { app, client, clock } = rig({ sensors: { hr: () => 70 } });
+    app.start();
+    client.up();
+    client.failPublish = new QueueFullError("full");
+    clock.advance(3000);
+    expect(client.on("devices/wearable-001/telemetry")).toHaveLength(0);
+    client.failPublish = undefined;
+    clock.advance(3000);
+    expect(client.on("devices/wearable-001/telemetry").map((m) => pack(m.payload).map((r) => r.seq))).toEqual([[1, 2, 3], [4, 5, 6]]);
+  });
+
+  it("reports outbox drops in the status once they happen", () => {
+    const { app, client, clock } = rig({ sensors: { hr: () => 70 }, outbox: { maxBytes: 5 * 40 } });
+    app.start();
+    clock.advance(8000);
+    expect(app.counters.drops).toBe(3);
+    client.up();
+    const status = JSON.parse(text(client.on("devices/wearable-001/status")[0].payload));
+    expect(status).toMatchObject({ state: "online", drops: 3, pending: 5 });
+  });
+
+  it("refuses a device id that cannot be a topic level or a SenML name", () => {
+    expect(() => rig({ deviceId: "a/b" })).toThrow(expect.objectContaining({ field: "deviceId" }));
+    expect(() => rig({ deviceId: "dev+1" })).toThrow();
+  });
+});

@@ -1,0 +1,58 @@
+// A stand-in for MqttClient in app unit tests: records what the app asks for and lets the test decide
+// when the connection is up and when each QoS 1 publish completes.
+import type { ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "../../../firmware/mqtt/client-options.js";
+import type { Subscription } from "../../../firmware/mqtt/packets.js";
+import type { TelemetryClient } from "../../../firmware/telemetry/app.js";
+
+export interface SentMessage {
+  topic: string;
+  payload: Uint8Array;
+  options: PublishOptions | undefined;
+  done: ((error?: Error) => void) | undefined;
+}
+
+export class FakeClient implements TelemetryClient {
+  connected = false;
+  connectCalls = 0;
+  closed = false;
+  sent: SentMessage[] = [];
+  subscriptions: Subscription[] = [];
+  /** When set, publish() throws it (e.g. a QueueFullError). */
+  failPublish: Error | undefined;
+  constructor(readonly options: MqttClientOptions) {}
+
+  connect(): void {
+    this.connectCalls++;
+  }
+  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): void {
+    if (this.failPublish) throw this.failPublish;
+    this.sent.push({ topic, payload: typeof payload === "string" ? new TextEncoder().encode(payload) : payload, options, done });
+    if (options?.qos === 0 || options?.qos === undefined) done?.();
+  }
+  subscribe(subscriptions: string | Subscription | Subscription[], _options?: undefined, done?: SubscribeCallback): void {
+    const list = typeof subscriptions === "string" ? [{ topicFilter: subscriptions, qos: 0 as const }] : Array.isArray(subscriptions) ? subscriptions : [subscriptions];
+    this.subscriptions.push(...list);
+    done?.(undefined, list.map((s) => s.qos));
+  }
+  close(): void {
+    this.closed = true;
+    this.connected = false;
+  }
+  /** The broker accepted the connection. */
+  up(sessionPresent = false): void {
+    this.connected = true;
+    const info: ConnectInfo = { broker: { host: "h", port: 1 }, sessionPresent, reasonCode: 0, properties: undefined, clientId: "x", keepAlive: 60 };
+    this.options.onConnect?.(info);
+  }
+  down(): void {
+    this.connected = false;
+    this.options.onDisconnect?.(new Error("lost"));
+  }
+  deliver(topic: string, payload: string | Uint8Array): void {
+    const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
+    this.options.onMessage?.(topic, bytes, { type: "publish", topic, payload: bytes, qos: 1, retain: false, dup: false });
+  }
+  on(topic: string): SentMessage[] {
+    return this.sent.filter((m) => m.topic === topic);
+  }
+}
