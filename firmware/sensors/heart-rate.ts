@@ -7,12 +7,16 @@
 // the recent ones is an artifact (motion): the beat is flagged and so is the stretch around it.
 //
 // Per window (every `stepSeconds`, over the last `windowSeconds`, 8 s / 2 s as in the IEEE SPC 2015 scoring):
-// the intervals between clean consecutive beats; intervals shorter than 0.62 x median are merged with the
-// next one (a spurious extra peak), intervals outside 0.62..1.5 x median are dropped (a missed beat or an
-// artifact); a premature beat and its compensatory pause both stay in range and leave the mean unchanged.
-// bpm = 60 / mean accepted interval. Confidence falls with poor coverage of the window by accepted
-// intervals, irregular intervals and many rejected ones; the reading is valid only with a finger present the
-// whole window, confidence >= 0.5 and bpm inside 25..250 (design.md section 6). Invalid readings carry NaN.
+// the intervals between clean consecutive beats, relative to their median. Intervals shorter than 0.62 x the
+// median are merged with the next one (a spurious extra peak); a group up to 1.55 x counts as one interval
+// (so a premature beat and its compensatory pause count as the two intervals they are), a longer one as k
+// missed-beat intervals when within 20 % of k medians, otherwise it is dropped. bpm = 60 x intervals counted /
+// time they span: the mean rate over the window, as an ECG reference computes it.
+// Confidence = coverage of the window by counted intervals x regularity x share of time counted x
+// periodicity, the autocorrelation of the filtered signal at the beat period: beats found in noise or timed
+// by motion give a period the waveform itself does not repeat at. A reading is valid only with a finger
+// present over the whole window, no gap in it, confidence >= 0.5 and bpm inside 25..250 (design.md
+// section 6). Invalid readings carry NaN, never a stale or guessed number.
 import { Biquad } from "./biquad.js";
 import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM } from "./plausibility.js";
 
@@ -42,13 +46,17 @@ export interface HeartRateReading {
 
 const BEATS = 64; // ring capacity; 8 s at 250 bpm is 34 beats
 const REFS = 5; // recent beat peaks the threshold follows
-const LOWER = 0.62; // accepted interval range, x median interval
-const UPPER = 1.5;
+const LOWER = 0.62; // shorter than this x median interval: merged with the next one
+const UPPER = 1.5; // beyond this x median interval, a beat does not teach the threshold
+const UPPER_SINGLE = 1.55; // up to this x median interval, a group is one beat-to-beat interval
+const MISSED_FIT = 0.2; // a longer group spans k >= 2 intervals when within k x (1 +- MISSED_FIT) medians
+const MAX_SPANS = 3; // more missed beats than this in a row: not a gap in detection but in the signal
 const ARTIFACT_RATIO = 3; // a peak this many times the recent ones is not a beat
 const RELEARN_AFTER = 8; // consecutive artifact peaks (over RELEARN_SECONDS at least) after which their
 const RELEARN_SECONDS = 6; // level becomes the new normal: a lasting change, not a burst of motion
 const TRACE_RATE = 25; // samples/s kept of the filtered signal for the periodicity check
-const MIN_PERIODICITY = 0.3; // autocorrelation the beat period must show in the filtered signal
+const MIN_PERIODICITY = 0.15; // autocorrelation the beat period must show in the filtered signal
+const IRREGULAR = 0.2; // mean relative deviation from the median interval tolerated before confidence drops
 const MIN_CONFIDENCE = 0.5;
 
 export class HeartRateEstimator {
@@ -296,36 +304,41 @@ export class HeartRateEstimator {
     }
     const median = this.#median(this.#scratch, count);
     this.#medianInterval = median;
-    // Merge short intervals forward; accept those in range.
-    let accepted = 0;
+    // Merge too-short intervals forward (a spurious extra peak); count each group as the whole number of
+    // median intervals it spans (2 for a missed beat), dropping groups that fit no whole number.
+    let beats = 0;
     let sum = 0;
-    let sumSquares = 0;
+    let all = 0;
+    let deviation = 0;
     let pending = 0;
-    let groups = 0;
     for (let i = 0; i < count; i++) {
       pending += this.#scratch[i];
       if (pending < LOWER * median) continue;
-      groups++;
-      if (pending <= UPPER * median) {
-        accepted++;
+      all += pending;
+      // Up to UPPER_SINGLE medians is one interval (a compensatory pause after a premature beat reaches ~1.45);
+      // beyond, it must be close to a whole number of them to count as missed beats.
+      const spans = pending <= UPPER_SINGLE * median ? 1 : Math.round(pending / median);
+      const ratio = pending / (spans * median);
+      if (spans === 1 || (spans <= MAX_SPANS && ratio >= 1 - MISSED_FIT && ratio <= 1 + MISSED_FIT)) {
+        beats += spans;
         sum += pending;
-        sumSquares += pending * pending;
+        deviation += Math.abs(ratio - 1) * pending;
       }
       pending = 0;
     }
-    if (accepted < 2) return;
-    const mean = sum / accepted;
-    const cv = Math.sqrt(Math.max(0, sumSquares / accepted - mean * mean)) / mean;
+    if (beats < 2) return;
+    const mean = sum / beats;
+    const irregularity = deviation / sum; // time-weighted mean relative deviation from the median interval
     const coverage = sum / this.#window;
     const coverageScore = Math.min(1, coverage / 0.7);
-    const regularity = 1 - Math.min(1, Math.max(0, (cv - 0.15) / 0.25));
-    const acceptance = accepted / groups;
+    const regularity = 1 - Math.min(1, Math.max(0, (irregularity - IRREGULAR) / 0.25));
+    const acceptance = all > 0 ? sum / all : 0;
     const beatConfidence = coverageScore * regularity * acceptance;
     const bpm = (60 * this.sampleRate) / mean;
     // The beats must describe the signal: its autocorrelation at the beat period has to be high. Spurious
     // peaks in noise or beats timed by motion give a period the waveform itself does not repeat at.
     const periodicity = this.#periodicity(mean / this.#decimation);
-    const confidence = beatConfidence * Math.min(1, Math.max(0, (periodicity - MIN_PERIODICITY) / 0.3));
+    const confidence = beatConfidence * Math.min(1, Math.max(0, (periodicity - MIN_PERIODICITY) / 0.25));
     r.confidence = confidence;
     if (confidence >= MIN_CONFIDENCE && bpm >= HEART_RATE_MIN_BPM && bpm <= HEART_RATE_MAX_BPM) {
       r.bpm = bpm;

@@ -47,7 +47,7 @@ export class VirtualI2CBus {
   #faults: { count: number; kind: I2CFault; address?: number; after: number }[] = [];
 
   constructor() {
-    const bus = this;
+    const transfer = this.transfer.bind(this);
     this.io = class VirtualI2C implements I2C {
       readonly #address: number;
       #open = true;
@@ -59,13 +59,13 @@ export class VirtualI2CBus {
       }
       read(count: number): ArrayBuffer {
         this.#check();
-        const bytes = bus.transfer(this.#address, "read", count);
+        const bytes = transfer(this.#address, "read", count);
         return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
       }
       write(bytes: BufferLike, _stop?: boolean): void {
         this.#check();
         const view = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        bus.transfer(this.#address, "write", 0, view.slice());
+        transfer(this.#address, "write", 0, view.slice());
       }
       close(): void {
         this.#open = false;

@@ -44,6 +44,8 @@ export interface SyntheticPpgOptions {
 
 const A1 = 1.0, MU1 = -1.5161, S1 = 0.6303;
 const A2 = 0.1999, MU2 = 0.8186, S2 = 1.0225;
+/** Longest duration of the two-Gaussian beat shape, s. */
+const SHAPE_MAX_SECONDS = 0.8;
 /** Red light per IR light, and red perfusion per IR perfusion (ratio ~0.6: SpO2 around 97 %). */
 const RED_LEVEL = 0.7, RED_PERFUSION = 0.6;
 
@@ -114,7 +116,10 @@ export class SyntheticPpg implements OpticalSource {
       return;
     }
     const resp = Math.sin(2 * Math.PI * ((o.respirationRate ?? 15) / 60) * t + this.#respPhase);
-    const theta = -Math.PI + (2 * Math.PI * (t - this.#beatStart)) / this.#beatLength;
+    // The beat's shape spans its whole interval up to ~75 bpm; at slower rates systole keeps its duration
+    // and diastole lengthens (the Gaussians' tails carry on past +pi), as in a real heart.
+    const shapeLength = Math.min(this.#beatLength, SHAPE_MAX_SECONDS);
+    const theta = -Math.PI + (2 * Math.PI * (t - this.#beatStart)) / shapeLength;
     const d1 = theta - MU1, d2 = theta - MU2;
     const shape = A1 * Math.exp(-(d1 * d1) / (2 * S1 * S1)) + A2 * Math.exp(-(d2 * d2) / (2 * S2 * S2));
     const pulse = shape * this.#beatAmplitude * (1 + (o.respirationAmplitude ?? 0.1) * resp);
