@@ -16,10 +16,11 @@ const captured: string[] = [];
 const runs: Run[] = [];
 const brokerLogs: (() => string)[] = [];
 
+const keep = (...args: unknown[]): void => {
+  captured.push(args.map((a) => (typeof a === "string" ? a : renderError(a))).join(" "));
+};
+
 function capture(): void {
-  const keep = (...args: unknown[]): void => {
-    captured.push(args.map((a) => (typeof a === "string" ? a : renderError(a))).join(" "));
-  };
   for (const method of ["log", "info", "warn", "error", "debug", "trace"] as const) {
     vi.spyOn(console, method).mockImplementation(keep);
   }
@@ -48,6 +49,7 @@ afterEach(async () => {
 });
 
 afterAll(() => {
+  process.off("warning", keep);
   vi.restoreAllMocks();
 });
 
