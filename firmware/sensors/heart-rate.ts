@@ -58,6 +58,9 @@ const TRACE_RATE = 25; // samples/s kept of the filtered signal for the periodic
 const MIN_PERIODICITY = 0.15; // autocorrelation the beat period must show in the filtered signal
 const IRREGULAR = 0.2; // mean relative deviation from the median interval tolerated before confidence drops
 const MIN_CONFIDENCE = 0.5;
+const HARMONIC_RATIO = 0.8; // autocorrelation at a fraction of the period this close to it: a subharmonic
+const PEAK_SPREAD = Number((globalThis as {PS?: number}).PS ?? 0.25); // mean relative deviation of beat peaks tolerated before confidence drops
+const WATCHDOG_WINDOWS = 4; // invalid readings in a row (finger on) before the detector relearns
 
 export class HeartRateEstimator {
   readonly sampleRate: number;
@@ -97,6 +100,7 @@ export class HeartRateEstimator {
   #artifactRunStart = 0;
   // The filtered signal over the window, decimated to ~TRACE_RATE: a ring, and a scratch copy.
   #trace: Float32Array;
+  #traceArtifact: Uint8Array; // 1 where the trace sample lies in a stretch flagged as motion
   #traceWork: Float32Array;
   #traceAt = 0;
   #decimation: number;
@@ -105,6 +109,9 @@ export class HeartRateEstimator {
   // Beat ring.
   #beatAt = new Float64Array(BEATS);
   #beatClean = new Uint8Array(BEATS);
+  #beatPeak = new Float32Array(BEATS);
+  #peaks = new Float32Array(BEATS); // scratch: peaks of the window's clean beats
+  #invalidRun = 0; // consecutive invalid readings with a finger on the sensor
   #beatCount = 0;
   #beatHead = 0;
   #medianInterval = 0;
@@ -124,6 +131,7 @@ export class HeartRateEstimator {
     this.#decimation = Math.max(1, Math.floor(fs / TRACE_RATE));
     this.#trace = new Float32Array(Math.ceil(this.#window / this.#decimation));
     this.#traceWork = new Float32Array(this.#trace.length);
+    this.#traceArtifact = new Uint8Array(this.#trace.length);
     this.#restart(0);
   }
 
@@ -142,6 +150,7 @@ export class HeartRateEstimator {
     const y = this.#lp.step(this.#hp.step(this.#origin - counts));
     if (n % this.#decimation === 0) {
       this.#trace[this.#traceAt] = y;
+      this.#traceArtifact[this.#traceAt] = n <= this.#artifactUntil ? 1 : 0;
       this.#traceAt = (this.#traceAt + 1) % this.#trace.length;
     }
     const slope = y - this.#previous;
@@ -154,6 +163,7 @@ export class HeartRateEstimator {
     const done = this.#n;
     if (done >= this.#window && (done - this.#window) % this.#step === 0) {
       this.#evaluate(finger);
+      this.#watchdog(finger && !this.reading.valid && this.#started <= done - this.#window);
       return true;
     }
     return false;
@@ -198,6 +208,7 @@ export class HeartRateEstimator {
     this.#medianInterval = 0;
     this.#artifactUntil = -1;
     this.#trace.fill(0);
+    this.#traceArtifact.fill(0);
   }
 
   #detect(z: number, n: number): void {
@@ -231,10 +242,11 @@ export class HeartRateEstimator {
     const reference = this.#threshold * 2;
     if (peak > ARTIFACT_RATIO * reference) {
       this.#artifactUntil = at + Math.round(0.5 * this.sampleRate);
+      this.#flagTrace(at - Math.round(0.5 * this.sampleRate));
       if (this.#artifactCount === 0) this.#artifactRunStart = at;
       this.#artifactRun[this.#artifactCount % RELEARN_AFTER] = peak;
       this.#artifactCount++;
-      this.#addBeat(at, false);
+      this.#addBeat(at, false, peak);
       if (this.#artifactCount >= RELEARN_AFTER && at - this.#artifactRunStart >= RELEARN_SECONDS * this.sampleRate) {
         // The level really changed (e.g. the finger pressed harder): adopt it rather than stay deaf.
         this.#setReference(this.#median(this.#artifactRun, RELEARN_AFTER));
@@ -243,16 +255,29 @@ export class HeartRateEstimator {
     }
     this.#artifactCount = 0;
     const interval = this.#lastBeat < 0 ? 0 : at - this.#lastBeat;
-    this.#addBeat(at, at > this.#artifactUntil);
-    // Only beats at a plausible distance from the last one teach the threshold: a run of small noise peaks
-    // accepted between beats must not drag it down until noise is all it sees.
+    const clean = at > this.#artifactUntil;
+    this.#addBeat(at, clean, peak);
+    // Only clean beats at a plausible distance from the last one teach the threshold: a run of small noise
+    // peaks accepted between beats must not drag it down until noise is all it sees, nor motion push it up.
     const m = this.#medianInterval;
-    if (m === 0 || (interval >= LOWER * m && interval <= UPPER * m)) {
+    if (clean && (m === 0 || (interval >= LOWER * m && interval <= UPPER * m))) {
       this.#refs[this.#refAt] = peak;
       this.#refAt = (this.#refAt + 1) % REFS;
       if (this.#refCount < REFS) this.#refCount++;
       this.#threshold = 0.5 * this.#median(this.#refs, this.#refCount);
     }
+  }
+
+  /** A finger on the sensor and still no valid reading window after window: the detector may be locked on
+   *  the wrong level (e.g. after motion). Learn the pulse level again, keeping the filters running. */
+  #watchdog(stuck: boolean): void {
+    this.#invalidRun = stuck ? this.#invalidRun + 1 : 0;
+    if (this.#invalidRun < WATCHDOG_WINDOWS) return;
+    this.#invalidRun = 0;
+    this.#learnUntil = this.#n + Math.round(2.5 * this.sampleRate);
+    this.#learnMax = 0;
+    this.#inPeak = false;
+    this.#medianInterval = 0;
   }
 
   #setReference(peak: number): void {
@@ -262,10 +287,10 @@ export class HeartRateEstimator {
     this.#artifactCount = 0;
   }
 
-  #addBeat(at: number, clean: boolean): void {
-    // A clean beat right after an artifact is not trusted either: the artifact may have shifted it.
+  #addBeat(at: number, clean: boolean, peak: number): void {
     this.#beatAt[this.#beatHead] = at;
     this.#beatClean[this.#beatHead] = clean ? 1 : 0;
+    this.#beatPeak[this.#beatHead] = peak;
     this.#beatHead = (this.#beatHead + 1) % BEATS;
     if (this.#beatCount < BEATS) this.#beatCount++;
     this.#lastBeat = at;
@@ -282,6 +307,7 @@ export class HeartRateEstimator {
     r.confidence = 0;
     // Intervals between consecutive clean beats inside the window, oldest first, into #scratch.
     let count = 0;
+    let peakCount = 0;
     let previous = -1;
     for (let i = this.#beatCount; i > 0; i--) {
       const k = (this.#beatHead - i + BEATS) % BEATS;
@@ -296,6 +322,7 @@ export class HeartRateEstimator {
       }
       if (previous >= 0) this.#scratch[count++] = at - previous;
       previous = at;
+      this.#peaks[peakCount++] = this.#beatPeak[k];
     }
     const fingerWholeWindow = this.#noFingerAt < start && this.#started <= start;
     if (count < 2 || !fingerWholeWindow) {
@@ -337,13 +364,26 @@ export class HeartRateEstimator {
     const bpm = (60 * this.sampleRate) / mean;
     // The beats must describe the signal: its autocorrelation at the beat period has to be high. Spurious
     // peaks in noise or beats timed by motion give a period the waveform itself does not repeat at.
-    const periodicity = this.#periodicity(mean / this.#decimation);
-    const confidence = beatConfidence * Math.min(1, Math.max(0, (periodicity - MIN_PERIODICITY) / 0.25));
+    const lag = mean / this.#decimation;
+    const periodicity = this.#periodicity(lag);
+    // Beats missed in a regular pattern (every other one) give half the rate with a period the signal does
+    // repeat at: the true period, a half or a third of it, repeats at least as well.
+    const harmonic = Math.max(this.#periodicity(lag / 2), this.#periodicity(lag / 3));
+    const fundamental = harmonic >= HARMONIC_RATIO * periodicity ? 0 : 1;
+    // Pulses from one heart differ little in size; motion adds and removes slope at random.
+    const peakMedian = this.#median(this.#peaks, peakCount);
+    let spread = 0;
+    for (let i = 0; i < peakCount; i++) spread += Math.abs(this.#peaks[i] - peakMedian);
+    spread /= peakCount * peakMedian;
+    const consistency = 1 - Math.min(1, Math.max(0, (spread - PEAK_SPREAD) / 0.2));
+    const confidence =
+      beatConfidence * fundamental * consistency * Math.min(1, Math.max(0, (periodicity - MIN_PERIODICITY) / 0.25));
     r.confidence = confidence;
     if (confidence >= MIN_CONFIDENCE && bpm >= HEART_RATE_MIN_BPM && bpm <= HEART_RATE_MAX_BPM) {
       r.bpm = bpm;
       r.valid = true;
     }
+
   }
 
   /** Normalised autocorrelation of the decimated filtered signal over the window at `lag` trace samples
@@ -358,13 +398,21 @@ export class HeartRateEstimator {
     }
     const limit = 3 * this.#select(x, n >> 1);
     for (let i = 0; i < n; i++) {
-      const v = this.#trace[(this.#traceAt + i) % n];
+      const k = (this.#traceAt + i) % n;
+      const v = this.#traceArtifact[k] ? 0 : this.#trace[k]; // motion stretches take no part
       x[i] = v > limit ? limit : v < -limit ? -limit : v;
     }
     const k = Math.floor(lag);
     if (k < 1 || k + 1 >= n) return 0;
     const f = lag - k;
     return (1 - f) * this.#autocorrelation(x, n, k) + f * this.#autocorrelation(x, n, k + 1);
+  }
+
+  /** Flag the trace from sample `from` up to now as motion (the artifact peak is found after it began). */
+  #flagTrace(from: number): void {
+    const n = this.#trace.length;
+    const back = Math.min(n, Math.ceil((this.#n - from) / this.#decimation));
+    for (let i = 1; i <= back; i++) this.#traceArtifact[(this.#traceAt - i + n) % n] = 1;
   }
 
   #autocorrelation(x: Float32Array, n: number, lag: number): number {
