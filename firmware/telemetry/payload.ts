@@ -1,6 +1,7 @@
 // Telemetry batches as SenML packs: one record per reading, base name = the device, base time = the
 // oldest reading (absolute, seconds since the epoch), t relative to it with millisecond resolution, and
-// the reading's outbox sequence number in "seq" (see senml.ts for why that label is safe to add).
+// the reading's outbox sequence number in "seq" (see senml.ts for why that label is safe to add). The
+// unit of the most frequent kind goes once into bu (base unit); only the other records carry u.
 //
 // Base name: `<deviceId>/`, so names read "wearable-42/hr". RFC 8428 recommends a globally unique bn such
 // as an RFC 9039 URN (urn:dev:mac:..., urn:dev:ops:<OUI>-<product>-<serial>); a plain device id is not one
@@ -42,13 +43,16 @@ export function telemetryPack(baseName: string, readings: StampedReading[]): Sen
   if (!(baseMs / 1000 >= ABSOLUTE_TIME)) {
     throw new SenmlError("invalid-value", `reading time ${baseMs} ms is not an absolute time: the clock must be set first`);
   }
+  let hr = 0;
+  for (const r of readings) if (r.kind === "hr") hr++;
+  const baseUnit = SENML_NAMES[hr * 2 >= readings.length ? "hr" : "temp"].u;
   const pack: SenmlRecord[] = [];
   for (let i = 0; i < readings.length; i++) {
     const r = readings[i];
     const names = SENML_NAMES[r.kind];
-    const record: SenmlRecord = i === 0 ? { bn: baseName, bt: baseMs / 1000 } : {};
+    const record: SenmlRecord = i === 0 ? { bn: baseName, bt: baseMs / 1000, bu: baseUnit } : {};
     record.n = names.n;
-    record.u = names.u;
+    if (names.u !== baseUnit) record.u = names.u;
     record.v = r.value;
     const t = (Math.round(r.time) - baseMs) / 1000;
     if (t !== 0) record.t = t;

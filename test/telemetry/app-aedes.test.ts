@@ -117,7 +117,7 @@ describe("telemetry app against aedes over TLS", () => {
     expect(batch.qos).toBe(1);
     const records = json(batch) as SenmlRecord[];
     expect(records.map((r) => r.seq)).toEqual([1, 2, 3]);
-    expect(records[0]).toMatchObject({ bn: `${DEVICE_ID}/`, bt: (EPOCH + 1000) / 1000, n: "hr", u: "beat/min", v: 72 });
+    expect(records[0]).toMatchObject({ bn: `${DEVICE_ID}/`, bt: (EPOCH + 1000) / 1000, bu: "beat/min", n: "hr", v: 72 });
     await until(() => app.outbox.count === 0, "PUBACK empties the outbox");
 
     hr.value = 140;

@@ -83,9 +83,9 @@ describe("TelemetryApp", () => {
     const [batch] = client.on("devices/wearable-001/telemetry");
     expect(batch.options).toMatchObject({ qos: 1, properties: { contentType: "application/senml+json", payloadFormatIndicator: 1 } });
     expect(pack(batch.payload)).toEqual([
-      { bn: "wearable-001/", bt: (EPOCH + 1000) / 1000, n: "hr", u: "beat/min", v: 72, seq: 1 },
-      { n: "hr", u: "beat/min", v: 72, t: 1, seq: 2 },
-      { n: "hr", u: "beat/min", v: 72, t: 2, seq: 3 },
+      { bn: "wearable-001/", bt: (EPOCH + 1000) / 1000, bu: "beat/min", n: "hr", v: 72, seq: 1 },
+      { n: "hr", v: 72, t: 1, seq: 2 },
+      { n: "hr", v: 72, t: 2, seq: 3 },
     ]);
     expect(app.outbox.count).toBe(3);
     batch.done?.();

@@ -125,10 +125,18 @@ describe("telemetry payload", () => {
 
   it("builds a pack with base name, absolute base time, relative t and sequence numbers", () => {
     expect(telemetryPack(deviceBaseName("wearable-42"), readings)).toEqual([
-      { bn: "wearable-42/", bt: t0 / 1000, n: "hr", u: "beat/min", v: 72, seq: 41 },
+      { bn: "wearable-42/", bt: t0 / 1000, bu: "beat/min", n: "hr", v: 72, seq: 41 },
       { n: "temp", u: "Cel", v: 36.8125, t: 1, seq: 42 },
-      { n: "hr", u: "beat/min", v: 74.5, t: 2.25, seq: 43 },
+      { n: "hr", v: 74.5, t: 2.25, seq: 43 },
     ]);
+  });
+
+  it("puts the unit of the most frequent kind in bu and gives only the others u", () => {
+    const temps = telemetryPack("d/", [readings[1], { ...readings[1], seq: 50 }, readings[0]]);
+    expect(temps.map((r) => [r.bu, r.u])).toEqual([["Cel", undefined], [undefined, undefined], [undefined, "beat/min"]]);
+    const single = telemetryPack("d/", [readings[0]]);
+    expect(single[0]).toMatchObject({ bu: "beat/min" });
+    expect(single[0].u).toBeUndefined();
   });
 
   it("uses the oldest reading as base time, so every resolved time is absolute", () => {
