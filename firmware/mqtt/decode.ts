@@ -108,6 +108,7 @@ export class PacketDecoder {
       for (let i = this.headLength - 1; i >= 1; i--) remaining = remaining * 128 + (this.head[i] & 0x7f);
       const headerLength = this.headLength;
       this.headLength = 0;
+      if (last === 0 && headerLength > 2) throw this.nonMinimalRemainingLength();
       this.checkSize(headerLength, remaining);
       if (n - pos >= remaining) {
         this.deliver(first, chunk, pos, pos + remaining, onPacket);
@@ -138,6 +139,7 @@ export class PacketDecoder {
         for (let k = pos; k < n; k++) this.head[this.headLength++] = chunk[k];
         return;
       }
+      if (b === 0 && i - pos > 2) throw this.nonMinimalRemainingLength();
       this.checkSize(i - pos, remaining);
       if (n - i >= remaining) {
         pos = i + remaining;
@@ -151,6 +153,11 @@ export class PacketDecoder {
 
   private tooLongRemainingLength(): ProtocolError {
     return malformed(sectionsFor(this.protocolVersion).remainingLength, "the Remaining Length must not be longer than 4 bytes");
+  }
+
+  /** 5.0 [MQTT-1.5.5-1]: a Variable Byte Integer uses the fewest bytes that hold its value. */
+  private nonMinimalRemainingLength(): ProtocolError {
+    return malformed(sectionsFor(this.protocolVersion).remainingLength, "the Remaining Length is not minimally encoded");
   }
 
   /** 3.1.0-1: before the version is known (server side), the first packet must be CONNECT. */
@@ -225,7 +232,10 @@ export function decodePacket(bytes: Uint8Array, protocolVersion: ProtocolVersion
     if (i >= bytes.length) throw malformed(s.remainingLength, "the Remaining Length is truncated");
     const b = bytes[i++];
     remaining += (b & 0x7f) * multiplier;
-    if ((b & 0x80) === 0) break;
+    if ((b & 0x80) === 0) {
+      if (b === 0 && i > 2) throw malformed(s.remainingLength, "the Remaining Length is not minimally encoded");
+      break;
+    }
     if (i === 5) throw malformed(s.remainingLength, "the Remaining Length must not be longer than 4 bytes");
     multiplier *= 128;
   }

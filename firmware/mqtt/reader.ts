@@ -51,14 +51,17 @@ export class Reader {
     return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
   }
 
-  /** Variable Byte Integer (5.0 section 1.5.5): at most 4 bytes. */
+  /** Variable Byte Integer (5.0 section 1.5.5): at most 4 bytes, and no more than its value needs. */
   varint(what: string): number {
     let value = 0;
     let multiplier = 1;
     for (let i = 0; i < 4; i++) {
       const b = this.u8(what);
       value += (b & 0x7f) * multiplier;
-      if ((b & 0x80) === 0) return value;
+      if ((b & 0x80) === 0) {
+        if (b === 0 && i > 0) throw malformed("1.5.5", `${what}: a Variable Byte Integer must use the fewest bytes`);
+        return value;
+      }
       multiplier *= 0x80;
     }
     throw malformed("1.5.5", `${what}: a Variable Byte Integer must not be longer than 4 bytes`);

@@ -29,6 +29,8 @@ const decodeCases: DecodeCase[] = [
   // Fixed header
   ["Remaining Length longer than 4 bytes", 4, "30 ff ff ff ff 01", "malformed-packet", "2.2.3"],
   ["Remaining Length longer than 4 bytes", 5, "30 ff ff ff ff 01", "malformed-packet", "2.1.4"],
+  ["a Remaining Length in more bytes than needed", 4, "c0 80 00", "malformed-packet", "2.2.3"],
+  ["a Remaining Length in more bytes than needed", 5, "40 82 80 00 000a", "malformed-packet", "2.1.4"],
   ["reserved flag bits set in PUBACK", 4, "41 02 000a", "malformed-packet", "2.2.2"],
   ["reserved flag bits set in PUBACK", 5, "41 02 000a", "malformed-packet", "2.1.3"],
   ["PUBREL without its required flags 0010", 5, "60 02 000a", "malformed-packet", "2.1.3"],
@@ -76,6 +78,7 @@ const decodeCases: DecodeCase[] = [
   ["Subscription Identifier 0", 5, "30 06 0001 74 02 0b00", "protocol-error", "2.2.2.2"],
   ["Payload Format Indicator 2", 5, "30 06 0001 74 02 0102", "protocol-error", "2.2.2.2"],
   ["a wildcard in a Response Topic", 5, "30 09 0001 74 05 0800022f23", "protocol-error", "3.3.2.3.5"],
+  ["a Property Length in more bytes than needed", 5, "40 05 000a 00 8000", "malformed-packet", "1.5.5"],
   ["a Subscription Identifier longer than 4 bytes", 5, "30 0a 0001 74 06 0bffffffff01", "malformed-packet", "1.5.5"],
   // Truncated fields and trailing bytes
   ["a Topic Name longer than the packet", 4, "30 05 0005 616263", "malformed-packet", "3.3"],
