@@ -154,21 +154,23 @@ export class MqttClient {
   }
 
   /**
-   * Queue a message. `done` is called once: without an error when QoS 0 bytes were handed to the socket or
-   * the QoS 1/2 flow completed; with a ClientError when the broker refused it (v5 reason >= 0x80), it can
-   * never be sent (too large, retain unsupported) or close() came first. Throws QueueFullError when the
-   * client already holds its limit, and ProtocolError for an invalid topic.
+   * Queue a message. Returns false - 'queue full' - when the client already holds its message or byte
+   * limit: the message is not taken and `done` is never called (the caller keeps it, e.g. in its outbox,
+   * and retries after a completion). This is the hot path of backpressure, so it answers with a boolean,
+   * not an exception (publishOrThrow() throws QueueFullError instead).
+   * Otherwise `done` is called exactly once: without an error when QoS 0 bytes were handed to the socket
+   * or the QoS 1/2 flow completed; with a ClientError when the broker refused it (v5 reason >= 0x80), it
+   * can never be sent (too large, retain unsupported) or close() came first.
+   * Throws ProtocolError for an invalid topic, ClientError for a bad QoS or a closed client.
    */
-  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): void {
+  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): boolean {
     if (this.state === State.Closed) throw new ClientError("client-closed", "client closed");
     validateTopicName(topic);
     const qos = options?.qos ?? 0;
     if (qos !== 0 && qos !== 1 && qos !== 2) throw new ClientError("invalid-argument", `QoS ${String(qos)}`);
     const bytes = typeof payload === "string" ? encodeUtf8(payload) : payload;
     const size = bytes.length + topic.length + MESSAGE_OVERHEAD;
-    if (!this.queue.fits(size, this.session.inflight.size, this.session.inflightBytes)) {
-      throw new QueueFullError(`queue full (${this.queue.length} queued, ${this.session.inflight.size} in flight)`);
-    }
+    if (!this.queue.fits(size, this.session.inflight.size, this.session.inflightBytes)) return false;
     this.queue.push({
       topic,
       payload: bytes,
@@ -181,6 +183,14 @@ export class MqttClient {
       size,
     });
     if (this.state === State.Connected) this.pump();
+    return true;
+  }
+
+  /** publish() that throws QueueFullError ('queue-full') instead of returning false. */
+  publishOrThrow(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): void {
+    if (!this.publish(topic, payload, options, done)) {
+      throw new QueueFullError(`queue full (${this.queue.length} queued, ${this.session.inflight.size} in flight)`);
+    }
   }
 
   /** Subscribe; `done(error, reasonCodes)` gives the granted QoS or failure code (>= 0x80) per filter. */
@@ -429,13 +439,19 @@ export class MqttClient {
     const data = this.socket.read();
     if (!data) return;
     this.readingGeneration = generation;
+    // Hold writes while the chunk is decoded: the acks it triggers and the publishes that completions
+    // release go out together in one pump, coalesced into few socket writes.
+    const nested = this.pumping;
+    this.pumping = true;
     try {
       this.decoder.push(new Uint8Array(data), this.onPacket);
     } catch (error) {
+      this.pumping = nested;
       if (generation === this.generation) this.protocolFailure(asError(error));
       return;
     }
-    if (generation === this.generation) this.pump();
+    this.pumping = nested;
+    if (!nested && generation === this.generation) this.pump();
   }
 
   private handlePacket(packet: Packet): void {

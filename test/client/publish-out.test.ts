@@ -1,6 +1,6 @@
 // Client -> broker publishing, checked byte by byte against a scripted broker.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ClientError } from "../../firmware/mqtt/client-errors.js";
+import { ClientError, QueueFullError } from "../../firmware/mqtt/client-errors.js";
 import { FakeBroker, type FakeConnection } from "../support/fake-broker.js";
 import { makeClient, publishAsync, until, type Harness } from "./harness.js";
 
@@ -125,29 +125,32 @@ describe("publish client -> broker", () => {
     await c.next("publish");
   });
 
-  it("answers 'queue full' (QueueFullError) at the message limit instead of growing, and accepts again once drained", async () => {
+  it("answers 'queue full' at the message limit instead of growing (false, or QueueFullError), and accepts again once drained", async () => {
     const { h, c } = await connected({ queue: { maxMessages: 5 }, inflight: 2 });
-    for (let i = 0; i < 5; i++) h.client.publish("q", `${i}`, { qos: 1 });
+    for (let i = 0; i < 5; i++) expect(h.client.publish("q", `${i}`, { qos: 1 })).toBe(true);
+    let called = false;
+    expect(h.client.publish("q", "overflow", { qos: 1 }, () => (called = true))).toBe(false);
     let error: unknown;
     try {
-      h.client.publish("q", "overflow", { qos: 1 });
+      h.client.publishOrThrow("q", "overflow", { qos: 1 });
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(ClientError);
+    expect(error).toBeInstanceOf(QueueFullError);
     expect((error as ClientError).code).toBe("queue-full");
     const p = await c.next("publish");
     c.send({ cmd: "puback", messageId: p.packet.messageId });
     await until(() => h.client.inflight + h.client.queued === 4, "one completed");
-    expect(() => h.client.publish("q", "fits again", { qos: 1 })).not.toThrow();
+    expect(h.client.publish("q", "fits again", { qos: 1 })).toBe(true);
+    expect(called).toBe(false); // a refused message is not the client's: no completion
   });
 
   it("answers 'queue full' at the byte limit", async () => {
     const h = makeClient({ port: broker.port, queue: { maxBytes: 1000 } });
     harnesses.push(h);
-    h.client.publish("q", new Uint8Array(600), { qos: 1 });
-    expect(() => h.client.publish("q", new Uint8Array(600), { qos: 1 })).toThrow(expect.objectContaining({ code: "queue-full" }));
-    expect(() => h.client.publish("q", new Uint8Array(100), { qos: 1 })).not.toThrow();
+    expect(h.client.publish("q", new Uint8Array(600), { qos: 1 })).toBe(true);
+    expect(h.client.publish("q", new Uint8Array(600), { qos: 1 })).toBe(false);
+    expect(h.client.publish("q", new Uint8Array(100), { qos: 1 })).toBe(true);
   });
 
   it("queues publishes while offline and sends them after CONNACK", async () => {

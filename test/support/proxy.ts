@@ -141,8 +141,12 @@ export class FaultProxy {
         this.cutBudget = undefined;
         this.write(pair, direction, data.subarray(0, budget.bytes));
         this.cuts++;
-        // Let the partial bytes leave before the connection goes.
-        setTimeout(() => this.destroy(pair), 10);
+        // Forward nothing more on this pair, but let the partial bytes leave before the sockets go.
+        this.pairs.delete(pair);
+        setTimeout(() => {
+          pair.client.destroy();
+          pair.broker.destroy();
+        }, 10);
         return;
       }
       budget.bytes -= data.length;
