@@ -19,12 +19,21 @@ function asBytes(value: unknown): Uint8Array | undefined {
 
 export function encodeMessage(value: unknown, utf8: Utf8): Uint8Array {
   const blobs: Uint8Array[] = [];
-  const json = JSON.stringify(value ?? null, function (this: Record<string, unknown>, key, replaced: unknown) {
-    const bytes = asBytes(this[key]); // the value before toJSON (a Node Buffer has one)
-    if (!bytes) return replaced;
-    blobs.push(bytes);
-    return { [BLOB]: blobs.length - 1 };
-  });
+  // A walk of our own rather than a JSON.stringify replacer: XS 13 (xsnap) calls a replacer with `this`
+  // undefined after a property whose value is undefined, so the replacer cannot see the original value.
+  const lower = (item: unknown): unknown => {
+    const bytes = asBytes(item); // before toJSON: a Node Buffer has one
+    if (bytes) {
+      blobs.push(bytes);
+      return { [BLOB]: blobs.length - 1 };
+    }
+    if (Array.isArray(item)) return item.map(lower);
+    if (item === null || typeof item !== "object") return item;
+    const out: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(item)) out[key] = lower(field);
+    return out;
+  };
+  const json = JSON.stringify(lower(value) ?? null);
   const text = utf8.encode(json);
   let size = 4 + text.length;
   for (const blob of blobs) size += 4 + blob.length;

@@ -1,0 +1,128 @@
+// The XS cost figures: the engine's deterministic meters for the firmware's main paths, shared by
+// `npm run bench -- xs` and the budget test (test/xs/budgets.test.ts). Everything runs on virtual time
+// against an in-process broker, so two runs of the same code give the same numbers.
+import { encode } from "../../firmware/mqtt/encode.js";
+import { SyntheticPpg } from "../chips/ppg-synthetic.js";
+import { runHeartRate } from "../chips/ppg-run.js";
+import { XsFirmware } from "./firmware.js";
+import type { HeapUse } from "./heap.js";
+import { loopbackBroker } from "./loopback-broker.js";
+import { VirtualClock } from "./virtual-clock.js";
+
+export interface XsFigure {
+  /** Stable key, used in bench/xs-budgets.json. */
+  key: string;
+  what: string;
+  value: number;
+  unit: string;
+}
+
+export interface XsMeasurements {
+  figures: XsFigure[];
+  /** Live heap the connected client adds (client + socket binding; TLS is on the host), ESP32 estimate. */
+  heapAfterConnectBytes: number;
+  /** Live heap change across 10,000 QoS 1 publishes with acks, after a warm-up of 1,000. */
+  heapGrowth10kPublishesBytes: number;
+  /** The worker's `allocate` meter at the end (memory it has mapped; fixed by its creation sizes). */
+  allocate: number;
+}
+
+const TOPIC = "devices/wearable-001/hr";
+const PAYLOAD = new Uint8Array(32).fill(0x41);
+
+/** Compute of one call, minus the bridge's fixed per-call cost. */
+async function computeOf(xs: XsFirmware, noop: number, run: () => Promise<unknown>, calls = 1): Promise<number> {
+  xs.resetMeters();
+  await run();
+  await xs.idle();
+  return xs.meters.compute - noop * calls;
+}
+
+async function noopCost(xs: XsFirmware): Promise<number> {
+  xs.resetMeters();
+  await xs.call("noop");
+  return xs.meters.compute;
+}
+
+const bytesDelta = (after: HeapUse, before: HeapUse) => after.deviceBytes - before.deviceBytes;
+
+async function kernels(figures: XsFigure[]): Promise<void> {
+  const xs = await XsFirmware.start({ entry: "host-sim/xs/entries/kernels.ts", name: "bench-kernels" });
+  try {
+    const noop = await noopCost(xs);
+    figures.push({ key: "bridge.noop.compute", what: "one bridge call (subtracted below)", value: noop, unit: "compute" });
+
+    const frames = Array.from({ length: 1000 }, (_, i) =>
+      encode({ type: "publish", topic: TOPIC, payload: PAYLOAD, qos: 1, retain: false, dup: false, packetId: i + 1 }, 4),
+    );
+    await xs.call("stageStream", Buffer.concat(frames));
+    let decoded = 0;
+    const decode = await computeOf(xs, noop, async () => (decoded = await xs.call<number>("decodeStaged", 1460)));
+    if (decoded !== 1000) throw new Error(`decoded ${decoded} packets, expected 1000`);
+    figures.push({ key: "decode1000.compute", what: "decode 1,000 incoming PUBLISH (QoS 1, 32 B), 1460-byte chunks", value: decode, unit: "compute" });
+
+    // 12 s of IR counts at 100 samples/s, through the driver on the chip model (as the device gets them).
+    const ir: number[] = [];
+    const source = new SyntheticPpg({ seed: 3, heartRate: () => 72, variability: 0.02, noise: 0.002 });
+    runHeartRate(source, 12, { onSample: (value) => ir.push(value) });
+    await xs.call("stagePpg", new Int32Array(ir), 100);
+    await xs.call("estimate", 0, 1000); // 10 s warm-up: filters settled, beats learnt
+    const ppg = await computeOf(xs, noop, () => xs.call("estimate", 1000, 1200));
+    figures.push({ key: "ppg1s.compute", what: "1 s of PPG at 100 sps through the estimator (mean of 2 s)", value: Math.round(ppg / 2), unit: "compute" });
+  } finally {
+    await xs.close();
+  }
+}
+
+async function client(figures: XsFigure[]): Promise<{ heapAfterConnectBytes: number; heapGrowth10kPublishesBytes: number; allocate: number }> {
+  const broker = loopbackBroker();
+  const clock = new VirtualClock();
+  const xs = await XsFirmware.start({ entry: "host-sim/xs/entries/client.ts", name: "bench-client", ports: { Socket: broker.Socket, clock } });
+  try {
+    const noop = await (async () => {
+      xs.resetMeters();
+      await xs.call("status");
+      return xs.meters.compute;
+    })();
+    const empty = await xs.heap();
+    const connect = await computeOf(
+      xs,
+      noop,
+      async () => {
+        await xs.call("start", { brokers: [{ host: "broker.local", port: 1883 }], clientId: "wearable-001", keepAlive: 60 });
+        await xs.call("until", "connects", 1);
+      },
+      2,
+    );
+    figures.push({ key: "connect.compute", what: "connect: socket open, CONNECT, CONNACK", value: connect, unit: "compute" });
+    await xs.call("forget");
+    const connected = await xs.heap();
+    const heapAfterConnectBytes = bytesDelta(connected, empty);
+    figures.push({ key: "connect.heapSlots", what: "live slots the connected client adds", value: connected.slots - empty.slots, unit: "slots" });
+    figures.push({ key: "connect.heapBytes", what: "live heap the connected client adds (ESP32 estimate)", value: heapAfterConnectBytes, unit: "bytes" });
+
+    const publish = await computeOf(xs, noop, () => xs.call("publishMany", TOPIC, PAYLOAD, 1, 1000));
+    if (broker.stats.publishes !== 1000) throw new Error(`broker saw ${broker.stats.publishes} publishes, expected 1000`);
+    figures.push({ key: "publish1000.compute", what: "1,000 QoS 1 publishes (32 B) with PUBACKs", value: publish, unit: "compute" });
+
+    await xs.call("forget");
+    const warm = await xs.heap();
+    for (let batch = 0; batch < 10; batch++) await xs.call("publishMany", TOPIC, PAYLOAD, 1, 1000);
+    await xs.call("forget");
+    const after = await xs.heap();
+    const heapGrowth10kPublishesBytes = bytesDelta(after, warm);
+    figures.push({ key: "publish10k.heapGrowthBytes", what: "live heap change across 10,000 more publishes", value: heapGrowth10kPublishesBytes, unit: "bytes" });
+    await xs.call("close");
+    return { heapAfterConnectBytes, heapGrowth10kPublishesBytes, allocate: xs.meters.allocate };
+  } finally {
+    await xs.close();
+  }
+}
+
+export async function measureXs(): Promise<XsMeasurements> {
+  const figures: XsFigure[] = [];
+  await kernels(figures);
+  const c = await client(figures);
+  figures.push({ key: "allocate", what: "memory the XS machine has mapped (creation sizes)", value: c.allocate, unit: "bytes" });
+  return { figures, ...c };
+}
