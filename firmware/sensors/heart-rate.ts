@@ -59,7 +59,11 @@ const MIN_PERIODICITY = 0.15; // autocorrelation the beat period must show in th
 const IRREGULAR = 0.2; // mean relative deviation from the median interval tolerated before confidence drops
 const MIN_CONFIDENCE = 0.5;
 const HARMONIC_RATIO = 0.8; // autocorrelation at a fraction of the period this close to it: a subharmonic
-const PEAK_SPREAD = Number((globalThis as {PS?: number}).PS ?? 0.25); // mean relative deviation of beat peaks tolerated before confidence drops
+const PEAK_SPREAD = 0.25; // mean relative deviation of beat peak sizes tolerated before confidence drops
+const SEGMENT = 20; // points per pulse-shape segment
+const SHAPE_MIN = 0.7; // correlation with the reference pulse below which a beat is dropped
+const SHAPE_SHARE = 0.5; // share of well-shaped beats at which confidence reaches 0 (full halfway to 1)
+const LEARN_CONFIDENCE = 0.8; // windows this good teach the pulse shape
 const WATCHDOG_WINDOWS = 4; // invalid readings in a row (finger on) before the detector relearns
 
 export class HeartRateEstimator {
@@ -99,10 +103,21 @@ export class HeartRateEstimator {
   #artifactCount = 0;
   #artifactRunStart = 0;
   // The filtered signal over the window, decimated to ~TRACE_RATE: a ring, and a scratch copy.
+  // Decimated sample j (taken at sample j x decimation) lives at index j % length; the ring reaches a few
+  // seconds further back than the window so the first beats' shapes can be checked too.
   #trace: Float32Array;
   #traceArtifact: Uint8Array; // 1 where the trace sample lies in a stretch flagged as motion
-  #traceWork: Float32Array;
-  #traceAt = 0;
+  #traceWork: Float32Array; // scratch for one window of it
+  #traceLast = -1; // j of the newest trace sample
+  #traceWindow: number; // trace samples per window
+  // Pulse-shape check: the window's beats, their template and one segment.
+  #winAt = new Float64Array(BEATS);
+  #winClean = new Uint8Array(BEATS);
+  #template = new Float32Array(SEGMENT);
+  #segment = new Float32Array(SEGMENT);
+  #templateUsable = false;
+  #pulse = new Float32Array(SEGMENT); // the pulse shape learnt from good windows
+  #pulseKnown = false;
   #decimation: number;
   #scratch = new Float64Array(BEATS);
   #sorted = new Float64Array(BEATS);
@@ -129,8 +144,9 @@ export class HeartRateEstimator {
     this.#dcAlpha = 1 / fs; // ~1 s time constant
     this.#refractory = Math.round((60 / HEART_RATE_MAX_BPM) * fs);
     this.#decimation = Math.max(1, Math.floor(fs / TRACE_RATE));
-    this.#trace = new Float32Array(Math.ceil(this.#window / this.#decimation));
-    this.#traceWork = new Float32Array(this.#trace.length);
+    this.#traceWindow = Math.ceil(this.#window / this.#decimation);
+    this.#trace = new Float32Array(this.#traceWindow + Math.ceil((3 * fs) / this.#decimation));
+    this.#traceWork = new Float32Array(this.#traceWindow);
     this.#traceArtifact = new Uint8Array(this.#trace.length);
     this.#restart(0);
   }
@@ -149,9 +165,11 @@ export class HeartRateEstimator {
     }
     const y = this.#lp.step(this.#hp.step(this.#origin - counts));
     if (n % this.#decimation === 0) {
-      this.#trace[this.#traceAt] = y;
-      this.#traceArtifact[this.#traceAt] = n <= this.#artifactUntil ? 1 : 0;
-      this.#traceAt = (this.#traceAt + 1) % this.#trace.length;
+      const j = n / this.#decimation;
+      const at = j % this.#trace.length;
+      this.#trace[at] = y;
+      this.#traceArtifact[at] = n <= this.#artifactUntil ? 1 : 0;
+      this.#traceLast = j;
     }
     const slope = y - this.#previous;
     this.#previous = y;
@@ -209,6 +227,7 @@ export class HeartRateEstimator {
     this.#artifactUntil = -1;
     this.#trace.fill(0);
     this.#traceArtifact.fill(0);
+    this.#traceLast = -1;
   }
 
   #detect(z: number, n: number): void {
@@ -278,6 +297,7 @@ export class HeartRateEstimator {
     this.#learnMax = 0;
     this.#inPeak = false;
     this.#medianInterval = 0;
+    this.#pulseKnown = false;
   }
 
   #setReference(peak: number): void {
@@ -305,32 +325,35 @@ export class HeartRateEstimator {
     r.valid = false;
     r.bpm = Number.NaN;
     r.confidence = 0;
-    // Intervals between consecutive clean beats inside the window, oldest first, into #scratch.
-    let count = 0;
-    let peakCount = 0;
-    let previous = -1;
+    // The window's beats, oldest first; motion-flagged ones break the sequence.
+    let beatCount = 0;
     for (let i = this.#beatCount; i > 0; i--) {
       const k = (this.#beatHead - i + BEATS) % BEATS;
       const at = this.#beatAt[k];
-      if (at < start || at < this.#started) {
-        previous = -1;
-        continue;
-      }
-      if (!this.#beatClean[k]) {
-        previous = -1;
-        continue;
-      }
-      if (previous >= 0) this.#scratch[count++] = at - previous;
-      previous = at;
-      this.#peaks[peakCount++] = this.#beatPeak[k];
+      if (at < start || at < this.#started) continue;
+      this.#winAt[beatCount] = at;
+      this.#winClean[beatCount] = this.#beatClean[k];
+      beatCount++;
     }
     const fingerWholeWindow = this.#noFingerAt < start && this.#started <= start;
+    let count = this.#intervals(beatCount);
     if (count < 2 || !fingerWholeWindow) {
       this.#medianInterval = count >= 2 ? this.#medianInterval : 0;
       return;
     }
-    const median = this.#median(this.#scratch, count);
+    let median = this.#median(this.#scratch, count);
+    // Beats whose pulse does not look like the others (motion reshapes them, a spurious peak has no pulse)
+    // are dropped; their neighbours then span one interval (spurious peak) or two (distorted real beat).
+    const shape = this.#checkShapes(beatCount, median);
+    count = this.#intervals(beatCount);
+    if (count < 2) return;
+    median = this.#median(this.#scratch, count);
     this.#medianInterval = median;
+    let peakCount = 0;
+    for (let i = this.#beatCount; i > 0; i--) {
+      const k = (this.#beatHead - i + BEATS) % BEATS;
+      if (this.#beatAt[k] >= start && this.#beatAt[k] >= this.#started && this.#beatClean[k]) this.#peaks[peakCount++] = this.#beatPeak[k];
+    }
     // Merge too-short intervals forward (a spurious extra peak); count each group as the whole number of
     // median intervals it spans (2 for a missed beat), dropping groups that fit no whole number.
     let beats = 0;
@@ -377,28 +400,107 @@ export class HeartRateEstimator {
     spread /= peakCount * peakMedian;
     const consistency = 1 - Math.min(1, Math.max(0, (spread - PEAK_SPREAD) / 0.2));
     const confidence =
-      beatConfidence * fundamental * consistency * Math.min(1, Math.max(0, (periodicity - MIN_PERIODICITY) / 0.25));
+      beatConfidence * fundamental * consistency * shape * Math.min(1, Math.max(0, (periodicity - MIN_PERIODICITY) / 0.25));
     r.confidence = confidence;
     if (confidence >= MIN_CONFIDENCE && bpm >= HEART_RATE_MIN_BPM && bpm <= HEART_RATE_MAX_BPM) {
       r.bpm = bpm;
       r.valid = true;
+      if (confidence >= LEARN_CONFIDENCE) this.#learnPulse();
     }
 
+  }
+
+  /** Intervals between consecutive kept beats of the window into #scratch; a motion-flagged beat (0) breaks
+   *  the sequence, a shape-rejected one (2) is skipped over. Returns their number. */
+  #intervals(beatCount: number): number {
+    let count = 0;
+    let previous = -1;
+    for (let i = 0; i < beatCount; i++) {
+      const flag = this.#winClean[i];
+      if (flag === 0) {
+        previous = -1;
+        continue;
+      }
+      if (flag === 2) continue;
+      const at = this.#winAt[i];
+      if (previous >= 0) this.#scratch[count++] = at - previous;
+      previous = at;
+    }
+    return count;
+  }
+
+  /** Template matching (pulse-shape quality). Each clean beat's pulse, the filtered signal from 0.35 median
+   *  intervals before to 0.45 after it resampled to SEGMENT points and standardised, is compared with the
+   *  reference pulse: the one learnt from earlier good windows, or else the mean of this window's pulses.
+   *  Beats correlating below SHAPE_MIN are marked 2 in #winClean. A window whose mean pulse is not the learnt
+   *  one (motion with a rhythm of its own) scores 0. Returns 0..1 from the share of beats that fit. */
+  #checkShapes(beatCount: number, median: number): number {
+    const step = (0.8 * median) / (SEGMENT - 1) / this.#decimation;
+    const offset = (0.35 * median) / this.#decimation;
+    const t = this.#template;
+    t.fill(0);
+    let used = 0;
+    for (let i = 0; i < beatCount; i++) {
+      if (this.#winClean[i] !== 1 || !this.#loadSegment(this.#winAt[i] / this.#decimation - offset, step)) continue;
+      for (let k = 0; k < SEGMENT; k++) t[k] += this.#segment[k];
+      used++;
+    }
+    this.#templateUsable = used >= 3 && standardise(t);
+    if (!this.#templateUsable) return 1; // too few to judge
+    const reference = this.#pulseKnown ? this.#pulse : t;
+    if (this.#pulseKnown && correlate(t, this.#pulse) < SHAPE_MIN) return 0;
+    let checked = 0;
+    let fit = 0;
+    for (let i = 0; i < beatCount; i++) {
+      if (this.#winClean[i] !== 1 || !this.#loadSegment(this.#winAt[i] / this.#decimation - offset, step)) continue;
+      checked++;
+      if (correlate(this.#segment, reference) >= SHAPE_MIN) fit++;
+      else this.#winClean[i] = 2;
+    }
+    const share = fit / checked;
+    return Math.min(1, Math.max(0, ((share - SHAPE_SHARE) / (1 - SHAPE_SHARE)) * 2));
+  }
+
+  /** Learn the pulse shape from a window judged good. */
+  #learnPulse(): void {
+    if (!this.#templateUsable) return;
+    const p = this.#pulse;
+    if (!this.#pulseKnown) p.set(this.#template);
+    else for (let k = 0; k < SEGMENT; k++) p[k] = 0.8 * p[k] + 0.2 * this.#template[k];
+    this.#pulseKnown = standardise(p);
+  }
+
+  /** SEGMENT trace values from decimated position `from` in steps of `step` (linear interpolation),
+   *  standardised, into #segment; false when they are not all in the ring or are flat. */
+  #loadSegment(from: number, step: number): boolean {
+    const size = this.#trace.length;
+    const last = from + step * (SEGMENT - 1);
+    if (from <= this.#traceLast - size + 1 || Math.ceil(last) > this.#traceLast) return false;
+    const x = this.#segment;
+    for (let k = 0; k < SEGMENT; k++) {
+      const position = from + step * k;
+      const j = Math.floor(position);
+      const f = position - j;
+      x[k] = (1 - f) * this.#trace[j % size] + f * this.#trace[(j + 1) % size];
+    }
+    return standardise(x);
   }
 
   /** Normalised autocorrelation of the decimated filtered signal over the window at `lag` trace samples
    *  (fractional: interpolated), after clipping outliers to 3x the median magnitude so that a short burst of
    *  motion cannot dominate it. */
   #periodicity(lag: number): number {
-    const n = this.#trace.length;
+    const n = this.#traceWindow;
+    const size = this.#trace.length;
+    const first = this.#traceLast - n + 1 + size; // + size keeps the index positive
     const x = this.#traceWork;
     for (let i = 0; i < n; i++) {
-      const v = this.#trace[(this.#traceAt + i) % n];
+      const v = this.#trace[(first + i) % size];
       x[i] = v < 0 ? -v : v;
     }
     const limit = 3 * this.#select(x, n >> 1);
     for (let i = 0; i < n; i++) {
-      const k = (this.#traceAt + i) % n;
+      const k = (first + i) % size;
       const v = this.#traceArtifact[k] ? 0 : this.#trace[k]; // motion stretches take no part
       x[i] = v > limit ? limit : v < -limit ? -limit : v;
     }
@@ -410,9 +512,9 @@ export class HeartRateEstimator {
 
   /** Flag the trace from sample `from` up to now as motion (the artifact peak is found after it began). */
   #flagTrace(from: number): void {
-    const n = this.#trace.length;
-    const back = Math.min(n, Math.ceil((this.#n - from) / this.#decimation));
-    for (let i = 1; i <= back; i++) this.#traceArtifact[(this.#traceAt - i + n) % n] = 1;
+    const size = this.#trace.length;
+    const back = Math.min(size, Math.ceil((this.#n - from) / this.#decimation));
+    for (let i = 0; i < back; i++) this.#traceArtifact[(this.#traceLast - i + size) % size] = 1;
   }
 
   #autocorrelation(x: Float32Array, n: number, lag: number): number {
@@ -465,4 +567,28 @@ export class HeartRateEstimator {
     const mid = count >> 1;
     return count & 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
   }
+}
+
+/** Make x zero-mean with sum of squares = length; false when it is flat. */
+function standardise(x: Float32Array): boolean {
+  const n = x.length;
+  let mean = 0;
+  for (let k = 0; k < n; k++) mean += x[k];
+  mean /= n;
+  let energy = 0;
+  for (let k = 0; k < n; k++) {
+    x[k] -= mean;
+    energy += x[k] * x[k];
+  }
+  if (!(energy > 0)) return false;
+  const scale = Math.sqrt(n / energy);
+  for (let k = 0; k < n; k++) x[k] *= scale;
+  return true;
+}
+
+/** Pearson correlation of two standardised vectors. */
+function correlate(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let k = 0; k < a.length; k++) sum += a[k] * b[k];
+  return sum / a.length;
 }
