@@ -1,59 +1,78 @@
 // The Socket port over node:net / node:tls, with ECMA-419 semantics: progress only through onReadable /
 // onWritable / onError, and a bounded writable window. write() throws when asked to take more than the
 // window has left, so a client that ignores backpressure fails on the host exactly as it would overflow
-// the device's small TCP buffers.
+// the device's small TCP buffers. TLS goes through the device TLS profile (host-sim/tls-profile*.ts):
+// the DER options, the device's suites and checks, and TLS failures as TlsError all live there.
 import { connect as netConnect, type Socket as NetSocket } from "node:net";
-import { connect as tlsConnect } from "node:tls";
-import type { BufferLike, Socket, SocketConstructor, SocketOptions } from "../../firmware/platform/ports.js";
-import { nodeTlsOptions, tlsErrorFrom } from "./node-tls-options.js";
+import type { BufferLike, Clock, Socket, SocketConstructor, SocketOptions } from "../../firmware/platform/ports.js";
+import { connectTls } from "../tls-profile-connect.js";
+import type { TlsProfile } from "../tls-profile.js";
 
 export interface NodeSocketSettings {
   /** Writable window in bytes (default 4096, about what an ESP32 lwIP send buffer holds). */
   window?: number;
+  /** "device" (default): TLS 1.2, the Moddable suites, SAN-only names, dates by the device clock. */
+  tlsProfile?: TlsProfile;
+  /** The device clock whose wall time certificate dates are checked against (default: the host's). */
+  clock?: Pick<Clock, "wallTime">;
 }
 
-/** A Socket class (SocketConstructor) with the given window. */
+/** A Socket class (SocketConstructor) with the given settings. */
 export function nodeSocketClass(settings: NodeSocketSettings = {}): SocketConstructor {
-  const window = settings.window ?? 4096;
   return class extends NodeSocketImpl {
     constructor(options: SocketOptions) {
-      super(options, window);
+      super(options, settings);
     }
   };
 }
 
 class NodeSocketImpl implements Socket {
-  private readonly socket: NetSocket;
+  private socket: NetSocket | undefined;
   private readonly options: SocketOptions;
+  private readonly window: number;
   private available = 0;
   private chunks: Buffer[] = [];
   private unread = 0;
   private done = false;
   private established = false;
 
-  constructor(options: SocketOptions, private readonly window: number) {
+  constructor(options: SocketOptions, settings: NodeSocketSettings) {
     this.options = options;
+    this.window = settings.window ?? 4096;
     const host = options.address ?? options.host;
     if (!host) throw new TypeError("socket needs an address or host");
     if (options.secure) {
-      const tls = tlsConnect(nodeTlsOptions(options.secure, { host: options.host ?? host, port: options.port, address: options.address }));
-      tls.once("secureConnect", () => this.opened());
-      this.socket = tls;
+      const clock = settings.clock;
+      const ctx = {
+        host: options.host ?? host,
+        address: options.address,
+        port: options.port,
+        profile: settings.tlsProfile ?? "device",
+        wallTime: () => (clock ? clock.wallTime() : Date.now()),
+      };
+      // Handshake failures arrive as one TlsError through onError; later errors are the connection's.
+      this.socket = connectTls(options.secure, ctx, {
+        onSecure: () => this.opened(),
+        onError: (error) => this.fail(error),
+      });
     } else {
       this.socket = netConnect({ host, port: options.port });
       this.socket.once("connect", () => this.opened());
     }
-    this.socket.setNoDelay(true);
-    this.socket.on("data", (chunk: Buffer) => {
+    const socket = this.socket;
+    if (!socket) return; // refused before connecting; onError follows
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => {
       if (this.done) return;
       this.chunks.push(chunk);
       this.unread += chunk.length;
       this.options.onReadable?.(this.unread);
     });
-    this.socket.on("error", (error: Error & { code?: string }) => {
-      this.fail(options.secure && !this.established ? tlsErrorFrom(error) : error);
+    socket.on("error", (error: Error) => {
+      if (options.secure && !this.established) return; // connectTls reports it as a TlsError
+      this.fail(error);
     });
-    this.socket.on("close", () => this.fail(new ConnectionClosedError()));
+    socket.on("close", () => this.fail(new ConnectionClosedError()));
   }
 
   read(): ArrayBuffer | undefined {
@@ -65,7 +84,8 @@ class NodeSocketImpl implements Socket {
   }
 
   write(bytes: BufferLike): number {
-    if (this.done) throw new ConnectionClosedError();
+    const socket = this.socket;
+    if (this.done || !socket) throw new ConnectionClosedError();
     const view = ArrayBuffer.isView(bytes)
       ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
       : Buffer.from(bytes);
@@ -73,7 +93,7 @@ class NodeSocketImpl implements Socket {
       throw new RangeError(`write of ${view.length} bytes exceeds the writable count ${this.available}`);
     }
     this.available -= view.length;
-    this.socket.write(view, () => {
+    socket.write(view, () => {
       if (this.done) return;
       this.available += view.length;
       this.options.onWritable?.(this.available);
@@ -84,9 +104,11 @@ class NodeSocketImpl implements Socket {
   close(): void {
     if (this.done) return;
     this.done = true;
+    const socket = this.socket;
+    if (!socket) return;
     // end() lets what was written (a DISCONNECT) go out first; destroy() bounds how long that may take.
-    this.socket.end();
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    socket.end();
+    setTimeout(() => socket.destroy(), 2000).unref();
   }
 
   private opened(): void {
@@ -99,7 +121,7 @@ class NodeSocketImpl implements Socket {
   private fail(error: Error): void {
     if (this.done) return;
     this.done = true;
-    this.socket.destroy();
+    this.socket?.destroy();
     this.options.onError?.(error);
   }
 }
@@ -113,5 +135,5 @@ export class ConnectionClosedError extends Error {
   }
 }
 
-/** The default Socket class: a 4096-byte window. */
+/** The default Socket class: a 4096-byte window, the device TLS profile. */
 export const NodeSocket: SocketConstructor = nodeSocketClass();
