@@ -132,7 +132,7 @@ function encodePublish(p: Publish, v: ProtocolVersion, s: Sections): Uint8Array 
   } else {
     topicBytes = validateTopicName(p.topic, "3.3.2.1", s.utf8);
   }
-  const payloadBytes = binaryLengthUnbounded(p.payload);
+  const payloadBytes = payloadLength(p.payload);
   let n = 2 + topicBytes + payloadBytes;
   let id = 0;
   if (qos > 0) {
@@ -153,7 +153,7 @@ function encodePublish(p: Publish, v: ProtocolVersion, s: Sections): Uint8Array 
   return out;
 }
 
-function binaryLengthUnbounded(payload: Uint8Array): number {
+function payloadLength(payload: Uint8Array): number {
   if (!(payload instanceof Uint8Array)) throw malformed("3.3.3", "the PUBLISH payload must be a Uint8Array");
   return payload.length;
 }

@@ -1,7 +1,7 @@
 // MQTT 5.0 Properties (section 2.2.2): which packet may carry which property, how each value is encoded,
 // and the rules every property error cites as 2.2.2.2 (unknown identifier, not allowed in this packet,
 // given twice, value out of range).
-import { malformed, protocolError } from "./errors.js";
+import { type ProtocolError, malformed, protocolError } from "./errors.js";
 import type { Properties, UserProperty } from "./packets.js";
 import {
   AUTH,
@@ -100,7 +100,7 @@ function where(type: number): string {
   return type === WILL ? "Will Properties" : (PACKET_NAMES[type] ?? "?").toUpperCase();
 }
 
-function invalid(def: PropertyDef, why: string): Error {
+function invalid(def: PropertyDef, why: string): ProtocolError {
   return protocolError(SECTION, `${def.key}: ${why}`);
 }
 

@@ -1,6 +1,6 @@
 // A cursor over one packet's bytes. Every read is bounded by `end`: a field that would run past it is a
 // Malformed Packet naming the packet's section (e.g. "3.3" for PUBLISH), never a silent short read.
-import { malformed } from "./errors.js";
+import { type ProtocolError, malformed } from "./errors.js";
 import { decodeUtf8 } from "./utf8.js";
 
 const EMPTY = new Uint8Array(0);
@@ -27,7 +27,7 @@ export class Reader {
     this.bytes = EMPTY;
   }
 
-  truncated(what: string): Error {
+  truncated(what: string): ProtocolError {
     return malformed(this.section, `${what} runs past the end of the packet`);
   }
 

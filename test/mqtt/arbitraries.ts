@@ -127,14 +127,18 @@ export function propertiesFor(where: string, compatible = false): fc.Arbitrary<P
   for (const key of keys) {
     model[key] = key === "subscriptionIdentifiers" && where === "subscribe" ? fc.array(fc.integer({ min: 1, max: 268_435_455 }), { minLength: 1, maxLength: 1 }) : values[key];
   }
-  const some = fc.record(model, { requiredKeys: [] }).map((p) => (Object.keys(p).length > 0 ? (p as Properties) : undefined));
+  const some = fc.record(model, { requiredKeys: [] }).map((p) => (Object.keys(p).length > 0 ? (compact(p) as Properties) : undefined));
   return fc.oneof(fc.constant(undefined), some, some);
 }
 
-/** Drops undefined-valued keys (fc.record with optional keys never sets them, but `.map`s below can). */
+/**
+ * A plain object (fc.record makes null-prototype ones) without undefined-valued keys, like the decoder's
+ * output, so that strict equality can be asserted.
+ */
 function compact<T extends object>(o: T): T {
-  for (const key of Object.keys(o) as (keyof T)[]) if (o[key] === undefined) delete o[key];
-  return o;
+  const out = {} as T;
+  for (const key of Object.keys(o) as (keyof T)[]) if (o[key] !== undefined) out[key] = o[key];
+  return out;
 }
 
 const code = (list: number[]): fc.Arbitrary<number> => fc.constantFrom(...list);
