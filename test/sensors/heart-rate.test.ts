@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadPleth, loadReferenceHeartRate } from "../../host-sim/chips/ppg-files.js";
 import { WaveformReplay } from "../../host-sim/chips/ppg-replay.js";
 import { runHeartRate, score } from "../../host-sim/chips/ppg-run.js";
-import { SCENARIOS } from "../../host-sim/chips/ppg-scenarios.js";
+import { motionBursts, SCENARIOS } from "../../host-sim/chips/ppg-scenarios.js";
 import { SyntheticPpg } from "../../host-sim/chips/ppg-synthetic.js";
 import { HeartRateEstimator } from "../../firmware/sensors/heart-rate.js";
 
@@ -36,6 +36,30 @@ describe("heart-rate estimator accuracy (8 s windows, 2 s step)", () => {
       }
     });
   }
+
+  it("moderate motion (3x the pulse) still never yields a number more than a few bpm off on average", () => {
+    for (const seed of [2, 3]) {
+      const source = new SyntheticPpg({ seed, heartRate: () => 95, motion: motionBursts(seed, SECONDS), motionAmplitude: 3 });
+      const s = score(runHeartRate(source, SECONDS), (a, b) => source.referenceHeartRate(a, b));
+      expect(s.mae).toBeLessThanOrEqual(5);
+    }
+  });
+
+  it("relearns after the pulse amplitude steps (finger pressed harder or lighter)", () => {
+    for (const factor of [4, 0.25]) {
+      const source = new SyntheticPpg({ seed: 3, heartRate: () => 70 });
+      const stepped = {
+        sample(t: number, out: { red: number; ir: number; ambient: number }) {
+          source.options.perfusion = t < 40 ? 0.015 : 0.015 * factor;
+          source.sample(t, out);
+        },
+      };
+      const readings = runHeartRate(stepped, 100);
+      const after = readings.filter((r) => r.end >= 75);
+      expect(after.every((r) => r.valid), `x${factor}`).toBe(true);
+      expect(score(readings, (a, b) => source.referenceHeartRate(a, b)).mae, `x${factor}`).toBeLessThanOrEqual(2);
+    }
+  });
 
   it("no finger: not a single valid window, and fingerPresent is false", () => {
     const source = scenario("no-finger").make(3, 60);
