@@ -156,11 +156,14 @@ describe("packet vectors", () => {
   });
 
   it("a 2 MB PUBLISH payload round-trips with a 4-byte Remaining Length", () => {
-    const payload = new Uint8Array(2 * 1024 * 1024).map((_, i) => i & 0xff);
+    const payload = new Uint8Array(2 * 1024 * 1024);
+    for (let i = 0; i < payload.length; i++) payload[i] = i & 0xff;
     const wire = encode({ type: "publish", topic: "big", payload, qos: 0, retain: false, dup: false }, 5);
     expect(wire[1] & 0x80 && wire[2] & 0x80 && wire[3] & 0x80).toBeTruthy();
     expect(wire[4] & 0x80).toBe(0);
     const packet = decodePacket(wire, 5);
-    expect(packet.type === "publish" && packet.payload).toEqual(payload);
+    expect(packet.type).toBe("publish");
+    // Compared natively: a deep equality over 2 M elements would take seconds.
+    expect(packet.type === "publish" && Buffer.compare(packet.payload, payload)).toBe(0);
   });
 });
