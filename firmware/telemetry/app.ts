@@ -54,6 +54,11 @@ export interface TelemetryAppOptions {
   outbox?: { maxBytes?: number; name?: string };
   /** SenML base name (default "<deviceId>/", see payload.ts). */
   baseName?: string;
+  /**
+   * Batches handed to the client and not yet acknowledged, at most (default 4). More would only wait in
+   * the client's queue, costing heap on the device; the rest stays in the outbox until acks come back.
+   */
+  batchesInFlight?: number;
   /** For tests: build the client from the options the app computed. */
   createClient?: (options: MqttClientOptions) => TelemetryClient;
   /** Anything that went wrong without stopping the app (sensor errors, refusals, storage errors). */
@@ -79,8 +84,11 @@ export class TelemetryApp {
   #batcher: Batcher<number>;
   #stamper: Stamper;
   #timers: Partial<Record<ReadingKind, TimerId>> = {};
-  /** Records handed to the client and not yet completed. */
+  /** Records handed to the client and not yet completed, and how many batches they make. */
   #inClient = new Set<number>();
+  #batchesInClient = 0;
+  /** Records up to here were handed to the client (or are gone); moved back when a batch comes back. */
+  #cursor = 0;
   /** Highest seq the batcher released for sending (records from before the reboot are released at once). */
   #released: number;
   /** Readings per PUBLISH; halves when the broker's Maximum Packet Size refuses a batch. */
@@ -222,14 +230,10 @@ export class TelemetryApp {
 
   /** Hands released, stored readings that the client does not hold yet to the client, in batches. */
   #send(): void {
-    if (this.#closed || !this.client.connected) return;
-    const unsent: OutboxRecord[] = [];
-    for (const r of this.outbox.peek()) {
-      if (r.seq > this.#released) break;
-      if (!this.#inClient.has(r.seq)) unsent.push(r);
-    }
-    for (let i = 0; i < unsent.length; ) {
-      const chunk = unsent.slice(i, i + this.#chunk);
+    const window = this.#options.batchesInFlight ?? 4;
+    while (!this.#closed && this.client.connected && this.#batchesInClient < window) {
+      const chunk = this.#nextChunk();
+      if (chunk.length === 0) return;
       const readings: StampedReading[] = [];
       for (const r of chunk) {
         const reading = decodeReading(r.payload);
@@ -244,18 +248,34 @@ export class TelemetryApp {
         // MQTT 5.0 sections 3.3.2.3.2 / 3.3.2.3.9; a 3.1.1 encoder leaves properties out.
         properties: { contentType: payload.contentType, payloadFormatIndicator: this.#config.format === "json" ? 1 : 0 },
       };
+      if (!this.#publish(this.topics.telemetry, payload.bytes, options, (error) => this.#completed(seqs, error))) return;
       for (const seq of seqs) this.#inClient.add(seq);
-      if (!this.#publish(this.topics.telemetry, payload.bytes, options, (error) => this.#completed(seqs, error))) {
-        for (const seq of seqs) this.#inClient.delete(seq);
-        return;
+      this.#batchesInClient++;
+      this.#cursor = Math.max(this.#cursor, seqs[seqs.length - 1]);
+    }
+  }
+
+  /** The next batch: released records after the cursor that the client does not hold, oldest first. */
+  #nextChunk(): OutboxRecord[] {
+    const chunk: OutboxRecord[] = [];
+    let after = this.#cursor;
+    for (;;) {
+      const page = this.outbox.peek(this.#chunk, after);
+      if (page.length === 0) return chunk;
+      for (const r of page) {
+        if (r.seq > this.#released) return chunk;
+        after = r.seq;
+        if (this.#inClient.has(r.seq)) continue;
+        chunk.push(r);
+        if (chunk.length === this.#chunk) return chunk;
       }
-      i += chunk.length;
     }
   }
 
   /** The client finished with a batch: acknowledged (remove from the outbox) or refused (take it back). */
   #completed(seqs: number[], error: Error | undefined): void {
     for (const seq of seqs) this.#inClient.delete(seq);
+    this.#batchesInClient--;
     if (this.#closed) return;
     if (!error) {
       for (const [first, last] of runs(seqs)) this.outbox.ack(first, last);
@@ -265,6 +285,7 @@ export class TelemetryApp {
     }
     const code = (error as { code?: string }).code;
     if (code === "client-closed") return;
+    this.#cursor = Math.min(this.#cursor, seqs[0] - 1); // these go again (or are discarded below)
     if (code === "packet-too-large" && seqs.length > 1) {
       // Over the server's Maximum Packet Size (MQTT 5.0 section 3.2.2.3.6): smaller batches from now on.
       this.#chunk = Math.max(1, Math.floor(seqs.length / 2));

@@ -34,36 +34,47 @@ export const FrameType = {
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
-export interface Frame {
-  type: number;
-  seq: number;
-  payload: Uint8Array;
-  /** Offset of the frame in the scanned bytes. */
-  offset: number;
-}
+/** Called for each valid frame; the payload is bytes[payloadStart, payloadEnd). No allocation per frame. */
+export type FrameVisitor = (type: number, seq: number, bytes: Uint8Array, payloadStart: number, payloadEnd: number) => void;
 
 export interface ScanResult {
-  frames: Frame[];
+  /** Valid frames seen. */
+  frames: number;
   /** Bytes that did not belong to a valid frame (damage or a torn tail). */
   discardedBytes: number;
   /** The bytes end in something that is not a whole valid frame (e.g. a power loss mid-append). */
   tornTail: boolean;
 }
 
+/** Writes one frame at `at` in `out` (which must have room) and returns the offset after it. */
+export function writeFrame(
+  out: Uint8Array,
+  at: number,
+  type: FrameType,
+  seq: number,
+  payload?: Uint8Array,
+  start = 0,
+  end = payload ? payload.length : 0,
+): number {
+  const length = end - start;
+  if (length > MAX_FRAME_PAYLOAD) throw new RangeError(`frame payload of ${length} bytes exceeds ${MAX_FRAME_PAYLOAD}`);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  out[at] = MAGIC0;
+  out[at + 1] = MAGIC1;
+  out[at + 2] = type;
+  out[at + 3] = FRAME_VERSION;
+  view.setUint16(at + 4, length);
+  view.setUint32(at + 6, seq >>> 0);
+  const body = at + FRAME_HEADER_BYTES;
+  if (payload && length > 0) out.set(payload.subarray(start, end), body);
+  view.setUint32(at + 10, crc32(out, body, body + length, crc32(out, at + 2, at + 10)));
+  return body + length;
+}
+
 /** One frame's bytes. */
 export function encodeFrame(type: FrameType, seq: number, payload?: Uint8Array): Uint8Array {
-  const length = payload ? payload.length : 0;
-  if (length > MAX_FRAME_PAYLOAD) throw new RangeError(`frame payload of ${length} bytes exceeds ${MAX_FRAME_PAYLOAD}`);
-  const out = new Uint8Array(FRAME_HEADER_BYTES + length);
-  const view = new DataView(out.buffer);
-  out[0] = MAGIC0;
-  out[1] = MAGIC1;
-  out[2] = type;
-  out[3] = FRAME_VERSION;
-  view.setUint16(4, length);
-  view.setUint32(6, seq >>> 0);
-  if (payload) out.set(payload, FRAME_HEADER_BYTES);
-  view.setUint32(10, crc32(out, FRAME_HEADER_BYTES, out.length, crc32(out, 2, 10)));
+  const out = new Uint8Array(FRAME_HEADER_BYTES + (payload ? payload.length : 0));
+  writeFrame(out, 0, type, seq, payload);
   return out;
 }
 
@@ -74,40 +85,34 @@ export function rangePayload(last: number): Uint8Array {
   return out;
 }
 
-/** Reads a big-endian u32 from a frame payload. */
-export function payloadU32(payload: Uint8Array, offset: number): number {
-  return new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getUint32(offset);
+/** Reads a big-endian u32 at `offset`. */
+export function readU32(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
 }
 
-/** The frame starting at `offset`, or undefined when there is none that checks out. */
-function frameAt(bytes: Uint8Array, view: DataView, offset: number): Frame | undefined {
-  if (offset + FRAME_HEADER_BYTES > bytes.length) return undefined;
-  if (bytes[offset] !== MAGIC0 || bytes[offset + 1] !== MAGIC1 || bytes[offset + 3] !== FRAME_VERSION) return undefined;
-  const length = view.getUint16(offset + 4);
+/** Length of the valid frame starting at `offset`, or -1 when there is none that checks out. */
+function frameAt(bytes: Uint8Array, offset: number): number {
+  if (offset + FRAME_HEADER_BYTES > bytes.length) return -1;
+  if (bytes[offset] !== MAGIC0 || bytes[offset + 1] !== MAGIC1 || bytes[offset + 3] !== FRAME_VERSION) return -1;
+  const length = (bytes[offset + 4] << 8) | bytes[offset + 5];
   const end = offset + FRAME_HEADER_BYTES + length;
-  if (end > bytes.length) return undefined;
+  if (end > bytes.length) return -1;
   const crc = crc32(bytes, offset + FRAME_HEADER_BYTES, end, crc32(bytes, offset + 2, offset + 10));
-  if (crc !== view.getUint32(offset + 10)) return undefined;
-  return {
-    type: bytes[offset + 2],
-    seq: view.getUint32(offset + 6),
-    payload: bytes.subarray(offset + FRAME_HEADER_BYTES, end),
-    offset,
-  };
+  return crc === readU32(bytes, offset + 10) ? FRAME_HEADER_BYTES + length : -1;
 }
 
-/** All valid frames in file order, skipping (and counting) bytes that are not part of one. */
-export function scanFrames(bytes: Uint8Array): ScanResult {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const frames: Frame[] = [];
+/** Visits all valid frames in file order, skipping (and counting) bytes that are not part of one. */
+export function scanFrames(bytes: Uint8Array, visit: FrameVisitor): ScanResult {
+  let frames = 0;
   let discardedBytes = 0;
   let tornTail = false;
   let offset = 0;
   while (offset < bytes.length) {
-    const frame = frameAt(bytes, view, offset);
-    if (frame) {
-      frames.push(frame);
-      offset += FRAME_HEADER_BYTES + frame.payload.length;
+    const size = frameAt(bytes, offset);
+    if (size > 0) {
+      frames++;
+      visit(bytes[offset + 2], readU32(bytes, offset + 6), bytes, offset + FRAME_HEADER_BYTES, offset + size);
+      offset += size;
       tornTail = false;
     } else {
       discardedBytes++;

@@ -116,6 +116,21 @@ describe("TelemetryApp", () => {
     expect(app.outbox.count).toBe(0);
   });
 
+  it("hands at most `batchesInFlight` batches to the client and sends the next as acknowledgements come back", () => {
+    const { app, client, clock } = rig({ sensors: { hr: () => 80 }, batchesInFlight: 2 });
+    app.start();
+    clock.advance(12_000);
+    client.up();
+    const sent = () => client.on("devices/wearable-001/telemetry").map((m) => pack(m.payload).map((r) => r.seq));
+    expect(sent()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    client.on("devices/wearable-001/telemetry")[1].done?.();
+    expect(sent()).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+    client.on("devices/wearable-001/telemetry")[0].done?.();
+    client.on("devices/wearable-001/telemetry")[2].done?.();
+    expect(sent().slice(3)).toEqual([[10, 11, 12]]);
+    expect(app.outbox.peek().map((r) => r.seq)).toEqual([10, 11, 12]);
+  });
+
   it("hands each reading to the client once per boot: a reconnect does not resend (the client does)", () => {
     const { app, client, clock } = rig({ sensors: { hr: () => 80 } });
     app.start();

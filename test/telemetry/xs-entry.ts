@@ -38,3 +38,16 @@ expose({
     return { seqs, live: again.peek().map((r) => r.seq), drops: again.drops, nextSeq: again.nextSeq };
   },
 });
+
+// Heap cost of the outbox's live records (the host measures the heap around these calls).
+let held: Outbox | undefined;
+expose({
+  holdOutbox: (records: number, maxBytes: number) => {
+    held = new Outbox({ storage: xsStorage, name: "held", maxBytes });
+    for (let i = 0; i < records; i++) held.append(new Uint8Array(26).fill(i & 0xff));
+    return held.count;
+  },
+  releaseOutbox: () => {
+    held = undefined;
+  },
+});

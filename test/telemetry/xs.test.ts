@@ -65,6 +65,18 @@ describe("telemetry under XS", () => {
     expect(await xs.call("alarms", [70, 135, 140, 80, 39])).toEqual(["-", "high", "-", "normal", "low"]);
   });
 
+  it("keeps stored readings packed: well under 64 bytes of XS heap per 26-byte reading", async () => {
+    await xs.call("holdOutbox", 0, 64 * 1024);
+    await xs.call("releaseOutbox");
+    const base = await xs.heap();
+    expect(await xs.call("holdOutbox", 500, 64 * 1024)).toBe(500);
+    const held = await xs.heap();
+    const perRecord = (held.deviceBytes - base.deviceBytes) / 500;
+    expect(perRecord).toBeGreaterThan(26 + 12); // payload + index: the measurement sees them
+    expect(perRecord).toBeLessThan(64);
+    await xs.call("releaseOutbox");
+  });
+
   it("writes an outbox that Node reads back, and reads one Node wrote", async () => {
     const result = await xs.call<{ seqs: number[]; live: number[]; drops: number; nextSeq: number }>("outbox", 30, 3, 7, 20 * 17);
     expect(result.seqs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
