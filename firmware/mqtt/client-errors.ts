@@ -7,6 +7,7 @@ export type ClientErrorCode =
   | "ping-timeout" // no PINGRESP within pingTimeout: the link is dead
   | "queue-full" // the outgoing queue is at its message or byte limit
   | "publish-refused" // MQTT 5 PUBACK / PUBREC with a reason code >= 0x80
+  | "subscribe-refused" // an automatic re-subscribe (after a lost session) got a failure code >= 0x80
   | "packet-too-large" // larger than the server's Maximum Packet Size (MQTT 5.0 section 3.2.2.3.6)
   | "retain-not-supported" // server said Retain Available = 0 (MQTT 5.0 section 3.2.2.3.5)
   | "server-disconnect" // the broker sent DISCONNECT (MQTT 5.0 section 3.14)

@@ -504,9 +504,11 @@ export class MqttClient {
           ),
         );
         return;
+      case "connack":
+        throw protocolError("3.2.0-2", "a second CONNACK on one connection"); // [MQTT-3.2.0-2]
       default:
-        // CONNACK twice ([MQTT-3.2.0-2]), or a packet only a client may send, or AUTH we never asked for.
-        throw protocolError("3.2.0-2", `unexpected ${packet.type} from the server`);
+        // A packet only a client may send (direction table, section 2.1.2), or AUTH we never asked for.
+        throw protocolError("2.1.2", `unexpected ${packet.type} from the server`);
     }
   }
 
@@ -592,7 +594,8 @@ export class MqttClient {
     });
     if (request.done) this.callRequest(request.done, undefined, packet.reasonCodes, packet);
     else if (packet.reasonCodes.some((code) => code >= 0x80)) {
-      this.call(this.options.onError, new ClientError("invalid-argument", "re-subscribe refused", packet.reasonCodes.find((c) => c >= 0x80)));
+      const code = packet.reasonCodes.find((c) => c >= 0x80);
+      this.call(this.options.onError, new ClientError("subscribe-refused", "re-subscribe refused", code, packet.properties?.reasonString));
     }
   }
 

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ClientError } from "../../firmware/mqtt/client-errors.js";
 import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
 import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
+import { FaultProxy } from "../support/proxy.js";
 import { makeClient, publishAsync, text, until, type Harness } from "./harness.js";
 
 let pki: TestPki;
@@ -145,4 +146,35 @@ describe("mosquitto over TLS, MQTT 5 specifics", () => {
     await pub.publishAsync(`${TOPIC}/config`, "after-restart", { qos: 1 });
     await until(() => h.seen.messages.some((m) => text(m.payload) === "after-restart"), "message after restart");
   }, 60_000);
+});
+
+describe("mosquitto over TLS, will", () => {
+  it("the will is published when the link is lost, and not after a clean close()", async () => {
+    const proxy = await FaultProxy.start({ host: "127.0.0.1", port: broker.port });
+    try {
+      const sub = await ingest();
+      const wills: string[] = [];
+      sub.on("message", (_t, payload) => wills.push(payload.toString()));
+      await sub.subscribeAsync(`${TOPIC}/status`, { qos: 1 });
+      const will = { topic: `${TOPIC}/status`, payload: new TextEncoder().encode("lost"), qos: 1 as const, retain: false };
+      const h = device({ brokers: [{ host: "localhost", address: "127.0.0.1", port: proxy.port }], will, reconnect: false });
+      await until(() => h.seen.connects.length === 1, "connected");
+      proxy.cut();
+      await until(() => wills.length === 1, "will after a cut");
+      expect(wills).toEqual(["lost"]);
+
+      const h2 = device({ will: { ...will, payload: new TextEncoder().encode("should-not-appear") } });
+      await until(() => h2.seen.connects.length === 1, "connected");
+      h2.client.close(); // DISCONNECT: the broker discards the will (3.1.2.5)
+      // A marker after it (the ingest identity may not write there; the device may): had the will been
+      // published it would have arrived first.
+      const h3 = device({});
+      await until(() => h3.seen.connects.length === 1, "connected");
+      await publishAsync(h3.client, `${TOPIC}/status`, "marker", { qos: 1 });
+      await until(() => wills.includes("marker"), "marker");
+      expect(wills).toEqual(["lost", "marker"]);
+    } finally {
+      await proxy.close();
+    }
+  });
 });

@@ -178,4 +178,21 @@ describe("session resume", () => {
     await until(() => codes !== undefined, "suback");
     expect(codes).toEqual([0]);
   });
+  it("reports a refused automatic re-subscribe through onError (subscribe-refused)", async () => {
+    const h = open();
+    const c1 = await broker.nextConnection();
+    await c1.accept();
+    let done = false;
+    h.client.subscribe("cmd/x", undefined, () => (done = true));
+    const sub = await c1.next("subscribe");
+    c1.send({ cmd: "suback", messageId: sub.packet.messageId, granted: [0] });
+    await until(() => done, "suback");
+    c1.destroy();
+    const c2 = await broker.nextConnection();
+    await c2.accept(false);
+    const resub = await c2.next("subscribe");
+    c2.send({ cmd: "suback", messageId: resub.packet.messageId, granted: [0x80] });
+    await until(() => h.seen.errors.length === 1, "onError");
+    expect(h.seen.errors[0]).toMatchObject({ code: "subscribe-refused", reasonCode: 0x80 });
+  });
 });
