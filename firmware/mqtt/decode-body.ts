@@ -105,11 +105,11 @@ function packetId(s: Sections): number {
   return id;
 }
 
-// Recently decoded Topic Names, by length and last byte. A device sees the same few topics over and over,
-// and comparing a few dozen bytes costs far less than building (and later collecting) a new string.
+// Recently decoded ASCII Topic Names, by length and last byte. A device sees the same few topics over and
+// over, and comparing a few dozen bytes with a string costs far less than building (and later collecting)
+// a new string. Only ASCII names are kept, so a name's bytes are its character codes.
 const TOPIC_CACHE_SLOTS = 4; // a power of two
 const TOPIC_CACHE_MAX_BYTES = 64;
-const cachedTopicBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(TOPIC_CACHE_SLOTS).fill(undefined);
 const cachedTopics: string[] = new Array<string>(TOPIC_CACHE_SLOTS).fill("");
 
 function readTopicName(): string {
@@ -119,15 +119,14 @@ function readTopicName(): string {
   const b = r.bytes;
   if (n === 0 || n > TOPIC_CACHE_MAX_BYTES) return decodeUtf8(b, start, end, r.utf8Section);
   const slot = (n + b[end - 1]) & (TOPIC_CACHE_SLOTS - 1);
-  const cached = cachedTopicBytes[slot];
-  if (cached !== undefined && cached.length === n) {
+  const cached = cachedTopics[slot];
+  if (cached.length === n) {
     let i = 0;
-    while (i < n && cached[i] === b[start + i]) i++;
-    if (i === n) return cachedTopics[slot];
+    while (i < n && cached.charCodeAt(i) === b[start + i]) i++;
+    if (i === n) return cached;
   }
   const topic = decodeUtf8(b, start, end, r.utf8Section); // validates before anything is cached
-  cachedTopicBytes[slot] = b.slice(start, end);
-  cachedTopics[slot] = topic;
+  if (topic.length === n) cachedTopics[slot] = topic;
   return topic;
 }
 

@@ -149,6 +149,16 @@ describe("packet vectors", () => {
     expect(hex(encode({ type: "disconnect", reasonCode: 0x8e }, 4))).toBe("e000");
   });
 
+  it("decodes each Topic Name right when recent names are reused or share a length and last byte", () => {
+    const topics = ["a/b", "x/b", "a/b", "é/b", "a/b", "ab/b", "x/b", "a/b"];
+    for (const topic of topics) {
+      for (const v of [4, 5] as const) {
+        const packet: Packet = { type: "publish", topic, payload: new Uint8Array(0), qos: 0, retain: false, dup: false };
+        expect(decodePacket(encode(packet, v), v)).toEqual(packet);
+      }
+    }
+  });
+
   it("decoded PUBLISH payloads are views of the chunk, not copies", () => {
     const wire = encode({ type: "publish", topic: "t", payload: text("abc"), qos: 0, retain: false, dup: false }, 4);
     const packet = decodePacket(wire, 4);
