@@ -196,6 +196,17 @@ describe("MAX30102 driver against the register-level model", () => {
     expect(sensor.readInterrupts() & 0xc0).toBe(0);
   });
 
+  it("flags ambient light beyond what the ambient light cancellation can remove (ALC_OVF)", () => {
+    const { bus, chip, sensor } = setup({ source: constantLight(150, 180, 500_000) }, { interrupts: { ambientOverflow: true } });
+    sensor.readInterrupts();
+    bus.advance(20);
+    expect(chip.interruptAsserted).toBe(true);
+    expect(sensor.readInterrupts() & 0x20).toBe(0x20);
+    chip.source = constantLight(150, 180, 100);
+    bus.advance(20);
+    expect(sensor.readInterrupts() & 0x20).toBe(0);
+  });
+
   it("reads the die temperature after its conversion, with sign and fraction", () => {
     const { bus, chip, sensor } = setup({ dieTemperature: -5.25 }, { interrupts: { dieTemperature: true } });
     sensor.startDieTemperature();
