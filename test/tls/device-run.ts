@@ -6,7 +6,7 @@ import { MqttClient } from "../../firmware/mqtt/client.js";
 import type { MqttClientOptions } from "../../firmware/mqtt/client-options.js";
 import type { TlsOptions } from "../../firmware/platform/ports.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
-import { nodeSocketClass, type NodeSocketSettings } from "../../host-sim/platform/node-socket.js";
+import { nodeSocketClass } from "../../host-sim/platform/node-socket.js";
 import type { TlsProfile } from "../../host-sim/tls-profile.js";
 import { DEVICE_ID, type TestPki } from "../support/certs.js";
 import { startMosquitto, type Mosquitto, type MosquittoOptions } from "../support/mosquitto.js";
@@ -38,7 +38,7 @@ export async function brokerBehindSniffer(
 
 /** The socket class the device client uses on the host: the binding with the device clock and a profile. */
 export function deviceSocketClass(clock: NodeClock, profile: TlsProfile = "device"): MqttClientOptions["Socket"] {
-  return nodeSocketClass({ clock, tlsProfile: profile } as NodeSocketSettings);
+  return nodeSocketClass({ clock, tlsProfile: profile });
 }
 
 export interface Run {
