@@ -41,7 +41,7 @@ import { WILL, readProperties } from "./properties.js";
 import { Reader } from "./reader.js";
 import { checkReasonCode } from "./reason-codes.js";
 import { type Sections, sectionsFor } from "./sections.js";
-import { rejectWildcards, validateTopicFilter, validateTopicName } from "./topics.js";
+import { checkSharedSubscription, rejectWildcards, validateTopicFilter, validateTopicName } from "./topics.js";
 import { decodeUtf8 } from "./utf8.js";
 
 /** Section of each packet type's chapter, cited for truncated fields and trailing bytes. */
@@ -208,6 +208,7 @@ function decodeSubscribe(v: ProtocolVersion, s: Sections): Subscribe {
     if (options & 0xc0 || qos === 3) throw malformed("3.8.3.1", `invalid Subscription Options 0x${options.toString(16)}`);
     const retainHandling = (options >> 4) & 3;
     if (retainHandling === 3) throw protocolError("3.8.3.1", "Retain Handling must not be 3");
+    checkSharedSubscription(topicFilter, (options & 0x04) !== 0);
     const sub: Subscription = { topicFilter, qos: qos as QoS };
     if (options & 0x04) sub.noLocal = true;
     if (options & 0x08) sub.retainAsPublished = true;
@@ -248,6 +249,7 @@ function decodeUnsubscribe(v: ProtocolVersion, s: Sections): Unsubscribe {
   while (r.pos < r.end) {
     const filter = r.utf8("Topic Filter");
     validateTopicFilter(filter, s.utf8);
+    if (v === 5) checkSharedSubscription(filter, false);
     packet.topicFilters.push(filter);
   }
   return packet;

@@ -35,7 +35,7 @@ import type {
 import { WILL, propertiesBlockLength, propertiesLength, writeBinary, writeProperties, writeString } from "./properties.js";
 import { checkReasonCode } from "./reason-codes.js";
 import { type Sections, sectionsFor } from "./sections.js";
-import { validateTopicFilter, validateTopicName } from "./topics.js";
+import { checkSharedSubscription, validateTopicFilter, validateTopicName } from "./topics.js";
 import { MAX_STRING_BYTES, utf8Length } from "./utf8.js";
 
 /**
@@ -266,6 +266,7 @@ function encodeSubscribe(p: Subscribe, v: ProtocolVersion, s: Sections): Uint8Ar
   let n = 2;
   for (const sub of subs) {
     n += 2 + validateTopicFilter(sub.topicFilter, s.utf8) + 1;
+    if (v === 5) checkSharedSubscription(sub.topicFilter, sub.noLocal === true);
     checkQoS(sub.qos, v === 4 ? "3.8.3" : "3.8.3.1", "Requested");
     const rh = sub.retainHandling ?? 0;
     if (v === 5 && rh !== 0 && rh !== 1 && rh !== 2) throw protocolError("3.8.3.1", `Retain Handling must be 0, 1 or 2, got ${String(rh)}`);
@@ -306,7 +307,10 @@ function encodeUnsubscribe(p: Unsubscribe, v: ProtocolVersion, s: Sections): Uin
   // 3.10.3: at least one Topic Filter.
   if (!Array.isArray(filters) || filters.length === 0) throw protocolError("3.10.3", "UNSUBSCRIBE needs at least one Topic Filter");
   let n = 2;
-  for (const filter of filters) n += 2 + validateTopicFilter(filter, s.utf8);
+  for (const filter of filters) {
+    n += 2 + validateTopicFilter(filter, s.utf8);
+    if (v === 5) checkSharedSubscription(filter, false);
+  }
   let props = 0;
   if (v === 5) {
     props = propertiesLength(p.properties, UNSUBSCRIBE);

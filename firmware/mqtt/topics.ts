@@ -55,6 +55,26 @@ export function validateTopicFilter(filter: string, utf8Section = "1.5.4"): numb
   return bytes;
 }
 
+const SHARE_PREFIX = "$share/";
+
+/**
+ * MQTT 5.0 Shared Subscriptions (4.8.2), for a Topic Filter that already passed validateTopicFilter:
+ * "$share/{ShareName}/{filter}" needs a ShareName of at least one character without '+' or '#', and a
+ * filter after it; No Local must not be set on one (3.8.3.1). In 3.1.1 such a filter is an ordinary one.
+ */
+export function checkSharedSubscription(filter: string, noLocal: boolean): void {
+  if (!filter.startsWith(SHARE_PREFIX)) return;
+  const slash = filter.indexOf("/", SHARE_PREFIX.length);
+  const name = filter.slice(SHARE_PREFIX.length, slash < 0 ? filter.length : slash);
+  if (name === "" || name.indexOf("+") >= 0 || name.indexOf("#") >= 0) {
+    throw protocolError("4.8.2", `a Shared Subscription needs a ShareName without wildcards: "${filter}"`);
+  }
+  if (slash < 0 || slash === filter.length - 1) {
+    throw protocolError("4.8.2", `a Shared Subscription's ShareName must be followed by "/" and a Topic Filter: "${filter}"`);
+  }
+  if (noLocal) throw protocolError("3.8.3.1", `No Local must not be set on a Shared Subscription: "${filter}"`);
+}
+
 /**
  * Whether `topic` (a valid Topic Name) matches `filter` (a valid Topic Filter), level by level (4.7.1).
  * A name starting with '$' is not matched by a filter starting with a wildcard (4.7.2). "a/#" also

@@ -114,6 +114,10 @@ const decodeCases: DecodeCase[] = [
   ["'#' not at the end of a Topic Filter", 4, "82 08 0001 0003 232f61 00", "protocol-error", "4.7.1.2"],
   ["'+' sharing a level", 4, "82 07 0001 0002 612b 00", "protocol-error", "4.7.1.3"],
   ["an empty Topic Filter", 4, "82 05 0001 0000 00", "protocol-error", "4.7.3"],
+  ["a Shared Subscription with an empty ShareName", 5, "82 0e 0001 00 0008 2473686172652f2f 00", "protocol-error", "4.8.2"],
+  ["a Shared Subscription with a wildcard ShareName", 5, "82 10 0001 00 000a 2473686172652f2b2f61 00", "protocol-error", "4.8.2"],
+  ["a Shared Subscription without a filter", 5, "82 0f 0001 00 0009 2473686172652f672f 00", "protocol-error", "4.8.2"],
+  ["No Local on a Shared Subscription", 5, "82 10 0001 00 000a 2473686172652f672f61 04", "protocol-error", "3.8.3.1"],
   ["a SUBACK return code 0x03", 4, "90 03 0001 03", "protocol-error", "3.9.3"],
   ["a SUBACK without return codes", 4, "90 02 0001", "protocol-error", "3.9.3"],
   ["an UNSUBSCRIBE without Topic Filters", 4, "a2 02 0001", "protocol-error", "3.10.3"],
@@ -139,6 +143,13 @@ describe("decoding rejects", () => {
       expectError(() => wire.forEach((b) => decoder.push(Uint8Array.of(b), () => {})), code, section);
     },
   );
+
+  it("accepts a Shared Subscription in 5.0, and the same filter as an ordinary one in 3.1.1", () => {
+    const shared: Packet = { type: "subscribe", packetId: 1, subscriptions: [{ topicFilter: "$share/g/a/#", qos: 1 }] };
+    expect(decodePacket(encode(shared, 5), 5)).toEqual(shared);
+    const plain: Packet = { type: "subscribe", packetId: 1, subscriptions: [{ topicFilter: "$share//a", qos: 1 }] };
+    expect(decodePacket(encode(plain, 4), 4)).toEqual(plain);
+  });
 
   it("accepts several Subscription Identifiers in PUBLISH (3.3.2.3.8)", () => {
     expect(decodePacket(bytes("30 08 0001 74 04 0b01 0b02"), 5)).toMatchObject({ properties: { subscriptionIdentifiers: [1, 2] } });
@@ -275,6 +286,8 @@ const encodeCases: EncodeCase[] = [
   ["SUBACK return code 0x87 in 3.1.1", 4, { type: "suback", packetId: 1, reasonCodes: [0x87] }, "protocol-error", "3.9.3"],
   ["CONNACK Session Present with a refusal", 4, { type: "connack", sessionPresent: true, reasonCode: 5 }, "protocol-error", "3.2.2.2"],
   ["a SUBSCRIBE without subscriptions", 4, { type: "subscribe", packetId: 1, subscriptions: [] }, "protocol-error", "3.8.3"],
+  ["No Local on a Shared Subscription", 5, { type: "subscribe", packetId: 1, subscriptions: [{ topicFilter: "$share/g/a", qos: 0, noLocal: true }] }, "protocol-error", "3.8.3.1"],
+  ["a Shared Subscription without a ShareName", 5, { type: "unsubscribe", packetId: 1, topicFilters: ["$share//a"] }, "protocol-error", "4.8.2"],
   ["Requested QoS 3", 5, { type: "subscribe", packetId: 1, subscriptions: [{ topicFilter: "a", qos: 3 as 0 }] }, "malformed-packet", "3.8.3.1"],
   ["Retain Handling 3", 5, { type: "subscribe", packetId: 1, subscriptions: [{ topicFilter: "a", qos: 0, retainHandling: 3 as 0 }] }, "protocol-error", "3.8.3.1"],
   ["an invalid Topic Filter", 4, { type: "unsubscribe", packetId: 1, topicFilters: ["a/#/b"] }, "protocol-error", "4.7.1.2"],
