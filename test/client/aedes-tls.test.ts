@@ -173,4 +173,24 @@ describe("aedes over TLS", () => {
     expect(h.seen.connects).toHaveLength(0);
     expect(h.seen.errors[0]).toBeInstanceOf(Error);
   });
+
+  it("$-topics are not matched by subscriptions starting with a wildcard (4.7.2)", async () => {
+    const h = device({ clientId: "dev-dollar" });
+    let granted = 0;
+    h.client.subscribe(
+      [
+        { topicFilter: "#", qos: 0 },
+        { topicFilter: "+/dollar", qos: 0 },
+      ],
+      undefined,
+      (_e, codes) => (granted = codes.length),
+    );
+    await until(() => granted === 2, "subscribed");
+    const pub = await peer();
+    await pub.publishAsync("$app/dollar", "hidden", { qos: 1 });
+    await pub.publishAsync("app/dollar", "visible", { qos: 1 });
+    await until(() => h.seen.messages.some((m) => text(m.payload) === "visible"), "visible");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.seen.messages.filter((m) => m.topic.startsWith("$"))).toEqual([]);
+  });
 });

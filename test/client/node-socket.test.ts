@@ -73,4 +73,32 @@ describe("host socket binding over node:tls", () => {
     expect(echoed).toBe("ping");
     socket.close();
   });
+
+  for (const [odd, code] of [
+    ["expiredServer", "expired"],
+    ["selfSignedServer", "certificate-unknown"],
+    ["cnOnlyServer", "hostname-mismatch"],
+  ] as const) {
+    it(`a server with the ${odd} certificate is TlsError ${code}`, async () => {
+      const identity = pki.odd[odd];
+      const bad = createServer({ cert: identity.certPem, key: identity.keyPem });
+      await new Promise<void>((resolve) => bad.listen(0, "127.0.0.1", resolve));
+      try {
+        const error = await new Promise<Error | undefined>((resolve) => {
+          new NodeSocket({
+            host: "localhost",
+            address: "127.0.0.1",
+            port: (bad.address() as { port: number }).port,
+            secure: pki.deviceTls(),
+            onWritable: () => resolve(undefined),
+            onError: (e) => resolve(e),
+          });
+        });
+        expect(error).toBeInstanceOf(TlsError);
+        expect((error as TlsError).code).toBe(code);
+      } finally {
+        await new Promise<void>((resolve) => bad.close(() => resolve()));
+      }
+    });
+  }
 });
