@@ -196,7 +196,17 @@ console.log("codec: encode + streaming decode, one packet per operation, alterna
 console.log(line(header));
 console.log(widths.map((w) => "-".repeat(w)).join("  "));
 for (const row of table) console.log(line(row));
+// Calibration: what the same method reads for allocations of known size.
+let sink: unknown;
+const small = bytesPerOp(() => {
+  sink = new Uint8Array(16); // on-heap typed array: header + 16 bytes
+});
+const large = bytesPerOp(() => {
+  sink = new Uint8Array(1000); // off-heap backing store of 1000 bytes + its JS objects
+});
+void sink;
 console.log(`allocation: median of ${WINDOWS} windows x ${OPS_PER_WINDOW} ops, (heapUsed + arrayBuffers) delta after gc(), per operation`);
+console.log(`  calibration of the method: new Uint8Array(16) reads ${fmt(small)} B, new Uint8Array(1000) reads ${fmt(large)} B`);
 
 // Headline: PUBLISH 64 B, the worst of its rows (QoS 0/1, one or 64 topics, MQTT 3.1.1/5.0).
 const headline = rows.filter((r) => r.name.startsWith("PUBLISH 64 B")).reduce((worst, r) => (r.ratio < worst.ratio ? r : worst));
