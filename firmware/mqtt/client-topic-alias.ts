@@ -57,7 +57,8 @@ export class IncomingTopicAliases {
   resolve(packet: Publish): void {
     const alias = packet.properties?.topicAlias;
     if (alias === undefined) {
-      if (packet.topic.length === 0) throw aliasError("empty topic without a Topic Alias");
+      // 3.3.2.1: a zero-length Topic Name without a Topic Alias is a Protocol Error (0x82).
+      if (packet.topic.length === 0) throw protocolError("3.3.2.1", "empty Topic Name without a Topic Alias");
       return;
     }
     // Section 3.3.2.3.4: 0 and values above our Topic Alias Maximum are a Protocol Error (0x94).
