@@ -5,6 +5,8 @@ import { checkBudgets, loadBudgets, writeBudgets } from "../host-sim/xs/budgets.
 import { measureXs } from "../host-sim/xs/measure.js";
 
 const measured = await measureXs();
+const rewrite = process.argv.includes("--write-budgets");
+if (rewrite) writeBudgets(measured);
 const file = loadBudgets();
 const checks = checkBudgets(measured, file);
 const byKey = new Map(checks.map((c) => [c.key, c]));
@@ -24,10 +26,7 @@ console.log(line(header));
 console.log(widths.map((w) => "-".repeat(w)).join("  "));
 for (const row of rows) console.log(line(row));
 console.log("");
-if (process.argv.includes("--write-budgets")) {
-  writeBudgets(measured, file);
-  console.log("budgets rewritten from this run: review bench/xs-budgets.json");
-}
+if (rewrite) console.log("budgets rewritten from this run: review the diff of bench/xs-budgets.json");
 console.log(
   JSON.stringify({
     bench: "xs",

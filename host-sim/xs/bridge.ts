@@ -94,6 +94,7 @@ export class XsWorker {
   private timer: NodeJS.Timeout | undefined;
   private stderrTail = "";
   private failure: XsError | undefined;
+  private closing = false;
   private exited: Promise<void>;
 
   constructor(options: XsWorkerOptions = {}) {
@@ -161,6 +162,7 @@ export class XsWorker {
 
   /** Stop the worker. Pending and later calls fail with code "exited". */
   async close(): Promise<void> {
+    this.closing = true;
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.toWorker.end();
       this.child.kill("SIGKILL");
@@ -251,7 +253,7 @@ export class XsWorker {
   private fail(error: XsError, kill = false): void {
     if (!this.failure) {
       this.failure = error;
-      this.onFailure?.(error);
+      if (!this.closing) this.onFailure?.(error); // the end we asked for is not a failure
     }
     const pending = this.pending;
     this.settle();

@@ -9,6 +9,17 @@ import { bundleForXs } from "./bundle.js";
 import { firmwareErrorPrototypes as errorPrototypes } from "./error-classes.js";
 import { measureHeap, type HeapUse } from "./heap.js";
 import { HostPorts, type HostBindings, type PortRequest } from "./host-ports.js";
+import {
+  ANSWER_BYTES,
+  ANSWER_ERROR,
+  ANSWER_NUMBER,
+  ANSWER_UNDEFINED,
+  decodePortCall,
+  encodeEvent,
+  EVENTS,
+  MESSAGE,
+  PORT_CALL,
+} from "./port-frame.js";
 import { decodeMessage, encodeMessage, reviveError, toWireError, type Utf8, type WireError } from "./wire.js";
 
 const utf8: Utf8 = {
@@ -63,7 +74,10 @@ export class XsFirmware {
         this.failure ??= error;
         this.rejectAll(this.failure);
       },
-      onRequest: (bytes) => encodeMessage(this.onRequest(decodeMessage(bytes, utf8) as Record<string, unknown>), utf8),
+      onRequest: (bytes) =>
+        bytes[0] === PORT_CALL
+          ? this.onPortCall(bytes)
+          : encodeMessage(this.onRequest(decodeMessage(bytes.subarray(1), utf8) as Record<string, unknown>), utf8),
     });
     this.ports = new HostPorts(options.ports ?? {}, (target, name, args) => this.post(target, name, args));
   }
@@ -84,7 +98,7 @@ export class XsFirmware {
   /** Call a function the entry exposed; resolves when it returns or, if it returned a promise, settles. */
   async call<T = unknown>(name: string, ...args: unknown[]): Promise<T> {
     if (this.failure) throw this.failure;
-    const reply = await this.worker.deliver(encodeMessage({ kind: "call", name, args }, utf8));
+    const reply = await this.worker.deliver(messageFrame({ kind: "call", name, args }));
     this.count(reply);
     const answer = decodeMessage(reply.bytes, utf8) as CallReply;
     if (answer.error) throw reviveError(answer.error, errorPrototypes);
@@ -150,6 +164,29 @@ export class XsFirmware {
     throw new Error(`unknown request kind ${String(message.kind)}`);
   }
 
+  private onPortCall(bytes: Uint8Array): Uint8Array {
+    const call = decodePortCall(bytes);
+    try {
+      const value = this.ports.handle({
+        port: call.port,
+        op: call.op,
+        id: call.id,
+        count: call.arg,
+        milliseconds: call.arg,
+        stop: call.arg !== 0,
+        name: utf8.decode(call.name),
+        bytes: call.bytes.slice().buffer,
+      });
+      return encodeAnswer(value);
+    } catch (error) {
+      const message = encodeMessage(toWireError(error), utf8);
+      const out = new Uint8Array(message.length + 1);
+      out[0] = ANSWER_ERROR;
+      out.set(message, 1);
+      return out;
+    }
+  }
+
   private settle(settle: SettleRequest): void {
     const settlement = this.settlements.get(settle.settlement);
     if (!settlement) return;
@@ -162,7 +199,12 @@ export class XsFirmware {
     if (this.failure) return;
     const delivery = this.worker.deliverWhenFree(() => {
       const values = args(); // taken now, so a count reflects the host state when XS sees it
-      return values && encodeMessage({ kind: "event", target, name, args: values }, utf8);
+      if (!values) return undefined;
+      const code = (EVENTS as readonly string[]).indexOf(name);
+      if (code >= 0 && values.length <= 1 && (values[0] === undefined || typeof values[0] === "number")) {
+        return encodeEvent(target, code, (values[0] as number | undefined) ?? 0);
+      }
+      return messageFrame({ kind: "event", target, name, args: values });
     });
     this.deliveries = delivery.then(
       (reply) => reply && this.count(reply),
@@ -185,4 +227,32 @@ export class XsFirmware {
     for (const settlement of this.settlements.values()) settlement.reject(error);
     this.settlements.clear();
   }
+}
+
+/** A port's return value in the binary answer form of port-frame.ts. */
+function encodeAnswer(value: unknown): Uint8Array {
+  if (value === undefined || value === null) return new Uint8Array([ANSWER_UNDEFINED]);
+  if (typeof value === "number") {
+    const out = new Uint8Array(9);
+    out[0] = ANSWER_NUMBER;
+    new DataView(out.buffer).setFloat64(1, value);
+    return out;
+  }
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+    const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    const out = new Uint8Array(bytes.length + 1);
+    out[0] = ANSWER_BYTES;
+    out.set(bytes, 1);
+    return out;
+  }
+  throw new Error(`a port returned ${typeof value}, which a port call cannot carry`);
+}
+
+/** A JSON message for handleCommand, behind its MESSAGE prefix. */
+function messageFrame(message: unknown): Uint8Array {
+  const body = encodeMessage(message, utf8);
+  const out = new Uint8Array(body.length + 1);
+  out[0] = MESSAGE;
+  out.set(body, 1);
+  return out;
 }

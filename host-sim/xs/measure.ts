@@ -1,7 +1,15 @@
 // The XS cost figures: the engine's deterministic meters for the firmware's main paths, shared by
 // `npm run bench -- xs` and the budget test (test/xs/budgets.test.ts). Everything runs on virtual time
 // against an in-process broker, so two runs of the same code give the same numbers.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { encode } from "../../firmware/mqtt/encode.js";
+import { VirtualI2CBus } from "../chips/bus.js";
+import { Max30102Model } from "../chips/max30102-model.js";
+import { Max30205Model } from "../chips/max30205-model.js";
+import { FileStorage } from "../platform/file-storage.js";
+import type { AppSettings, AppStatus } from "./entries/app.js";
 import { SyntheticPpg } from "../chips/ppg-synthetic.js";
 import { runHeartRate } from "../chips/ppg-run.js";
 import { XsFirmware } from "./firmware.js";
@@ -19,7 +27,8 @@ export interface XsFigure {
 
 export interface XsMeasurements {
   figures: XsFigure[];
-  /** Live heap the connected client adds (client + socket binding; TLS is on the host), ESP32 estimate. */
+  /** Live heap of the connected app: telemetry app + its MQTT client + port bindings (TLS is on the host;
+   *  the sensor chain is reported apart, as sensors.heapBytes), ESP32 estimate. */
   heapAfterConnectBytes: number;
   /** Live heap change across 10,000 QoS 1 publishes with acks, after a warm-up of 1,000. */
   heapGrowth10kPublishesBytes: number;
@@ -74,7 +83,7 @@ async function kernels(figures: XsFigure[]): Promise<void> {
   }
 }
 
-async function client(figures: XsFigure[]): Promise<{ heapAfterConnectBytes: number; heapGrowth10kPublishesBytes: number; allocate: number }> {
+async function client(figures: XsFigure[]): Promise<{ heapGrowth10kPublishesBytes: number; allocate: number }> {
   const broker = loopbackBroker();
   const clock = new VirtualClock();
   const xs = await XsFirmware.start({ entry: "host-sim/xs/entries/client.ts", name: "bench-client", ports: { Socket: broker.Socket, clock } });
@@ -98,8 +107,8 @@ async function client(figures: XsFigure[]): Promise<{ heapAfterConnectBytes: num
     await xs.call("forget");
     const connected = await xs.heap();
     const heapAfterConnectBytes = bytesDelta(connected, empty);
-    figures.push({ key: "connect.heapSlots", what: "live slots the connected client adds", value: connected.slots - empty.slots, unit: "slots" });
-    figures.push({ key: "connect.heapBytes", what: "live heap the connected client adds (ESP32 estimate)", value: heapAfterConnectBytes, unit: "bytes" });
+    figures.push({ key: "connect.heapSlots", what: "live slots the connected client alone adds", value: connected.slots - empty.slots, unit: "slots" });
+    figures.push({ key: "connect.heapBytes", what: "live heap the connected client alone adds (ESP32 estimate)", value: heapAfterConnectBytes, unit: "bytes" });
 
     const publish = await computeOf(xs, noop, () => xs.call("publishMany", TOPIC, PAYLOAD, 1, 1000));
     if (broker.stats.publishes !== 1000) throw new Error(`broker saw ${broker.stats.publishes} publishes, expected 1000`);
@@ -113,9 +122,72 @@ async function client(figures: XsFigure[]): Promise<{ heapAfterConnectBytes: num
     const heapGrowth10kPublishesBytes = bytesDelta(after, warm);
     figures.push({ key: "publish10k.heapGrowthBytes", what: "live heap change across 10,000 more publishes", value: heapGrowth10kPublishesBytes, unit: "bytes" });
     await xs.call("close");
-    return { heapAfterConnectBytes, heapGrowth10kPublishesBytes, allocate: xs.meters.allocate };
+    return { heapGrowth10kPublishesBytes, allocate: xs.meters.allocate };
   } finally {
     await xs.close();
+  }
+}
+
+/** Run the XS app on virtual time for `ms`, in 100 ms steps (the FIFO drain period). */
+async function run(xs: XsFirmware, bus: VirtualI2CBus, clock: VirtualClock, ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 100) {
+    bus.advance(100);
+    clock.advance(100);
+    await xs.idle();
+  }
+}
+
+async function app(figures: XsFigure[]): Promise<{ heapAfterConnectBytes: number }> {
+  const bus = new VirtualI2CBus();
+  bus.attach(new Max30102Model({ source: new SyntheticPpg({ seed: 5, heartRate: () => 72, variability: 0.02, noise: 0.002 }) }));
+  bus.attach(new Max30205Model({ temperature: 36.6 }));
+  const clock = new VirtualClock();
+  const broker = loopbackBroker();
+  const dir = mkdtempSync(join(tmpdir(), "xs-bench-outbox-"));
+  const xs = await XsFirmware.start({
+    entry: "host-sim/xs/entries/app.ts",
+    name: "bench-app",
+    ports: { Socket: broker.Socket, clock, storage: new FileStorage(dir), I2C: bus.io },
+  });
+  try {
+    const empty = await xs.heap();
+    const settings: AppSettings = {
+      deviceId: "wearable-001",
+      mqtt: { brokers: [{ host: "broker.local", port: 1883 }], keepAlive: 60 },
+      config: { hrIntervalMs: 1000, tempIntervalMs: 5000, batchMaxReadings: 12 },
+    };
+    await xs.call("startSensors");
+    const sensing = await xs.heap();
+    figures.push({ key: "sensors.heapBytes", what: "live heap of the sensor chain: MAX30102, estimator, MAX30205 (ESP32 estimate)", value: bytesDelta(sensing, empty), unit: "bytes" });
+    await xs.call("startApp", settings);
+    await xs.call("until", "connects", 1);
+    await xs.call("forget");
+    const connected = await xs.heap();
+    const heapAfterConnectBytes = bytesDelta(connected, sensing);
+    figures.push({ key: "app.connect.heapBytes", what: "live heap after connect: telemetry app + MQTT client (ESP32 estimate)", value: heapAfterConnectBytes, unit: "bytes" });
+    figures.push({ key: "firmware.connect.heapBytes", what: "the two together: all the firmware holds after connect", value: bytesDelta(connected, empty), unit: "bytes" });
+
+    await run(xs, bus, clock, 20_000); // heart rate settles, batches flow
+    const before = await xs.call<AppStatus>("status");
+    xs.resetMeters();
+    await run(xs, bus, clock, 60_000);
+    const after = await xs.call<AppStatus>("status");
+    const readings = after.taken - before.taken;
+    if (readings < 60 || after.errors.length > 0) throw new Error(`the app took ${readings} readings in 60 s, errors ${JSON.stringify(after.errors)}`);
+    figures.push({
+      key: "app.reading.compute",
+      what: `app steady state per reading (drains, estimator, outbox, SenML, publish; ${readings} in 60 s)`,
+      value: Math.round(xs.meters.compute / readings),
+      unit: "compute",
+    });
+    await xs.call("forget");
+    const steady = await xs.heap();
+    figures.push({ key: "app.steady.heapBytes", what: "live heap of the app after 80 s (ESP32 estimate)", value: bytesDelta(steady, empty), unit: "bytes" });
+    await xs.call("close");
+    return { heapAfterConnectBytes };
+  } finally {
+    await xs.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -123,6 +195,7 @@ export async function measureXs(): Promise<XsMeasurements> {
   const figures: XsFigure[] = [];
   await kernels(figures);
   const c = await client(figures);
+  const a = await app(figures);
   figures.push({ key: "allocate", what: "memory the XS machine has mapped (creation sizes)", value: c.allocate, unit: "bytes" });
-  return { figures, ...c };
+  return { figures, heapAfterConnectBytes: a.heapAfterConnectBytes, heapGrowth10kPublishesBytes: c.heapGrowth10kPublishesBytes, allocate: c.allocate };
 }

@@ -5,6 +5,8 @@
 // captured from xsnap before deleting the non-device globals (device-globals.ts).
 import { decodeMessage, encodeMessage, reviveError, toWireError, type Utf8, type WireError } from "../wire.js";
 import { firmwareErrorPrototypes as errorPrototypes } from "../error-classes.js";
+import type { BufferLike } from "../../../firmware/platform/ports.js";
+import { ANSWER_BYTES, ANSWER_ERROR, ANSWER_NUMBER, encodePortCall, EVENT, EVENTS, MESSAGE } from "../port-frame.js";
 
 interface CapturedGlobals {
   issueCommand(request: ArrayBuffer): ArrayBuffer;
@@ -35,12 +37,34 @@ function frame(value: unknown): ArrayBuffer {
 
 /** Send a request to the host and return its answer; a host-side failure is rethrown here. */
 export function request(message: Record<string, unknown>): unknown {
-  const answer = decodeMessage(new Uint8Array(host.issueCommand(frame(message))), utf8) as {
+  const body = encodeMessage(message, utf8);
+  const out = new Uint8Array(body.length + 1);
+  out[0] = MESSAGE;
+  out.set(body, 1);
+  const answer = decodeMessage(new Uint8Array(host.issueCommand(out.buffer)), utf8) as {
     value?: unknown;
     error?: WireError;
   };
   if (answer.error) throw reviveError(answer.error, errorPrototypes);
   return answer.value;
+}
+
+function asBytes(bytes: BufferLike): Uint8Array {
+  return bytes instanceof Uint8Array ? bytes : ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+}
+
+/**
+ * A port call in the compact binary form (port-frame.ts): `port` and `op` are codes, `arg` a count, a
+ * time or a flag, `name` a storage name. Returns undefined, a number or an ArrayBuffer; rethrows host errors.
+ */
+export function portCall(port: number, op: number, id: number, arg: number, bytes?: BufferLike, name?: string): unknown {
+  const frameBytes = encodePortCall(port, op, id, arg, name === undefined ? undefined : encoder.encode(name), bytes && asBytes(bytes));
+  const answer = host.issueCommand(frameBytes.buffer as ArrayBuffer);
+  const head = new Uint8Array(answer, 0, 1)[0];
+  if (head === ANSWER_NUMBER) return new DataView(answer).getFloat64(1);
+  if (head === ANSWER_BYTES) return answer.slice(1);
+  if (head === ANSWER_ERROR) throw reviveHostError(decodeMessage(new Uint8Array(answer, 1), utf8) as WireError);
+  return undefined;
 }
 
 /** Rebuild an error the host sent (e.g. a TlsError from the Node socket) with its firmware class. */
@@ -96,12 +120,23 @@ interface Incoming {
 
 // The worker calls this for every `?` command. Calls answer with {value} | {settlement} | {error}; an
 // exception in an event handler propagates, as an uncaught exception in a callback would on the device.
+const NOTHING = new ArrayBuffer(0); // the host ignores what an event returns
+
+// The worker calls this for every `?` command. Calls answer with {value} | {settlement} | {error}; an
+// exception in an event handler propagates, as an uncaught exception in a callback would on the device.
 (globalThis as unknown as { handleCommand: (bytes: ArrayBuffer) => ArrayBuffer }).handleCommand = (bytes) => {
-  const message = decodeMessage(new Uint8Array(bytes), utf8) as Incoming;
+  const head = new Uint8Array(bytes, 0, 1)[0];
+  if (head === EVENT) {
+    const view = new DataView(bytes);
+    const handler = eventTargets.get(view.getUint32(1))?.[EVENTS[view.getUint8(5)]];
+    if (handler) handler(view.getFloat64(6)); // events for a closed target are dropped, as after close()
+    return NOTHING;
+  }
+  const message = decodeMessage(new Uint8Array(bytes, 1), utf8) as Incoming;
   if (message.kind === "event") {
     const handler = eventTargets.get(message.target ?? 0)?.[message.name];
-    if (handler) handler(...message.args); // events for a closed target are dropped, as after close()
-    return frame(null);
+    if (handler) handler(...message.args);
+    return NOTHING;
   }
   try {
     return frame(call(message.name, message.args));

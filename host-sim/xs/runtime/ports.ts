@@ -13,10 +13,16 @@ import type {
   TimerId,
 } from "../../../firmware/platform/ports.js";
 import type { WireError } from "../wire.js";
-import { addEventTarget, removeEventTarget, request, reviveHostError } from "./link.js";
+import { addEventTarget, portCall, removeEventTarget, request, reviveHostError } from "./link.js";
 
-function port(name: string, op: string, fields: Record<string, unknown> = {}): unknown {
-  return request({ kind: "port", port: name, op, ...fields });
+// Port and operation codes of port-frame.ts (PORTS / OPS); `open` goes as a JSON message with its options.
+const SOCKET = 0, CLOCK = 1, STORAGE = 2, I2C_PORT = 3;
+const READ = 1, WRITE = 2, CLOSE = 3;
+const TICKS = 0, WALL_TIME = 1, SET = 2, CLEAR = 3;
+const STORE_READ = 0, STORE_APPEND = 1, STORE_WRITE = 2, STORE_DELETE = 3;
+
+function open(port: string, fields: Record<string, unknown>): void {
+  request({ kind: "port", port, op: "open", ...fields });
 }
 
 /** Socket port: host-side events come back as onReadable / onWritable / onError, as on the device. */
@@ -34,21 +40,21 @@ export class XsSocket implements Socket {
         onError?.call(this, error ? reviveHostError(error as WireError) : undefined);
       },
     });
-    port("socket", "open", { id: this.id, options: connection });
+    open("socket", { id: this.id, options: connection });
   }
 
   read(): ArrayBuffer | undefined {
-    return port("socket", "read", { id: this.id }) as ArrayBuffer | undefined;
+    return portCall(SOCKET, READ, this.id, 0) as ArrayBuffer | undefined;
   }
 
   write(bytes: BufferLike): number {
-    return port("socket", "write", { id: this.id, bytes }) as number;
+    return portCall(SOCKET, WRITE, this.id, 0, bytes) as number;
   }
 
   close(): void {
     if (this.closed) return;
     this.release();
-    port("socket", "close", { id: this.id });
+    portCall(SOCKET, CLOSE, this.id, 0);
   }
 
   private release(): void {
@@ -59,8 +65,8 @@ export class XsSocket implements Socket {
 
 /** Clock port: ticks and wall time are the host clock's; timers are set on the host and fire as events. */
 export const xsClock: Clock = {
-  ticks: () => port("clock", "ticks") as number,
-  wallTime: () => (port("clock", "wallTime") as number | null) ?? undefined,
+  ticks: () => portCall(CLOCK, TICKS, 0, 0) as number,
+  wallTime: () => portCall(CLOCK, WALL_TIME, 0, 0) as number | undefined,
   set(callback: () => void, milliseconds: number): TimerId {
     const id = addEventTarget({
       fire: () => {
@@ -68,22 +74,22 @@ export const xsClock: Clock = {
         callback();
       },
     });
-    port("clock", "set", { id, milliseconds });
+    portCall(CLOCK, SET, id, milliseconds);
     return id;
   },
   clear(id: TimerId): void {
     if (typeof id !== "number") return;
     removeEventTarget(id);
-    port("clock", "clear", { id });
+    portCall(CLOCK, CLEAR, id, 0);
   },
 };
 
 /** Storage port, forwarded to the host's storage. */
 export const xsStorage: Storage = {
-  read: (name) => (port("storage", "read", { name }) as ArrayBuffer | null) ?? undefined,
-  append: (name, bytes) => void port("storage", "append", { name, bytes }),
-  write: (name, bytes) => void port("storage", "write", { name, bytes }),
-  delete: (name) => void port("storage", "delete", { name }),
+  read: (name) => portCall(STORAGE, STORE_READ, 0, 0, undefined, name) as ArrayBuffer | undefined,
+  append: (name, bytes) => void portCall(STORAGE, STORE_APPEND, 0, 0, bytes, name),
+  write: (name, bytes) => void portCall(STORAGE, STORE_WRITE, 0, 0, bytes, name),
+  delete: (name) => void portCall(STORAGE, STORE_DELETE, 0, 0, undefined, name),
 };
 
 let nextBus = 1;
@@ -93,18 +99,18 @@ export class XsI2C implements I2C {
   private readonly id = nextBus++;
 
   constructor(options: I2COptions) {
-    port("i2c", "open", { id: this.id, options });
+    open("i2c", { id: this.id, options });
   }
 
   read(count: number): ArrayBuffer {
-    return port("i2c", "read", { id: this.id, count }) as ArrayBuffer;
+    return portCall(I2C_PORT, READ, this.id, count) as ArrayBuffer;
   }
 
   write(bytes: BufferLike, stop?: boolean): void {
-    port("i2c", "write", { id: this.id, bytes, stop });
+    portCall(I2C_PORT, WRITE, this.id, stop === false ? 0 : 1, bytes);
   }
 
   close(): void {
-    port("i2c", "close", { id: this.id });
+    portCall(I2C_PORT, CLOSE, this.id, 0);
   }
 }

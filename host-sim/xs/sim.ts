@@ -1,0 +1,99 @@
+// `npm run sim:xs [-- --seconds N]`: the telemetry app and its sensor chain running inside the XS engine
+// (the device's JavaScript engine) against an embedded aedes broker over mutual TLS, in real time. The
+// chip models (MAX30102 with a synthetic 60 -> 120 bpm pulse, MAX30205 at 36.6 C) run in Node on the
+// forwarded I2C bus; an MQTT.js "backend" with the ingest identity prints what arrives. Ctrl-C stops.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import mqtt from "mqtt";
+import { startAedes } from "../../test/support/aedes.js";
+import { DEVICE_ID, ensureDevPki } from "../../test/support/certs.js";
+import { VirtualI2CBus } from "../chips/bus.js";
+import { Max30102Model } from "../chips/max30102-model.js";
+import { Max30205Model } from "../chips/max30205-model.js";
+import { SyntheticPpg } from "../chips/ppg-synthetic.js";
+import { FileStorage } from "../platform/file-storage.js";
+import { NodeClock } from "../platform/node-clock.js";
+import { NodeSocket } from "../platform/node-socket.js";
+import type { AppSettings, AppStatus } from "./entries/app.js";
+import { XsFirmware } from "./firmware.js";
+
+const secondsArg = process.argv.indexOf("--seconds");
+const seconds = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 60;
+const log = (text: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${text}`);
+
+const pki = await ensureDevPki();
+const aedes = await startAedes(pki);
+log(`embedded broker (aedes, TLS, client certificates required) on 127.0.0.1:${aedes.port}`);
+
+const backend = await mqtt.connectAsync(`mqtts://127.0.0.1:${aedes.port}`, {
+  ca: pki.ca.certPem,
+  cert: pki.ingest.certPem,
+  key: pki.ingest.keyPem,
+  servername: "localhost",
+  reconnectPeriod: 0,
+});
+const published: { topic: string }[] = [];
+backend.on("message", (topic, payload) => published.push({ topic }) && log(`backend <- ${topic}  ${payload.toString("utf8").slice(0, 160)}`));
+await backend.subscribeAsync(`devices/${DEVICE_ID}/#`, { qos: 1 });
+
+const bus = new VirtualI2CBus();
+bus.attach(new Max30102Model({ source: new SyntheticPpg({ seed: 1, heartRate: (t) => 60 + Math.min(60, t), variability: 0.02, noise: 0.002 }) }));
+bus.attach(new Max30205Model({ temperature: 36.6 }));
+let last = performance.now();
+const busClock = setInterval(() => {
+  const now = performance.now();
+  bus.advance(now - last); // the chip models sample on real time, like the parts on a board
+  last = now;
+}, 20);
+
+const dir = mkdtempSync(join(tmpdir(), "sim-xs-outbox-"));
+const xs = await XsFirmware.start({
+  entry: "host-sim/xs/entries/app.ts",
+  name: "sim-xs",
+  ports: { Socket: NodeSocket, clock: new NodeClock(), storage: new FileStorage(dir), I2C: bus.io },
+  onPrint: (line) => log(`xs: ${line}`),
+});
+const settings: AppSettings = {
+  deviceId: DEVICE_ID,
+  mqtt: {
+    brokers: [{ host: "localhost", address: "127.0.0.1", port: aedes.port }],
+    secure: pki.deviceTls(DEVICE_ID),
+    keepAlive: 30,
+  },
+  config: { hrIntervalMs: 2000, tempIntervalMs: 10_000, batchMaxReadings: 5 },
+};
+const empty = await xs.heap();
+await xs.call("start", settings);
+log(`app started in XS (${DEVICE_ID}); running ${seconds} s`);
+
+const report = setInterval(async () => {
+  const s = await xs.call<AppStatus>("status").catch(() => undefined);
+  if (s) {
+    const bpm = s.bpm === null ? "settling" : `${s.bpm.toFixed(1)} bpm`;
+    log(`xs status: ${s.connected ? "connected" : "offline"}, hr ${bpm}, outbox ${s.counters.pending}, errors ${s.errors.length}, XS compute ${xs.meters.compute.toLocaleString("en-US")}`);
+  }
+}, 5000);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(report);
+  clearInterval(busClock);
+  await xs.call("close").catch(() => {});
+  const heap = await xs.heap().catch(() => undefined);
+  const telemetry = published.filter((p) => p.topic.endsWith("/telemetry")).length;
+  await xs.close();
+  await backend.endAsync(true);
+  await aedes.close();
+  rmSync(dir, { recursive: true, force: true });
+  log(`the backend received ${telemetry} telemetry batches; XS compute in all ${xs.meters.compute.toLocaleString("en-US")}`);
+  if (heap) log(`live heap the app holds after close: ${heap.deviceBytes - empty.deviceBytes} bytes (ESP32 estimate, ${heap.slots - empty.slots} slots)`);
+  if (xs.error) {
+    log(`XS failed: ${xs.error.message}`);
+    process.exitCode = 1;
+  }
+}
+process.once("SIGINT", () => void stop());
+setTimeout(() => void stop(), seconds * 1000);
