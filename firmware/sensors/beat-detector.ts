@@ -21,6 +21,7 @@ const ARTIFACT_RATIO = 3; // a peak this many times the recent ones is not a bea
 const RELEARN_AFTER = 8; // consecutive artifact peaks (over RELEARN_SECONDS at least) after which their
 const RELEARN_SECONDS = 6; // level becomes the new normal: a lasting change, not a burst of motion
 const LEARN_SECONDS = 2.5;
+const MISSED_BEAT_FACTOR = 0.6; // threshold scale when beats are known to be missed
 const MOTION_MARGIN_SECONDS = 0.5; // flagged around an artifact peak
 
 /** What one step found. */
@@ -77,6 +78,14 @@ export class BeatDetector {
     this.#learnUntil = n + Math.round(LEARN_SECONDS * this.#rate);
     this.#learnMax = 0;
     this.#inPeak = false;
+    this.medianInterval = 0;
+  }
+
+  /** The estimator found the beats at a multiple of the signal's period: beats below the threshold are being
+   *  missed. Lower it, and forget the (too long) median interval that sets the refractory time. */
+  missingBeats(): void {
+    for (let i = 0; i < REFS; i++) this.#refs[i] *= MISSED_BEAT_FACTOR;
+    this.#threshold *= MISSED_BEAT_FACTOR;
     this.medianInterval = 0;
   }
 

@@ -14,7 +14,8 @@
 // Beats whose pulse does not have the learnt shape are dropped first (see pulse-trace.ts).
 // Confidence = coverage of the window by counted intervals x regularity x share of time counted x pulse
 // shape score x periodicity (autocorrelation at the beat period; zero when half or a third of the period
-// repeats as well, i.e. every other beat was missed) x consistency of pulse sizes. A reading is valid only
+// repeats as well, i.e. every other beat was missed, and the detector's threshold is lowered) x consistency
+// of pulse sizes. A reading is valid only
 // with a finger
 // present over the whole window, no gap in it, confidence >= 0.5 and bpm inside 25..250 (design.md
 // section 6). Invalid readings carry NaN, never a stale or guessed number. A finger on the sensor and no
@@ -250,9 +251,11 @@ export class HeartRateEstimator {
     const acceptance = all > 0 ? sum / all : 0;
     // The beats must describe the signal: its autocorrelation at the beat period has to be high; and when half
     // or a third of that period repeats as well, beats were missed in a regular pattern (every other one).
+    this.#trace.prepare(mean);
     const periodicity = this.#trace.periodicity(mean);
     const harmonic = Math.max(this.#trace.periodicity(mean / 2), this.#trace.periodicity(mean / 3));
     const fundamental = harmonic >= HARMONIC_RATIO * periodicity ? 0 : 1;
+    if (fundamental === 0) beats.missingBeats(); // the threshold is above some of the beats: lower it
     // Pulses from one heart differ little in size; motion adds and removes slope at random.
     const consistency = 1 - clamp01((this.#peakSpread(beatCount) - PEAK_SPREAD) / 0.2);
     const confidence =

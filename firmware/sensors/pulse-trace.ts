@@ -21,7 +21,8 @@ export class PulseTrace {
   readonly decimation: number;
   #trace: Float32Array;
   #motion: Uint8Array; // 1 where the sample lies in a stretch flagged as motion
-  #work: Float32Array; // one window of it, clipped
+  #work: Float32Array; // one window of it, prepared for the autocorrelation
+  #detrended: Float32Array;
   #last = -1; // j of the newest sample
   #window: number; // samples per window
   #template = new Float32Array(SEGMENT);
@@ -36,6 +37,7 @@ export class PulseTrace {
     this.#trace = new Float32Array(this.#window + Math.ceil((EXTRA_SECONDS * sampleRate) / this.decimation));
     this.#motion = new Uint8Array(this.#trace.length);
     this.#work = new Float32Array(this.#window);
+    this.#detrended = new Float32Array(this.#window);
   }
 
   /** Empty it (the learnt pulse stays: same finger, same heart). */
@@ -67,8 +69,10 @@ export class PulseTrace {
     for (let i = 0; i < back; i++) this.#motion[(this.#last - i + size) % size] = 1;
   }
 
-  /** Normalised autocorrelation over the last window at `lag` input samples (interpolated). */
-  periodicity(lag: number): number {
+  /** Prepare the last window for periodicity(): motion stretches zeroed, outliers clipped to 3x the median
+   *  magnitude, and a moving average one beat `period` (input samples) long subtracted, so that baseline
+   *  wander the band-pass let through cannot pass for periodicity at short lags. */
+  prepare(period: number): void {
     const n = this.#window;
     const size = this.#trace.length;
     const first = this.#last - n + 1 + size; // + size keeps the index positive
@@ -83,11 +87,30 @@ export class PulseTrace {
       const v = this.#motion[k] ? 0 : this.#trace[k]; // motion stretches take no part
       x[i] = v > limit ? limit : v < -limit ? -limit : v;
     }
+    // Centred moving average over `half` samples each side, into #detrended, then subtracted in place.
+    const half = Math.max(1, Math.round(period / this.decimation / 2));
+    const d = this.#detrended;
+    let sum = 0;
+    let lo = 0;
+    let hi = -1;
+    for (let i = 0; i < n; i++) {
+      const want = Math.min(n - 1, i + half);
+      while (hi < want) sum += x[++hi];
+      const from = Math.max(0, i - half);
+      while (lo < from) sum -= x[lo++];
+      d[i] = x[i] - sum / (hi - lo + 1);
+    }
+    x.set(d.subarray(0, n));
+  }
+
+  /** Normalised autocorrelation of the prepared window at `lag` input samples (interpolated). */
+  periodicity(lag: number): number {
+    const n = this.#window;
     const decimated = lag / this.decimation;
     const k = Math.floor(decimated);
     if (k < 1 || k + 1 >= n) return 0;
     const f = decimated - k;
-    return (1 - f) * autocorrelation(x, n, k) + f * autocorrelation(x, n, k + 1);
+    return (1 - f) * autocorrelation(this.#work, n, k) + f * autocorrelation(this.#work, n, k + 1);
   }
 
   /** Template matching for the beats at[0..count) whose flags are 1; those that do not fit are flagged
