@@ -13,13 +13,12 @@
 // time they span: the mean rate over the window, as an ECG reference computes it.
 // Beats whose pulse does not have the learnt shape are dropped first (see pulse-trace.ts).
 // Confidence = coverage of the window by counted intervals x regularity x share of time counted x pulse
-// shape score x periodicity (autocorrelation at the beat period; zero when half or a third of the period
-// repeats as well, i.e. every other beat was missed, and the detector's threshold is lowered) x consistency
-// of pulse sizes. A reading is valid only
-// with a finger
-// present over the whole window, no gap in it, confidence >= 0.5 and bpm inside 25..250 (design.md
-// section 6). Invalid readings carry NaN, never a stale or guessed number. A finger on the sensor and no
-// valid reading four times running makes the detector learn the pulse level and shape again.
+// shape score x consistency of pulse sizes x periodicity (autocorrelation at the beat period). When half or
+// a third of the period repeats as well, every other beat was missed: confidence is zero and the detector's
+// threshold is lowered. A reading is valid only with a finger present over the whole window, no gap in it,
+// confidence >= 0.5 and bpm inside 25..250 (design.md section 6). Invalid readings carry NaN, never a stale
+// or guessed number. A finger on the sensor and no valid reading four times running makes the detector
+// learn the pulse level and shape again.
 import { BEATS, BeatDetector, Detection, LOWER } from "./beat-detector.js";
 import { Biquad } from "./biquad.js";
 import { median } from "./median.js";
