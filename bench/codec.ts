@@ -25,8 +25,8 @@ const gc = runInNewContext("gc") as () => void;
 
 const ROUNDS = 10;
 const ROUND_MS = 50;
-const OPS_PER_WINDOW = 256;
-const WINDOWS = 21;
+const OPS_PER_WINDOW = 128;
+const WINDOWS = 41;
 
 interface Case {
   name: string;
