@@ -81,15 +81,15 @@ async function stop(): Promise<void> {
   stopping = true;
   clearInterval(report);
   clearInterval(busClock);
-  await xs.call("close").catch(() => {});
   const heap = await xs.heap().catch(() => undefined);
+  await xs.call("close").catch(() => {});
   const telemetry = published.filter((p) => p.topic.endsWith("/telemetry")).length;
   await xs.close();
   await backend.endAsync(true);
   await aedes.close();
   rmSync(dir, { recursive: true, force: true });
   log(`the backend received ${telemetry} telemetry batches; XS compute in all ${xs.meters.compute.toLocaleString("en-US")}`);
-  if (heap) log(`live heap the app holds after close: ${heap.deviceBytes - empty.deviceBytes} bytes (ESP32 estimate, ${heap.slots - empty.slots} slots)`);
+  if (heap) log(`live heap of the running firmware: ${heap.deviceBytes - empty.deviceBytes} bytes (ESP32 estimate, ${heap.slots - empty.slots} slots)`);
   if (xs.error) {
     log(`XS failed: ${xs.error.message}`);
     process.exitCode = 1;
