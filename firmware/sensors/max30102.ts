@@ -5,6 +5,7 @@
 import type { SensorBus } from "../platform/ports.js";
 import { SensorError } from "./errors.js";
 import { probe, RegisterIO } from "./register-io.js";
+import { applySettings } from "./settings.js";
 import {
   ADC_RANGES_NA,
   BYTES_PER_CHANNEL,
@@ -165,11 +166,11 @@ export class Max30102 {
   /** Apply settings on top of the current configuration. The FIFO is emptied: old samples were taken
    *  with other settings. */
   configure(settings: Max30102Settings): void {
+    const { slots, interrupts, ...rest } = settings;
     const next: Max30102Config = {
-      ...this.#config,
-      ...settings,
-      slots: settings.slots ? [...settings.slots] : this.#config.slots,
-      interrupts: { ...this.#config.interrupts, ...settings.interrupts },
+      ...applySettings(this.#config, rest),
+      slots: slots ? [...slots] : this.#config.slots,
+      interrupts: applySettings(this.#config.interrupts, interrupts ?? {}),
     };
     this.#validate(next);
     const r = this.#regs;

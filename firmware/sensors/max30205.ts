@@ -8,6 +8,7 @@
 import type { SensorBus } from "../platform/ports.js";
 import { SensorError } from "./errors.js";
 import { probe, RegisterIO, signed16 } from "./register-io.js";
+import { applySettings } from "./settings.js";
 import type { TemperatureSample } from "./temperature.js";
 
 export const MAX30205_ADDRESS = 0x48;
@@ -73,7 +74,7 @@ export class Max30205 {
   }
 
   configure(settings: Partial<Max30205Config>): void {
-    const next = { ...this.#config, ...settings };
+    const next = applySettings(this.#config, settings);
     const fq = FAULT_QUEUE.indexOf(next.faultQueue);
     if (fq < 0) throw new SensorError("invalid-config", PART, this.#regs.address, `fault queue ${next.faultQueue}`);
     this.#regs.writeWord(Reg.OverTemperature, this.#encode(next.overTemperature, next.extendedFormat));

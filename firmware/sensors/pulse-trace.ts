@@ -1,8 +1,8 @@
 // The filtered PPG of the last window (plus 3 s), decimated to ~25 samples/s, for two signal-quality checks
 // that beat timing alone cannot make:
 // - periodicity: the normalised autocorrelation at the beat period. Beats found in noise or timed by motion
-//   give a period the waveform itself does not repeat at. Stretches flagged as motion take no part, and
-//   outliers are clipped to 3x the median magnitude.
+//   give a period the waveform itself does not repeat at. Stretches flagged as motion take no part,
+//   outliers are clipped to 3x the median magnitude, and a one-period moving average is removed first.
 // - pulse shape (template matching, after Li & Clifford 2012): each beat's pulse, from 0.35 median intervals
 //   before its SSF peak to 0.45 after, resampled to SEGMENT points and standardised, against the pulse learnt
 //   from earlier good windows (or, before one is known, the mean pulse of the window).

@@ -5,6 +5,7 @@
 import type { SensorBus } from "../platform/ports.js";
 import { SensorError } from "./errors.js";
 import { probe, RegisterIO, signed16 } from "./register-io.js";
+import { applySettings } from "./settings.js";
 import type { TemperatureSample } from "./temperature.js";
 
 export const TMP117_ADDRESS = 0x48;
@@ -74,7 +75,7 @@ export class Tmp117 {
   }
 
   configure(settings: Partial<Tmp117Config>): void {
-    const next = { ...this.#config, ...settings };
+    const next = applySettings(this.#config, settings);
     const avg = AVERAGES.indexOf(next.averaging);
     const bad = (what: string) => new SensorError("invalid-config", PART, this.#regs.address, what);
     if (avg < 0) throw bad(`averaging ${next.averaging}`);

@@ -68,6 +68,14 @@ describe("MAX30102 driver against the register-level model", () => {
     expect(chip.regs[0x09]).toBe(0x82);
   });
 
+  it("keeps the current value of a setting given as undefined", () => {
+    const { chip, sensor } = setup({}, { sampleRate: 100 });
+    sensor.configure({ sampleRate: undefined, pulseWidth: 118, interrupts: { almostFull: true, dataReady: undefined } });
+    expect(sensor.configuration.sampleRate).toBe(100);
+    expect(chip.regs[0x0a] & 0x1f).toBe((1 << 2) | 1);
+    expect(chip.regs[0x02]).toBe(0x80);
+  });
+
   it("rejects settings the part cannot do", () => {
     const { sensor } = setup();
     expect(thrown(() => sensor.configure({ sampleRate: 1600, pulseWidth: 411 })).code).toBe("invalid-config");
