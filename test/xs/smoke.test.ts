@@ -2,36 +2,14 @@
 // failures that must surface as clear errors, never as a hang.
 import { afterEach, describe, expect, it } from "vitest";
 import { TlsError } from "../../firmware/platform/tls-error.js";
-import type { Storage } from "../../firmware/platform/ports.js";
 import { XsError, XsWorker } from "../../host-sim/xs/bridge.js";
 import { bundleForXs } from "../../host-sim/xs/bundle.js";
 import { NON_DEVICE_GLOBALS } from "../../host-sim/xs/device-globals.js";
 import { XsFirmware } from "../../host-sim/xs/firmware.js";
 import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
+import { MemoryStorage } from "../telemetry/support/memory-storage.js";
 
 const entry = "test/xs/entries/smoke.ts";
-
-class MemoryStorage implements Storage {
-  readonly files = new Map<string, Uint8Array>();
-  read(name: string) {
-    return this.files.get(name)?.slice().buffer;
-  }
-  append(name: string, bytes: ArrayBuffer | ArrayBufferView) {
-    const old = this.files.get(name) ?? new Uint8Array(0);
-    const add = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const out = new Uint8Array(old.length + add.length);
-    out.set(old);
-    out.set(add, old.length);
-    this.files.set(name, out);
-  }
-  write(name: string, bytes: ArrayBuffer | ArrayBufferView) {
-    this.files.delete(name);
-    this.append(name, bytes);
-  }
-  delete(name: string) {
-    this.files.delete(name);
-  }
-}
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
