@@ -32,6 +32,18 @@ describe("XS bridge", () => {
     expect(xs.meters.currentHeapCount).toBeGreaterThan(0);
   });
 
+  it("meters the same work identically in two separate workers (compute is deterministic)", async () => {
+    const computeOf = async () => {
+      const xs = await start();
+      xs.resetMeters();
+      await xs.call("allocate", 5000);
+      return xs.meters.compute;
+    };
+    const [a, b] = await Promise.all([computeOf(), computeOf()]);
+    expect(a).toBeGreaterThan(5000);
+    expect(a).toBe(b);
+  });
+
   it("passes bytes both ways as ArrayBuffers", async () => {
     const xs = await start();
     const reversed = await xs.call<ArrayBuffer>("reverseBytes", new Uint8Array([1, 2, 3, 0, 255]));
