@@ -54,6 +54,8 @@ export interface XsWorkerOptions {
   replyTimeoutMs?: number;
   /** Lines the script prints (print/trace). Default: written to process.stdout. */
   onPrint?: (line: string) => void;
+  /** What the engine writes to stderr (e.g. an unhandled promise rejection). Default: process.stderr. */
+  onStderr?: (text: string) => void;
   /** Called once with the first fatal error (worker exited, timeout, protocol or request-handler failure). */
   onFailure?: (error: XsError) => void;
 }
@@ -119,8 +121,10 @@ export class XsWorker {
       partial = lines.pop() ?? "";
       for (const line of lines) onPrint(line);
     });
+    const onStderr = options.onStderr ?? ((text: string) => process.stderr.write(`[xs ${this.name}] ${text}`));
     stdio[2].setEncoding("utf8").on("data", (text: string) => {
       this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL);
+      onStderr(text);
     });
     stdio[4].on("data", (chunk: Buffer) => this.onData(chunk));
     this.exited = new Promise((resolve) => {
