@@ -289,6 +289,8 @@ export class Max30102 {
 
   #validate(c: Max30102Config): void {
     const bad = (what: string) => new SensorError("invalid-config", PART, this.#regs.address, what);
+    if (c.mode !== "heart-rate" && c.mode !== "spo2" && c.mode !== "multi-led") throw bad(`mode ${c.mode}`);
+    if (c.slots.some((slot) => slot !== "red" && slot !== "ir" && slot !== "none")) throw bad(`LED slots ${c.slots.join(",")}`);
     if (!SAMPLE_RATES.includes(c.sampleRate)) throw bad(`sample rate ${c.sampleRate}`);
     if (!PULSE_WIDTHS_US.includes(c.pulseWidth)) throw bad(`pulse width ${c.pulseWidth} us`);
     if (!ADC_RANGES_NA.includes(c.adcRange)) throw bad(`ADC range ${c.adcRange} nA`);

@@ -82,6 +82,8 @@ describe("MAX30102 driver against the register-level model", () => {
     expect(thrown(() => sensor.configure({ sampleRate: 123 as 100 })).code).toBe("invalid-config");
     expect(thrown(() => sensor.configure({ irCurrent: 60 })).code).toBe("invalid-config");
     expect(thrown(() => sensor.configure({ almostFull: 10 })).code).toBe("invalid-config");
+    expect(thrown(() => sensor.configure({ mode: "proximity" as "spo2" })).code).toBe("invalid-config");
+    expect(thrown(() => sensor.configure({ mode: "multi-led", slots: ["none", "ir", "none", "none"] })).code).toBe("invalid-config");
   });
 
   it("turns light into 18-bit counts by LED current and ADC range, red then IR", () => {
