@@ -1,0 +1,119 @@
+// Composes a CLI run: credentials, the broker (external or embedded), the simulated devices, the live
+// view, the --readings goal, --outage, and a clean stop on Ctrl-C. Resolves to the exit code.
+import { resolve } from "node:path";
+import { SimulatedDevice } from "../device-sim.js";
+import type { LightSetting } from "../device/light.js";
+import { startEmbeddedBroker, type EmbeddedBroker } from "../embedded-broker.js";
+import { resolveCredentials, type Credentials } from "./credentials.js";
+import { fatalReason } from "./fatal.js";
+import { LiveView } from "./live-view.js";
+import type { CliOptions } from "./options.js";
+
+export interface RunIo {
+  stdout: { write(text: string): void; isTTY?: boolean };
+  stderr: { write(text: string): void };
+  /** Signals that end the run cleanly (SIGINT, SIGTERM). */
+  onStopSignal(handler: () => void): void;
+}
+
+export const EXIT = { ok: 0, fatal: 1, usage: 2 } as const;
+
+async function startBroker(options: CliOptions, credentials: Credentials): Promise<EmbeddedBroker> {
+  const { ca, cert, key } = credentials.broker!;
+  try {
+    return await startEmbeddedBroker({ ca, cert, key, port: options.listenPort ?? 8883 });
+  } catch (error) {
+    // The default port may be taken (another broker): any free port will do then.
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE" && options.listenPort === undefined) {
+      return startEmbeddedBroker({ ca, cert, key, port: 0 });
+    }
+    throw error;
+  }
+}
+
+function light(options: CliOptions): LightSetting {
+  if (options.ppg !== undefined) return { kind: "replay", csv: options.ppg };
+  return options.hr.kind === "ramp" ? { kind: "ramp" } : options.hr;
+}
+
+export async function run(options: CliOptions, io: RunIo): Promise<number> {
+  const embedded = options.broker === undefined;
+  const credentials = await resolveCredentials({ ...options, embedded, deviceIds: options.deviceIds });
+  if (credentials.issued.length > 0) io.stderr.write(`dev certificates issued in ${credentials.devPki!.dir}: ${credentials.issued.join(", ")}\n`);
+  const broker = embedded ? await startBroker(options, credentials) : undefined;
+  // The broker certificate of the dev PKI names localhost; the device checks that name (SAN) as it would.
+  const target = options.broker ?? { host: "localhost", port: broker!.port };
+  const brokerLabel = `mqtts://${target.host}:${target.port}${embedded ? " (embedded aedes)" : ""}`;
+
+  let finished: (code: number) => void = () => {};
+  const outcome = new Promise<number>((r) => (finished = r));
+  let fatal: string | undefined;
+  const devices: SimulatedDevice[] = [];
+  const outages = new Set<string>();
+  let view: LiveView | undefined;
+
+  const check = (): void => {
+    for (const device of devices) {
+      const s = device.snapshot();
+      if (options.outage && s.connects > 0 && !outages.has(device.deviceId)) {
+        outages.add(device.deviceId);
+        const { seconds, afterSeconds } = options.outage;
+        setTimeout(() => device.outage(seconds), afterSeconds * 1000).unref();
+      }
+    }
+    if (options.readings !== undefined && devices.length === options.deviceIds.length
+      && devices.every((d) => d.snapshot().readings.acknowledged >= options.readings!)) finished(EXIT.ok);
+    view?.update();
+  };
+
+  const onError = (error: Error): void => {
+    const reason = fatalReason(error);
+    if (reason === undefined || fatal !== undefined) return;
+    fatal = reason;
+    finished(EXIT.fatal);
+  };
+
+  io.onStopSignal(() => finished(EXIT.ok));
+  try {
+    const dataDir = resolve(options.dataDir);
+    for (const [i, deviceId] of options.deviceIds.entries()) {
+      devices.push(
+        await SimulatedDevice.start({
+          deviceId,
+          broker: target,
+          secure: credentials.device(deviceId),
+          dataDir,
+          light: light(options),
+          seed: i + 1,
+          temperature: options.temperature,
+          config: options.config,
+          onError,
+          onChange: check,
+        }),
+      );
+    }
+    if (embedded && !io.stdout.isTTY) {
+      const dir = credentials.devPki!.dir;
+      io.stdout.write(`embedded broker on ${brokerLabel}; watch with: mosquitto_sub -h localhost -p ${target.port} --cafile ${dir}/ca.pem --cert ${dir}/ingest.pem --key ${dir}/ingest-key.pem -t 'devices/#' -v\n`);
+    }
+    view = new LiveView({
+      out: io.stdout,
+      tty: io.stdout.isTTY === true && !options.plain,
+      header: { broker: brokerLabel, goal: options.readings },
+      snapshots: () => devices.map((d) => d.snapshot()),
+    });
+    view.start();
+    check();
+    const code = await outcome;
+    return code;
+  } finally {
+    view?.stop();
+    await Promise.all(devices.map((d) => d.close()));
+    await broker?.close();
+    for (const d of devices) {
+      const s = d.snapshot();
+      io.stdout.write(`${d.deviceId}: ${s.readings.acknowledged} readings acknowledged (last seq ${s.readings.lastSeq}), ${s.outbox} in the outbox\n`);
+    }
+    if (fatal !== undefined) io.stderr.write(`error: ${fatal}\n`);
+  }
+}

@@ -1,0 +1,181 @@
+// One simulated wearable: the firmware's TelemetryApp on the simulated chips (device/vitals.ts), with the
+// host bindings of the ports - Node clock, file storage for the outbox, the Node TLS socket - dialling
+// the broker through its own link (device/link.ts) so bytes on the wire can be counted and cut.
+//
+//   const device = await SimulatedDevice.start({ deviceId, broker, secure, dataDir, light, ... });
+//   device.snapshot()      // what the live view shows
+//   await device.close()   // DISCONNECT, timers and sockets released; the outbox stays on disk
+import { join } from "node:path";
+import type { TlsOptions } from "../firmware/platform/ports.js";
+import { TelemetryApp } from "../firmware/telemetry/app.js";
+import type { AppConfig } from "../firmware/telemetry/config.js";
+import { lightSource, type LightSetting } from "./device/light.js";
+import { DeviceLink, type LinkCounts } from "./device/link.js";
+import { CountingClient, type ReadingCounts } from "./device/reading-counter.js";
+import { SimulatedVitals } from "./device/vitals.js";
+import { FileStorage } from "./platform/file-storage.js";
+import { NodeClock } from "./platform/node-clock.js";
+import { NodeSocket } from "./platform/node-socket.js";
+
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "link down" | "closed";
+
+export interface DeviceOptions {
+  deviceId: string;
+  broker: { host: string; port: number };
+  secure: TlsOptions;
+  /** The outbox and the stored remote configuration live here (survives restarts). */
+  dataDir: string;
+  light: LightSetting;
+  /** Seeds the synthetic pulse, so devices of a fleet differ. */
+  seed?: number;
+  /** Skin temperature the thermometer model sees, C. */
+  temperature: number;
+  config: Partial<AppConfig>;
+  /** An error the app reported (connection attempts, refusals, sensor faults); the device carries on. */
+  onError?(error: Error): void;
+  /** Readings were acknowledged, or the connection state changed. */
+  onChange?(): void;
+}
+
+export interface DeviceSnapshot {
+  deviceId: string;
+  state: ConnectionState;
+  /** Latest valid heart-rate estimate, bpm. */
+  bpm?: number;
+  /** Latest skin temperature, C. */
+  temperature?: number;
+  readings: ReadingCounts;
+  wire: LinkCounts;
+  /** Readings stored and not yet acknowledged. */
+  outbox: number;
+  /** Readings carried over in the outbox from before this start. */
+  recovered: number;
+  connects: number;
+  lastError?: string;
+  /** Seconds until an outage ends. */
+  outageLeft?: number;
+}
+
+export class SimulatedDevice {
+  readonly deviceId: string;
+  readonly app: TelemetryApp;
+  readonly link: DeviceLink;
+  #vitals: SimulatedVitals;
+  #client!: CountingClient;
+  #state: ConnectionState = "connecting";
+  #connects = 0;
+  #lastError: string | undefined;
+  #options: DeviceOptions;
+  #released: (() => void) | undefined;
+
+  private constructor(options: DeviceOptions, link: DeviceLink) {
+    this.#options = options;
+    this.deviceId = options.deviceId;
+    this.link = link;
+    const clock = new NodeClock();
+    this.#vitals = new SimulatedVitals({
+      clock,
+      light: lightSource(options.light, options.seed ?? 1),
+      // A slow, small drift, so the value is alive without leaving the normal range.
+      temperature: (s) => options.temperature + 0.1 * Math.sin((2 * Math.PI * s) / 600),
+    });
+    const telemetryTopic = `devices/${options.deviceId}/telemetry`;
+    this.app = new TelemetryApp({
+      deviceId: options.deviceId,
+      clock,
+      storage: new FileStorage(join(options.dataDir, options.deviceId)),
+      sensors: this.#vitals.sources,
+      config: options.config,
+      mqtt: {
+        Socket: NodeSocket,
+        clock,
+        // The device dials its link; TLS still checks the broker's name (the client passes host as SNI).
+        brokers: [{ host: options.broker.host, port: link.address.port, address: link.address.address }],
+        secure: options.secure,
+        cleanStart: true,
+        keepAlive: 30,
+        // Shorter than the firmware default cap (60 s) so a demo outage ends in a reconnect soon after.
+        backoff: { base: 500, cap: 10_000 },
+        onClose: () => this.#released?.(),
+      },
+      createClient: (mqttOptions) => (this.#client = new CountingClient(mqttOptions, telemetryTopic, () => this.#changed())),
+      onConnect: () => {
+        this.#connects++;
+        this.#state = "connected";
+        this.#lastError = undefined;
+        this.#changed();
+      },
+      onDisconnect: (reason) => {
+        this.#lastError = reason.message;
+        this.#state = "reconnecting";
+        this.#changed();
+      },
+      onError: (error) => {
+        this.#lastError = error.message;
+        if (this.#state !== "closed" && !this.app?.client.connected) this.#state = this.#connects > 0 ? "reconnecting" : "connecting";
+        options.onError?.(error);
+        this.#changed();
+      },
+    });
+  }
+
+  static async start(options: DeviceOptions): Promise<SimulatedDevice> {
+    // Outage start/end are changes the view shows.
+    const link = await DeviceLink.open(options.broker, () => options.onChange?.());
+    let device: SimulatedDevice;
+    try {
+      device = new SimulatedDevice(options, link);
+    } catch (error) {
+      await link.close();
+      throw error;
+    }
+    device.#vitals.start();
+    device.app.start();
+    return device;
+  }
+
+  snapshot(): DeviceSnapshot {
+    const downFor = this.link.downFor;
+    let state = this.#state;
+    if (downFor > 0 && state !== "closed") state = "link down";
+    else if (state === "connected" && !this.app.client.connected) state = "reconnecting";
+    return {
+      deviceId: this.deviceId,
+      state,
+      bpm: this.#vitals.bpm,
+      temperature: this.#vitals.temperature,
+      readings: { ...this.#client.counts },
+      wire: { ...this.link.counts },
+      outbox: this.app.outbox.count,
+      recovered: this.app.outbox.recovery.records,
+      connects: this.#connects,
+      lastError: this.#lastError,
+      outageLeft: downFor > 0 ? Math.ceil(downFor / 1000) : undefined,
+    };
+  }
+
+  /** Cuts the device's link for `seconds`. */
+  outage(seconds: number): void {
+    this.link.cut(seconds * 1000);
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    this.#vitals.close();
+    await new Promise<void>((resolve) => {
+      // close() sends DISCONNECT; wait for the client to release its socket (bounded).
+      const timer = setTimeout(resolve, 2_000);
+      this.#released = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.app.close();
+    });
+    await this.link.close();
+  }
+
+  #changed(): void {
+    this.#options.onChange?.();
+  }
+}
