@@ -1,11 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { createBoard } from "../../host-sim/chips/board.js";
 import { VirtualI2CBus } from "../../host-sim/chips/bus.js";
 import { Max30102Model } from "../../host-sim/chips/max30102-model.js";
 import { loadPleth, loadReferenceHeartRate } from "../../host-sim/chips/ppg-files.js";
 import { WaveformReplay } from "../../host-sim/chips/ppg-replay.js";
 import { exerciseRamp } from "../../host-sim/chips/ppg-scenarios.js";
 import { SyntheticPpg } from "../../host-sim/chips/ppg-synthetic.js";
+import { HeartRateEstimator } from "../../firmware/sensors/heart-rate.js";
 import { Max30102 } from "../../firmware/sensors/max30102.js";
+import { Max30205 } from "../../firmware/sensors/max30205.js";
+import { Tmp117 } from "../../firmware/sensors/tmp117.js";
 
 const light = () => ({ red: 0, ir: 0, ambient: 0 });
 
@@ -88,5 +92,25 @@ describe("signal sources", () => {
     expect(reference).toHaveLength(237);
     expect(reference[0]).toEqual({ start: 0, end: 8, bpm: 93.964 });
     expect(reference.every((w) => w.bpm >= 87.7 && w.bpm <= 94.9)).toBe(true);
+  });
+
+  it("a virtual board carries both sensors on one bus for the drivers", () => {
+    const board = createBoard({ skinTemperature: 35.9 });
+    const ppg = new Max30102({ sensor: { io: board.bus.io } });
+    const skin = new Tmp117({ sensor: { io: board.bus.io }, mode: "one-shot", averaging: 1 });
+    const hr = new HeartRateEstimator({ sampleRate: ppg.outputRate });
+    let temperature: number | undefined;
+    for (let ms = 0; ms < 12_000; ms += 100) {
+      board.advance(100);
+      const s = ppg.sample();
+      for (let i = 0; i < s.count; i++) hr.push(s.ir[i]);
+      temperature = skin.sample()?.temperature ?? temperature;
+    }
+    expect(hr.reading.valid).toBe(true);
+    expect(Math.abs(hr.reading.bpm - 72)).toBeLessThan(3);
+    expect(temperature).toBe(Math.round(35.9 * 128) / 128); // in 1/128 C steps
+    const other = createBoard({ thermometer: "max30205" });
+    expect(() => new Tmp117({ sensor: { io: other.bus.io } })).toThrow(/device id/);
+    expect(() => new Max30205({ sensor: { io: other.bus.io } })).not.toThrow();
   });
 });
