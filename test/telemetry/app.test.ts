@@ -1,5 +1,6 @@
 // The app's pipeline with a fake client: deterministic time (FakeClock), storage in memory.
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { TelemetryApp, type TelemetryAppOptions } from "../../firmware/telemetry/app.js";
 import { ClientError, QueueFullError } from "../../firmware/mqtt/client-errors.js";
 import type { SenmlRecord } from "../../firmware/telemetry/senml.js";
@@ -319,5 +320,77 @@ describe("TelemetryApp", () => {
   it("refuses a device id that cannot be a topic level or a SenML name", () => {
     expect(() => rig({ deviceId: "a/b" })).toThrow(expect.objectContaining({ field: "deviceId" }));
     expect(() => rig({ deviceId: "dev+1" })).toThrow();
+  });
+});
+
+describe("TelemetryApp: property — every stored reading is published and leaves the outbox only when acknowledged", () => {
+  type Op =
+    | { kind: "tick"; ms: number }
+    | { kind: "up" }
+    | { kind: "down" }
+    | { kind: "ack"; pick: number }
+    | { kind: "refuse"; pick: number }
+    | { kind: "reboot" }
+    | { kind: "config"; batch: number; age: number };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant("tick" as const), ms: fc.integer({ min: 1, max: 4000 }) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant("up" as const) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant("down" as const) }) },
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant("ack" as const), pick: fc.nat() }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant("refuse" as const), pick: fc.nat() }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant("reboot" as const) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constant("config" as const), batch: fc.integer({ min: 1, max: 6 }), age: fc.integer({ min: 0, max: 5000 }) }),
+    },
+  );
+
+  it("holds for random samples, connections, acks, refusals, reboots and config changes", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 50 }), (ops) => {
+        const storage = new MemoryStorage();
+        const clock = new FakeClock(1000, EPOCH);
+        let sensing = true;
+        const sensors = { hr: () => (sensing ? 75 : undefined), temp: () => (sensing ? 36.6 : undefined) };
+        let r = rig({ storage, clock, sensors, outbox: { maxBytes: 1 << 20 }, batchesInFlight: 3 });
+        r.app.start();
+        const published = new Set<number>();
+        const pending = () => r.client.on("devices/wearable-001/telemetry").filter((m) => m.done);
+        const complete = (m: { done?: (e?: Error) => void; payload: Uint8Array }, error?: Error) => {
+          const done = m.done;
+          (m as { done?: unknown }).done = undefined;
+          if (!error) for (const rec of pack(m.payload)) published.add(rec.seq as number);
+          done?.(error);
+        };
+        for (const o of ops) {
+          if (o.kind === "tick") r.clock.advance(o.ms);
+          else if (o.kind === "up" && !r.client.connected) r.client.up(true);
+          else if (o.kind === "down" && r.client.connected) r.client.down();
+          else if (o.kind === "ack" || o.kind === "refuse") {
+            const list = pending();
+            if (list.length > 0) complete(list[o.pick % list.length], o.kind === "ack" ? undefined : new ClientError("publish-refused", "no", 0x87));
+          } else if (o.kind === "reboot") {
+            r.app.close();
+            r = rig({ storage, clock, sensors, outbox: { maxBytes: 1 << 20 }, batchesInFlight: 3 });
+            r.app.start();
+          } else if (o.kind === "config") {
+            r.client.deliver("devices/wearable-001/config", JSON.stringify({ batchMaxReadings: o.batch, batchMaxAgeMs: o.age }));
+          }
+          // Nothing acknowledged is still stored; nothing stored was acknowledged.
+          for (const rec of r.app.outbox.peek()) expect(published.has(rec.seq)).toBe(false);
+        }
+        const stored = r.app.outbox.nextSeq - 1;
+        // Drain: sensors quiet, connected, the age limit passes, every batch acknowledged until empty.
+        sensing = false;
+        if (!r.client.connected) r.client.up(true);
+        for (let round = 0; round < 200 && r.app.outbox.count > 0; round++) {
+          r.clock.advance(60_000);
+          for (const m of pending()) complete(m);
+        }
+        expect(r.app.outbox.count).toBe(0);
+        for (let seq = 1; seq <= stored; seq++) expect(published.has(seq), `reading ${seq} never acknowledged`).toBe(true);
+      }),
+      { seed: 2026, numRuns: 150 },
+    );
   });
 });
