@@ -80,6 +80,15 @@ describe("MAX30205 driver against the model", () => {
     expect(code(() => sensor.sample())).toBe("bus");
   });
 
+  it("accepts a MAX30205 that refuses the TMP117 id register it does not have", () => {
+    const bus = new VirtualI2CBus();
+    bus.attach(new Max30205Model({ temperature: 37 }));
+    bus.failNext(1, "nack", { after: 2 }); // config probe passes, the 0x0F pointer write is refused
+    const sensor = new Max30205({ sensor: { io: bus.io }, mode: "continuous" });
+    bus.advance(60);
+    expect(sensor.sample()?.temperature).toBe(37);
+  });
+
   it("uses another address when given one", () => {
     const bus = new VirtualI2CBus();
     bus.attach(new Max30205Model({ address: 0x4c, temperature: 35 }));
