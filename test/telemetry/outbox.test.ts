@@ -136,6 +136,19 @@ describe("outbox: power loss and damage", () => {
     }
   });
 
+  it("keeps working after a failed append in the same boot: the partial frame is skipped on the next boot", () => {
+    const storage = new MemoryStorage();
+    const a = new Outbox({ storage });
+    a.append(bytes(1));
+    storage.armPowerLoss((length) => length - 3); // a flash write error that left part of a frame
+    expect(() => a.append(bytes(2, 2, 2, 2, 2, 2))).toThrow(PowerLossError);
+    expect(a.append(bytes(3))).toBe(2); // the failed record never got its sequence number
+    const b = new Outbox({ storage });
+    expect(payloads(b.peek())).toEqual([[1, [1]], [2, [3]]]);
+    expect(b.recovery.discardedBytes).toBe(FRAME_HEADER_BYTES + 6 - 3);
+    expect(b.recovery.tornTail).toBe(false);
+  });
+
   it("skips a damaged record in the middle and keeps the records after it", () => {
     const storage = new MemoryStorage();
     const a = new Outbox({ storage });
