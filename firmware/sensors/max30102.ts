@@ -131,7 +131,7 @@ export class Max30102 {
       if (id !== MAX30102_PART_ID) {
         throw new SensorError("wrong-part", PART, this.#regs.address, `part id 0x${id.toString(16)}, expected 0x15`);
       }
-      this.reset();
+      this.#resetChip();
       this.configure(settings);
     } catch (error) {
       this.#regs.close();
@@ -139,8 +139,14 @@ export class Max30102 {
     }
   }
 
-  /** Soft reset: every register back to its power-on value; the configuration is written again. */
+  /** Soft reset (every register back to its power-on value, FIFO emptied), then the current configuration
+   *  written again. */
   reset(): void {
+    this.#resetChip();
+    this.configure({});
+  }
+
+  #resetChip(): void {
     this.#regs.writeByte(Register.ModeConfig, Mode.Reset);
     let polls = 0;
     while (this.#regs.readByte(Register.ModeConfig) & Mode.Reset) {

@@ -56,6 +56,16 @@ describe("MAX30102 driver against the register-level model", () => {
     expect(thrown(() => setup({ resetReads: 1000 })).code).toBe("timeout");
   });
 
+  it("resets on demand and comes back with the same configuration", () => {
+    const { bus, chip, sensor } = setup({}, { sampleRate: 100, sampleAverage: 1, irCurrent: 10 });
+    bus.advance(100);
+    sensor.reset();
+    expect(chip.regs[0x0d]).toBe(50);
+    expect(chip.unread).toBe(0);
+    bus.advance(100);
+    expect(sensor.sample().count).toBe(10);
+  });
+
   it("writes mode, sample rate, pulse width, ADC range, LED currents, averaging and almost-full", () => {
     const { chip, sensor } = setup({}, { sampleRate: 100, pulseWidth: 215, adcRange: 8192, redCurrent: 10, irCurrent: 6.4, sampleAverage: 2, almostFull: 20, rollover: false });
     expect(chip.regs[0x09]).toBe(0x03); // SpO2
