@@ -131,6 +131,14 @@ export class XsFirmware {
     this.meters.cranks = 0;
   }
 
+  /**
+   * Collect garbage in XS; afterwards meters.currentHeapCount is the live slot count, and it grows by one
+   * per slot allocated until the next collection, so the difference counts allocations.
+   */
+  async collectGarbage(): Promise<void> {
+    await this.call("$gc");
+  }
+
   /** The exact live heap (a snapshot after a full collection). */
   async heap(): Promise<HeapUse> {
     return measureHeap(this.worker);

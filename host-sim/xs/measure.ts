@@ -39,18 +39,44 @@ export interface XsMeasurements {
 const TOPIC = "devices/wearable-001/hr";
 const PAYLOAD = new Uint8Array(32).fill(0x41);
 
-/** Compute of one call, minus the bridge's fixed per-call cost. */
-async function computeOf(xs: XsFirmware, noop: number, run: () => Promise<unknown>, calls = 1): Promise<number> {
+/** What one bridge call costs by itself (subtracted from every measurement). */
+interface Overhead {
+  compute: number;
+  slots: number;
+}
+
+interface Cost {
+  compute: number;
+  /** Slots allocated (live or not) while it ran; undefined if a collection ran in between. */
+  slots: number | undefined;
+}
+
+/** xsnap-worker's initial slot heap (its creation sizes): no collection runs before it is used up. */
+const SLOT_CAPACITY = 256 * 1024;
+
+/** Meter `run` (which makes `calls` bridge calls), net of the bridge's per-call overhead. */
+async function costOf(xs: XsFirmware, overhead: Overhead, run: () => Promise<unknown>, calls = 1): Promise<Cost> {
+  await xs.collectGarbage();
+  const live = xs.meters.currentHeapCount;
   xs.resetMeters();
   await run();
   await xs.idle();
-  return xs.meters.compute - noop * calls;
+  const grown = xs.meters.currentHeapCount - live;
+  const slots = grown - overhead.slots * calls;
+  // Near the capacity a collection may have run and reset the count: refuse rather than under-report.
+  if (live + grown > SLOT_CAPACITY * 0.9) throw new Error(`slot heap nearly full (${live + grown} slots): measure a smaller batch`);
+  return { compute: xs.meters.compute - overhead.compute * calls, slots: grown > 0 && slots >= 0 ? slots : undefined };
 }
 
-async function noopCost(xs: XsFirmware): Promise<number> {
-  xs.resetMeters();
-  await xs.call("noop");
-  return xs.meters.compute;
+async function overheadOf(xs: XsFirmware, call: () => Promise<unknown>): Promise<Overhead> {
+  const cost = await costOf(xs, { compute: 0, slots: 0 }, call);
+  return { compute: cost.compute, slots: cost.slots ?? 0 };
+}
+
+/** Push the compute figure and, when known, the slots-allocated figure of a cost. */
+function record(figures: XsFigure[], key: string, what: string, cost: Cost, per = 1): void {
+  figures.push({ key: `${key}.compute`, what, value: Math.round(cost.compute / per), unit: "compute" });
+  if (cost.slots !== undefined) figures.push({ key: `${key}.slotsAllocated`, what: "  slots allocated (garbage included)", value: Math.round(cost.slots / per), unit: "slots" });
 }
 
 const bytesDelta = (after: HeapUse, before: HeapUse) => after.deviceBytes - before.deviceBytes;
@@ -58,17 +84,17 @@ const bytesDelta = (after: HeapUse, before: HeapUse) => after.deviceBytes - befo
 async function kernels(figures: XsFigure[]): Promise<void> {
   const xs = await XsFirmware.start({ entry: "host-sim/xs/entries/kernels.ts", name: "bench-kernels" });
   try {
-    const noop = await noopCost(xs);
-    figures.push({ key: "bridge.noop.compute", what: "one bridge call (subtracted below)", value: noop, unit: "compute" });
+    const noop = await overheadOf(xs, () => xs.call("noop"));
+    figures.push({ key: "bridge.noop.compute", what: "one bridge call (subtracted below)", value: noop.compute, unit: "compute" });
 
     const frames = Array.from({ length: 1000 }, (_, i) =>
       encode({ type: "publish", topic: TOPIC, payload: PAYLOAD, qos: 1, retain: false, dup: false, packetId: i + 1 }, 4),
     );
     await xs.call("stageStream", Buffer.concat(frames));
     let decoded = 0;
-    const decode = await computeOf(xs, noop, async () => (decoded = await xs.call<number>("decodeStaged", 1460)));
+    const decode = await costOf(xs, noop, async () => (decoded = await xs.call<number>("decodeStaged", 1460)));
     if (decoded !== 1000) throw new Error(`decoded ${decoded} packets, expected 1000`);
-    figures.push({ key: "decode1000.compute", what: "decode 1,000 incoming PUBLISH (QoS 1, 32 B), 1460-byte chunks", value: decode, unit: "compute" });
+    record(figures, "decode1000", "decode 1,000 incoming PUBLISH (QoS 1, 32 B), 1460-byte chunks", decode);
 
     // 12 s of IR counts at 100 samples/s, through the driver on the chip model (as the device gets them).
     const ir: number[] = [];
@@ -76,8 +102,8 @@ async function kernels(figures: XsFigure[]): Promise<void> {
     runHeartRate(source, 12, { onSample: (value) => ir.push(value) });
     await xs.call("stagePpg", new Int32Array(ir), 100);
     await xs.call("estimate", 0, 1000); // 10 s warm-up: filters settled, beats learnt
-    const ppg = await computeOf(xs, noop, () => xs.call("estimate", 1000, 1200));
-    figures.push({ key: "ppg1s.compute", what: "1 s of PPG at 100 sps through the estimator (mean of 2 s)", value: Math.round(ppg / 2), unit: "compute" });
+    const ppg = await costOf(xs, noop, () => xs.call("estimate", 1000, 1200));
+    record(figures, "ppg1s", "1 s of PPG at 100 sps through the estimator (mean of 2 s)", ppg, 2);
   } finally {
     await xs.close();
   }
@@ -88,13 +114,9 @@ async function client(figures: XsFigure[]): Promise<{ heapGrowth10kPublishesByte
   const clock = new VirtualClock();
   const xs = await XsFirmware.start({ entry: "host-sim/xs/entries/client.ts", name: "bench-client", ports: { Socket: broker.Socket, clock } });
   try {
-    const noop = await (async () => {
-      xs.resetMeters();
-      await xs.call("status");
-      return xs.meters.compute;
-    })();
+    const noop = await overheadOf(xs, () => xs.call("status"));
     const empty = await xs.heap();
-    const connect = await computeOf(
+    const connect = await costOf(
       xs,
       noop,
       async () => {
@@ -103,17 +125,25 @@ async function client(figures: XsFigure[]): Promise<{ heapGrowth10kPublishesByte
       },
       2,
     );
-    figures.push({ key: "connect.compute", what: "connect: socket open, CONNECT, CONNACK", value: connect, unit: "compute" });
+    record(figures, "connect", "connect: socket open, CONNECT, CONNACK", connect);
     await xs.call("forget");
     const connected = await xs.heap();
     const heapAfterConnectBytes = bytesDelta(connected, empty);
     figures.push({ key: "connect.heapSlots", what: "live slots the connected client alone adds", value: connected.slots - empty.slots, unit: "slots" });
     figures.push({ key: "connect.heapBytes", what: "live heap the connected client alone adds (ESP32 estimate)", value: heapAfterConnectBytes, unit: "bytes" });
 
-    const publish = await computeOf(xs, noop, () => xs.call("publishMany", TOPIC, PAYLOAD, 1, 1000));
+    // Ten batches of 100, each from a collected heap, so the slot count never nears a collection.
+    const publish: Cost = { compute: 0, slots: 0 };
+    for (let batch = 0; batch < 10; batch++) {
+      const cost = await costOf(xs, noop, () => xs.call("publishMany", TOPIC, PAYLOAD, 1, 100));
+      publish.compute += cost.compute;
+      publish.slots = publish.slots !== undefined && cost.slots !== undefined ? publish.slots + cost.slots : undefined;
+    }
     if (broker.stats.publishes !== 1000) throw new Error(`broker saw ${broker.stats.publishes} publishes, expected 1000`);
-    figures.push({ key: "publish1000.compute", what: "1,000 QoS 1 publishes (32 B) with PUBACKs", value: publish, unit: "compute" });
+    record(figures, "publish1000", "1,000 QoS 1 publishes (32 B) with PUBACKs, 10 batches", publish);
 
+    // Warm up with the batch shape measured next: queues keep the capacity of their deepest use.
+    await xs.call("publishMany", TOPIC, PAYLOAD, 1, 1000);
     await xs.call("forget");
     const warm = await xs.heap();
     for (let batch = 0; batch < 10; batch++) await xs.call("publishMany", TOPIC, PAYLOAD, 1, 1000);
@@ -171,13 +201,14 @@ async function app(figures: XsFigure[]): Promise<{ heapAfterConnectBytes: number
     const before = await xs.call<AppStatus>("status");
     xs.resetMeters();
     await run(xs, bus, clock, 60_000);
+    const compute = xs.meters.compute;
     const after = await xs.call<AppStatus>("status");
     const readings = after.taken - before.taken;
     if (readings < 60 || after.errors.length > 0) throw new Error(`the app took ${readings} readings in 60 s, errors ${JSON.stringify(after.errors)}`);
     figures.push({
       key: "app.reading.compute",
       what: `app steady state per reading (drains, estimator, outbox, SenML, publish; ${readings} in 60 s)`,
-      value: Math.round(xs.meters.compute / readings),
+      value: Math.round(compute / readings),
       unit: "compute",
     });
     await xs.call("forget");

@@ -25,7 +25,8 @@ const utf8: Utf8 = { encode: (text) => encoder.encode(text), decode: (bytes) => 
 export type Exposed = (...args: never[]) => unknown;
 export type EventHandler = (...args: unknown[]) => void;
 
-const exposed = new Map<string, Exposed>();
+// Built in: a full collection, so the reply's currentHeapCount is the live slot count.
+const exposed = new Map<string, Exposed>([["$gc", () => host.gc()]]);
 const eventTargets = new Map<number, Record<string, EventHandler>>();
 let nextTarget = 1;
 let nextSettlement = 1;
