@@ -139,6 +139,10 @@ describe("XS bundles", () => {
     await expect.poll(() => lines).toEqual(["heart rate 72"]);
   });
 
+  it("fails to start, with the XS message, when a module throws while loading", async () => {
+    await expect(XsFirmware.start({ entry: "test/xs/entries/fails-at-load.ts" })).rejects.toThrow(/XS exception.*TypeError/);
+  });
+
   it("refuses to bundle firmware that imports a Node module", async () => {
     await expect(bundleForXs("test/xs/entries/uses-node.ts")).rejects.toThrow(/imports the Node module "node:fs"/);
   });
