@@ -92,6 +92,16 @@ describe("heart-rate estimator accuracy (8 s windows, 2 s step)", () => {
     }
   });
 
+  it("runs at the rate the sensor is configured for (25, 50 and 400 samples/s)", () => {
+    for (const [sampleRate, sampleAverage] of [[50, 2], [50, 1], [400, 1]] as const) {
+      const source = new SyntheticPpg({ seed: 3, heartRate: (t) => 70 + t / 2 });
+      const readings = runHeartRate(source, 60, { sensor: { sampleRate, sampleAverage }, drainEvery: 50 });
+      const s = score(readings, (a, b) => source.referenceHeartRate(a, b));
+      expect(s.mae, `${sampleRate / sampleAverage}/s`).toBeLessThanOrEqual(1);
+      expect(s.validShare, `${sampleRate / sampleAverage}/s`).toBeGreaterThanOrEqual(0.95);
+    }
+  });
+
   it("bidmc01 (real PPG, ECG-derived reference): MAE <= 2 bpm with >= 95 % valid windows", () => {
     const pleth = loadPleth("test/data/bidmc01/pleth.csv");
     const reference = loadReferenceHeartRate("test/data/bidmc01/reference_hr.csv");
