@@ -4,6 +4,7 @@ import { WaveformReplay } from "../../host-sim/chips/ppg-replay.js";
 import { runHeartRate, score } from "../../host-sim/chips/ppg-run.js";
 import { motionBursts, SCENARIOS } from "../../host-sim/chips/ppg-scenarios.js";
 import { SyntheticPpg } from "../../host-sim/chips/ppg-synthetic.js";
+import { Prng } from "../../host-sim/chips/prng.js";
 import { HeartRateEstimator } from "../../firmware/sensors/heart-rate.js";
 
 // Accuracy on seeded signals: deterministic, so the targets can be asserted exactly.
@@ -67,6 +68,22 @@ describe("heart-rate estimator accuracy (8 s windows, 2 s step)", () => {
     expect(readings.length).toBeGreaterThan(20);
     expect(readings.filter((r) => r.valid)).toHaveLength(0);
     expect(readings.every((r) => !r.fingerPresent && Number.isNaN(r.bpm))).toBe(true);
+  });
+
+  it("something on the sensor but no pulse (a table, a sleeve): white noise and breathing-like drift are not a heart rate", () => {
+    for (const noise of [0.0005, 0.002, 0.01]) {
+      const rng = new Prng(9);
+      const surface = {
+        sample(t: number, out: { red: number; ir: number; ambient: number }) {
+          out.ir = 180 * (1 + noise * rng.gauss() + 0.01 * Math.sin(2 * Math.PI * 0.25 * t));
+          out.red = 0.7 * out.ir;
+          out.ambient = 0;
+        },
+      };
+      const readings = runHeartRate(surface, 60);
+      expect(readings.every((r) => r.fingerPresent)).toBe(true);
+      expect(readings.filter((r) => r.valid), `noise ${noise}`).toHaveLength(0);
+    }
   });
 
   it("premature beats with compensatory pauses do not throw it (one beat in ten)", () => {
