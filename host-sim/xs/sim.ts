@@ -1,13 +1,16 @@
 // `npm run sim:xs [-- --seconds N]`: the telemetry app and its sensor chain running inside the XS engine
-// (the device's JavaScript engine) against an embedded aedes broker over mutual TLS, in real time. The
-// chip models (MAX30102 with a synthetic 60 -> 120 bpm pulse, MAX30205 at 36.6 C) run in Node on the
-// forwarded I2C bus; an MQTT.js "backend" with the ingest identity prints what arrives. Ctrl-C stops.
-import { mkdtempSync, rmSync } from "node:fs";
+// (the device's JavaScript engine) against the embedded broker of `npm start` (aedes over mutual TLS with
+// the deployment's ACL; dev PKI in certs/out), in real time. The chip models (MAX30102 with a synthetic
+// 60 -> 120 bpm pulse, MAX30205 at 36.6 C) run in Node on the forwarded I2C bus; an MQTT.js "backend" with
+// the ingest identity prints what arrives. Ctrl-C stops.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
-import { startAedes } from "../../test/support/aedes.js";
-import { DEVICE_ID, ensureDevPki } from "../../test/support/certs.js";
+import { DEFAULT_DEVICE_ID as DEVICE_ID } from "../../certs/dev-pki.js";
+import { resolveCredentials } from "../cli/credentials.js";
+import { DEFAULT_CERTS_DIR } from "../cli/options.js";
+import { startEmbeddedBroker } from "../embedded-broker.js";
 import { VirtualI2CBus } from "../chips/bus.js";
 import { Max30102Model } from "../chips/max30102-model.js";
 import { Max30205Model } from "../chips/max30205-model.js";
@@ -22,14 +25,15 @@ const secondsArg = process.argv.indexOf("--seconds");
 const seconds = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 60;
 const log = (text: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${text}`);
 
-const pki = await ensureDevPki();
-const aedes = await startAedes(pki);
-log(`embedded broker (aedes, TLS, client certificates required) on 127.0.0.1:${aedes.port}`);
+const credentials = await resolveCredentials({ certsDir: DEFAULT_CERTS_DIR, deviceIds: [DEVICE_ID], embedded: true });
+const pki = credentials.devPki!;
+const broker = await startEmbeddedBroker({ ...credentials.broker!, port: 0 });
+log(`embedded broker (aedes, TLS, client certificates required, ACL) on ${broker.host}:${broker.port}`);
 
-const backend = await mqtt.connectAsync(`mqtts://127.0.0.1:${aedes.port}`, {
-  ca: pki.ca.certPem,
-  cert: pki.ingest.certPem,
-  key: pki.ingest.keyPem,
+const backend = await mqtt.connectAsync(`mqtts://${broker.host}:${broker.port}`, {
+  ca: credentials.broker!.ca,
+  cert: readFileSync(pki.ingest.certPem),
+  key: readFileSync(pki.ingest.keyPem),
   servername: "localhost",
   reconnectPeriod: 0,
 });
@@ -57,8 +61,8 @@ const xs = await XsFirmware.start({
 const settings: AppSettings = {
   deviceId: DEVICE_ID,
   mqtt: {
-    brokers: [{ host: "localhost", address: "127.0.0.1", port: aedes.port }],
-    secure: pki.deviceTls(DEVICE_ID),
+    brokers: [{ host: "localhost", address: broker.host, port: broker.port }],
+    secure: credentials.device(DEVICE_ID),
     keepAlive: 30,
   },
   config: { hrIntervalMs: 2000, tempIntervalMs: 10_000, batchMaxReadings: 5 },
@@ -86,7 +90,7 @@ async function stop(): Promise<void> {
   const telemetry = published.filter((p) => p.topic.endsWith("/telemetry")).length;
   await xs.close();
   await backend.endAsync(true);
-  await aedes.close();
+  await broker.close();
   rmSync(dir, { recursive: true, force: true });
   log(`the backend received ${telemetry} telemetry batches; XS compute in all ${xs.meters.compute.toLocaleString("en-US")}`);
   if (heap) log(`live heap of the running firmware: ${heap.deviceBytes - empty.deviceBytes} bytes (ESP32 estimate, ${heap.slots - empty.slots} slots)`);
