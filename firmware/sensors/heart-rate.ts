@@ -141,10 +141,12 @@ export class HeartRateEstimator {
   }
 
   /** `lost` samples are missing (FIFO overflow, failed read): the stream starts again after them, and no
-   *  reading is valid until a whole window has passed without a gap. */
+   *  reading is valid until a whole window has passed without a gap. The current reading is withdrawn at
+   *  once: while the sensor cannot be read it must not go on looking fresh. */
   markGap(lost: number): void {
     this.#n += Math.max(0, lost);
     this.#started = -1;
+    this.#withdraw();
   }
 
   /** Forget everything (e.g. after reconfiguring the sensor or for another wearer). */
@@ -154,12 +156,16 @@ export class HeartRateEstimator {
     this.#started = -1;
     this.#invalidRun = 0;
     this.#trace.forgetPulse();
+    this.#withdraw();
+    this.reading.fingerPresent = false;
+    this.reading.at = 0;
+  }
+
+  #withdraw(): void {
     const r = this.reading;
     r.bpm = Number.NaN;
     r.confidence = 0;
-    r.fingerPresent = false;
     r.valid = false;
-    r.at = 0;
   }
 
   #restart(counts: number): void {

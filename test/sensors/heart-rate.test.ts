@@ -173,6 +173,8 @@ describe("heart-rate estimator behaviour", () => {
     expect(hr.reading.valid).toBe(true);
     for (let i = 0; i < 50; i++) next(); // the samples the FIFO lost
     hr.markGap(50);
+    expect(hr.reading.valid).toBe(false); // withdrawn at once, not left looking fresh
+    expect(hr.reading.bpm).toBeNaN();
     const validity: boolean[] = [];
     for (let i = 0; i < 1200; i++) if (hr.push(next())) validity.push(hr.reading.valid);
     // Readings at 1200, 1400, ... (the gap keeps the sample clock): windows reaching back before 1050 are invalid.
