@@ -80,7 +80,7 @@ async function runOurs(pki: TestPki, port: number, qos: 0 | 1): Promise<Result> 
     };
     const options = { qos };
     const feed = (): void => {
-      while (next < MESSAGES && client.publish(TOPIC, PAYLOAD, options, done)) next++;
+      while (next < MESSAGES && client.tryPublish(TOPIC, PAYLOAD, options, done)) next++;
     };
     feed();
   });

@@ -154,16 +154,24 @@ export class MqttClient {
   }
 
   /**
-   * Queue a message. Returns false - 'queue full' - when the client already holds its message or byte
-   * limit: the message is not taken and `done` is never called (the caller keeps it, e.g. in its outbox,
-   * and retries after a completion). This is the hot path of backpressure, so it answers with a boolean,
-   * not an exception (publishOrThrow() throws QueueFullError instead).
-   * Otherwise `done` is called exactly once: without an error when QoS 0 bytes were handed to the socket
-   * or the QoS 1/2 flow completed; with a ClientError when the broker refused it (v5 reason >= 0x80), it
-   * can never be sent (too large, retain unsupported) or close() came first.
-   * Throws ProtocolError for an invalid topic, ClientError for a bad QoS or a closed client.
+   * Queue a message. `done` is called exactly once: without an error when QoS 0 bytes were handed to the
+   * socket or the QoS 1/2 flow completed; with a ClientError when the broker refused it (v5 reason >=
+   * 0x80), it can never be sent (too large, retain unsupported) or close() came first.
+   * Throws QueueFullError ('queue-full') when the client already holds its message or byte limit (the
+   * message is not taken and `done` is never called), ProtocolError for an invalid topic, ClientError for
+   * a bad QoS or a closed client. Loops that fill the queue should use tryPublish(): no exception per refusal.
    */
-  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): boolean {
+  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): void {
+    if (!this.tryPublish(topic, payload, options, done)) {
+      throw new QueueFullError(`queue full (${this.queue.length} queued, ${this.session.inflight.size} in flight)`);
+    }
+  }
+
+  /**
+   * publish() that answers 'queue full' with false instead of throwing: the hot path of backpressure
+   * (publish until false, resume on a completion). Other errors still throw.
+   */
+  tryPublish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): boolean {
     if (this.state === State.Closed) throw new ClientError("client-closed", "client closed");
     validateTopicName(topic);
     const qos = options?.qos ?? 0;
@@ -184,13 +192,6 @@ export class MqttClient {
     });
     if (this.state === State.Connected) this.pump();
     return true;
-  }
-
-  /** publish() that throws QueueFullError ('queue-full') instead of returning false. */
-  publishOrThrow(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): void {
-    if (!this.publish(topic, payload, options, done)) {
-      throw new QueueFullError(`queue full (${this.queue.length} queued, ${this.session.inflight.size} in flight)`);
-    }
   }
 
   /** Subscribe; `done(error, reasonCodes)` gives the granted QoS or failure code (>= 0x80) per filter. */

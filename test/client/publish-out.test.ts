@@ -125,14 +125,14 @@ describe("publish client -> broker", () => {
     await c.next("publish");
   });
 
-  it("answers 'queue full' at the message limit instead of growing (false, or QueueFullError), and accepts again once drained", async () => {
+  it("answers 'queue full' at the message limit instead of growing (QueueFullError, or false from tryPublish), and accepts again once drained", async () => {
     const { h, c } = await connected({ queue: { maxMessages: 5 }, inflight: 2 });
-    for (let i = 0; i < 5; i++) expect(h.client.publish("q", `${i}`, { qos: 1 })).toBe(true);
+    for (let i = 0; i < 5; i++) expect(h.client.tryPublish("q", `${i}`, { qos: 1 })).toBe(true);
     let called = false;
-    expect(h.client.publish("q", "overflow", { qos: 1 }, () => (called = true))).toBe(false);
+    expect(h.client.tryPublish("q", "overflow", { qos: 1 }, () => (called = true))).toBe(false);
     let error: unknown;
     try {
-      h.client.publishOrThrow("q", "overflow", { qos: 1 });
+      h.client.publish("q", "overflow", { qos: 1 }, () => (called = true));
     } catch (e) {
       error = e;
     }
@@ -141,16 +141,16 @@ describe("publish client -> broker", () => {
     const p = await c.next("publish");
     c.send({ cmd: "puback", messageId: p.packet.messageId });
     await until(() => h.client.inflight + h.client.queued === 4, "one completed");
-    expect(h.client.publish("q", "fits again", { qos: 1 })).toBe(true);
+    expect(() => h.client.publish("q", "fits again", { qos: 1 })).not.toThrow();
     expect(called).toBe(false); // a refused message is not the client's: no completion
   });
 
   it("answers 'queue full' at the byte limit", async () => {
     const h = makeClient({ port: broker.port, queue: { maxBytes: 1000 } });
     harnesses.push(h);
-    expect(h.client.publish("q", new Uint8Array(600), { qos: 1 })).toBe(true);
-    expect(h.client.publish("q", new Uint8Array(600), { qos: 1 })).toBe(false);
-    expect(h.client.publish("q", new Uint8Array(100), { qos: 1 })).toBe(true);
+    expect(h.client.tryPublish("q", new Uint8Array(600), { qos: 1 })).toBe(true);
+    expect(() => h.client.publish("q", new Uint8Array(600), { qos: 1 })).toThrow(expect.objectContaining({ code: "queue-full" }));
+    expect(h.client.tryPublish("q", new Uint8Array(100), { qos: 1 })).toBe(true);
   });
 
   it("queues publishes while offline and sends them after CONNACK", async () => {

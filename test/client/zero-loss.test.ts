@@ -82,7 +82,7 @@ describe.each([4, 5] as const)("zero loss, MQTT protocol level %i", (protocolVer
     const padding = "-".repeat(56);
     // Keep the bounded queue full: publish until it answers 'queue full', resume on completions.
     const feed = (): void => {
-      while (next < TOTAL && client.publish(`${TOPIC}/v${protocolVersion}`, `${String(next).padStart(8, "0")}${padding}`, { qos: 1 }, onDone)) next++;
+      while (next < TOTAL && client.tryPublish(`${TOPIC}/v${protocolVersion}`, `${String(next).padStart(8, "0")}${padding}`, { qos: 1 }, onDone)) next++;
     };
     client.connect();
     feed();
