@@ -156,4 +156,25 @@ describe("connect", () => {
     expect(seen.closed).toBe(1);
     expect(clock.pending).toBe(0);
   });
+
+  it("CONNECT is byte-exact for a minimal 3.1.1 session (3.1.2)", async () => {
+    const { client } = open({ clientId: "ab", keepAlive: 60 });
+    client.connect();
+    const c = await broker.nextConnection();
+    const { raw } = await c.next("connect");
+    // type 1, remaining length 14, "MQTT", level 4, flags: clean session, keepalive 60, client id "ab".
+    expect([...raw]).toEqual([0x10, 14, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x02, 0, 60, 0, 2, 0x61, 0x62]);
+  });
+
+  it("MQTT 5: close() sends DISCONNECT with reason 0x00 (normal disconnection)", async () => {
+    const { client, seen } = open({ protocolVersion: 5 });
+    client.connect();
+    const c = await broker.nextConnection();
+    await c.accept();
+    await until(() => seen.connects.length === 1, "connect");
+    client.close();
+    const d = await c.next("disconnect");
+    expect(d.raw[0]).toBe(0xe0);
+    expect(d.packet.reasonCode ?? 0).toBe(0);
+  });
 });
