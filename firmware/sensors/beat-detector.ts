@@ -2,7 +2,7 @@
 // after Zong et al. 2003), one sample at a time, into a ring of beats.
 //
 // A beat is the SSF's maximum after it crosses half the median of the last five beats' peaks, at least a
-// refractory time (0.55 median intervals, never less than 60/250 s) after the previous beat. The first 2.5 s
+// refractory time (0.55 median intervals, never less than 60/312 s) after the previous beat. The first 2.5 s
 // (one beat even at 25 bpm) only learn the level. A peak above 3x the recent ones is motion: it is kept as an
 // unclean beat and the half second around it is flagged. Only clean beats at a plausible distance from the
 // previous one teach the threshold; a long silence lets it decay; a lasting new level (8 "artifacts" over 6 s)
@@ -21,6 +21,7 @@ const ARTIFACT_RATIO = 3; // a peak this many times the recent ones is not a bea
 const RELEARN_AFTER = 8; // consecutive artifact peaks (over RELEARN_SECONDS at least) after which their
 const RELEARN_SECONDS = 6; // level becomes the new normal: a lasting change, not a burst of motion
 const LEARN_SECONDS = 2.5;
+const REFRACTORY_MARGIN = 1.25; // the shortest refractory time is that of 1.25 x the highest plausible rate
 const MISSED_BEAT_FACTOR = 0.6; // threshold scale when beats are known to be missed
 const MOTION_MARGIN_SECONDS = 0.5; // flagged around an artifact peak
 
@@ -59,7 +60,9 @@ export class BeatDetector {
 
   constructor(sampleRate: number) {
     this.#rate = sampleRate;
-    this.#refractory = Math.round((60 / HEART_RATE_MAX_BPM) * sampleRate);
+    // Shorter than the fastest plausible beat, so that a faster rhythm is measured (and then refused as
+    // implausible) instead of being clipped to just below the limit.
+    this.#refractory = Math.round((60 / (REFRACTORY_MARGIN * HEART_RATE_MAX_BPM)) * sampleRate);
     this.motionMargin = Math.round(MOTION_MARGIN_SECONDS * sampleRate);
   }
 

@@ -102,7 +102,7 @@ describe("heart-rate estimator accuracy (8 s windows, 2 s step)", () => {
       expect(s.mae, `${bpm} bpm`).toBeLessThanOrEqual(2);
       expect(s.validShare, `${bpm} bpm`).toBeGreaterThanOrEqual(0.9);
     }
-    for (const bpm of [18, 300]) {
+    for (const bpm of [18, 22, 256, 300]) {
       const source = new SyntheticPpg({ seed: bpm, heartRate: () => bpm });
       const readings = runHeartRate(source, 60);
       expect(readings.filter((r) => r.valid), `${bpm} bpm`).toHaveLength(0);
