@@ -24,7 +24,8 @@ import { deviceBaseName, encodeTelemetry, type StampedReading } from "./payload.
 import { isPlausible } from "./plausibility.js";
 import { decodeReading, encodeReading, type Reading, type ReadingKind } from "./reading.js";
 import { alertDocument, OFFLINE_STATUS, onlineStatus, type StatusCounters } from "./status.js";
-import { Stamper } from "./timestamp.js";
+import { knownWallTime, Stamper } from "./timestamp.js";
+import { validatePack } from "./senml.js";
 import { encodeUtf8 } from "../mqtt/utf8.js";
 
 /** What the app needs of the MQTT client (MqttClient satisfies it; tests may pass a fake). */
@@ -104,6 +105,7 @@ export class TelemetryApp {
     this.#clock = options.clock;
     this.topics = deviceTopics(options.deviceId);
     this.#baseName = options.baseName ?? deviceBaseName(options.deviceId);
+    validatePack([{ bn: this.#baseName, n: "hr", v: 0 }]); // a bad base name fails here, not at every publish
     const initial = applyConfigUpdate(DEFAULT_CONFIG, options.config ?? {});
     if (!initial.ok) throw initial.error;
     this.#config = this.#loadStoredConfig(initial.config);
@@ -177,7 +179,7 @@ export class TelemetryApp {
       return;
     }
     const reading: Reading = { kind, value, ticks: this.#clock.ticks() };
-    const wall = this.#clock.wallTime();
+    const wall = knownWallTime(this.#clock);
     if (wall !== undefined) reading.time = wall;
     let seq: number;
     try {
@@ -210,8 +212,12 @@ export class TelemetryApp {
     const interval = kind === "hr" ? this.#config.hrIntervalMs : this.#config.tempIntervalMs;
     this.#timers[kind] = this.#clock.set(() => {
       this.#timers[kind] = undefined;
-      this.sample(kind);
-      this.#schedule(kind);
+      this.#schedule(kind); // first, so nothing a sample throws can stop the sampling
+      try {
+        this.sample(kind);
+      } catch (error) {
+        this.#error(asError(error));
+      }
     }, interval);
   }
 

@@ -9,6 +9,16 @@
 import type { Clock } from "../platform/ports.js";
 import type { Reading } from "./reading.js";
 
+/**
+ * Wall time in ms, or undefined while the clock is unset. A clock that reports a time before 1978-07-04
+ * (2^28 s, where SenML's absolute times begin, RFC 8428 section 4.5.3) has not been set either: an RTC
+ * that starts at the epoch after a reset must not stamp readings with 1970.
+ */
+export function knownWallTime(clock: Clock): number | undefined {
+  const wall = clock.wallTime();
+  return wall !== undefined && wall >= 2 ** 28 * 1000 ? wall : undefined;
+}
+
 /** The wall time of an event `readingTicks` on the same monotonic clock as `nowTicks`. */
 export function wallTimeAt(readingTicks: number, nowTicks: number, nowWall: number): number {
   return nowWall - (nowTicks - readingTicks);
@@ -37,13 +47,13 @@ export class Stamper {
 
   /** Wall time (ms) now, or undefined while the clock is unset. */
   now(): number | undefined {
-    return this.#clock.wallTime();
+    return knownWallTime(this.#clock);
   }
 
   /** The reading's wall time in ms since the epoch, or undefined while it cannot be known yet. */
   timeOf(reading: Reading, seq: number): number | undefined {
     if (reading.time !== undefined) return reading.time;
-    const wall = this.#clock.wallTime();
+    const wall = knownWallTime(this.#clock);
     if (wall === undefined) return undefined;
     const ticks = this.#clock.ticks();
     if (seq >= this.#bootSeq) return wallTimeAt(reading.ticks, ticks, wall);

@@ -94,12 +94,17 @@ describe("TelemetryApp", () => {
   });
 
   it("sends a partial batch when its oldest reading reaches the maximum age", () => {
-    const { app, client, clock } = rig({ sensors: { temp: () => 36.6 } });
+    const { app, client, clock } = rig({
+      sensors: { temp: () => 36.6 },
+      config: { batchMaxReadings: 3, batchMaxAgeMs: 7000, tempIntervalMs: 5000 },
+    });
     app.start();
     client.up();
-    clock.advance(5000);
+    clock.advance(5000); // first reading at +5 s
     expect(client.on("devices/wearable-001/telemetry")).toHaveLength(0);
-    clock.advance(10_000);
+    clock.advance(6999); // second at +10 s
+    expect(client.on("devices/wearable-001/telemetry")).toHaveLength(0);
+    clock.advance(1); // +12 s: the first is 7 s old
     const sent = client.on("devices/wearable-001/telemetry");
     expect(sent).toHaveLength(1);
     expect(pack(sent[0].payload).map((r) => r.seq)).toEqual([1, 2]);
@@ -320,6 +325,22 @@ describe("TelemetryApp", () => {
   it("refuses a device id that cannot be a topic level or a SenML name", () => {
     expect(() => rig({ deviceId: "a/b" })).toThrow(expect.objectContaining({ field: "deviceId" }));
     expect(() => rig({ deviceId: "dev+1" })).toThrow();
+    expect(() => rig({ baseName: "urn dev" })).toThrow(expect.objectContaining({ code: "invalid-name" }));
+  });
+
+  it("keeps sampling when a sample throws (reported, never silent)", () => {
+    const { app, client, clock, errors } = rig({ sensors: { hr: () => 70 }, batchesInFlight: 1 });
+    app.start();
+    client.up();
+    client.options.onConnect = undefined;
+    (client as unknown as { publish: () => void }).publish = () => {
+      throw new Error("socket exploded");
+    };
+    clock.advance(3000);
+    expect(app.outbox.count).toBe(3);
+    expect(errors.map((e) => e.message)).toContain("socket exploded");
+    clock.advance(1000);
+    expect(app.outbox.count).toBe(4);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Stamper, wallTimeAt } from "../../firmware/telemetry/timestamp.js";
+import { knownWallTime, Stamper, wallTimeAt } from "../../firmware/telemetry/timestamp.js";
 import { FakeClock } from "./support/fake-clock.js";
 
 const EPOCH = Date.UTC(2026, 10, 22, 1, 0, 0);
@@ -20,6 +20,17 @@ describe("time stamping", () => {
     clock.advance(500);
     expect(stamper.timeOf(early, 10)).toBe(EPOCH - 7000);
     expect(stamper.estimatedTimes).toBe(0);
+  });
+
+  it("treats a clock that reads before 2^28 s (an RTC reset to the epoch) as unset", () => {
+    const clock = new FakeClock(1000, 5_000);
+    const stamper = new Stamper(clock, 1);
+    expect(knownWallTime(clock)).toBeUndefined();
+    expect(stamper.now()).toBeUndefined();
+    expect(stamper.timeOf({ kind: "hr", value: 60, ticks: 900 }, 1)).toBeUndefined();
+    clock.setWallTime(2 ** 28 * 1000);
+    expect(knownWallTime(clock)).toBe(2 ** 28 * 1000);
+    expect(stamper.timeOf({ kind: "hr", value: 60, ticks: 900 }, 1)).toBe(2 ** 28 * 1000 - 100);
   });
 
   it("keeps a wall time taken at sampling", () => {
