@@ -1,8 +1,8 @@
 // Runs a firmware bundle inside the XS engine and talks to it: call the functions the entry exposed,
 // forward its ports to Node bindings, and keep the engine's meters.
 //
-//   const xs = await XsFirmware.start({ entry: "test/xs/entries/codec.ts", ports: { clock } });
-//   const packets = await xs.call("decodeAll", frames);
+//   const xs = await XsFirmware.start({ entry: "test/xs/entries/codec.ts" });
+//   const packets = await xs.call("decodeAll", frames, 4);
 //   xs.meters.compute; await xs.heap(); await xs.close();
 import { XsError, XsWorker, type Meters, type XsReply } from "./bridge.js";
 import { bundleForXs } from "./bundle.js";
@@ -35,6 +35,7 @@ export interface XsFirmwareOptions {
   replyTimeoutMs?: number;
   meteringLimit?: number;
   onPrint?: (line: string) => void;
+  onStderr?: (text: string) => void;
 }
 
 /** Meters summed over every crank (calls and events) since the last resetMeters(). */
@@ -70,6 +71,7 @@ export class XsFirmware {
       replyTimeoutMs: options.replyTimeoutMs,
       meteringLimit: options.meteringLimit,
       onPrint: options.onPrint,
+      onStderr: options.onStderr,
       onFailure: (error) => {
         this.failure ??= error;
         this.rejectAll(this.failure);

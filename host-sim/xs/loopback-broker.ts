@@ -8,12 +8,20 @@ import type { BufferLike, Socket, SocketConstructor, SocketOptions } from "../..
 export interface LoopbackStats {
   connections: number;
   publishes: number;
+  pings: number;
   bytesIn: number;
 }
 
+/** What the broker does, changeable while it runs (e.g. to model a half-open link). */
+export interface LoopbackBehaviour {
+  /** Answer PINGREQ with PINGRESP (default true). */
+  answerPings: boolean;
+}
+
 /** A Socket class whose every instance is a connection to its own loopback broker. */
-export function loopbackBroker(window = 4096): { Socket: SocketConstructor; stats: LoopbackStats } {
-  const stats: LoopbackStats = { connections: 0, publishes: 0, bytesIn: 0 };
+export function loopbackBroker(window = 4096): { Socket: SocketConstructor; stats: LoopbackStats; behaviour: LoopbackBehaviour } {
+  const stats: LoopbackStats = { connections: 0, publishes: 0, pings: 0, bytesIn: 0 };
+  const behaviour: LoopbackBehaviour = { answerPings: true };
 
   class LoopbackSocket implements Socket {
     private readonly options: SocketOptions;
@@ -71,7 +79,9 @@ export function loopbackBroker(window = 4096): { Socket: SocketConstructor; stat
         case "unsubscribe":
           return this.send({ cmd: "unsuback", messageId: packet.messageId });
         case "pingreq":
-          return this.send({ cmd: "pingresp" });
+          stats.pings++;
+          if (behaviour.answerPings) this.send({ cmd: "pingresp" });
+          return;
         case "disconnect":
           this.closed = true;
           return;
@@ -93,5 +103,5 @@ export function loopbackBroker(window = 4096): { Socket: SocketConstructor; stat
     }
   }
 
-  return { Socket: LoopbackSocket, stats };
+  return { Socket: LoopbackSocket, stats, behaviour };
 }
