@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 import { XsError, XsWorker } from "../../host-sim/xs/bridge.js";
 import { bundleForXs } from "../../host-sim/xs/bundle.js";
+import { xsnapWorkerPath } from "../../host-sim/xs/worker-binary.js";
 import { NON_DEVICE_GLOBALS } from "../../host-sim/xs/device-globals.js";
 import { XsFirmware } from "../../host-sim/xs/firmware.js";
 import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
@@ -171,6 +172,18 @@ describe("XsWorker failures", () => {
     open.push(worker);
     await expect(worker.evaluate("for (;;);")).rejects.toMatchObject({ code: "timeout" });
     await expect(worker.evaluate("1")).rejects.toBeInstanceOf(XsError);
+  });
+
+  it("says clearly when the worker binary is missing", () => {
+    const saved = process.env.XSNAP_WORKER;
+    process.env.XSNAP_WORKER = "/nonexistent/xsnap-worker";
+    try {
+      expect(() => new XsWorker({ name: "missing" })).toThrow(/XSNAP_WORKER=\/nonexistent\/xsnap-worker does not exist/);
+    } finally {
+      if (saved === undefined) delete process.env.XSNAP_WORKER;
+      else process.env.XSNAP_WORKER = saved;
+    }
+    expect(xsnapWorkerPath()).toMatch(/xsnap-worker$/);
   });
 
   it("fails every later call once the worker is closed", async () => {
