@@ -62,17 +62,29 @@ export class FileStorage implements Storage {
   }
 
   /**
-   * Test hook: the next append or write persists only `keep(length)` of its `length` bytes (default: a
-   * random count in 0..length-1 from `random`) and throws PowerLossError. Disarms itself.
+   * Test hook: the append or write after `afterWrites` further ones persists only `keep(length)` of its
+   * `length` bytes (default: a random count in 0..length-1 from `random`; `length` itself means the write
+   * completed and power failed right after) and throws PowerLossError. Disarms itself.
    */
-  armPowerLoss(keep?: (length: number) => number, random: () => number = Math.random): void {
+  armPowerLoss(keep?: (length: number) => number, random: () => number = Math.random, afterWrites = 0): void {
     this.#powerLoss = keep ?? ((length) => Math.floor(random() * length));
+    this.#skip = afterWrites;
   }
+
+  disarm(): void {
+    this.#powerLoss = undefined;
+  }
+
+  #skip = 0;
 
   #put(name: string, bytes: Uint8Array, flags: "a" | "w"): void {
     checkName(name);
-    const cut = this.#powerLoss;
-    this.#powerLoss = undefined;
+    let cut: ((length: number) => number) | undefined;
+    if (this.#powerLoss && this.#skip > 0) this.#skip--;
+    else if (this.#powerLoss) {
+      cut = this.#powerLoss;
+      this.#powerLoss = undefined;
+    }
     const kept = cut ? Math.max(0, Math.min(bytes.length, cut(bytes.length))) : bytes.length;
     const fd = openSync(join(this.directory, name), flags);
     try {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Outbox, OutboxError, type OutboxRecord } from "../../firmware/telemetry/outbox.js";
+import type { Storage } from "../../firmware/platform/ports.js";
 import { FRAME_HEADER_BYTES } from "../../firmware/telemetry/outbox-frame.js";
 import { FileStorage, PowerLossError } from "../../host-sim/platform/file-storage.js";
 import { MemoryStorage } from "./support/memory-storage.js";
@@ -246,10 +247,34 @@ describe("outbox: property — append/ack/restart/power loss never lose or reord
 
   const key = (records: OutboxRecord[]) => JSON.stringify(payloads(records));
 
-  it("holds for random operation sequences", () => {
+  interface TornStorage extends Storage {
+    armPowerLoss(keep: (length: number) => number, afterWrites: number): void;
+    disarm(): void;
+  }
+  const kinds: [string, () => TornStorage, number][] = [
+    ["in memory", () => new MemoryStorage(), 400],
+    [
+      "on files (FileStorage, fsync)",
+      () => {
+        const dir = mkdtempSync(join(tmpdir(), "outbox-prop-"));
+        propertyDirs.push(dir);
+        const files = new FileStorage(dir);
+        return Object.assign(files, {
+          armPowerLoss: (keep: (length: number) => number, afterWrites: number) => FileStorage.prototype.armPowerLoss.call(files, keep, Math.random, afterWrites),
+        });
+      },
+      40,
+    ],
+  ];
+  const propertyDirs: string[] = [];
+  afterEach(() => {
+    for (const d of propertyDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it.each(kinds)("holds for random operation sequences, %s", (_kind, makeStorage, numRuns) => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 80, max: 400 }), (ops, maxBytes) => {
-        const storage = new MemoryStorage();
+        const storage = makeStorage();
         const options = { storage, maxBytes, compactBytes: maxBytes + 120 };
         let box = new Outbox(options);
         let model: OutboxRecord[] = [];
@@ -339,7 +364,7 @@ describe("outbox: property — append/ack/restart/power loss never lose or reord
         box = new Outbox(options);
         check();
       }),
-      { seed: 20261122, numRuns: 400 },
+      { seed: 20261122, numRuns },
     );
   });
 });
