@@ -67,8 +67,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     },
     authorizeSubscribe(client, subscription, callback) {
       const identity = identities.get(client);
-      if (!identity || !mayRead(identity, subscription.topic, ingest)) return callback(new AclError(`${identity} may not read ${subscription.topic}`));
-      callback(null, subscription);
+      // Refused with SUBACK 0x80 (MQTT 3.1.1 section 3.9.3), the connection stays.
+      callback(null, identity && mayRead(identity, subscription.topic, ingest) ? subscription : null);
     },
   });
   const sockets = new Set<TLSSocket>();
