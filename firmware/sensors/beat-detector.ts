@@ -10,8 +10,10 @@
 import { HEART_RATE_MAX_BPM } from "./plausibility.js";
 import { median } from "./median.js";
 
-/** Ring capacity; 8 s at 250 bpm is 34 beats. */
-export const BEATS = 64;
+/** Ring capacity for `seconds` of beats: room for 6 per second (360 bpm, beyond any plausible rate) and some. */
+export function beatCapacity(seconds: number): number {
+  return Math.ceil(seconds * 6) + 16;
+}
 /** Shorter than this x the median interval: a spurious extra peak. */
 export const LOWER = 0.62;
 
@@ -31,9 +33,10 @@ export type Detection = (typeof Detection)[keyof typeof Detection];
 
 export class BeatDetector {
   // The ring: beat times (sample index of the SSF peak), 1 = clean / 0 = during motion, SSF peak.
-  readonly at = new Float64Array(BEATS);
-  readonly clean = new Uint8Array(BEATS);
-  readonly peak = new Float32Array(BEATS);
+  readonly at: Float64Array;
+  readonly clean: Uint8Array;
+  readonly peak: Float32Array;
+  readonly capacity: number;
   count = 0;
   head = 0;
   /** Samples up to this one are flagged as motion. */
@@ -58,8 +61,12 @@ export class BeatDetector {
   #artifactRunStart = 0;
   #scratch = new Float64Array(RELEARN_AFTER);
 
-  constructor(sampleRate: number) {
+  constructor(sampleRate: number, capacity: number) {
     this.#rate = sampleRate;
+    this.capacity = capacity;
+    this.at = new Float64Array(capacity);
+    this.clean = new Uint8Array(capacity);
+    this.peak = new Float32Array(capacity);
     // Shorter than the fastest plausible beat, so that a faster rhythm is measured (and then refused as
     // implausible) instead of being clipped to just below the limit.
     this.#refractory = Math.round((60 / (REFRACTORY_MARGIN * HEART_RATE_MAX_BPM)) * sampleRate);
@@ -151,6 +158,11 @@ export class BeatDetector {
     return Detection.Beat;
   }
 
+  /** Ring index of the beat `back` beats before the latest (0 = the latest). */
+  index(back: number): number {
+    return (this.head - 1 - back + 2 * this.capacity) % this.capacity;
+  }
+
   #setReference(peak: number): void {
     this.#refs.fill(peak);
     this.#refCount = REFS;
@@ -162,8 +174,8 @@ export class BeatDetector {
     this.at[this.head] = at;
     this.clean[this.head] = clean ? 1 : 0;
     this.peak[this.head] = peak;
-    this.head = (this.head + 1) % BEATS;
-    if (this.count < BEATS) this.count++;
+    this.head = (this.head + 1) % this.capacity;
+    if (this.count < this.capacity) this.count++;
     this.#lastBeat = at;
   }
 }

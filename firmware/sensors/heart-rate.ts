@@ -19,7 +19,7 @@
 // confidence >= 0.5 and bpm inside 25..250 (design.md section 6). Invalid readings carry NaN, never a stale
 // or guessed number. A finger on the sensor and no valid reading four times running makes the detector
 // learn the pulse level and shape again.
-import { BEATS, BeatDetector, Detection, LOWER } from "./beat-detector.js";
+import { beatCapacity, BeatDetector, Detection, LOWER } from "./beat-detector.js";
 import { Biquad } from "./biquad.js";
 import { median } from "./median.js";
 import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM } from "./plausibility.js";
@@ -85,39 +85,48 @@ export class HeartRateEstimator {
   #noFingerAt = -1; // last sample without a finger
   #invalidRun = 0; // consecutive invalid readings with a finger on the sensor
   // Window scratch: its beats, their flags (0 motion, 1 kept, 2 wrong shape), intervals, peaks, sorting.
-  #winAt = new Float64Array(BEATS);
-  #winFlag = new Uint8Array(BEATS);
-  #intervals = new Float64Array(BEATS);
-  #peaks = new Float32Array(BEATS);
-  #sorted = new Float64Array(BEATS);
+  #winAt: Float64Array;
+  #winFlag: Uint8Array;
+  #intervals: Float64Array;
+  #peaks: Float32Array;
+  #sorted: Float64Array;
 
   constructor(options: HeartRateOptions) {
     const fs = options.sampleRate;
     if (!(fs >= 10 && fs <= 1000)) throw new RangeError(`sample rate ${fs}`);
     this.sampleRate = fs;
-    this.#window = Math.round((options.windowSeconds ?? 8) * fs);
-    this.#step = Math.max(1, Math.round((options.stepSeconds ?? 2) * fs));
+    const windowSeconds = options.windowSeconds ?? 8;
+    const stepSeconds = options.stepSeconds ?? 2;
+    if (!(windowSeconds >= 5 && windowSeconds <= 60)) throw new RangeError(`window ${windowSeconds} s (5..60)`);
+    if (!(stepSeconds > 0 && stepSeconds <= windowSeconds)) throw new RangeError(`step ${stepSeconds} s`);
+    this.#window = Math.round(windowSeconds * fs);
+    this.#step = Math.max(1, Math.round(stepSeconds * fs));
     this.#fingerThreshold = options.fingerThreshold ?? 25000;
     this.#hp = Biquad.highPass(0.5, fs);
     this.#lp = Biquad.lowPass(Math.min(5, fs / 4), fs);
     this.#slopes = new Float32Array(Math.max(2, Math.round(0.12 * fs)));
     this.#dcAlpha = 1 / fs; // ~1 s time constant
-    this.#beats = new BeatDetector(fs);
+    const capacity = beatCapacity(this.#window / fs);
+    this.#beats = new BeatDetector(fs, capacity);
+    this.#winAt = new Float64Array(capacity);
+    this.#winFlag = new Uint8Array(capacity);
+    this.#intervals = new Float64Array(capacity);
+    this.#peaks = new Float32Array(capacity);
+    this.#sorted = new Float64Array(capacity);
     this.#trace = new PulseTrace(this.#window, fs);
-    this.#restart(0);
   }
 
   /** One raw sample. Returns true when `reading` has just been renewed. */
   push(counts: number): boolean {
     const n = this.#n++;
-    if (this.#started < 0) this.#restart(counts);
+    if (this.#started < 0) this.#restart(counts, n);
     this.#dc += this.#dcAlpha * (counts - this.#dc);
     const finger = this.#dc >= this.#fingerThreshold;
     if (!finger) {
-      if (this.#noFingerAt !== n - 1) this.#restart(counts); // finger removed: start again when it returns
+      if (this.#noFingerAt !== n - 1) this.#restart(counts, n); // finger removed: start again when it returns
       this.#noFingerAt = n;
-    } else if (this.#noFingerAt === n - 1) {
-      this.#restart(counts); // finger placed: the step would look like a huge beat
+    } else if (n > 0 && this.#noFingerAt === n - 1) {
+      this.#restart(counts, n); // finger placed: the step would look like a huge beat
     }
     const beats = this.#beats;
     const y = this.#lp.step(this.#hp.step(this.#origin - counts));
@@ -129,7 +138,7 @@ export class HeartRateEstimator {
     this.#slopes[this.#slopeAt] = positive;
     this.#slopeAt = (this.#slopeAt + 1) % this.#slopes.length;
     if (beats.step(this.#ssf, n) === Detection.Artifact) {
-      this.#trace.flagMotion(beats.at[(beats.head + BEATS - 1) % BEATS] - beats.motionMargin, n + 1);
+      this.#trace.flagMotion(beats.at[beats.index(0)] - beats.motionMargin, n + 1);
     }
     const done = this.#n;
     if (done >= this.#window && (done - this.#window) % this.#step === 0) {
@@ -168,8 +177,9 @@ export class HeartRateEstimator {
     r.valid = false;
   }
 
-  #restart(counts: number): void {
-    this.#started = this.#n;
+  /** Start a continuous stretch at sample `n` with raw value `counts`. */
+  #restart(counts: number, n: number): void {
+    this.#started = n;
     this.#origin = counts;
     this.#dc = counts;
     this.#hp.reset();
@@ -177,7 +187,7 @@ export class HeartRateEstimator {
     this.#slopes.fill(0);
     this.#ssf = 0;
     this.#previous = 0;
-    this.#beats.restart(this.#n);
+    this.#beats.restart(n);
     this.#trace.restart();
   }
 
@@ -204,7 +214,7 @@ export class HeartRateEstimator {
     const beats = this.#beats;
     let beatCount = 0;
     for (let i = beats.count; i > 0; i--) {
-      const k = (beats.head - i + BEATS) % BEATS;
+      const k = beats.index(i - 1);
       const at = beats.at[k];
       if (at < start || at < this.#started) continue;
       this.#winAt[beatCount] = at;

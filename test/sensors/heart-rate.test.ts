@@ -197,7 +197,18 @@ describe("heart-rate estimator behaviour", () => {
     expect(states[states.length - 1]).toEqual({ valid: true, finger: true });
   });
 
-  it("refuses a sample rate it cannot work with", () => {
+  it("refuses a sample rate or window it cannot work with", () => {
     expect(() => new HeartRateEstimator({ sampleRate: 5 })).toThrow(RangeError);
+    expect(() => new HeartRateEstimator({ sampleRate: 100, windowSeconds: 3 })).toThrow(RangeError);
+    expect(() => new HeartRateEstimator({ sampleRate: 100, stepSeconds: 0 })).toThrow(RangeError);
+  });
+
+  it("sizes its rings for longer windows (30 s at 200 bpm keeps every beat)", () => {
+    const source = new SyntheticPpg({ seed: 4, heartRate: () => 200 });
+    const readings = runHeartRate(source, 70, { estimator: { windowSeconds: 30, stepSeconds: 5 } });
+    const s = score(readings, (a, b) => source.referenceHeartRate(a, b), 30);
+    expect(s.windows).toBeGreaterThan(5);
+    expect(s.validShare).toBe(1);
+    expect(s.mae).toBeLessThanOrEqual(1);
   });
 });
