@@ -153,8 +153,9 @@ export class TelemetryApp {
     this.#started = true;
     // Queued until the connection is up; the client re-subscribes after a lost session itself.
     this.client.subscribe({ topicFilter: this.topics.config, qos: 1 }, undefined, (error, codes) => {
-      if (error) this.#error(error);
-      else if (codes[0] >= 0x80) this.#error(new ClientError("invalid-argument", `subscription to ${this.topics.config} refused`, codes[0]));
+      if (error) {
+        if ((error as { code?: string }).code !== "client-closed") this.#error(error);
+      } else if (codes[0] >= 0x80) this.#error(new ClientError("invalid-argument", `subscription to ${this.topics.config} refused`, codes[0]));
     });
     this.client.connect();
     this.#schedule("hr");
