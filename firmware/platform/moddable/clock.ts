@@ -1,0 +1,16 @@
+// The Clock port on the Moddable runtime: Time.ticks (monotonic ms), Date.now (set by SNTP on the device;
+// the host's clock in the simulator) and one-shot Timers.
+import Time from "time";
+import Timer from "timer";
+import type { Clock } from "../ports.js";
+import { CLOCK_SET_AFTER_MS } from "./tls-failure.js";
+
+export const moddableClock: Clock = {
+  ticks: () => Time.ticks,
+  wallTime() {
+    const now = Date.now();
+    return now < CLOCK_SET_AFTER_MS ? undefined : now; // still at the 1970 boot value: no SNTP yet
+  },
+  set: (callback, milliseconds) => Timer.set(() => callback(), milliseconds),
+  clear: (id) => Timer.clear(id as Timer),
+};

@@ -1,0 +1,18 @@
+// The Storage port on the device's file system (`embedded:storage/files`: littlefs in the esp32 "storage"
+// partition; POSIX files under config.files, by default $HOME, in the lin simulator).
+import files from "embedded:storage/files";
+import { FilesStorage, type FilesDirectory } from "./files-storage.js";
+
+/** The module's default export is the file system's root directory. (The SDK's own typings declare only
+ *  its classes, so mcconfig's type check sees no default export: hence the narrowing through unknown.) */
+interface FilesRoot {
+  createDirectory(path: string): boolean;
+  openDirectory(options: { path: string }): FilesDirectory;
+}
+
+/** The app's files live in one directory below the file system's root, created on first use. */
+export function openStorage(directory: string): FilesStorage {
+  const root = files as unknown as FilesRoot;
+  root.createDirectory(directory); // false when it exists already
+  return new FilesStorage(root.openDirectory({ path: directory }));
+}

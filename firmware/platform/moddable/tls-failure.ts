@@ -1,0 +1,41 @@
+// The SDK's TLS stack (modules/crypt/ssl) reports failures by throwing from inside the socket's callbacks:
+// TLSError("certificate: auth err"), Error("date validation failed"), TLSError("alert: 2, 42")... This
+// turns such an exception into the typed TlsError of firmware/platform/tls-error.ts.
+import { TlsError } from "../tls-error.js";
+
+/** Wall-clock milliseconds below which the clock has never been set (2023-01-03, the SDK's own limit in
+ *  build/devices/esp32/setup/network.js). */
+export const CLOCK_SET_AFTER_MS = 1_672_722_071_000;
+
+/** TLS alert descriptions (RFC 5246 section 7.2) a server sends when it refuses the handshake. */
+const ALERTS: Record<number, TlsError["code"]> = {
+  40: "handshake-failure",
+  42: "bad-certificate",
+  43: "bad-certificate", // unsupported_certificate
+  44: "bad-certificate", // certificate_revoked
+  45: "bad-certificate", // certificate_expired (ours, as the server sees it)
+  46: "bad-certificate", // certificate_unknown
+  48: "bad-certificate", // unknown_ca (the server does not trust our issuer)
+  70: "protocol-version",
+  116: "certificate-required",
+};
+
+export function tlsFailure(thrown: unknown, now: number): TlsError {
+  const message = thrown instanceof Error ? thrown.message : String(thrown);
+  if (message.includes("date validation failed")) {
+    return now < CLOCK_SET_AFTER_MS
+      ? new TlsError("clock-unset", "the device clock is not set (SNTP), so certificate dates cannot be checked")
+      : new TlsError("expired", "the server certificate is outside its validity period");
+  }
+  if (message.includes("certificate: auth err")) {
+    // The SDK does not say which check failed: unknown issuer and a host name missing from the SAN look alike.
+    return new TlsError("certificate-unknown", "the server certificate does not chain to our CA or does not name this host");
+  }
+  if (message.includes("certificateVerify: unimplemented")) {
+    return new TlsError("unsupported-key", "the client key cannot sign CertificateVerify (the device TLS needs an RSA key)");
+  }
+  if (message.includes("protocolVersion")) return new TlsError("protocol-version", "the server does not speak TLS 1.2");
+  const alert = /alert: \d+, (\d+)/.exec(message);
+  if (alert) return new TlsError(ALERTS[Number(alert[1])] ?? "handshake-failure", `the server sent alert ${alert[1]}`);
+  return new TlsError("handshake-failure", message || "handshake failed");
+}
