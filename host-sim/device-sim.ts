@@ -34,7 +34,7 @@ export interface DeviceOptions {
   /** An error the app reported (connection attempts, refusals, sensor faults); the device carries on. */
   onError?(error: Error): void;
   /** Readings were acknowledged, or the connection state changed. */
-  onChange?(): void;
+  onChange?(device: SimulatedDevice): void;
 }
 
 export interface DeviceSnapshot {
@@ -121,8 +121,10 @@ export class SimulatedDevice {
 
   static async start(options: DeviceOptions): Promise<SimulatedDevice> {
     // Outage start/end are changes the view shows.
-    const link = await DeviceLink.open(options.broker, () => options.onChange?.());
-    let device: SimulatedDevice;
+    let device: SimulatedDevice | undefined;
+    const link = await DeviceLink.open(options.broker, () => {
+      if (device) options.onChange?.(device);
+    });
     try {
       device = new SimulatedDevice(options, link);
     } catch (error) {
@@ -149,7 +151,8 @@ export class SimulatedDevice {
       outbox: this.app.outbox.count,
       recovered: this.app.outbox.recovery.records,
       connects: this.#connects,
-      lastError: this.#lastError,
+      // The device only sees a reset; the link knows when the broker itself could not be reached.
+      lastError: state !== "connected" && this.link.upstreamError ? this.link.upstreamError : this.#lastError,
       outageLeft: downFor > 0 ? Math.ceil(downFor / 1000) : undefined,
     };
   }
@@ -176,6 +179,6 @@ export class SimulatedDevice {
   }
 
   #changed(): void {
-    this.#options.onChange?.();
+    this.#options.onChange?.(this);
   }
 }

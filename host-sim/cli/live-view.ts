@@ -93,6 +93,7 @@ export class LiveView {
   #lastStates = new Map<string, string>();
   #lastPlain = 0;
   #plainEveryMs: number;
+  #poked: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: { out: ViewOutput; tty: boolean; header: ViewHeader; snapshots: () => DeviceSnapshot[]; plainEveryMs?: number }) {
     this.#out = options.out;
@@ -108,7 +109,16 @@ export class LiveView {
     this.#timer = setInterval(() => this.update(), this.#tty ? 500 : 1_000);
   }
 
-  /** Redraw (terminal), or print the lines due (plain). Also called on events for prompt output. */
+  /** Something changed: update soon, at most once per 100 ms however many events arrive. */
+  poke(): void {
+    if (this.#poked || !this.#timer) return;
+    this.#poked = setTimeout(() => {
+      this.#poked = undefined;
+      if (this.#timer) this.update();
+    }, 100);
+  }
+
+  /** Redraw (terminal), or print the lines due (plain). */
   update(): void {
     const snapshots = this.#source();
     const now = new Date();
@@ -132,7 +142,9 @@ export class LiveView {
   /** A last frame (or final lines), the cursor back. */
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#poked) clearTimeout(this.#poked);
     this.#timer = undefined;
+    this.#poked = undefined;
     this.#lastPlain = 0;
     this.update();
     if (this.#tty) this.#out.write("\x1b[?25h");

@@ -52,18 +52,20 @@ export async function run(options: CliOptions, io: RunIo): Promise<number> {
   const outages = new Set<string>();
   let view: LiveView | undefined;
 
-  const check = (): void => {
-    for (const device of devices) {
-      const s = device.snapshot();
-      if (options.outage && s.connects > 0 && !outages.has(device.deviceId)) {
-        outages.add(device.deviceId);
-        const { seconds, afterSeconds } = options.outage;
-        setTimeout(() => device.outage(seconds), afterSeconds * 1000).unref();
-      }
+  const done = new Set<string>();
+  // Called on every event of a device (acks, connection changes), so it looks at that device only.
+  const changed = (device: SimulatedDevice): void => {
+    const s = device.snapshot();
+    if (options.outage && s.connects > 0 && !outages.has(device.deviceId)) {
+      outages.add(device.deviceId);
+      const { seconds, afterSeconds } = options.outage;
+      setTimeout(() => device.outage(seconds), afterSeconds * 1000).unref();
     }
-    if (options.readings !== undefined && devices.length === options.deviceIds.length
-      && devices.every((d) => d.snapshot().readings.acknowledged >= options.readings!)) finished(EXIT.ok);
-    view?.update();
+    if (options.readings !== undefined && s.readings.acknowledged >= options.readings) {
+      done.add(device.deviceId);
+      if (done.size === options.deviceIds.length) finished(EXIT.ok);
+    }
+    view?.poke();
   };
 
   const onError = (error: Error): void => {
@@ -88,7 +90,7 @@ export async function run(options: CliOptions, io: RunIo): Promise<number> {
           temperature: options.temperature,
           config: options.config,
           onError,
-          onChange: check,
+          onChange: changed,
         }),
       );
     }
@@ -103,7 +105,6 @@ export async function run(options: CliOptions, io: RunIo): Promise<number> {
       snapshots: () => devices.map((d) => d.snapshot()),
     });
     view.start();
-    check();
     const code = await outcome;
     return code;
   } finally {

@@ -15,6 +15,8 @@ export interface LinkCounts {
 export class DeviceLink {
   readonly counts: LinkCounts = { sent: 0, received: 0 };
   readonly upstream: { host: string; port: number };
+  /** Why the last attempt to reach the broker failed (DNS, refused...), until one succeeds. */
+  upstreamError: string | undefined;
   #server: Server;
   #pairs = new Set<[Socket, Socket]>();
   #downUntil = 0;
@@ -93,7 +95,10 @@ export class DeviceLink {
       device.destroy();
       broker.destroy();
     };
+    let reached = false;
     broker.once("connect", () => {
+      reached = true;
+      this.upstreamError = undefined;
       device.resume();
     });
     // Backpressure passes through: a side that cannot take more pauses the other.
@@ -112,7 +117,8 @@ export class DeviceLink {
     device.on("close", end);
     broker.on("close", end);
     device.on("error", end);
-    broker.on("error", () => {
+    broker.on("error", (error: Error) => {
+      if (!reached) this.upstreamError = `broker unreachable: ${error.message}`;
       this.#pairs.delete(pair);
       device.resetAndDestroy();
       broker.destroy();
