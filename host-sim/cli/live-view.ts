@@ -81,6 +81,8 @@ export function tableFrame(header: ViewHeader, snapshots: DeviceSnapshot[], now:
 export interface ViewOutput {
   write(text: string): void;
   isTTY?: boolean;
+  /** Terminal width: longer lines are cut, since a wrapped line would break the redraw in place. */
+  columns?: number;
 }
 
 export class LiveView {
@@ -123,7 +125,8 @@ export class LiveView {
     const snapshots = this.#source();
     const now = new Date();
     if (this.#tty) {
-      const lines = tableFrame(this.#header, snapshots, now);
+      const width = this.#out.columns ? this.#out.columns - 1 : Infinity;
+      const lines = tableFrame(this.#header, snapshots, now).map((l) => (l.length > width ? l.slice(0, width) : l));
       // Back to the top of the previous frame, then each line cleared and rewritten.
       const up = this.#drawn > 0 ? `\x1b[${this.#drawn}F` : "";
       this.#out.write(up + lines.map((l) => `\x1b[2K${l}`).join("\n") + "\n");

@@ -10,7 +10,7 @@ import { LiveView } from "./live-view.js";
 import type { CliOptions } from "./options.js";
 
 export interface RunIo {
-  stdout: { write(text: string): void; isTTY?: boolean };
+  stdout: { write(text: string): void; isTTY?: boolean; columns?: number };
   stderr: { write(text: string): void };
   /** Signals that end the run cleanly (SIGINT, SIGTERM). */
   onStopSignal(handler: () => void): void;
@@ -94,7 +94,7 @@ export async function run(options: CliOptions, io: RunIo): Promise<number> {
         }),
       );
     }
-    if (embedded && !io.stdout.isTTY) {
+    if (embedded) {
       const dir = credentials.devPki!.dir;
       io.stdout.write(`embedded broker on ${brokerLabel}; watch with: mosquitto_sub -h localhost -p ${target.port} --cafile ${dir}/ca.pem --cert ${dir}/ingest.pem --key ${dir}/ingest-key.pem -t 'devices/#' -v\n`);
     }

@@ -50,6 +50,13 @@ describe("live view", () => {
     expect(second.startsWith(`\x1b[${lines}F`)).toBe(true);
   });
 
+  it("cuts lines to the terminal width so the redraw stays in place", () => {
+    let out = "";
+    const view = new LiveView({ out: { write: (t) => (out += t), columns: 40 }, tty: true, header: { broker: "b" }, snapshots: () => [snapshot()] });
+    view.update();
+    for (const line of out.split("\n")) expect(line.replace("\x1b[2K", "").length).toBeLessThanOrEqual(39);
+  });
+
   it("prints plain lines when a device's state changes, not on every update", () => {
     let out = "";
     let state: DeviceSnapshot["state"] = "connecting";
