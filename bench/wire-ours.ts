@@ -1,0 +1,227 @@
+// The app side of the wire bench: the real TelemetryApp with the real MQTT client and the host socket
+// binding (TLS, device profile), through a counting relay to the broker. Sampling, batching and the
+// client's timers run on a virtual clock that is advanced in steps, while the sockets are real: after
+// each step the event loop runs until every PUBLISH handed to the client is acknowledged, so a reading's
+// latency (sample -> PUBACK) is measured in simulated time and is the batching delay (the link's round
+// trip would add the same to both designs).
+import { MqttClient } from "../firmware/mqtt/client.js";
+import type { MqttClientOptions, PublishOptions } from "../firmware/mqtt/client-options.js";
+import type { ProtocolVersion } from "../firmware/mqtt/packets.js";
+import type { Clock, TimerId, TlsOptions } from "../firmware/platform/ports.js";
+import { TelemetryApp, type TelemetryClient } from "../firmware/telemetry/app.js";
+import type { AppConfig } from "../firmware/telemetry/config.js";
+import { VirtualClock } from "../host-sim/xs/virtual-clock.js";
+import { nodeSocketClass } from "../host-sim/platform/node-socket.js";
+import { decodeCbor } from "../test/telemetry/support/cbor-decode.js";
+import { MemoryStorage } from "../test/telemetry/support/memory-storage.js";
+import { minus, recordTotals, until, type RunResult, type WireReading } from "./wire-run.js";
+import { startCountingRelay } from "./wire-relay.js";
+
+export interface OursOptions {
+  broker: { host: string; port: number };
+  secure: TlsOptions;
+  deviceId: string;
+  protocolVersion: ProtocolVersion;
+  config: Partial<AppConfig>;
+  /** Simulated sampling time, ms: durationMs / interval readings of each kind are taken. */
+  durationMs: number;
+  /** Wall-clock time at tick 0 (whole seconds keep the first base time an integer). */
+  wallOrigin: number;
+  /** Timers fire up to this many ms late (deterministic), as on a busy device; 0 = exact. */
+  timerLatenessMs: number;
+}
+
+/**
+ * A Clock whose timers fire late by a deterministic 0..maxLate ms (an ESP32 timer is never exact, so
+ * reading times are not whole seconds), and which knows when its next timer is due.
+ */
+class LateClock implements Clock {
+  #seed = 0x2545f491;
+  #due = new Map<TimerId, number>();
+  constructor(
+    readonly inner: VirtualClock,
+    private readonly maxLate: number,
+  ) {}
+  ticks(): number {
+    return this.inner.ticks();
+  }
+  wallTime(): number | undefined {
+    return this.inner.wallTime();
+  }
+  set(callback: () => void, milliseconds: number): TimerId {
+    const delay = Math.max(0, milliseconds) + this.#late();
+    const id: TimerId = this.inner.set(() => {
+      this.#due.delete(id);
+      callback();
+    }, delay);
+    this.#due.set(id, this.inner.ticks() + delay);
+    return id;
+  }
+  clear(id: TimerId): void {
+    this.#due.delete(id);
+    this.inner.clear(id);
+  }
+  /** When the earliest timer is due, or undefined when none is set. */
+  nextAt(): number | undefined {
+    let at: number | undefined;
+    for (const due of this.#due.values()) if (at === undefined || due < at) at = due;
+    return at;
+  }
+  #late(): number {
+    if (this.maxLate <= 0) return 0;
+    this.#seed = (Math.imul(this.#seed, 1103515245) + 12345) >>> 0;
+    return this.#seed % (this.maxLate + 1);
+  }
+}
+
+/**
+ * Deterministic vital sources: heart rate to 0.1 bpm, temperature in TMP117 steps (1/128 C). Each gives
+ * `limit[kind]` readings, then none (so exactly the planned readings are taken, whatever the timer drift).
+ */
+function vitals(clock: Clock, limit: Record<WireReading["kind"], number>, out: WireReading[]) {
+  const taken = { hr: 0, temp: 0 };
+  const take = (kind: WireReading["kind"], value: (n: number) => number): number | undefined => {
+    if (taken[kind] >= limit[kind]) return undefined;
+    const v = value(taken[kind]++);
+    out.push({ kind, value: v, time: clock.wallTime()! });
+    return v;
+  };
+  return {
+    sources: {
+      hr: () => take("hr", (n) => Math.round((72 + 6 * Math.sin(n / 9.5) + ((n * 7919) % 13) / 10) * 10) / 10),
+      temp: () => take("temp", (n) => Math.round((36.6 + 0.3 * Math.sin(n / 9.7)) * 128) / 128),
+    },
+    done: () => taken.hr >= limit.hr && taken.temp >= limit.temp,
+  };
+}
+
+/** One run of the app: connect, sample for durationMs, drain the outbox, close. */
+export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: WireReading[]; simulatedMs: number }> {
+  const started = Date.now();
+  const virtual = new VirtualClock(o.wallOrigin);
+  const clock = new LateClock(virtual, o.timerLatenessMs);
+  const relay = await startCountingRelay(o.broker);
+  const sampled: WireReading[] = [];
+  const topic = `devices/${o.deviceId}/telemetry`;
+  let pending = 0;
+  let publishes = 0;
+  const acked = new Set<number>();
+  const latencies: number[] = [];
+  let failure: Error | undefined;
+
+  // The app's own client, watched: every PUBLISH's completion, and each telemetry batch's readings.
+  const createClient = (options: MqttClientOptions): TelemetryClient => {
+    const client = new MqttClient(options);
+    return {
+      get connected() {
+        return client.connected;
+      },
+      connect: () => client.connect(),
+      subscribe: (subs, opts, done) => client.subscribe(subs, opts, done),
+      close: () => client.close(),
+      publish(t: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void) {
+        const batch = t === topic && payload instanceof Uint8Array ? batchTimes(payload) : [];
+        client.publish(t, payload, options, (error) => {
+          pending--;
+          if (error) failure ??= error;
+          else {
+            const now = clock.wallTime()!;
+            for (const r of batch) {
+              acked.add(r.seq);
+              latencies.push(now - r.time);
+            }
+          }
+          done?.(error);
+        });
+        pending++; // after publish(): a QueueFullError throw is not a PUBLISH
+        publishes++;
+      },
+    };
+  };
+
+  let setup: { up: number; down: number } | undefined;
+  const limit = {
+    hr: Math.floor(o.durationMs / (o.config.hrIntervalMs ?? 0)),
+    temp: Math.floor(o.durationMs / (o.config.tempIntervalMs ?? 0)),
+  };
+  const sensors = vitals(clock, limit, sampled);
+  const app = new TelemetryApp({
+    deviceId: o.deviceId,
+    clock,
+    storage: new MemoryStorage(),
+    sensors: sensors.sources,
+    config: o.config,
+    mqtt: {
+      Socket: nodeSocketClass({ clock }),
+      clock,
+      brokers: [{ host: "127.0.0.1", port: relay.port }],
+      secure: o.secure,
+      protocolVersion: o.protocolVersion,
+      reconnect: false,
+    },
+    createClient,
+    onConnect: () => {
+      // Everything up to CONNACK has crossed the relay (it counts before forwarding); what the client
+      // writes from here on has not reached it yet.
+      setup ??= relay.total();
+    },
+    onDisconnect: (reason) => (failure ??= reason),
+    onError: (error) => (failure ??= error),
+  });
+  const check = (): void => {
+    if (failure) throw failure;
+  };
+
+  try {
+    app.start();
+    await until(() => setup !== undefined || failure !== undefined, "CONNACK");
+    check();
+    await until(() => pending === 0 || failure !== undefined, "status and subscription");
+    // Timer by timer (sampling, batch age, keep alive), until every planned reading is acknowledged.
+    while (!sensors.done() || app.outbox.count > 0) {
+      const next = clock.nextAt();
+      if (next === undefined || next > o.durationMs + 120_000) throw new Error("wire bench: readings still unacknowledged 2 min after sampling ended");
+      virtual.advance(next - virtual.ticks());
+      await new Promise((resolve) => setImmediate(resolve));
+      await until(() => pending === 0 || failure !== undefined, "PUBACK");
+      check();
+    }
+    const simulatedMs = virtual.ticks();
+    const before = relay.total();
+    app.close();
+    await relay.idle();
+    const total = relay.total();
+    const first = relay.connections[0];
+    if (relay.connections.length !== 1) throw new Error(`wire bench: ${relay.connections.length} connections (expected 1)`);
+    if (acked.size !== sampled.length) throw new Error(`wire bench: ${acked.size} of ${sampled.length} readings acknowledged`);
+    return {
+      readings: acked.size,
+      total,
+      setup: setup!,
+      teardown: minus(total, before),
+      records: recordTotals(relay),
+      publishes,
+      maxLatencyMs: Math.max(...latencies),
+      meanLatencyMs: latencies.reduce((a, b) => a + b, 0) / latencies.length,
+      tlsVersion: first.serverVersion,
+      cipherSuite: first.cipherSuite,
+      wallMs: Date.now() - started,
+      simulatedMs,
+      sampled,
+    };
+  } finally {
+    app.close();
+    await relay.close();
+  }
+}
+
+/** seq and wall time (ms) of each reading in a SenML CBOR pack (RFC 8428: bt -3, t 6; seq a text key). */
+function batchTimes(payload: Uint8Array): { seq: number; time: number }[] {
+  const pack = decodeCbor(payload).value as Map<unknown, unknown>[];
+  let bt = 0;
+  return pack.map((record) => {
+    if (record.has(-3)) bt = record.get(-3) as number;
+    const t = (record.get(6) as number | undefined) ?? 0;
+    return { seq: record.get("seq") as number, time: Math.round((bt + t) * 1000) };
+  });
+}

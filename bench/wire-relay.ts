@@ -1,0 +1,193 @@
+// A counting TCP relay for the wire bench: sits between a TLS client and a broker, forwards every byte
+// unchanged, and counts what crossed in each direction, split by TLS record content type (RFC 5246
+// section 6.2.1), so handshake bytes can be told from application data. It also reads the ServerHello
+// (section 7.4.1.3) to report the negotiated version and cipher suite. test/tls/sniffer.ts keeps only the
+// client's bytes for content checks; this one counts both directions and never keeps the stream.
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
+
+export type Direction = "up" | "down"; // up: client -> broker, down: broker -> client
+
+/** Bytes by TLS record content type (each record counted whole: 5-byte header + fragment). */
+export interface RecordBytes {
+  changeCipherSpec: number; // 20
+  alert: number; // 21
+  handshake: number; // 22
+  applicationData: number; // 23
+  /** Bytes that did not parse as TLS records (a plain-text peer); 0 for TLS. */
+  other: number;
+}
+
+export interface WireCount {
+  up: number;
+  down: number;
+}
+
+export interface ConnectionCount extends WireCount {
+  upRecords: RecordBytes;
+  downRecords: RecordBytes;
+  /** From the ServerHello: 0x0303 = TLS 1.2 (a TLS 1.3 ServerHello also says 0x0303 here). */
+  serverVersion?: number;
+  cipherSuite?: number;
+}
+
+const TYPES: Record<number, keyof RecordBytes> = { 20: "changeCipherSpec", 21: "alert", 22: "handshake", 23: "applicationData" };
+
+function emptyRecords(): RecordBytes {
+  return { changeCipherSpec: 0, alert: 0, handshake: 0, applicationData: 0, other: 0 };
+}
+
+/** Incremental TLS record framer for one direction: counts whole records as their bytes arrive. */
+export class RecordCounter {
+  readonly bytes: RecordBytes = emptyRecords();
+  #header: number[] = [];
+  #left = 0; // fragment bytes of the current record still to come
+  #type: keyof RecordBytes = "other";
+  #plain = false;
+  /** The first handshake record's fragment (ServerHello from a server), kept until complete. */
+  #first: number[] | undefined = [];
+  #firstDone?: (fragment: Uint8Array) => void;
+
+  constructor(onFirstHandshake?: (fragment: Uint8Array) => void) {
+    this.#firstDone = onFirstHandshake;
+  }
+
+  push(data: Uint8Array): void {
+    let at = 0;
+    while (at < data.length) {
+      if (this.#plain) {
+        this.bytes.other += data.length - at;
+        return;
+      }
+      if (this.#left > 0) {
+        const n = Math.min(this.#left, data.length - at);
+        this.bytes[this.#type] += n;
+        this.#keepFirst(data.subarray(at, at + n));
+        this.#left -= n;
+        at += n;
+        if (this.#left === 0) this.#endRecord();
+        continue;
+      }
+      this.#header.push(data[at++]);
+      if (this.#header.length < 5) continue;
+      const [type, major, , hi, lo] = this.#header;
+      this.#header = [];
+      const name = TYPES[type];
+      if (!name || major !== 3) {
+        // Not TLS: count the rest of the stream as other bytes.
+        this.#plain = true;
+        this.bytes.other += 5;
+        continue;
+      }
+      this.#type = name;
+      this.#left = (hi << 8) | lo;
+      this.bytes[name] += 5;
+      if (this.#left === 0) this.#endRecord();
+    }
+  }
+
+  #keepFirst(part: Uint8Array): void {
+    if (this.#first && this.#type === "handshake") for (const b of part) this.#first.push(b);
+  }
+
+  #endRecord(): void {
+    if (this.#first && this.#type === "handshake") {
+      const fragment = Uint8Array.from(this.#first);
+      this.#first = undefined;
+      this.#firstDone?.(fragment);
+    }
+  }
+}
+
+/** Version and cipher suite from a ServerHello handshake message (type 2), if `fragment` starts with one. */
+export function parseServerHello(fragment: Uint8Array): { version: number; cipherSuite: number } | undefined {
+  if (fragment.length < 4 + 2 + 32 + 1 || fragment[0] !== 2) return undefined;
+  const version = (fragment[4] << 8) | fragment[5];
+  const sessionIdLength = fragment[4 + 2 + 32];
+  const at = 4 + 2 + 32 + 1 + sessionIdLength;
+  if (fragment.length < at + 2) return undefined;
+  return { version, cipherSuite: (fragment[at] << 8) | fragment[at + 1] };
+}
+
+export interface CountingRelay {
+  readonly port: number;
+  /** Every connection made through the relay, in order. */
+  readonly connections: readonly ConnectionCount[];
+  /** Sum over all connections. */
+  total(): WireCount;
+  /** Resolves once no connection is open (all closed in both directions). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startCountingRelay(target: { host: string; port: number }): Promise<CountingRelay> {
+  const connections: ConnectionCount[] = [];
+  const open = new Set<Socket>();
+  let waiters: (() => void)[] = [];
+  const settle = (): void => {
+    if (open.size > 0) return;
+    const w = waiters;
+    waiters = [];
+    for (const resolve of w) resolve();
+  };
+  const server = createServer((client) => {
+    const upstream = connect({ host: target.host, port: target.port });
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    const count: ConnectionCount = { up: 0, down: 0, upRecords: emptyRecords(), downRecords: emptyRecords() };
+    const upCounter = new RecordCounter();
+    const downCounter = new RecordCounter((fragment) => {
+      const hello = parseServerHello(fragment);
+      if (hello) {
+        count.serverVersion = hello.version;
+        count.cipherSuite = hello.cipherSuite;
+      }
+    });
+    count.upRecords = upCounter.bytes;
+    count.downRecords = downCounter.bytes;
+    connections.push(count);
+    const pipe = (from: Socket, to: Socket, direction: Direction, counter: RecordCounter): void => {
+      from.on("data", (data: Buffer) => {
+        count[direction] += data.length;
+        counter.push(data);
+        if (!to.destroyed) to.write(data);
+      });
+      // A half close (TLS close_notify then FIN) is passed on as one.
+      from.on("end", () => to.end());
+    };
+    pipe(client, upstream, "up", upCounter);
+    pipe(upstream, client, "down", downCounter);
+    for (const s of [client, upstream]) {
+      open.add(s);
+      s.on("error", () => {
+        client.destroy();
+        upstream.destroy();
+      });
+      s.on("close", () => {
+        open.delete(s);
+        settle();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections,
+    total() {
+      let up = 0;
+      let down = 0;
+      for (const c of connections) {
+        up += c.up;
+        down += c.down;
+      }
+      return { up, down };
+    },
+    idle() {
+      if (open.size === 0) return Promise.resolve();
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+    close() {
+      for (const s of open) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
