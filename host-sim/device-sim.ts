@@ -30,6 +30,8 @@ export interface DeviceOptions {
   seed?: number;
   /** Skin temperature the thermometer model sees, C. */
   temperature: number;
+  /** The body-temperature chip on the board (default tmp117). */
+  thermometer?: "tmp117" | "max30205";
   config: Partial<AppConfig>;
   /** An error the app reported (connection attempts, refusals, sensor faults); the device carries on. */
   onError?(error: Error): void;
@@ -76,6 +78,7 @@ export class SimulatedDevice {
     this.#vitals = new SimulatedVitals({
       clock,
       light: lightSource(options.light, options.seed ?? 1),
+      thermometer: options.thermometer,
       // A slow, small drift, so the value is alive without leaving the normal range.
       temperature: (s) => options.temperature + 0.1 * Math.sin((2 * Math.PI * s) / 600),
     });

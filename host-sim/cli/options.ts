@@ -23,6 +23,7 @@ telemetry app) publishing over MQTT/TLS with client certificates. Without --brok
   --hr BPM|ramp                 synthetic pulse: constant BPM (default 72) or a 60->160 bpm exercise ramp
   --ppg CSV                     replay a recorded PPG instead (time_s,pleth; e.g. test/data/bidmc01)
   --temp C                      skin temperature the thermometer model sees (default 36.6)
+  --thermometer tmp117|max30205 the body-temperature chip on the board (default tmp117)
   --config JSON|FILE            start-up app configuration (partial, e.g. '{"hrIntervalMs":1000}')
   --data DIR                    outbox and stored config, per device in DIR/<id> (default .sim-data)
   --readings N                  exit 0 once every device has N readings acknowledged
@@ -47,6 +48,7 @@ export interface CliOptions {
   hr: HrSetting;
   ppg?: string;
   temperature: number;
+  thermometer: "tmp117" | "max30205";
   /** Start-up configuration: the CLI's defaults with --config applied over them. */
   config: AppConfig;
   dataDir: string;
@@ -83,6 +85,7 @@ const FLAGS = {
   hr: { type: "string" },
   ppg: { type: "string" },
   temp: { type: "string" },
+  thermometer: { type: "string" },
   config: { type: "string" },
   data: { type: "string" },
   readings: { type: "string" },
@@ -150,6 +153,12 @@ function parseConfig(text: string | undefined): AppConfig {
   return result.config;
 }
 
+function parseThermometer(text: string | undefined): CliOptions["thermometer"] {
+  if (text === undefined) return "tmp117";
+  if (text === "tmp117" || text === "max30205") return text;
+  throw new UsageError(`--thermometer ${JSON.stringify(text)}: expected tmp117 or max30205`);
+}
+
 export function parseCli(argv: string[]): CliOptions {
   let values;
   try {
@@ -197,6 +206,7 @@ export function parseCli(argv: string[]): CliOptions {
     hr,
     ppg: values.ppg,
     temperature: values.temp === undefined ? 36.6 : number("temp", values.temp, (n) => n >= 20 && n <= 45, "degrees Celsius 20..45"),
+    thermometer: parseThermometer(values.thermometer),
     config: parseConfig(values.config),
     dataDir: values.data ?? ".sim-data",
     readings: values.readings === undefined ? undefined : number("readings", values.readings, integerIn(1, 1e9), "a whole number >= 1"),

@@ -88,6 +88,7 @@ export async function run(options: CliOptions, io: RunIo): Promise<number> {
           light: light(options),
           seed: i + 1,
           temperature: options.temperature,
+          thermometer: options.thermometer,
           config: options.config,
           onError,
           onChange: changed,

@@ -1,17 +1,19 @@
-// The sensor half of one simulated wearable, in real time: the MAX30102 and MAX30205 register models on a
-// virtual I2C bus, driven by the firmware's own drivers and heart-rate estimator, exactly as the device
-// wires them (host-sim/xs/entries/app.ts does the same under XS). The bus's virtual time follows the Clock
-// port: each FIFO drain first advances the chips by the ticks elapsed since the last one, so a stalled
-// event loop overflows the FIFO here as a busy device would.
+// The sensor half of one simulated wearable, in real time: the virtual board (host-sim/chips/board.ts: a
+// MAX30102 and a TMP117 or MAX30205 on one I2C bus), driven by the firmware's own drivers and heart-rate
+// estimator as the device wires them (host-sim/xs/entries/app.ts does the same under XS). The bus's
+// virtual time follows the Clock port: each FIFO drain first advances the chips by the ticks elapsed
+// since the last one, so a stalled event loop overflows the FIFO here as a busy device would.
 import type { Clock, TimerId } from "../../firmware/platform/ports.js";
 import { HeartRateEstimator } from "../../firmware/sensors/heart-rate.js";
 import { Max30102 } from "../../firmware/sensors/max30102.js";
 import { Max30205 } from "../../firmware/sensors/max30205.js";
+import { SensorError } from "../../firmware/sensors/errors.js";
+import type { TemperatureSample } from "../../firmware/sensors/temperature.js";
+import { Tmp117 } from "../../firmware/sensors/tmp117.js";
 import type { VitalSource } from "../../firmware/telemetry/app.js";
 import type { ReadingKind } from "../../firmware/telemetry/reading.js";
-import { VirtualI2CBus } from "../chips/bus.js";
-import { Max30102Model } from "../chips/max30102-model.js";
-import { Max30205Model } from "../chips/max30205-model.js";
+import { createBoard, type Board } from "../chips/board.js";
+import type { VirtualI2CBus } from "../chips/bus.js";
 import type { OpticalSource } from "../chips/optical.js";
 
 export interface VitalsOptions {
@@ -20,22 +22,39 @@ export interface VitalsOptions {
   light: OpticalSource;
   /** Skin temperature the MAX30205 sees, C, as a function of seconds since start. */
   temperature: (seconds: number) => number;
+  /** Which thermometer the board carries at 0x48 (default "tmp117"); the drivers find out which it is. */
+  thermometer?: "tmp117" | "max30205";
   /** FIFO drain period, ms (default 100: the 32-sample FIFO holds 320 ms at 100 samples/s). */
   drainMs?: number;
 }
 
+interface Thermometer {
+  sample(): TemperatureSample | undefined;
+  close(): void;
+}
+
+/** The part at 0x48, as firmware would find it: a TMP117 answers its device id, else a MAX30205. */
+function openThermometer(bus: VirtualI2CBus): Thermometer {
+  try {
+    return new Tmp117({ sensor: { io: bus.io } });
+  } catch (error) {
+    if (!(error instanceof SensorError && error.code === "wrong-part")) throw error;
+    // Continuous: every app sample gets the latest conversion (at most 50 ms old).
+    return new Max30205({ sensor: { io: bus.io }, mode: "continuous" });
+  }
+}
+
 export class SimulatedVitals {
-  readonly bus = new VirtualI2CBus();
+  readonly bus: VirtualI2CBus;
   /** What the app samples: the latest valid heart-rate estimate, the latest temperature conversion. */
   readonly sources: Record<ReadingKind, VitalSource>;
   /** Latest values, for display (undefined: none yet, or no valid estimate now). */
   bpm: number | undefined;
   temperature: number | undefined;
   #clock: Clock;
-  #ppgModel: Max30102Model;
-  #thermometerModel: Max30205Model;
+  #board: Board;
   #ppg: Max30102;
-  #thermometer: Max30205;
+  #thermometer: Thermometer;
   #estimator: HeartRateEstimator;
   #temperatureAt: (seconds: number) => number;
   #drainMs: number;
@@ -47,14 +66,11 @@ export class SimulatedVitals {
     this.#clock = options.clock;
     this.#drainMs = options.drainMs ?? 100;
     this.#temperatureAt = options.temperature;
-    this.#ppgModel = new Max30102Model({ source: options.light });
-    this.#thermometerModel = new Max30205Model({ temperature: options.temperature(0) });
-    this.bus.attach(this.#ppgModel);
-    this.bus.attach(this.#thermometerModel);
+    this.#board = createBoard({ light: options.light, thermometer: options.thermometer ?? "tmp117", skinTemperature: options.temperature(0) });
+    this.bus = this.#board.bus;
     this.#ppg = new Max30102({ sensor: { io: this.bus.io }, mode: "spo2", sampleRate: 400, sampleAverage: 4 });
     this.#estimator = new HeartRateEstimator({ sampleRate: this.#ppg.outputRate });
-    // Continuous: every app sample gets the latest conversion (at most 50 ms old).
-    this.#thermometer = new Max30205({ sensor: { io: this.bus.io }, mode: "continuous" });
+    this.#thermometer = openThermometer(this.bus);
     this.#last = this.#clock.ticks();
     this.sources = {
       hr: () => this.bpm,
@@ -85,8 +101,8 @@ export class SimulatedVitals {
     const elapsed = now - this.#last;
     if (elapsed <= 0) return;
     this.#last = now;
-    this.#thermometerModel.temperature = this.#temperatureAt(this.bus.now / 1000);
-    this.bus.advance(elapsed);
+    this.#board.thermometer!.temperature = this.#temperatureAt(this.bus.now / 1000);
+    this.#board.advance(elapsed);
   }
 
   #drain(): void {

@@ -19,6 +19,7 @@ describe("CLI options", () => {
     expect(o.deviceIds).toEqual(["wearable-001"]);
     expect(o.hr).toEqual({ kind: "constant", bpm: 72 });
     expect(o.temperature).toBe(36.6);
+    expect(o.thermometer).toBe("tmp117");
     expect(o.certsDir).toBe(DEFAULT_CERTS_DIR);
     expect(o.dataDir).toBe(".sim-data");
     expect(o.listenPort).toBeUndefined();
@@ -68,6 +69,7 @@ describe("CLI options", () => {
     expect(usageError(["--outage=-1"])).toMatch(/^--outage/);
     expect(usageError(["--outage-after", "3"])).toMatch(/needs --outage/);
     expect(usageError(["--temp", "80"])).toMatch(/^--temp/);
+    expect(usageError(["--thermometer", "lm75"])).toMatch(/^--thermometer "lm75": expected tmp117 or max30205/);
     expect(usageError(["--listen", "70000"])).toMatch(/^--listen/);
     expect(usageError(["--device-id", "a/b"])).toMatch(/^--device-id/);
     expect(usageError(["--cert", "x.pem"])).toMatch(/--cert and --key go together/);

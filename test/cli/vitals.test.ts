@@ -6,9 +6,9 @@ import { lightSource } from "../../host-sim/device/light.js";
 import { ManualClock } from "../support/manual-clock.js";
 
 describe("simulated vitals", () => {
-  it("estimates the synthetic pulse rate and reads the skin temperature the model is given", () => {
+  it.each(["tmp117", "max30205"] as const)("estimates the synthetic pulse rate and reads the skin temperature from a %s", (thermometer) => {
     const clock = new ManualClock();
-    const vitals = new SimulatedVitals({ clock, light: lightSource({ kind: "constant", bpm: 84 }, 7), temperature: () => 37.2 });
+    const vitals = new SimulatedVitals({ clock, light: lightSource({ kind: "constant", bpm: 84 }, 7), temperature: () => 37.2, thermometer });
     vitals.start();
     expect(vitals.sources.hr()).toBeUndefined(); // no estimate before a full window of pulse
     clock.advance(20_000);
