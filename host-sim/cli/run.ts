@@ -1,13 +1,14 @@
 // Composes a CLI run: credentials, the broker (external or embedded), the simulated devices, the live
 // view, the --readings goal, --outage, and a clean stop on Ctrl-C. Resolves to the exit code.
 import { resolve } from "node:path";
+import { loadPleth } from "../chips/ppg-files.js";
 import { SimulatedDevice } from "../device-sim.js";
 import type { LightSetting } from "../device/light.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../embedded-broker.js";
 import { resolveCredentials, type Credentials } from "./credentials.js";
 import { fatalReason } from "./fatal.js";
 import { LiveView } from "./live-view.js";
-import type { CliOptions } from "./options.js";
+import { UsageError, type CliOptions } from "./options.js";
 
 export interface RunIo {
   stdout: { write(text: string): void; isTTY?: boolean; columns?: number };
@@ -32,12 +33,25 @@ async function startBroker(options: CliOptions, credentials: Credentials): Promi
 }
 
 function light(options: CliOptions): LightSetting {
-  if (options.ppg !== undefined) return { kind: "replay", csv: options.ppg };
+  if (options.ppg !== undefined) {
+    let recording;
+    try {
+      recording = loadPleth(options.ppg);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError(`--ppg ${options.ppg}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`);
+    }
+    if (!(recording.values.length > 1 && recording.rate > 0) || recording.values.some((v) => !Number.isFinite(v))) {
+      throw new UsageError(`--ppg ${options.ppg}: expected "time_s,pleth" rows with a header`);
+    }
+    return { kind: "replay", recording };
+  }
   return options.hr.kind === "ramp" ? { kind: "ramp" } : options.hr;
 }
 
 export async function run(options: CliOptions, io: RunIo): Promise<number> {
   const embedded = options.broker === undefined;
+  const lightSetting = light(options);
   const credentials = await resolveCredentials({ ...options, embedded, deviceIds: options.deviceIds });
   if (credentials.issued.length > 0) io.stderr.write(`dev certificates issued in ${credentials.devPki!.dir}: ${credentials.issued.join(", ")}\n`);
   const broker = embedded ? await startBroker(options, credentials) : undefined;
@@ -85,7 +99,7 @@ export async function run(options: CliOptions, io: RunIo): Promise<number> {
           broker: target,
           secure: credentials.device(deviceId),
           dataDir,
-          light: light(options),
+          light: lightSetting,
           seed: i + 1,
           temperature: options.temperature,
           thermometer: options.thermometer,
