@@ -1,9 +1,10 @@
 // `npm run bench -- wire [aedes]`: TLS socket bytes on the wire (both directions) per reading, heart rate
 // at 1 Hz and temperature at 0.1 Hz over 10 simulated minutes.
 //   ours: the telemetry app (firmware/telemetry/app.ts) with the real MQTT client, MQTT 5 (topic aliases),
-//         SenML CBOR in batches released after at most 10 readings or 10 s, host TLS socket (device profile).
+//         SenML CBOR in batches released after at most 10 readings or 9.5 s, host TLS socket (device profile).
 //   peer: MQTT.js, MQTT 3.1.1, one JSON document per reading at QoS 1.
-// Both connect with the same client certificate to the same broker through a counting relay, run
+// Both connect with the same client certificate to the same broker through a counting relay (a subscriber
+// checks that every reading arrived), run
 // alternately (ROUNDS each), and the means are reported. Headline: the whole run per reading, including the
 // TLS handshake, because that is what the link carries; steady state (handshake and close excluded) is
 // shown too. The broker is mosquitto (MQTT 5, so the app's topic aliases are in play); `aedes` runs the
@@ -15,6 +16,7 @@ import { DEVICE_CIPHER_SUITES } from "../host-sim/tls-profile.js";
 import { startAedes } from "../test/support/aedes.js";
 import { DEVICE_ID, ensureDevPki } from "../test/support/certs.js";
 import { startMosquitto } from "../test/support/mosquitto.js";
+import { startBackend, type Backend } from "./wire-backend.js";
 import { naiveDocument, runPeer } from "./wire-peer.js";
 import { runOurs } from "./wire-ours.js";
 import { sum, type RunResult, type WireReading } from "./wire-run.js";
@@ -35,7 +37,11 @@ const CONFIG: Partial<AppConfig> = {
 
 const useAedes = process.argv.includes("aedes");
 const pki = await ensureDevPki();
-const broker = useAedes ? await startAedes(pki) : await startMosquitto({ tls: pki.brokerTls });
+const broker = useAedes
+  ? await startAedes(pki)
+  : await startMosquitto({ tls: pki.brokerTls }).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n(the wire bench needs mosquitto for MQTT 5; \`npm run bench -- wire aedes\` runs it on aedes with MQTT 3.1.1)`);
+    });
 const target = { host: "127.0.0.1", port: broker.port };
 const protocolVersion = useAedes ? 4 : 5;
 
@@ -43,7 +49,10 @@ const ours: RunResult[] = [];
 const peers: RunResult[] = [];
 let readings: WireReading[] = [];
 let simulatedMs = 0;
+const deviceTls = { ca: pki.ca.certPem, cert: pki.device.certPem, key: pki.device.keyPem };
+let backend: Backend | undefined;
 try {
+  backend = await startBackend(target, { ca: pki.ca.certPem, cert: pki.ingest.certPem, key: pki.ingest.keyPem }, DEVICE_ID);
   for (let round = 0; round < ROUNDS; round++) {
     const run = await runOurs({
       broker: target,
@@ -55,19 +64,16 @@ try {
       wallOrigin: Math.floor(Date.now() / 1000) * 1000,
       timerLatenessMs: TIMER_LATENESS_MS,
     });
+    await backend.take(run.readings);
     ours.push(run);
     readings = run.sampled;
     simulatedMs = run.simulatedMs;
-    peers.push(
-      await runPeer({
-        broker: target,
-        tls: { ca: pki.ca.certPem, cert: pki.device.certPem, key: pki.device.keyPem },
-        deviceId: DEVICE_ID,
-        readings,
-      }),
-    );
+    const peer = await runPeer({ broker: target, tls: deviceTls, deviceId: DEVICE_ID, readings });
+    await backend.take(peer.readings);
+    peers.push(peer);
   }
 } finally {
+  await backend?.close();
   await broker.close();
 }
 
@@ -85,7 +91,7 @@ console.log(
   `Bytes on the wire: ${readings.length} readings (${counts.hr} heart rate at 1 Hz, ${counts.temp} temperature at 0.1 Hz) over ${DURATION_MS / 60_000} simulated minutes, mean of ${ROUNDS} alternating rounds`,
 );
 console.log(`simulated time from connect to the last PUBACK: ${(simulatedMs / 1000).toFixed(1)} s (timers drift: each fires up to ${TIMER_LATENESS_MS} ms late)`);
-console.log(`broker: ${useAedes ? "aedes 1 (MQTT 3.1.1 only) over node:tls" : "mosquitto 2.0"}, client certificate required; TCP payload counted by a relay in front of it`);
+console.log(`broker: ${useAedes ? "aedes 1 (MQTT 3.1.1 only) over node:tls" : "mosquitto 2.0"}, the same RSA client certificate (CN wearable-001) for both; TCP payload counted by a relay in front of it`);
 console.log(`TLS negotiated: ours ${tlsName(ours[0])}, peer ${tlsName(peers[0])}; no session resumption; both offer the device's suites and P-256 only`);
 console.log(
   `ours: TelemetryApp, MQTT ${protocolVersion === 5 ? "5 (topic alias, Content Type)" : "3.1.1"}, SenML CBOR, batch <= ${CONFIG.batchMaxReadings} readings / ${CONFIG.batchMaxAgeMs! / 1000} s (simulated time)`,
@@ -105,7 +111,7 @@ row("  of which TLS handshake records", kb(mean(ours, handshake)), kb(mean(peers
 row("  close: DISCONNECT + close_notify", kb(mean(ours, (r) => sum(r.teardown))), kb(mean(peers, (r) => sum(r.teardown))));
 row("  TLS application data records", kb(mean(ours, (r) => r.records.applicationData)), kb(mean(peers, (r) => r.records.applicationData)));
 row("PUBLISH packets", mean(ours, (r) => r.publishes), mean(peers, (r) => r.publishes));
-row("readings acknowledged", mean(ours, (r) => r.readings), mean(peers, (r) => r.readings));
+row("readings acknowledged (and at the subscriber)", mean(ours, (r) => r.readings), mean(peers, (r) => r.readings));
 row("bytes/reading, whole run (headline)", mean(ours, perReading).toFixed(1), mean(peers, perReading).toFixed(1));
 row("bytes/reading, steady state (no connect/close)", mean(ours, steady).toFixed(1), mean(peers, steady).toFixed(1));
 row("max latency sample -> PUBACK, ms", Math.max(...ours.map((r) => r.maxLatencyMs)).toFixed(0), Math.max(...peers.map((r) => r.maxLatencyMs)).toFixed(1));
@@ -128,7 +134,7 @@ console.log(
 
 // Where the bytes go: payload alone per reading, same readings, the app's encoders (no MQTT, no TLS).
 console.log("");
-console.log("payload bytes per reading (same readings, no MQTT/TLS):");
+console.log("payload bytes per reading (same readings, no MQTT/TLS; a batch of 60 waits about a minute at 1 Hz):");
 const stamped: StampedReading[] = readings.map((r, i) => ({ seq: i + 1, kind: r.kind, value: r.value, time: r.time }));
 const payloadPer = (format: "json" | "cbor", batch: number, list = stamped) => {
   let bytes = 0;
