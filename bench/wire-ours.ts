@@ -140,10 +140,7 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
   };
 
   let setup: { up: number; down: number } | undefined;
-  const limit = {
-    hr: Math.floor(o.durationMs / (o.config.hrIntervalMs ?? 0)),
-    temp: Math.floor(o.durationMs / (o.config.tempIntervalMs ?? 0)),
-  };
+  const limit = { hr: 0, temp: 0 }; // set from the app's effective configuration below
   const sensors = vitals(clock, limit, sampled);
   const app = new TelemetryApp({
     deviceId: o.deviceId,
@@ -168,6 +165,8 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
     onDisconnect: (reason) => (failure ??= reason),
     onError: (error) => (failure ??= error),
   });
+  limit.hr = Math.floor(o.durationMs / app.config.hrIntervalMs);
+  limit.temp = Math.floor(o.durationMs / app.config.tempIntervalMs);
   const check = (): void => {
     if (failure) throw failure;
   };
