@@ -64,6 +64,7 @@ export class XsFirmware {
   private readonly early = new Map<number, SettleRequest>();
   private deliveries: Promise<unknown> = Promise.resolve();
   private failure: Error | undefined;
+  private closed = false;
 
   private constructor(options: XsFirmwareOptions) {
     this.worker = new XsWorker({
@@ -152,6 +153,7 @@ export class XsFirmware {
   }
 
   async close(): Promise<void> {
+    this.closed = true; // what fails from here on is the end we asked for, not the firmware's error
     this.ports.close();
     await this.worker.close();
     this.rejectAll(this.failure ?? new XsError("exited", "XS firmware closed"));
@@ -206,7 +208,7 @@ export class XsFirmware {
   }
 
   private post(target: number, name: string, args: () => unknown[] | undefined): void {
-    if (this.failure) return;
+    if (this.failure || this.closed) return;
     const delivery = this.worker.deliverWhenFree(() => {
       const values = args(); // taken now, so a count reflects the host state when XS sees it
       if (!values) return undefined;
@@ -219,6 +221,7 @@ export class XsFirmware {
     this.deliveries = delivery.then(
       (reply) => reply && this.count(reply),
       (error: Error) => {
+        if (this.closed) return;
         this.failure ??= error;
         this.rejectAll(this.failure);
       },

@@ -1,12 +1,10 @@
-// XS entry: the telemetry app with the sensor chain, as the device runs them - MAX30102 drained every
-// 100 ms into the heart-rate estimator, MAX30205 skin temperature, TelemetryApp publishing over the MQTT
-// client - on forwarded ports (I2C to the host chip models, socket to Node TLS, storage, clock).
-// The wiring of sensors into the app's vital sources is this entry's own (no firmware/main.ts yet).
+// XS entry: the telemetry app with the sensor chain, wired as firmware/main.ts wires them on the device -
+// startVitals (MAX30102 drained into the heart-rate estimator, TMP117 or MAX30205 skin temperature) feeding
+// TelemetryApp, which publishes over the MQTT client - on forwarded ports (I2C to the host chip models,
+// socket to Node TLS, storage, clock).
 import type { ConnectInfo } from "../../../firmware/mqtt/client-options.js";
-import { HeartRateEstimator } from "../../../firmware/sensors/heart-rate.js";
-import { Max30102 } from "../../../firmware/sensors/max30102.js";
-import { Max30205 } from "../../../firmware/sensors/max30205.js";
-import { TelemetryApp, type TelemetryMqttOptions } from "../../../firmware/telemetry/app.js";
+import { startVitals, type Vitals } from "../../../firmware/platform/moddable/vitals.js";
+import { TelemetryApp, type TelemetryMqttOptions, type VitalSource } from "../../../firmware/telemetry/app.js";
 import type { AppConfig } from "../../../firmware/telemetry/config.js";
 import type { StatusCounters } from "../../../firmware/telemetry/status.js";
 import { collectGarbage, expose } from "../runtime/link.js";
@@ -17,8 +15,6 @@ export interface AppSettings {
   deviceId: string;
   mqtt: Omit<TelemetryMqttOptions, "Socket" | "clock" | "random">;
   config?: Partial<AppConfig>;
-  /** FIFO drain period, ms (default 100). */
-  drainMs?: number;
 }
 
 export interface AppStatus {
@@ -37,20 +33,23 @@ export interface AppStatus {
 type Counted = "connects" | "disconnects" | "errors";
 
 let app: TelemetryApp | undefined;
-let ppg: Max30102 | undefined;
-let thermometer: Max30205 | undefined;
-let estimator: HeartRateEstimator | undefined;
-let drainTimer: unknown;
-let seen = { connects: 0, disconnects: 0, errors: [] as AppStatus["errors"] };
+let vitals: Vitals | undefined;
+const seen = { connects: 0, disconnects: 0, errors: [] as AppStatus["errors"] };
 let taken = 0;
 
 /** Counts the values a vital source gives. */
-function counted(source: () => number | undefined): () => number | undefined {
+function counted(source: VitalSource | undefined): VitalSource | undefined {
+  if (!source) return undefined;
   return () => {
     const value = source();
     if (value !== undefined) taken++;
     return value;
   };
+}
+
+function reportError(error: Error): void {
+  seen.errors.push({ name: error.name, code: (error as { code?: string }).code, message: error.message });
+  wake();
 }
 const waiters: { kind: Counted; count: number; resolve: () => void }[] = [];
 
@@ -59,33 +58,18 @@ function wake(): void {
   for (let i = waiters.length - 1; i >= 0; i--) if (count(waiters[i].kind) >= waiters[i].count) waiters.splice(i, 1)[0].resolve();
 }
 
-function drain(period: number): void {
-  const s = ppg!.sample();
-  if (s.discontinuity) estimator!.markGap(s.lost);
-  for (let i = 0; i < s.count; i++) estimator!.push(s.ir[i]);
-  drainTimer = xsClock.set(() => drain(period), period);
-}
-
-/** The sensor chain: MAX30102 drained every `period` ms into the estimator, and the MAX30205. */
-function startSensors(period: number): void {
-  ppg = new Max30102({ sensor: { io: XsI2C }, mode: "spo2", sampleRate: 400, sampleAverage: 4 });
-  estimator = new HeartRateEstimator({ sampleRate: ppg.outputRate });
-  thermometer = new Max30205({ sensor: { io: XsI2C } });
-  drainTimer = xsClock.set(() => drain(period), period);
+/** The device's sensor chain (firmware/platform/moddable/vitals.ts) on the forwarded I2C bus. */
+function startSensors(): void {
+  vitals = startVitals({ io: XsI2C }, xsClock, reportError);
 }
 
 function startApp(settings: AppSettings): void {
-  seen = { connects: 0, disconnects: 0, errors: [] };
-  taken = 0;
   app = new TelemetryApp({
     deviceId: settings.deviceId,
     clock: xsClock,
     storage: xsStorage,
     config: settings.config,
-    sensors: {
-      hr: counted(() => (estimator!.reading.valid ? estimator!.reading.bpm : undefined)),
-      temp: counted(() => thermometer!.sample()?.temperature),
-    },
+    sensors: { hr: counted(vitals?.sources.hr), temp: counted(vitals?.sources.temp) },
     mqtt: { ...settings.mqtt, Socket: XsSocket, clock: xsClock, random: () => 0.5 },
     onConnect: (_info: ConnectInfo) => {
       seen.connects++;
@@ -95,22 +79,19 @@ function startApp(settings: AppSettings): void {
       seen.disconnects++;
       wake();
     },
-    onError: (error) => {
-      seen.errors.push({ name: error.name, code: (error as { code?: string }).code, message: error.message });
-      wake();
-    },
+    onError: reportError,
   });
   app.start();
 }
 
 expose({
   start(settings: AppSettings) {
-    startSensors(settings.drainMs ?? 100);
+    startSensors();
     startApp(settings);
   },
 
   /** The two halves of start(), for measuring each one's heap. */
-  startSensors: (drainMs = 100) => startSensors(drainMs),
+  startSensors: () => startSensors(),
   startApp: (settings: AppSettings) => startApp(settings),
 
   until(kind: Counted, count: number) {
@@ -121,7 +102,7 @@ expose({
   },
 
   status(): AppStatus {
-    const r = estimator?.reading;
+    const r = vitals?.estimator?.reading;
     return {
       connected: app?.client.connected ?? false,
       connects: seen.connects,
@@ -146,9 +127,7 @@ expose({
   },
 
   close() {
-    xsClock.clear(drainTimer);
     app?.close();
-    ppg?.close();
-    thermometer?.close();
+    vitals?.close();
   },
 });
