@@ -8,7 +8,7 @@ import { deviceTopics } from "../../firmware/telemetry/device-topics.js";
 
 export const USAGE = `Usage: npm start -- [options]
 
-Runs simulated wearables (MAX30102 + MAX30205 models, the firmware's drivers, heart-rate estimator and
+Runs simulated wearables (MAX30102 + TMP117/MAX30205 models, the firmware's drivers, heart-rate estimator and
 telemetry app) publishing over MQTT/TLS with client certificates. Without --broker an embedded TLS broker
 (aedes) runs on localhost with the dev certificates (generated into certs/out when missing).
 

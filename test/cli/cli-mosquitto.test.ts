@@ -70,10 +70,10 @@ describe("host-sim CLI against mosquitto with client certificates", () => {
     freshData();
     const backend = await ingest();
     const started = Date.now() / 1000;
-    const run = cli(["--readings", "16", "--hr", "75", "--temp", "36.9"]);
+    const run = cli(["--readings", "24", "--hr", "75", "--temp", "36.9"]);
     expect(await run.exited).toBe(0);
     const summary = summaryOf(run.stdout(), DEVICE_ID);
-    expect(summary.acknowledged).toBeGreaterThanOrEqual(16);
+    expect(summary.acknowledged).toBeGreaterThanOrEqual(24);
     await backend.until(() => checkSequence(backend.records, summary.lastSeq).missing.length === 0, "every acknowledged reading");
     expect(backend.invalid).toEqual([]);
     const hr = backend.records.filter((r) => r.name === `${DEVICE_ID}/hr`);
