@@ -5,8 +5,9 @@
 // with at most QUEUE messages outstanding for both clients (ours: its bounded queue; MQTT.js: the same
 // count enforced by the driver). QoS 1 ends at the last PUBACK; QoS 0 ends at the PUBACK of one QoS 1
 // "fence" publish sent after the batch, so both clients are timed until the broker has taken everything.
-// Heap: heapUsed + arrayBuffers after gc() before connecting, and again after gc() halfway through the run,
-// when each client holds a full pipeline (QUEUE messages); growth = mid - base (the gc pause is not timed).
+// Heap (heapUsed + arrayBuffers, each after gc()): "connection" = connected and idle minus before connecting;
+// "heap growth" = halfway through the run, when each client holds a full pipeline (QUEUE messages), minus
+// connected and idle (the gc pause is not timed).
 import mqtt from "mqtt";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -29,7 +30,8 @@ const WINDOW = 64 * 1024; // our socket binding's writable window for the bench
 
 interface Result {
   rate: number; // msgs/s
-  heap: number; // bytes
+  heap: number; // bytes held with a full pipeline, over the connected idle client
+  connection: number; // bytes held by the connected idle client (socket, TLS, session)
 }
 
 function heapNow(): number {
@@ -39,8 +41,7 @@ function heapNow(): number {
 
 async function runOurs(pki: TestPki, port: number, qos: 0 | 1): Promise<Result> {
   gc();
-  const base = heapNow();
-  let mid = base;
+  const before = heapNow();
   let paused = 0;
   let connectedResolve!: () => void;
   const connected = new Promise<void>((r) => (connectedResolve = r));
@@ -56,6 +57,9 @@ async function runOurs(pki: TestPki, port: number, qos: 0 | 1): Promise<Result> 
   });
   client.connect();
   await connected;
+  gc();
+  const base = heapNow();
+  let mid = base;
   const start = performance.now();
   await new Promise<void>((resolve) => {
     let next = 0;
@@ -86,13 +90,12 @@ async function runOurs(pki: TestPki, port: number, qos: 0 | 1): Promise<Result> 
   });
   const elapsed = performance.now() - start - paused;
   client.close();
-  return { rate: MESSAGES / (elapsed / 1000), heap: mid - base };
+  return { rate: MESSAGES / (elapsed / 1000), heap: mid - base, connection: base - before };
 }
 
 async function runPeer(pki: TestPki, port: number, qos: 0 | 1): Promise<Result> {
   gc();
-  const base = heapNow();
-  let mid = base;
+  const before = heapNow();
   let paused = 0;
   const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
     ca: pki.ca.certPem,
@@ -104,6 +107,9 @@ async function runPeer(pki: TestPki, port: number, qos: 0 | 1): Promise<Result> 
   });
   client.stream.setMaxListeners(0); // MQTT.js adds a 'drain' listener per buffered publish
   const payload = Buffer.from(PAYLOAD);
+  gc();
+  const base = heapNow();
+  let mid = base;
   const start = performance.now();
   await new Promise<void>((resolve) => {
     let next = 0;
@@ -134,7 +140,7 @@ async function runPeer(pki: TestPki, port: number, qos: 0 | 1): Promise<Result> 
   });
   const elapsed = performance.now() - start - paused;
   await client.endAsync();
-  return { rate: MESSAGES / (elapsed / 1000), heap: mid - base };
+  return { rate: MESSAGES / (elapsed / 1000), heap: mid - base, connection: base - before };
 }
 
 const median = (xs: number[]): number => {
@@ -173,12 +179,30 @@ const rows = (["0", "1"] as const).map((qos) => {
   const r = results[qos];
   const ours = median(r.ours.map((x) => x.rate));
   const peer = median(r.peer.map((x) => x.rate));
-  return { qos, ours, peer, ratio: ours / peer, oursHeap: median(r.ours.map((x) => x.heap)), peerHeap: median(r.peer.map((x) => x.heap)) };
+  return {
+    qos,
+    ours,
+    peer,
+    ratio: ours / peer,
+    oursHeap: median(r.ours.map((x) => x.heap)),
+    peerHeap: median(r.peer.map((x) => x.heap)),
+    oursConnection: median(r.ours.map((x) => x.connection)),
+    peerConnection: median(r.peer.map((x) => x.connection)),
+  };
 });
 console.log(`e2e: ${MESSAGES} x 64 B PUBLISH through mosquitto over TLS (mutual certs, loopback), median of ${ROUNDS} alternating rounds`);
-console.log(`     at most ${QUEUE} outstanding per client; our socket window ${WINDOW} B; heap = growth with a full pipeline (after gc)`);
-const header = ["QoS", "ours msg/s", "MQTT.js msg/s", "ratio", "ours heap", "MQTT.js heap"];
-const table = rows.map((r) => [r.qos, fmt(r.ours), fmt(r.peer), `${r.ratio.toFixed(2)}x`, kib(r.oursHeap), kib(r.peerHeap)]);
+console.log(`     at most ${QUEUE} outstanding per client; our socket window ${WINDOW} B; heap growth = full pipeline vs idle (after gc)`);
+const header = ["QoS", "ours msg/s", "MQTT.js msg/s", "ratio", "ours heap growth", "MQTT.js heap growth", "ours connection", "MQTT.js connection"];
+const table = rows.map((r) => [
+  r.qos,
+  fmt(r.ours),
+  fmt(r.peer),
+  `${r.ratio.toFixed(2)}x`,
+  kib(r.oursHeap),
+  kib(r.peerHeap),
+  kib(r.oursConnection),
+  kib(r.peerConnection),
+]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
 const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i])).join("  ");
 console.log(line(header));
@@ -196,6 +220,8 @@ console.log(
     ratio: Number(q1.ratio.toFixed(2)),
     oursHeapBytes: Math.round(q1.oursHeap),
     peerHeapBytes: Math.round(q1.peerHeap),
+    oursConnectionBytes: Math.round(q1.oursConnection),
+    peerConnectionBytes: Math.round(q1.peerConnection),
     qos0: { ours: Math.round(q0.ours), peer: Math.round(q0.peer), ratio: Number(q0.ratio.toFixed(2)), oursHeapBytes: Math.round(q0.oursHeap), peerHeapBytes: Math.round(q0.peerHeap) },
   }),
 );
