@@ -20,7 +20,7 @@ import {
   MESSAGE,
   PORT_CALL,
 } from "./port-frame.js";
-import { decodeMessage, encodeMessage, reviveError, toWireError, type Utf8, type WireError } from "./wire.js";
+import { decodeMessage, encodeMessage, encodePrefixedMessage, reviveError, toWireError, type Utf8, type WireError } from "./wire.js";
 
 const utf8: Utf8 = {
   encode: (text) => new TextEncoder().encode(text),
@@ -191,11 +191,7 @@ export class XsFirmware {
       });
       return encodeAnswer(value);
     } catch (error) {
-      const message = encodeMessage(toWireError(error), utf8);
-      const out = new Uint8Array(message.length + 1);
-      out[0] = ANSWER_ERROR;
-      out.set(message, 1);
-      return out;
+      return encodePrefixedMessage(ANSWER_ERROR, toWireError(error), utf8);
     }
   }
 
@@ -263,9 +259,5 @@ function encodeAnswer(value: unknown): Uint8Array {
 
 /** A JSON message for handleCommand, behind its MESSAGE prefix. */
 function messageFrame(message: unknown): Uint8Array {
-  const body = encodeMessage(message, utf8);
-  const out = new Uint8Array(body.length + 1);
-  out[0] = MESSAGE;
-  out.set(body, 1);
-  return out;
+  return encodePrefixedMessage(MESSAGE, message, utf8);
 }

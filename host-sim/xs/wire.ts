@@ -50,6 +50,15 @@ export function encodeMessage(value: unknown, utf8: Utf8): Uint8Array {
   return out;
 }
 
+/** A message behind the one-byte `prefix` that says what kind of frame follows (port-frame.ts). */
+export function encodePrefixedMessage(prefix: number, value: unknown, utf8: Utf8): Uint8Array {
+  const body = encodeMessage(value, utf8);
+  const out = new Uint8Array(body.length + 1);
+  out[0] = prefix;
+  out.set(body, 1);
+  return out;
+}
+
 export function decodeMessage(frame: Uint8Array, utf8: Utf8): unknown {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const textLength = view.getUint32(0);

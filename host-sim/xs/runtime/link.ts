@@ -3,7 +3,7 @@
 // answers); the host comes in through globalThis.handleCommand with calls (run an exposed function) and
 // events (a socket became readable, a timer fired). Pure: no Node API, only what the bundle wrapper
 // captured from xsnap before deleting the non-device globals (device-globals.ts).
-import { decodeMessage, encodeMessage, reviveError, toWireError, type Utf8, type WireError } from "../wire.js";
+import { decodeMessage, encodeMessage, encodePrefixedMessage, reviveError, toWireError, type Utf8, type WireError } from "../wire.js";
 import { firmwareErrorPrototypes as errorPrototypes } from "../error-classes.js";
 import type { BufferLike } from "../../../firmware/platform/ports.js";
 import { ANSWER_BYTES, ANSWER_ERROR, ANSWER_NUMBER, encodePortCall, EVENT, EVENTS, MESSAGE } from "../port-frame.js";
@@ -38,11 +38,8 @@ function frame(value: unknown): ArrayBuffer {
 
 /** Send a request to the host and return its answer; a host-side failure is rethrown here. */
 export function request(message: Record<string, unknown>): unknown {
-  const body = encodeMessage(message, utf8);
-  const out = new Uint8Array(body.length + 1);
-  out[0] = MESSAGE;
-  out.set(body, 1);
-  const answer = decodeMessage(new Uint8Array(host.issueCommand(out.buffer)), utf8) as {
+  const out = encodePrefixedMessage(MESSAGE, message, utf8);
+  const answer = decodeMessage(new Uint8Array(host.issueCommand(out.buffer as ArrayBuffer)), utf8) as {
     value?: unknown;
     error?: WireError;
   };
