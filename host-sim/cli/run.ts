@@ -128,7 +128,7 @@ export async function run(options: CliOptions, io: RunIo): Promise<number> {
     await broker?.close();
     for (const d of devices) {
       const s = d.snapshot();
-      io.stdout.write(`${d.deviceId}: ${s.readings.acknowledged} readings acknowledged (last seq ${s.readings.lastSeq}), ${s.outbox} in the outbox\n`);
+      io.stdout.write(`${d.deviceId}: ${s.readings.acknowledged} readings acknowledged (last seq ${s.readings.lastSeq}), ${s.outbox} in the outbox, ${s.recovered} carried over from before the start\n`);
     }
     if (fatal !== undefined) io.stderr.write(`error: ${fatal}\n`);
   }

@@ -134,6 +134,27 @@ describe("host-sim CLI against mosquitto with client certificates", () => {
     expect(check.conflicting).toEqual([]);
   }, 180_000);
 
+  it("readings stored while the broker is away survive a kill -9 of the device and are sent by the next start", async () => {
+    freshData();
+    const backend = await ingest();
+    const first = cli([]);
+    await backend.until(() => backend.records.length >= 2, "the first readings");
+    await broker.stop();
+    // A periodic status line shows readings waiting in the outbox, with no broker to send them to.
+    const line = await first.waitForLine(/ state=reconnecting .* outbox=[1-9]/);
+    const stored = Number(/ outbox=(\d+)/.exec(line)![1]);
+    first.child.kill("SIGKILL");
+    expect(await first.exited).toBe("SIGKILL");
+    await broker.restart();
+
+    const second = cli(["--readings", String(stored + 2)]);
+    expect(await second.exited).toBe(0);
+    const summary = summaryOf(second.stdout(), DEVICE_ID);
+    expect(summary.recovered).toBeGreaterThanOrEqual(stored);
+    await backend.until(() => checkSequence(backend.records, summary.lastSeq).missing.length === 0, `every reading up to seq ${summary.lastSeq}`);
+    expect(checkSequence(backend.records, summary.lastSeq).conflicting).toEqual([]);
+  }, 180_000);
+
   it("refuses an invalid remote configuration on devices/<id>/config/rejected and carries on; SIGINT exits 0", async () => {
     freshData();
     const backend = await ingest(`devices/${DEVICE_ID}/#`);

@@ -73,9 +73,12 @@ export function startCli(args: string[]): CliRun {
   };
 }
 
-/** The "<id>: N readings acknowledged (last seq S), P in the outbox" summary the CLI prints on exit. */
-export function summaryOf(stdout: string, deviceId: string): { acknowledged: number; lastSeq: number; outbox: number } {
-  const match = new RegExp(`^${deviceId}: (\\d+) readings acknowledged \\(last seq (\\d+)\\), (\\d+) in the outbox$`, "m").exec(stdout);
+/** The "<id>: N readings acknowledged (last seq S), P in the outbox, R carried over..." summary printed on exit. */
+export function summaryOf(stdout: string, deviceId: string): { acknowledged: number; lastSeq: number; outbox: number; recovered: number } {
+  const match = new RegExp(
+    `^${deviceId}: (\\d+) readings acknowledged \\(last seq (\\d+)\\), (\\d+) in the outbox, (\\d+) carried over from before the start$`,
+    "m",
+  ).exec(stdout);
   if (!match) throw new Error(`no summary for ${deviceId} in:\n${stdout.slice(-2000)}`);
-  return { acknowledged: Number(match[1]), lastSeq: Number(match[2]), outbox: Number(match[3]) };
+  return { acknowledged: Number(match[1]), lastSeq: Number(match[2]), outbox: Number(match[3]), recovered: Number(match[4]) };
 }
