@@ -5,9 +5,9 @@
 // with at most QUEUE messages outstanding for both clients (ours: its bounded queue; MQTT.js: the same
 // count enforced by the driver). QoS 1 ends at the last PUBACK; QoS 0 ends at the PUBACK of one QoS 1
 // "fence" publish sent after the batch, so both clients are timed until the broker has taken everything.
-// Heap (heapUsed + arrayBuffers, each after gc()): "connection" = connected and idle minus before connecting;
-// "heap growth" = halfway through the run, when each client holds a full pipeline (QUEUE messages), minus
-// connected and idle (the gc pause is not timed).
+// Heap (heapUsed + arrayBuffers, each after gc()): "heap growth" = halfway through the run, when each client
+// holds a full pipeline (QUEUE messages), minus connected and idle (the gc pause is not timed). The cost
+// of the connection itself is not compared: the previous run's sockets are still being released then.
 import mqtt from "mqtt";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -31,7 +31,6 @@ const WINDOW = 64 * 1024; // our socket binding's writable window for the bench
 interface Result {
   rate: number; // msgs/s
   heap: number; // bytes held with a full pipeline, over the connected idle client
-  connection: number; // bytes held by the connected idle client (socket, TLS, session)
 }
 
 function heapNow(): number {
@@ -40,8 +39,6 @@ function heapNow(): number {
 }
 
 async function runOurs(pki: TestPki, port: number, qos: 0 | 1): Promise<Result> {
-  gc();
-  const before = heapNow();
   let paused = 0;
   let connectedResolve!: () => void;
   const connected = new Promise<void>((r) => (connectedResolve = r));
@@ -90,12 +87,10 @@ async function runOurs(pki: TestPki, port: number, qos: 0 | 1): Promise<Result> 
   });
   const elapsed = performance.now() - start - paused;
   client.close();
-  return { rate: MESSAGES / (elapsed / 1000), heap: mid - base, connection: base - before };
+  return { rate: MESSAGES / (elapsed / 1000), heap: mid - base };
 }
 
 async function runPeer(pki: TestPki, port: number, qos: 0 | 1): Promise<Result> {
-  gc();
-  const before = heapNow();
   let paused = 0;
   const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
     ca: pki.ca.certPem,
@@ -140,7 +135,7 @@ async function runPeer(pki: TestPki, port: number, qos: 0 | 1): Promise<Result> 
   });
   const elapsed = performance.now() - start - paused;
   await client.endAsync();
-  return { rate: MESSAGES / (elapsed / 1000), heap: mid - base, connection: base - before };
+  return { rate: MESSAGES / (elapsed / 1000), heap: mid - base };
 }
 
 const median = (xs: number[]): number => {
@@ -186,13 +181,11 @@ const rows = (["0", "1"] as const).map((qos) => {
     ratio: ours / peer,
     oursHeap: median(r.ours.map((x) => x.heap)),
     peerHeap: median(r.peer.map((x) => x.heap)),
-    oursConnection: median(r.ours.map((x) => x.connection)),
-    peerConnection: median(r.peer.map((x) => x.connection)),
   };
 });
 console.log(`e2e: ${MESSAGES} x 64 B PUBLISH through mosquitto over TLS (mutual certs, loopback), median of ${ROUNDS} alternating rounds`);
 console.log(`     at most ${QUEUE} outstanding per client; our socket window ${WINDOW} B; heap growth = full pipeline vs idle (after gc)`);
-const header = ["QoS", "ours msg/s", "MQTT.js msg/s", "ratio", "ours heap growth", "MQTT.js heap growth", "ours connection", "MQTT.js connection"];
+const header = ["QoS", "ours msg/s", "MQTT.js msg/s", "ratio", "ours heap growth", "MQTT.js heap growth"];
 const table = rows.map((r) => [
   r.qos,
   fmt(r.ours),
@@ -200,8 +193,6 @@ const table = rows.map((r) => [
   `${r.ratio.toFixed(2)}x`,
   kib(r.oursHeap),
   kib(r.peerHeap),
-  kib(r.oursConnection),
-  kib(r.peerConnection),
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
 const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i])).join("  ");
@@ -220,8 +211,6 @@ console.log(
     ratio: Number(q1.ratio.toFixed(2)),
     oursHeapBytes: Math.round(q1.oursHeap),
     peerHeapBytes: Math.round(q1.peerHeap),
-    oursConnectionBytes: Math.round(q1.oursConnection),
-    peerConnectionBytes: Math.round(q1.peerConnection),
     qos0: { ours: Math.round(q0.ours), peer: Math.round(q0.peer), ratio: Number(q0.ratio.toFixed(2)), oursHeapBytes: Math.round(q0.oursHeap), peerHeapBytes: Math.round(q0.peerHeap) },
   }),
 );
