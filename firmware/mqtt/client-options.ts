@@ -74,5 +74,3 @@ export interface PublishOptions {
 }
 
 export type SubscribeCallback = (error: Error | undefined, reasonCodes: number[], packet?: { properties?: Properties }) => void;
-
-
