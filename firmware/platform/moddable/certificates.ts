@@ -3,11 +3,7 @@
 // key as PKCS#8, all DER. Copied out of flash once: the TLS stack keeps them for every handshake.
 import Resource from "Resource";
 import type { TlsOptions } from "../ports.js";
-
-/** Resource names (manifest.json "resources"). */
-export const CA_RESOURCE = "ca.der";
-export const CERTIFICATE_RESOURCE = "device.der";
-export const KEY_RESOURCE = "device-key.der";
+import { CA_RESOURCE, CERTIFICATE_RESOURCE, KEY_RESOURCE } from "./resource-names.js";
 
 export function deviceTls(serverName?: string): TlsOptions {
   for (const name of [CA_RESOURCE, CERTIFICATE_RESOURCE, KEY_RESOURCE]) {

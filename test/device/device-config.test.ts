@@ -1,0 +1,54 @@
+// mc/config -> device settings: command-line overrides arrive as strings, bad values are refused with the
+// key named, and the sampling keys reach the app's start-up configuration.
+import { describe, expect, it } from "vitest";
+import { deviceSettings } from "../../firmware/platform/moddable/device-config.js";
+import { ConfigError } from "../../firmware/telemetry/config.js";
+
+const base = { deviceId: "wearable-001", mqttHost: "broker.lan", mqttPort: 8883 };
+
+describe("device settings from mc/config", () => {
+  it("takes the manifest's typed values and defaults the MQTT session settings", () => {
+    expect(deviceSettings({ ...base, mqttServerName: "" })).toEqual({
+      deviceId: "wearable-001",
+      broker: { host: "broker.lan", port: 8883 },
+      protocolVersion: 4,
+      keepAlive: 60,
+      app: {},
+    });
+  });
+
+  it("accepts command-line strings (mcconfig key=value) for numbers", () => {
+    const s = deviceSettings({ ...base, mqttPort: "18883", mqttVersion: "5", mqttKeepAlive: "30", hrIntervalMs: "2000", batchMaxAgeMs: "0", payloadFormat: "cbor" });
+    expect(s.broker.port).toBe(18883);
+    expect(s.protocolVersion).toBe(5);
+    expect(s.keepAlive).toBe(30);
+    expect(s.app).toEqual({ hrIntervalMs: 2000, batchMaxAgeMs: 0, format: "cbor" });
+  });
+
+  it("passes the TLS server name and the SNTP server on when given", () => {
+    const s = deviceSettings({ ...base, mqttHost: "192.168.1.20", mqttServerName: "broker.lan", sntp: "pool.ntp.org" });
+    expect(s.serverName).toBe("broker.lan");
+    expect(s.sntp).toBe("pool.ntp.org");
+  });
+
+  it.each([
+    [{ mqttPort: "88a3" }, "mqttPort", "wrong-type"],
+    [{ mqttPort: 70000 }, "mqttPort", "out-of-range"],
+    [{ mqttPort: undefined }, "mqttPort", "wrong-type"],
+    [{ mqttHost: "" }, "mqttHost", "out-of-range"],
+    [{ deviceId: 7 }, "deviceId", "wrong-type"],
+    [{ mqttVersion: "3" }, "mqttVersion", "out-of-range"],
+    [{ hrIntervalMs: "fast" }, "hrIntervalMs", "wrong-type"],
+    [{ payloadFormat: "xml" }, "payloadFormat", "out-of-range"],
+  ])("refuses %o naming %s", (override, field, code) => {
+    let error: unknown;
+    try {
+      deviceSettings({ ...base, ...override });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).field).toBe(field);
+    expect((error as ConfigError).code).toBe(code);
+  });
+});

@@ -1,0 +1,82 @@
+// The device's Storage binding over `embedded:storage/files`, driven through a directory with the SDK's
+// POSIX semantics (what the lin simulator runs), including the outbox surviving a reboot on it.
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FilesStorage } from "../../firmware/platform/moddable/files-storage.js";
+import { Outbox } from "../../firmware/telemetry/outbox.js";
+import { PosixDirectory } from "./posix-directory.js";
+
+let root: string;
+let directory: PosixDirectory;
+let storage: FilesStorage;
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), "device-files-"));
+  directory = new PosixDirectory(root);
+  storage = new FilesStorage(directory);
+});
+
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+const read = (name: string) => {
+  const buffer = storage.read(name);
+  return buffer === undefined ? undefined : [...new Uint8Array(buffer)];
+};
+
+describe("FilesStorage on embedded:storage/files", () => {
+  it("reads undefined for a file that does not exist, without opening it", () => {
+    expect(storage.read("missing")).toBeUndefined();
+    expect(directory.log.some((entry) => entry.startsWith("open"))).toBe(false);
+  });
+
+  it("append creates the file, then adds at its end", () => {
+    storage.append("log", bytes(1, 2));
+    storage.append("log", bytes(3));
+    storage.append("log", new DataView(new Uint8Array([9, 4, 5, 9]).buffer, 1, 2)); // a view with an offset
+    expect(read("log")).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("reads an empty file as an empty buffer, not as missing", () => {
+    storage.append("empty", new Uint8Array(0));
+    expect(read("empty")).toEqual([]);
+  });
+
+  it("write replaces the contents through a temporary file and a rename", () => {
+    storage.append("config", bytes(1, 2, 3, 4));
+    directory.log.length = 0;
+    storage.write("config", bytes(7));
+    expect(read("config")).toEqual([7]);
+    expect(directory.log).toContain("open config.new w");
+    expect(directory.log).toContain("move config.new config");
+    expect(readdirSync(root)).toEqual(["config"]);
+  });
+
+  it("a write interrupted half way leaves the old contents intact", () => {
+    storage.write("config", bytes(1, 2, 3));
+    directory.failWriteAfter = 1;
+    expect(() => storage.write("config", bytes(4, 5, 6))).toThrow(/power loss/);
+    expect(read("config")).toEqual([1, 2, 3]);
+  });
+
+  it("delete removes the file and is quiet about a missing one", () => {
+    storage.append("gone", bytes(1));
+    storage.delete("gone");
+    expect(storage.read("gone")).toBeUndefined();
+    expect(() => storage.delete("gone")).not.toThrow();
+  });
+
+  it("keeps the outbox across a reboot", () => {
+    const before = new Outbox({ storage, maxBytes: 4096 });
+    const first = before.append(bytes(10, 11));
+    before.append(bytes(12));
+    before.ack(first, first);
+    // A new boot: a new binding over the same files.
+    const after = new Outbox({ storage: new FilesStorage(new PosixDirectory(root)), maxBytes: 4096 });
+    expect(after.count).toBe(1);
+    expect([...after.peek(10, 0)[0].payload]).toEqual([12]);
+    expect(readFileSync(join(root, readdirSync(root)[0])).length).toBeGreaterThan(0);
+  });
+});

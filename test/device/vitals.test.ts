@@ -1,0 +1,138 @@
+// The device's sensor chain (firmware/platform/moddable/vitals.ts) on the register-level chip models of
+// host-sim/chips, and the lin simulator's chain on the simulated light source: both must give the app
+// heart rates near the truth and skin temperatures, and report parts that are missing.
+import { describe, expect, it } from "vitest";
+import { startSensors as startSimulatedSensors } from "../../firmware/platform/moddable/sensors-simulated.js";
+import type * as DeviceSensors from "../../firmware/platform/moddable/sensors.js";
+import { DRAIN_MS, runVitals, startVitals, type Vitals } from "../../firmware/platform/moddable/vitals.js";
+import { SensorError } from "../../firmware/sensors/errors.js";
+import { SimulatedPpg, SimulatedThermometer } from "../../firmware/simulated/ppg.js";
+import { VirtualI2CBus } from "../../host-sim/chips/bus.js";
+import { Max30102Model } from "../../host-sim/chips/max30102-model.js";
+import { Max30205Model } from "../../host-sim/chips/max30205-model.js";
+import { SyntheticPpg } from "../../host-sim/chips/ppg-synthetic.js";
+import { Tmp117Model } from "../../host-sim/chips/tmp117-model.js";
+import { ManualClock } from "../support/manual-clock.js";
+
+// The lin build maps the module "platform/moddable/sensors" to sensors-simulated.ts: same signature.
+const sameShape: typeof DeviceSensors.startSensors = startSimulatedSensors;
+void sameShape;
+
+/** Advances the clock and the chips together, in drain-sized steps. */
+function run(clock: ManualClock, bus: VirtualI2CBus | undefined, seconds: number): void {
+  for (let t = 0; t < seconds * 1000; t += DRAIN_MS) {
+    bus?.advance(DRAIN_MS);
+    clock.advance(DRAIN_MS);
+  }
+}
+
+/** Takes the app's readings every `every` seconds over `seconds`, as its sampling timers would. */
+function readings(clock: ManualClock, bus: VirtualI2CBus | undefined, vitals: Vitals, seconds: number, every = 5) {
+  const hr: number[] = [];
+  const temp: number[] = [];
+  for (let t = 0; t < seconds; t += every) {
+    run(clock, bus, every);
+    const h = vitals.sources.hr?.();
+    const c = vitals.sources.temp?.();
+    if (h !== undefined) hr.push(h);
+    if (c !== undefined) temp.push(c);
+  }
+  return { hr, temp };
+}
+
+describe("device sensor chain on the chip models", () => {
+  it("MAX30102 + TMP117: heart rate near the truth, skin temperature, no errors", () => {
+    const clock = new ManualClock();
+    const bus = new VirtualI2CBus();
+    bus.attach(new Max30102Model({ source: new SyntheticPpg({ seed: 7, heartRate: () => 75 }) }));
+    bus.attach(new Tmp117Model({ temperature: 36.2 }));
+    const errors: Error[] = [];
+    const vitals = startVitals({ io: bus.io }, clock, (e) => errors.push(e));
+    const { hr, temp } = readings(clock, bus, vitals, 60);
+    vitals.close();
+    expect(errors).toEqual([]);
+    expect(hr.length).toBeGreaterThanOrEqual(8); // valid from ~10 s on
+    for (const bpm of hr) expect(Math.abs(bpm - 75)).toBeLessThan(3);
+    expect(temp.length).toBeGreaterThan(0);
+    for (const c of temp) expect(c).toBeCloseTo(36.2, 1);
+    expect(clock.pending).toBe(0); // close() stopped the drain timer
+  });
+
+  it("falls back to a MAX30205 at 0x48 when no TMP117 answers", () => {
+    const clock = new ManualClock();
+    const bus = new VirtualI2CBus();
+    bus.attach(new Max30102Model({ source: new SyntheticPpg({ seed: 3, heartRate: () => 60 }) }));
+    bus.attach(new Max30205Model({ temperature: 35.9 }));
+    const errors: Error[] = [];
+    const vitals = startVitals({ io: bus.io }, clock, (e) => errors.push(e));
+    const { temp } = readings(clock, bus, vitals, 20);
+    vitals.close();
+    expect(errors).toEqual([]);
+    expect(temp.length).toBeGreaterThan(0);
+    expect(temp[0]).toBeCloseTo(35.9, 1);
+  });
+
+  it("an empty bus: both parts reported absent, no sources, nothing scheduled", () => {
+    const clock = new ManualClock();
+    const bus = new VirtualI2CBus();
+    const errors: Error[] = [];
+    const vitals = startVitals({ io: bus.io }, clock, (e) => errors.push(e));
+    expect(vitals.sources).toEqual({});
+    expect(errors.length).toBe(3); // MAX30102, then TMP117 and MAX30205 at 0x48
+    for (const e of errors) expect((e as SensorError).code).toBe("absent");
+    expect(clock.pending).toBe(0);
+  });
+
+  it("no finger: no heart-rate reading is offered", () => {
+    const clock = new ManualClock();
+    const bus = new VirtualI2CBus();
+    bus.attach(new Max30102Model({ source: new SyntheticPpg({ seed: 1, heartRate: () => 70, noFinger: true }) }));
+    const vitals = startVitals({ io: bus.io }, clock, () => {});
+    expect(readings(clock, bus, vitals, 30).hr).toEqual([]);
+    vitals.close();
+  });
+
+  it("a failing read is reported, and the chain carries on", () => {
+    const clock = new ManualClock();
+    let reads = 0;
+    const errors: Error[] = [];
+    const ppg = {
+      outputRate: 100,
+      sample() {
+        if (++reads === 3) throw new Error("bus error");
+        return { count: 0, ir: [], lost: 0, discontinuity: false };
+      },
+      close() {},
+    };
+    const vitals = runVitals(clock, ppg, undefined, (e) => errors.push(e));
+    run(clock, undefined, 1);
+    vitals.close();
+    expect(errors.map((e) => e.message)).toEqual(["bus error"]);
+    expect(reads).toBe(10);
+  });
+});
+
+describe("the lin simulator's sensors", () => {
+  it("the simulated light gives valid heart rates around 72 bpm through the same estimator", () => {
+    const clock = new ManualClock();
+    const vitals = runVitals(clock, new SimulatedPpg({ clock }), new SimulatedThermometer(clock), () => {});
+    const { hr, temp } = readings(clock, undefined, vitals, 120);
+    vitals.close();
+    expect(hr.length).toBeGreaterThanOrEqual(18);
+    for (const bpm of hr) expect(Math.abs(bpm - 72)).toBeLessThan(10); // 72 bpm +-4 % arrhythmia, +-5 bpm drift
+    expect(temp.length).toBe(24);
+    for (const c of temp) expect(Math.abs(c - 36.4)).toBeLessThanOrEqual(0.31);
+  });
+
+  it("samples the simulated FIFO could not hold are reported lost, like the chip's overflow counter", () => {
+    const clock = new ManualClock();
+    const ppg = new SimulatedPpg({ clock });
+    clock.advance(1000); // 100 samples due, the FIFO keeps 32
+    const s = ppg.sample();
+    expect(s.count).toBe(32);
+    expect(s.lost).toBe(68);
+    expect(s.discontinuity).toBe(true);
+    clock.advance(100);
+    expect(ppg.sample()).toMatchObject({ count: 10, lost: 0, discontinuity: false });
+  });
+});
