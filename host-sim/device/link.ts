@@ -60,7 +60,9 @@ export class DeviceLink {
     this.#pairs.clear();
     if (this.#upTimer) clearTimeout(this.#upTimer);
     this.#upTimer = setTimeout(() => {
+      // The timer ends the outage (it may fire a millisecond before the deadline by Date.now()).
       this.#upTimer = undefined;
+      this.#downUntil = 0;
       this.#onChange();
     }, this.downFor);
     this.#onChange();
