@@ -250,10 +250,12 @@ export class TelemetryApp {
       }
       const payload = encodeTelemetry(this.#baseName, readings, this.#config.format);
       const seqs = chunk.map((r) => r.seq);
+      // MQTT 5.0 sections 3.3.2.3.9 (Content Type) and 3.3.2.3.2: Payload Format Indicator 1 marks UTF-8 text
+      // (JSON); an absent one means unspecified bytes, so CBOR sends none (0 would cost 2 bytes for the
+      // default). A 3.1.1 encoder leaves properties out.
       const options: PublishOptions = {
         qos: 1,
-        // MQTT 5.0 sections 3.3.2.3.2 / 3.3.2.3.9; a 3.1.1 encoder leaves properties out.
-        properties: { contentType: payload.contentType, payloadFormatIndicator: this.#config.format === "json" ? 1 : 0 },
+        properties: this.#config.format === "json" ? { contentType: payload.contentType, payloadFormatIndicator: 1 } : { contentType: payload.contentType },
       };
       if (!this.#publish(this.topics.telemetry, payload.bytes, options, (error) => this.#completed(seqs, error))) return;
       for (const seq of seqs) this.#inClient.add(seq);

@@ -238,7 +238,8 @@ describe("TelemetryApp", () => {
     expect(configs).toHaveLength(1);
     clock.advance(2000);
     const [batch] = client.on("devices/wearable-001/telemetry");
-    expect(batch.options?.properties?.contentType).toBe("application/senml+cbor");
+    // Binary payload: no Payload Format Indicator (absent = unspecified bytes, MQTT 5.0 section 3.3.2.3.2).
+    expect(batch.options?.properties).toEqual({ contentType: "application/senml+cbor" });
     const decoded = decodeCbor(batch.payload).value as Map<unknown, unknown>[];
     expect(decoded.map((m) => m.get("seq"))).toEqual([1, 2]);
     expect(client.on("devices/wearable-001/alerts")).toHaveLength(1);
