@@ -5,11 +5,13 @@
 import config from "mc/config";
 import { moddableClock } from "./platform/moddable/clock.js";
 import { deviceTls } from "./platform/moddable/certificates.js";
-import { deviceSettings } from "./platform/moddable/device-config.js";
+import { deviceSettings, type DeviceSettings } from "./platform/moddable/device-config.js";
 import { startSensors } from "./platform/moddable/sensors.js";
 import { ModdableSocket } from "./platform/moddable/socket.js";
 import { openStorage } from "./platform/moddable/storage.js";
+import type { Vitals } from "./platform/moddable/vitals.js";
 import { whenClockSet } from "./platform/moddable/wall-clock.js";
+import type { Storage, TlsOptions } from "./platform/ports.js";
 import { TelemetryApp } from "./telemetry/app.js";
 
 /** Directory of the outbox and the stored remote configuration. */
@@ -24,23 +26,52 @@ function report(error: Error): void {
   trace(`error: ${describe(error)}\n`);
 }
 
-const settings = deviceSettings(config);
-const clock = moddableClock;
-trace(`wearable ${settings.deviceId}: broker ${settings.broker.host}:${settings.broker.port}\n`);
+/** A start-up failure (a bad config key, missing certificates) is traced with its reason, not left to
+ *  surface as a bare "unhandled exception". */
+function guarded(step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    trace(`start-up failed: ${describe(error instanceof Error ? error : new Error(String(error)))}\n`);
+  }
+}
 
-whenClockSet(settings.sntp, () => {
+const clock = moddableClock;
+
+guarded(() => {
+  const settings = deviceSettings(config);
+  trace(`wearable ${settings.deviceId}: broker ${settings.broker.host}:${settings.broker.port}\n`);
+  whenClockSet(settings.sntp, () => guarded(() => start(settings)));
+});
+
+function start(settings: DeviceSettings): void {
+  // What can fail for good comes first, so a failed start leaves no sampling timer running.
+  const secure = deviceTls(settings.serverName);
+  const storage = openStorage(DATA_DIRECTORY);
   const sensors = startSensors(clock, report);
-  const app = new TelemetryApp({
+  let app: TelemetryApp;
+  try {
+    app = createApp(settings, storage, secure, sensors.sources);
+  } catch (error) {
+    sensors.close(); // e.g. a start-up configuration the app refuses
+    throw error;
+  }
+  trace(`outbox: ${app.outbox.count} stored readings\n`);
+  app.start();
+}
+
+function createApp(settings: DeviceSettings, storage: Storage, secure: TlsOptions, sources: Vitals["sources"]): TelemetryApp {
+  return new TelemetryApp({
     deviceId: settings.deviceId,
     clock,
-    storage: openStorage(DATA_DIRECTORY),
-    sensors: sensors.sources,
+    storage,
+    sensors: sources,
     config: settings.app,
     mqtt: {
       Socket: ModdableSocket,
       clock,
       brokers: [settings.broker],
-      secure: deviceTls(settings.serverName),
+      secure,
       protocolVersion: settings.protocolVersion,
       keepAlive: settings.keepAlive,
       // Resume the session after a drop, so the broker keeps our config subscription and the client's
@@ -52,6 +83,4 @@ whenClockSet(settings.sntp, () => {
     onConfig: (applied) => trace(`config: ${JSON.stringify(applied)}\n`),
     onError: report,
   });
-  trace(`outbox: ${app.outbox.count} stored readings\n`);
-  app.start();
-});
+}
