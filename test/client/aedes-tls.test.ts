@@ -4,11 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 import { startAedes, type AedesBroker } from "../support/aedes.js";
 import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
-import { makeClient, publishAsync, text, until, type Harness } from "./harness.js";
+import { TestClients, publishAsync, text, until } from "./harness.js";
 
 let pki: TestPki;
 let aedes: AedesBroker;
-let harnesses: Harness[] = [];
 const peers: mqtt.MqttClient[] = [];
 
 beforeAll(async () => {
@@ -19,21 +18,14 @@ afterAll(async () => {
   await aedes.close();
 });
 afterEach(async () => {
-  for (const h of harnesses) h.client.close();
-  harnesses = [];
+  devices.closeAll();
   for (const p of peers.splice(0)) await p.endAsync(true);
 });
 
-function device(options: Parameters<typeof makeClient>[0] = {}): Harness {
-  const h = makeClient({
-    brokers: [{ host: "localhost", port: aedes.port, address: "127.0.0.1" }],
-    secure: pki.deviceTls(),
-    ...options,
-  });
-  harnesses.push(h);
-  h.client.connect();
-  return h;
-}
+const devices = new TestClients(() => ({
+  brokers: [{ host: "localhost", port: aedes.port, address: "127.0.0.1" }],
+  secure: pki.deviceTls(),
+}));
 
 async function peer(options: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
   const p = await mqtt.connectAsync(`mqtts://127.0.0.1:${aedes.port}`, {
@@ -59,7 +51,7 @@ describe("aedes over TLS", () => {
     const sub = await peer();
     const got = collect(sub);
     await sub.subscribeAsync("devices/#", { qos: 2 });
-    const h = device({ clientId: "dev-tls" });
+    const h = devices.start({ clientId: "dev-tls" });
     await until(() => h.seen.connects.length === 1, "connected");
     expect(await publishAsync(h.client, "devices/a/hr", "q0", { qos: 0 })).toBeUndefined();
     expect(await publishAsync(h.client, "devices/a/hr", "q1", { qos: 1 })).toBeUndefined();
@@ -73,7 +65,7 @@ describe("aedes over TLS", () => {
   });
 
   it("subscribes and receives QoS 0/1/2 and the retained flag; unsubscribe stops delivery", async () => {
-    const h = device({ clientId: "dev-sub" });
+    const h = devices.start({ clientId: "dev-sub" });
     const pub = await peer();
     await pub.publishAsync("devices/dev-sub/config", "retained-cfg", { qos: 1, retain: true });
     let granted: number[] = [];
@@ -100,30 +92,28 @@ describe("aedes over TLS", () => {
   });
 
   it("persistent session: QoS 1/2 messages published while offline are delivered after reconnect", async () => {
-    const h1 = device({ clientId: "dev-persist", cleanStart: false });
+    const h1 = devices.start({ clientId: "dev-persist", cleanStart: false });
     let ok = false;
     h1.client.subscribe({ topicFilter: "devices/dev-persist/cmd", qos: 1 }, undefined, () => (ok = true));
     await until(() => ok, "subscribed");
     h1.client.close();
-    harnesses = harnesses.filter((h) => h !== h1);
     const pub = await peer();
     await pub.publishAsync("devices/dev-persist/cmd", "while-offline", { qos: 1 });
-    const h2 = device({ clientId: "dev-persist", cleanStart: false });
+    const h2 = devices.start({ clientId: "dev-persist", cleanStart: false });
     await until(() => h2.seen.messages.length === 1, "offline message");
     expect(h2.seen.connects[0].sessionPresent).toBe(true);
     expect(text(h2.seen.messages[0].payload)).toBe("while-offline");
   });
 
   it("clean session discards the previous session's subscriptions and queued messages", async () => {
-    const h1 = device({ clientId: "dev-clean", cleanStart: false });
+    const h1 = devices.start({ clientId: "dev-clean", cleanStart: false });
     let ok = false;
     h1.client.subscribe({ topicFilter: "devices/dev-clean/cmd", qos: 1 }, undefined, () => (ok = true));
     await until(() => ok, "subscribed");
     h1.client.close();
-    harnesses = harnesses.filter((h) => h !== h1);
     const pub = await peer();
     await pub.publishAsync("devices/dev-clean/cmd", "lost", { qos: 1 });
-    const h2 = device({ clientId: "dev-clean", cleanStart: true });
+    const h2 = devices.start({ clientId: "dev-clean", cleanStart: true });
     await until(() => h2.seen.connects.length === 1, "connected");
     expect(h2.seen.connects[0].sessionPresent).toBe(false);
     await pub.publishAsync("devices/dev-clean/cmd", "also-lost", { qos: 1 });
@@ -135,7 +125,7 @@ describe("aedes over TLS", () => {
     const sub = await peer();
     const got = collect(sub);
     await sub.subscribeAsync("devices/cut/#", { qos: 1 });
-    const h = device({ clientId: "dev-cut", cleanStart: false });
+    const h = devices.start({ clientId: "dev-cut", cleanStart: false });
     await until(() => h.seen.connects.length === 1, "connected");
     let completed = 0;
     const done: Promise<Error | undefined>[] = [];
@@ -154,28 +144,28 @@ describe("aedes over TLS", () => {
   });
 
   it("TLS: an unknown CA is a TlsError certificate-unknown", async () => {
-    const h = device({ secure: { ...pki.deviceTls(), certificate: pki.odd.otherCa.certDer }, reconnect: false });
+    const h = devices.start({ secure: { ...pki.deviceTls(), certificate: pki.odd.otherCa.certDer }, reconnect: false });
     await until(() => h.seen.errors.length === 1, "TLS error");
     expect(h.seen.errors[0]).toBeInstanceOf(TlsError);
     expect((h.seen.errors[0] as TlsError).code).toBe("certificate-unknown");
   });
 
   it("TLS: a server name not in the certificate is a TlsError hostname-mismatch", async () => {
-    const h = device({ brokers: [{ host: "wrong.example", address: "127.0.0.1", port: aedes.port }], reconnect: false });
+    const h = devices.start({ brokers: [{ host: "wrong.example", address: "127.0.0.1", port: aedes.port }], reconnect: false });
     await until(() => h.seen.errors.length === 1, "TLS error");
     expect((h.seen.errors[0] as TlsError).code).toBe("hostname-mismatch");
   });
 
   it("TLS: without a client certificate the required-certificate broker refuses the connection", async () => {
     const { clientCertificates: _c, clientKey: _k, ...noClient } = pki.deviceTls();
-    const h = device({ secure: noClient, reconnect: false });
+    const h = devices.start({ secure: noClient, reconnect: false });
     await until(() => h.seen.errors.length === 1, "refused");
     expect(h.seen.connects).toHaveLength(0);
     expect(h.seen.errors[0]).toBeInstanceOf(Error);
   });
 
   it("$-topics are not matched by subscriptions starting with a wildcard (4.7.2)", async () => {
-    const h = device({ clientId: "dev-dollar" });
+    const h = devices.start({ clientId: "dev-dollar" });
     let granted = 0;
     h.client.subscribe(
       [

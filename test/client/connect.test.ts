@@ -1,32 +1,16 @@
 // Connect behaviours (design.md section 5), checked byte by byte against a scripted broker.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConnackError, TimeoutError } from "../../firmware/mqtt/client-errors.js";
-import { FakeBroker } from "../support/fake-broker.js";
 import { ManualClock } from "../support/manual-clock.js";
-import { makeClient, until, type Harness } from "./harness.js";
+import { makeClient, until, useFakeBroker } from "./harness.js";
 
-let broker: FakeBroker;
-let harnesses: Harness[] = [];
-const open = (options: Parameters<typeof makeClient>[0]): Harness => {
-  const h = makeClient({ port: broker.port, ...options });
-  harnesses.push(h);
-  return h;
-};
-
-beforeEach(async () => {
-  broker = await FakeBroker.start();
-});
-afterEach(async () => {
-  for (const h of harnesses) h.client.close();
-  harnesses = [];
-  await broker.close();
-});
+const fake = useFakeBroker();
 
 describe("connect", () => {
   it("connects: CONNECT carries client id, clean session, keepalive; onConnect reports the CONNACK", async () => {
-    const { client, seen } = open({ clientId: "dev-1", keepAlive: 30 });
+    const { client, seen } = fake.clients.make({ clientId: "dev-1", keepAlive: 30 });
     client.connect();
-    const c = await broker.nextConnection();
+    const c = await fake.broker.nextConnection();
     const { packet, raw } = await c.accept();
     expect(packet).toMatchObject({ cmd: "connect", clientId: "dev-1", clean: true, keepalive: 30, protocolVersion: 4 });
     expect(raw[0]).toBe(0x10);
@@ -36,13 +20,13 @@ describe("connect", () => {
   });
 
   it("sends username and password, and the will with topic, payload, QoS and retain", async () => {
-    const { client } = open({
+    const { client } = fake.clients.make({
       username: "alice",
       password: "s3cret",
       will: { topic: "devices/d/status", payload: new TextEncoder().encode("offline"), qos: 1, retain: true },
     });
     client.connect();
-    const c = await broker.nextConnection();
+    const c = await fake.broker.nextConnection();
     const { packet } = await c.accept();
     expect(packet.username).toBe("alice");
     expect(Buffer.from(packet.password as Buffer).toString()).toBe("s3cret");
@@ -51,9 +35,9 @@ describe("connect", () => {
   });
 
   it("sends no will flag when no will is set", async () => {
-    const { client } = open({});
+    const { client } = fake.clients.make({});
     client.connect();
-    const c = await broker.nextConnection();
+    const c = await fake.broker.nextConnection();
     const { raw } = await c.accept();
     // Connect Flags byte after the 10-byte variable header prefix: will flag is bit 2 (3.1.2.5).
     const flags = raw[2 + 7];
@@ -61,14 +45,14 @@ describe("connect", () => {
   });
 
   it("MQTT 5: CONNECT carries the session expiry interval, receive maximum and will properties", async () => {
-    const { client } = open({
+    const { client } = fake.clients.make({
       protocolVersion: 5,
       sessionExpiryInterval: 3600,
       receiveMaximum: 10,
       will: { topic: "w", payload: new Uint8Array([1]), qos: 0, retain: false, properties: { willDelayInterval: 5 } },
     });
     client.connect();
-    const c = await broker.nextConnection();
+    const c = await fake.broker.nextConnection();
     const { packet } = await c.accept();
     expect(packet.protocolVersion).toBe(5);
     expect(packet.properties).toMatchObject({ sessionExpiryInterval: 3600, receiveMaximum: 10 });
@@ -76,14 +60,14 @@ describe("connect", () => {
   });
 
   it("refuses a zero-length client id without clean session (MQTT-3.1.3-7)", () => {
-    expect(() => makeClient({ clientId: "", cleanStart: false, port: broker.port })).toThrow(/clean session/);
+    expect(() => makeClient({ clientId: "", cleanStart: false, port: fake.broker.port })).toThrow(/clean session/);
   });
 
   it("surfaces a 3.1.1 CONNACK refusal as ConnackError with the return code, then retries", async () => {
-    const { client, seen } = open({});
+    const { client, seen } = fake.clients.make({});
     client.connect();
     for (const code of [1, 2, 3, 4, 5]) {
-      const c = await broker.nextConnection();
+      const c = await fake.broker.nextConnection();
       await c.next("connect");
       c.send({ cmd: "connack", sessionPresent: false, returnCode: code });
       await until(() => seen.errors.length === code, `refusal ${code}`);
@@ -96,9 +80,9 @@ describe("connect", () => {
   });
 
   it("MQTT 5: a CONNACK refusal carries the reason code and reason string", async () => {
-    const { client, seen } = open({ protocolVersion: 5 });
+    const { client, seen } = fake.clients.make({ protocolVersion: 5 });
     client.connect();
-    const c = await broker.nextConnection();
+    const c = await fake.broker.nextConnection();
     await c.next("connect");
     c.send({ cmd: "connack", sessionPresent: false, reasonCode: 0x87, properties: { reasonString: "not authorized" } });
     await until(() => seen.errors.length === 1, "refusal");
@@ -110,24 +94,24 @@ describe("connect", () => {
 
   it("times out when no CONNACK arrives (connect-timeout) and tries again", async () => {
     const clock = new ManualClock();
-    const { client, seen } = open({ clock, connectTimeout: 5000 });
+    const { client, seen } = fake.clients.make({ clock, connectTimeout: 5000 });
     client.connect();
-    const c1 = await broker.nextConnection();
+    const c1 = await fake.broker.nextConnection();
     await c1.next("connect");
     clock.advance(5000);
     expect(seen.errors[0]).toBeInstanceOf(TimeoutError);
     expect((seen.errors[0] as TimeoutError).code).toBe("connect-timeout");
     await c1.waitClosed();
     clock.advance((clock.nextAt() ?? 0) - clock.ticks()); // the backoff delay, nothing more
-    const c2 = await broker.nextConnection();
+    const c2 = await fake.broker.nextConnection();
     await c2.accept();
     await until(() => seen.connects.length === 1, "second attempt connects");
   });
 
   it("never sends a second CONNECT on one connection", async () => {
-    const { client, seen } = open({});
+    const { client, seen } = fake.clients.make({});
     client.connect();
-    const c = await broker.nextConnection();
+    const c = await fake.broker.nextConnection();
     await c.accept();
     await until(() => seen.connects.length === 1, "connect");
     client.publish("t", "x", { qos: 1 });
@@ -141,9 +125,9 @@ describe("connect", () => {
 
   it("close() sends DISCONNECT, releases the socket and fails pending publishes with client-closed", async () => {
     const clock = new ManualClock();
-    const { client, seen } = open({ clock });
+    const { client, seen } = fake.clients.make({ clock });
     client.connect();
-    const c = await broker.nextConnection();
+    const c = await fake.broker.nextConnection();
     await c.accept();
     await until(() => seen.connects.length === 1, "connect");
     let failure: Error | undefined;
@@ -158,18 +142,18 @@ describe("connect", () => {
   });
 
   it("CONNECT is byte-exact for a minimal 3.1.1 session (3.1.2)", async () => {
-    const { client } = open({ clientId: "ab", keepAlive: 60 });
+    const { client } = fake.clients.make({ clientId: "ab", keepAlive: 60 });
     client.connect();
-    const c = await broker.nextConnection();
+    const c = await fake.broker.nextConnection();
     const { raw } = await c.next("connect");
     // type 1, remaining length 14, "MQTT", level 4, flags: clean session, keepalive 60, client id "ab".
     expect([...raw]).toEqual([0x10, 14, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x02, 0, 60, 0, 2, 0x61, 0x62]);
   });
 
   it("MQTT 5: close() sends DISCONNECT with reason 0x00 (normal disconnection)", async () => {
-    const { client, seen } = open({ protocolVersion: 5 });
+    const { client, seen } = fake.clients.make({ protocolVersion: 5 });
     client.connect();
-    const c = await broker.nextConnection();
+    const c = await fake.broker.nextConnection();
     await c.accept();
     await until(() => seen.connects.length === 1, "connect");
     client.close();

@@ -4,11 +4,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAedes, type AedesBroker } from "../support/aedes.js";
 import { ensureDevPki } from "../support/certs.js";
 import { FaultProxy } from "../support/proxy.js";
-import { makeClient, publishAsync, until, type Harness } from "./harness.js";
+import { TestClients, publishAsync, until, type ClientOptions, type Harness } from "./harness.js";
 
 let aedes: AedesBroker;
 let proxy: FaultProxy;
-let harnesses: Harness[] = [];
+const clients = new TestClients(() => ({ port: proxy.port }));
 
 beforeAll(async () => {
   aedes = await startAedes(await ensureDevPki(), { plain: true });
@@ -17,17 +17,13 @@ afterAll(async () => {
   await aedes.close();
 });
 afterEach(async () => {
-  for (const h of harnesses) h.client.close();
-  harnesses = [];
+  clients.closeAll();
   await proxy.close();
 });
 
-async function through(options: Parameters<typeof makeClient>[0] = {}): Promise<Harness> {
+async function through(options: ClientOptions = {}): Promise<Harness> {
   proxy = await FaultProxy.start({ host: "127.0.0.1", port: aedes.plainPort }, { mqtt: true });
-  const h = makeClient({ port: proxy.port, cleanStart: false, ...options });
-  harnesses.push(h);
-  h.client.connect();
-  return h;
+  return clients.start({ cleanStart: false, ...options });
 }
 
 const PUBACK = 4;
@@ -104,9 +100,7 @@ describe("fault injection", () => {
   it("an unreachable broker (black-holed, then refused) times out, backs off, and connects once it is back", async () => {
     proxy = await FaultProxy.start({ host: "127.0.0.1", port: aedes.plainPort }, { mqtt: true });
     proxy.setMode("blackhole");
-    const h = makeClient({ port: proxy.port, clientId: "f-down", connectTimeout: 300, backoff: { base: 50, cap: 200 } });
-    harnesses.push(h);
-    h.client.connect();
+    const h = clients.start({ clientId: "f-down", connectTimeout: 300, backoff: { base: 50, cap: 200 } });
     await until(() => h.seen.errors.some((e) => (e as { code?: string }).code === "connect-timeout"), "connect timeout");
     proxy.setMode("refuse");
     const before = h.seen.errors.length;

@@ -1,10 +1,12 @@
 // Shared test plumbing: a client wired to recorders, and a way to await what it reports.
+import { afterEach, beforeEach } from "vitest";
 import { MqttClient } from "../../firmware/mqtt/client.js";
 import type { ConnectInfo, MqttClientOptions } from "../../firmware/mqtt/client-options.js";
 import type { Publish } from "../../firmware/mqtt/packets.js";
 import type { Clock } from "../../firmware/platform/ports.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
+import { FakeBroker, type FakeConnection } from "../support/fake-broker.js";
 
 export interface Recorded {
   connects: ConnectInfo[];
@@ -33,7 +35,9 @@ export function until(check: () => boolean, what: string, timeoutMs = 15_000): P
   });
 }
 
-export function makeClient(options: Partial<MqttClientOptions> & { port?: number; clock?: Clock }): Harness {
+export type ClientOptions = Partial<MqttClientOptions> & { port?: number; clock?: Clock };
+
+export function makeClient(options: ClientOptions): Harness {
   const seen: Recorded = { connects: [], disconnects: [], errors: [], messages: [], closed: 0 };
   const client = new MqttClient({
     Socket: NodeSocket,
@@ -77,3 +81,71 @@ export function publishAsync(
 }
 
 export const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString("utf8");
+
+/**
+ * The clients of one test file, each made over `defaults()` (read when the client is made, so it may name
+ * a broker started in beforeAll); the file's afterEach calls closeAll() before stopping what they talk to.
+ */
+export class TestClients {
+  private open: Harness[] = [];
+
+  constructor(private readonly defaults: () => ClientOptions) {}
+
+  /** A client, not started. */
+  make(options: ClientOptions = {}): Harness {
+    const h = makeClient({ ...this.defaults(), ...options });
+    this.open.push(h);
+    return h;
+  }
+
+  /** A client that has been told to connect. */
+  start(options: ClientOptions = {}): Harness {
+    const h = this.make(options);
+    h.client.connect();
+    return h;
+  }
+
+  closeAll(): void {
+    for (const h of this.open.splice(0)) h.client.close();
+  }
+}
+
+export interface FakeBrokerFixture {
+  /** This test's scripted broker. */
+  readonly broker: FakeBroker;
+  /** Its clients (port preset), closed after each test before the broker. */
+  readonly clients: TestClients;
+  /** A started client whose CONNECT the broker accepted (with `connack` properties), once onConnect has run. */
+  connected(options?: ClientOptions, connack?: Record<string, unknown>): Promise<{ h: Harness; c: FakeConnection }>;
+}
+
+/** A fresh FakeBroker for every test of the calling file, with its clients. */
+export function useFakeBroker(defaults: ClientOptions = {}): FakeBrokerFixture {
+  let broker: FakeBroker | undefined;
+  const current = (): FakeBroker => {
+    if (!broker) throw new Error("the fake broker runs only inside a test");
+    return broker;
+  };
+  const clients = new TestClients(() => ({ port: current().port, ...defaults }));
+  beforeEach(async () => {
+    broker = await FakeBroker.start();
+  });
+  afterEach(async () => {
+    clients.closeAll();
+    await broker?.close();
+    broker = undefined;
+  });
+  return {
+    get broker() {
+      return current();
+    },
+    clients,
+    async connected(options = {}, connack) {
+      const h = clients.start(options);
+      const c = await current().nextConnection();
+      await c.accept(false, connack);
+      await until(() => h.seen.connects.length === 1, "connected");
+      return { h, c };
+    },
+  };
+}

@@ -1,34 +1,17 @@
 // Keepalive, dead-link detection, reconnect backoff and broker failover (virtual clock, real sockets).
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Backoff } from "../../firmware/mqtt/client-backoff.js";
 import { FakeBroker } from "../support/fake-broker.js";
 import { ManualClock } from "../support/manual-clock.js";
-import { makeClient, until, type Harness } from "./harness.js";
+import { until, useFakeBroker } from "./harness.js";
 
-let broker: FakeBroker;
-let harnesses: Harness[] = [];
-
-beforeEach(async () => {
-  broker = await FakeBroker.start();
-});
-afterEach(async () => {
-  for (const h of harnesses) h.client.close();
-  harnesses = [];
-  await broker.close();
-});
-
-function open(options: Parameters<typeof makeClient>[0]): Harness {
-  const h = makeClient({ port: broker.port, ...options });
-  harnesses.push(h);
-  h.client.connect();
-  return h;
-}
+const fake = useFakeBroker();
 
 describe("keepalive", () => {
   it("sends PINGREQ after an idle keepalive interval, not before", async () => {
     const clock = new ManualClock();
-    const h = open({ clock, keepAlive: 10 });
-    const c = await broker.nextConnection();
+    const h = fake.clients.start({ clock, keepAlive: 10 });
+    const c = await fake.broker.nextConnection();
     await c.accept();
     await until(() => h.seen.connects.length === 1, "connected");
     clock.advance(9_999);
@@ -41,8 +24,8 @@ describe("keepalive", () => {
 
   it("activity postpones PINGREQ: it is due keepalive seconds after the last packet sent", async () => {
     const clock = new ManualClock();
-    const h = open({ clock, keepAlive: 10 });
-    const c = await broker.nextConnection();
+    const h = fake.clients.start({ clock, keepAlive: 10 });
+    const c = await fake.broker.nextConnection();
     await c.accept();
     await until(() => h.seen.connects.length === 1, "connected");
     clock.advance(6_000);
@@ -57,8 +40,8 @@ describe("keepalive", () => {
 
   it("declares the link dead when no PINGRESP arrives within pingTimeout, closes it and reconnects", async () => {
     const clock = new ManualClock();
-    const h = open({ clock, keepAlive: 10, pingTimeout: 3_000 });
-    const c = await broker.nextConnection();
+    const h = fake.clients.start({ clock, keepAlive: 10, pingTimeout: 3_000 });
+    const c = await fake.broker.nextConnection();
     await c.accept();
     await until(() => h.seen.connects.length === 1, "connected");
     clock.advance(10_000);
@@ -69,15 +52,15 @@ describe("keepalive", () => {
     expect(h.seen.disconnects[0]).toMatchObject({ code: "ping-timeout" });
     await c.waitClosed();
     clock.advance((clock.nextAt() ?? 0) - clock.ticks());
-    const c2 = await broker.nextConnection();
+    const c2 = await fake.broker.nextConnection();
     await c2.accept();
     await until(() => h.seen.connects.length === 2, "reconnected");
   });
 
   it("a PINGRESP in time keeps the link", async () => {
     const clock = new ManualClock();
-    const h = open({ clock, keepAlive: 10, pingTimeout: 3_000 });
-    const c = await broker.nextConnection();
+    const h = fake.clients.start({ clock, keepAlive: 10, pingTimeout: 3_000 });
+    const c = await fake.broker.nextConnection();
     await c.accept();
     await until(() => h.seen.connects.length === 1, "connected");
     clock.advance(10_000);
@@ -91,8 +74,8 @@ describe("keepalive", () => {
 
   it("MQTT 5: the server's Server Keep Alive overrides ours", async () => {
     const clock = new ManualClock();
-    const h = open({ clock, keepAlive: 60, protocolVersion: 5 });
-    const c = await broker.nextConnection();
+    const h = fake.clients.start({ clock, keepAlive: 60, protocolVersion: 5 });
+    const c = await fake.broker.nextConnection();
     await c.accept(false, { serverKeepAlive: 5 });
     await until(() => h.seen.connects.length === 1, "connected");
     expect(h.seen.connects[0].keepAlive).toBe(5);
@@ -124,10 +107,10 @@ describe("reconnect", () => {
 
   it("uses the backoff schedule between failed attempts and resets it after CONNACK", async () => {
     const clock = new ManualClock();
-    const h = open({ clock, random: () => 0.999, backoff: { base: 1_000, cap: 4_000 }, connectTimeout: 60_000 });
+    const h = fake.clients.start({ clock, random: () => 0.999, backoff: { base: 1_000, cap: 4_000 }, connectTimeout: 60_000 });
     const delays: number[] = [];
     for (let attempt = 0; attempt < 4; attempt++) {
-      const c = await broker.nextConnection();
+      const c = await fake.broker.nextConnection();
       await c.next("connect");
       c.destroy(); // refuse by closing before CONNACK
       await until(() => h.seen.errors.length === attempt + 1, "failure");
@@ -137,7 +120,7 @@ describe("reconnect", () => {
       clock.advance(at - before);
     }
     expect(delays).toEqual([999, 1998, 3996, 3996]);
-    const c = await broker.nextConnection();
+    const c = await fake.broker.nextConnection();
     await c.accept();
     await until(() => h.seen.connects.length === 1, "connected");
     c.destroy();
@@ -149,16 +132,14 @@ describe("reconnect", () => {
     const second = await FakeBroker.start();
     try {
       const clock = new ManualClock();
-      const h = makeClient({
+      const h = fake.clients.start({
         clock,
         brokers: [
-          { host: "127.0.0.1", port: broker.port },
+          { host: "127.0.0.1", port: fake.broker.port },
           { host: "127.0.0.1", port: second.port },
         ],
       });
-      harnesses.push(h);
-      h.client.connect();
-      const c1 = await broker.nextConnection();
+      const c1 = await fake.broker.nextConnection();
       await c1.next("connect");
       c1.destroy();
       await until(() => h.seen.errors.length === 1, "first broker fails");
@@ -174,21 +155,18 @@ describe("reconnect", () => {
 
   it("a refused TCP connection is reported and retried", async () => {
     const clock = new ManualClock();
-    const port = broker.port;
-    await broker.close();
-    const h = makeClient({ clock, port });
-    harnesses.push(h);
-    h.client.connect();
+    const port = fake.broker.port;
+    await fake.broker.close();
+    const h = fake.clients.start({ clock, port });
     await until(() => h.seen.errors.length === 1, "refused");
     expect(h.seen.errors[0]).toMatchObject({ code: "connection-lost" });
     expect(clock.pending).toBeGreaterThan(0); // the retry is scheduled
-    broker = await FakeBroker.start(); // for afterEach
   });
 
   it("close() while waiting to reconnect cancels the retry and releases every timer", async () => {
     const clock = new ManualClock();
-    const h = open({ clock });
-    const c = await broker.nextConnection();
+    const h = fake.clients.start({ clock });
+    const c = await fake.broker.nextConnection();
     await c.accept();
     await until(() => h.seen.connects.length === 1, "connected");
     c.destroy();

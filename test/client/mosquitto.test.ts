@@ -6,11 +6,10 @@ import type { ClientError } from "../../firmware/mqtt/client-errors.js";
 import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
 import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
 import { FaultProxy } from "../support/proxy.js";
-import { makeClient, publishAsync, text, until, type Harness } from "./harness.js";
+import { TestClients, publishAsync, text, until } from "./harness.js";
 
 let pki: TestPki;
 let broker: Mosquitto;
-let harnesses: Harness[] = [];
 const peers: mqtt.MqttClient[] = [];
 const TOPIC = `devices/${DEVICE_ID}`;
 
@@ -22,22 +21,15 @@ afterAll(async () => {
   await broker?.close();
 });
 afterEach(async () => {
-  for (const h of harnesses) h.client.close();
-  harnesses = [];
+  devices.closeAll();
   for (const p of peers.splice(0)) await p.endAsync(true);
 });
 
-function device(options: Parameters<typeof makeClient>[0] = {}): Harness {
-  const h = makeClient({
-    brokers: [{ host: "localhost", port: broker.port, address: "127.0.0.1" }],
-    secure: pki.deviceTls(),
-    clientId: DEVICE_ID,
-    ...options,
-  });
-  harnesses.push(h);
-  h.client.connect();
-  return h;
-}
+const devices = new TestClients(() => ({
+  brokers: [{ host: "localhost", port: broker.port, address: "127.0.0.1" }],
+  secure: pki.deviceTls(),
+  clientId: DEVICE_ID,
+}));
 
 async function ingest(options: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
   const p = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker.port}`, {
@@ -61,7 +53,7 @@ for (const protocolVersion of [4, 5] as const) {
       const got: [string, number][] = [];
       sub.on("message", (_t, payload, packet) => got.push([payload.toString(), packet.qos]));
       await sub.subscribeAsync(`${TOPIC}/#`, { qos: 2 });
-      const h = device({ protocolVersion });
+      const h = devices.start({ protocolVersion });
       await until(() => h.seen.connects.length === 1, "connected");
       for (const qos of [0, 1, 2] as const) expect(await publishAsync(h.client, `${TOPIC}/hr`, `q${qos}`, { qos })).toBeUndefined();
       await until(() => got.length === 3, "delivered");
@@ -74,7 +66,7 @@ for (const protocolVersion of [4, 5] as const) {
     });
 
     it(`v${v}: receives commands on its config topic (QoS 2 exactly once) and sees ACL refusals in SUBACK`, async () => {
-      const h = device({ protocolVersion });
+      const h = devices.start({ protocolVersion });
       let codes: number[] = [];
       h.client.subscribe(
         [
@@ -99,7 +91,7 @@ for (const protocolVersion of [4, 5] as const) {
 
 describe("mosquitto over TLS, MQTT 5 specifics", () => {
   it("honours the CONNACK properties: Receive Maximum, Maximum Packet Size, Topic Alias Maximum", async () => {
-    const h = device({ protocolVersion: 5, inflight: 100, queue: { maxBytes: 4 * 1024 * 1024 } });
+    const h = devices.start({ protocolVersion: 5, inflight: 100, queue: { maxBytes: 4 * 1024 * 1024 } });
     await until(() => h.seen.connects.length === 1, "connected");
     const p = h.seen.connects[0].properties ?? {};
     expect(p.receiveMaximum).toBe(20); // max_inflight_messages 20
@@ -116,7 +108,7 @@ describe("mosquitto over TLS, MQTT 5 specifics", () => {
     const topics: string[] = [];
     sub.on("message", (t) => topics.push(t));
     await sub.subscribeAsync(`${TOPIC}/alias/#`, { qos: 1 });
-    const h = device({ protocolVersion: 5 });
+    const h = devices.start({ protocolVersion: 5 });
     await until(() => h.seen.connects.length === 1, "connected");
     expect(h.seen.connects[0].properties?.topicAliasMaximum).toBeGreaterThan(0);
     for (let i = 0; i < 5; i++) await publishAsync(h.client, `${TOPIC}/alias/hr`, `${i}`, { qos: 1 });
@@ -125,7 +117,7 @@ describe("mosquitto over TLS, MQTT 5 specifics", () => {
   });
 
   it("a publish the ACL denies completes with the broker's reason code", async () => {
-    const h = device({ protocolVersion: 5 });
+    const h = devices.start({ protocolVersion: 5 });
     await until(() => h.seen.connects.length === 1, "connected");
     const error = (await publishAsync(h.client, "devices/wearable-002/hr", "spoof", { qos: 1 })) as ClientError | undefined;
     // mosquitto 2.0 answers a denied QoS 1 PUBLISH with PUBACK 0x87 (Not authorized).
@@ -135,7 +127,7 @@ describe("mosquitto over TLS, MQTT 5 specifics", () => {
 
   it("session expiry: a persistent v5 session survives a broker restart and gets messages queued meanwhile", async () => {
     // (mosquitto 2.0.11 restores from its database only sessions that began with Clean Start = 0.)
-    const h = device({ protocolVersion: 5, clientId: DEVICE_ID, cleanStart: false, sessionExpiryInterval: 600 });
+    const h = devices.start({ protocolVersion: 5, clientId: DEVICE_ID, cleanStart: false, sessionExpiryInterval: 600 });
     let ok = false;
     h.client.subscribe({ topicFilter: `${TOPIC}/config`, qos: 1 }, undefined, () => (ok = true));
     await until(() => ok, "subscribed");
@@ -157,18 +149,18 @@ describe("mosquitto over TLS, will", () => {
       sub.on("message", (_t, payload) => wills.push(payload.toString()));
       await sub.subscribeAsync(`${TOPIC}/status`, { qos: 1 });
       const will = { topic: `${TOPIC}/status`, payload: new TextEncoder().encode("lost"), qos: 1 as const, retain: false };
-      const h = device({ brokers: [{ host: "localhost", address: "127.0.0.1", port: proxy.port }], will, reconnect: false });
+      const h = devices.start({ brokers: [{ host: "localhost", address: "127.0.0.1", port: proxy.port }], will, reconnect: false });
       await until(() => h.seen.connects.length === 1, "connected");
       proxy.cut();
       await until(() => wills.length === 1, "will after a cut");
       expect(wills).toEqual(["lost"]);
 
-      const h2 = device({ will: { ...will, payload: new TextEncoder().encode("should-not-appear") } });
+      const h2 = devices.start({ will: { ...will, payload: new TextEncoder().encode("should-not-appear") } });
       await until(() => h2.seen.connects.length === 1, "connected");
       h2.client.close(); // DISCONNECT: the broker discards the will (3.1.2.5)
       // A marker after it (the ingest identity may not write there; the device may): had the will been
       // published it would have arrived first.
-      const h3 = device({});
+      const h3 = devices.start({});
       await until(() => h3.seen.connects.length === 1, "connected");
       await publishAsync(h3.client, `${TOPIC}/status`, "marker", { qos: 1 });
       await until(() => wills.includes("marker"), "marker");

@@ -1,29 +1,9 @@
 // Broker -> client publishing and subscriptions, against a scripted broker.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FakeBroker, type FakeConnection } from "../support/fake-broker.js";
-import { makeClient, text, until, type Harness } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { text, until, useFakeBroker } from "./harness.js";
 
-let broker: FakeBroker;
-let harnesses: Harness[] = [];
-
-beforeEach(async () => {
-  broker = await FakeBroker.start();
-});
-afterEach(async () => {
-  for (const h of harnesses) h.client.close();
-  harnesses = [];
-  await broker.close();
-});
-
-async function connected(options: Parameters<typeof makeClient>[0] = {}, connack?: Record<string, unknown>): Promise<{ h: Harness; c: FakeConnection }> {
-  const h = makeClient({ port: broker.port, ...options });
-  harnesses.push(h);
-  h.client.connect();
-  const c = await broker.nextConnection();
-  await c.accept(false, connack);
-  await until(() => h.seen.connects.length === 1, "connected");
-  return { h, c };
-}
+const fake = useFakeBroker();
+const connected = fake.connected;
 
 const publish = (topic: string, payload: string, qos: number, messageId?: number, extra: Record<string, unknown> = {}) => ({
   cmd: "publish",
@@ -71,15 +51,13 @@ describe("publish broker -> client", () => {
   });
 
   it("QoS 2 state survives a reconnect with session present: no second delivery", async () => {
-    const h = makeClient({ port: broker.port, cleanStart: false, clientId: "keep" });
-    harnesses.push(h);
-    h.client.connect();
-    const c1 = await broker.nextConnection();
+    const h = fake.clients.start({ cleanStart: false, clientId: "keep" });
+    const c1 = await fake.broker.nextConnection();
     await c1.accept();
     c1.send(publish("x", "once", 2, 9));
     await c1.next("pubrec");
     c1.destroy();
-    const c2 = await broker.nextConnection();
+    const c2 = await fake.broker.nextConnection();
     await c2.accept(true);
     c2.send(publish("x", "once", 2, 9, { dup: true }));
     await c2.next("pubrec");
@@ -135,7 +113,7 @@ describe("publish broker -> client", () => {
     expect(d.packet.reasonCode).toBe(0x94);
     await c.waitClosed();
     await until(() => h.seen.disconnects.length === 1, "disconnect reported");
-    const c2 = await broker.nextConnection();
+    const c2 = await fake.broker.nextConnection();
     await c2.accept();
     await until(() => h.seen.connects.length === 2, "reconnected");
   });

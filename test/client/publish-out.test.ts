@@ -1,30 +1,10 @@
 // Client -> broker publishing, checked byte by byte against a scripted broker.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ClientError, QueueFullError } from "../../firmware/mqtt/client-errors.js";
-import { FakeBroker, type FakeConnection } from "../support/fake-broker.js";
-import { makeClient, publishAsync, until, type Harness } from "./harness.js";
+import { publishAsync, until, useFakeBroker } from "./harness.js";
 
-let broker: FakeBroker;
-let harnesses: Harness[] = [];
-
-beforeEach(async () => {
-  broker = await FakeBroker.start();
-});
-afterEach(async () => {
-  for (const h of harnesses) h.client.close();
-  harnesses = [];
-  await broker.close();
-});
-
-async function connected(options: Parameters<typeof makeClient>[0] = {}, connack?: Record<string, unknown>): Promise<{ h: Harness; c: FakeConnection }> {
-  const h = makeClient({ port: broker.port, ...options });
-  harnesses.push(h);
-  h.client.connect();
-  const c = await broker.nextConnection();
-  await c.accept(false, connack);
-  await until(() => h.seen.connects.length === 1, "connected");
-  return { h, c };
-}
+const fake = useFakeBroker();
+const connected = fake.connected;
 
 describe("publish client -> broker", () => {
   it("QoS 0: one PUBLISH without packet id, completes once written", async () => {
@@ -146,19 +126,17 @@ describe("publish client -> broker", () => {
   });
 
   it("answers 'queue full' at the byte limit", async () => {
-    const h = makeClient({ port: broker.port, queue: { maxBytes: 1000 } });
-    harnesses.push(h);
+    const h = fake.clients.make({ queue: { maxBytes: 1000 } });
     expect(h.client.tryPublish("q", new Uint8Array(600), { qos: 1 })).toBe(true);
     expect(() => h.client.publish("q", new Uint8Array(600), { qos: 1 })).toThrow(expect.objectContaining({ code: "queue-full" }));
     expect(h.client.tryPublish("q", new Uint8Array(100), { qos: 1 })).toBe(true);
   });
 
   it("queues publishes while offline and sends them after CONNACK", async () => {
-    const h = makeClient({ port: broker.port });
-    harnesses.push(h);
+    const h = fake.clients.make();
     const done = publishAsync(h.client, "offline", "x", { qos: 1 });
     h.client.connect();
-    const c = await broker.nextConnection();
+    const c = await fake.broker.nextConnection();
     await c.accept();
     const p = await c.next("publish");
     c.send({ cmd: "puback", messageId: p.packet.messageId });
@@ -232,8 +210,7 @@ describe("publish client -> broker", () => {
   });
 
   it("rejects an invalid topic name synchronously (wildcards, empty)", async () => {
-    const h = makeClient({ port: broker.port });
-    harnesses.push(h);
+    const h = fake.clients.make();
     expect(() => h.client.publish("a/+", "x")).toThrow(expect.objectContaining({ code: "protocol-error" }));
     expect(() => h.client.publish("", "x")).toThrow();
   });

@@ -1,24 +1,13 @@
 // Broken brokers: every malformed or impossible packet gives a typed error, closes the connection
 // (MQTT 5: DISCONNECT with the matching reason code first) and reconnects. Never a crash, never a hang.
 // Also: backpressure - the client never writes more than the socket's writable count.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ProtocolError } from "../../firmware/mqtt/errors.js";
 import type { BufferLike, Socket, SocketOptions } from "../../firmware/platform/ports.js";
 import { nodeSocketClass } from "../../host-sim/platform/node-socket.js";
-import { FakeBroker } from "../support/fake-broker.js";
-import { makeClient, until, type Harness } from "./harness.js";
+import { until, useFakeBroker } from "./harness.js";
 
-let broker: FakeBroker;
-let harnesses: Harness[] = [];
-
-beforeEach(async () => {
-  broker = await FakeBroker.start();
-});
-afterEach(async () => {
-  for (const h of harnesses) h.client.close();
-  harnesses = [];
-  await broker.close();
-});
+const fake = useFakeBroker();
 
 // Each case: the bytes a 3.1.1 broker sends and the 5.0 form (PUBLISH gains an empty property length, CONNACK
 // a property length, SUBSCRIBE its properties), the typed error and the DISCONNECT reason 5.0 requires.
@@ -37,10 +26,8 @@ describe("robustness", () => {
   for (const version of [4, 5] as const) {
     for (const t of cases) {
       it(`v${version === 4 ? "3.1.1" : "5"}: ${t.name} -> typed error, connection closed${version === 5 ? ", DISCONNECT with the reason code" : ""}, then reconnect`, async () => {
-        const h = makeClient({ port: broker.port, protocolVersion: version, maximumPacketSize: 4096 });
-        harnesses.push(h);
-        h.client.connect();
-        const c = await broker.nextConnection();
+        const h = fake.clients.start({ protocolVersion: version, maximumPacketSize: 4096 });
+        const c = await fake.broker.nextConnection();
         await c.accept();
         await until(() => h.seen.connects.length === 1, "connected");
         c.sendRaw(version === 4 ? t.v4 : t.v5);
@@ -53,7 +40,7 @@ describe("robustness", () => {
         const error = h.seen.disconnects[0];
         expect(error).toBeInstanceOf(ProtocolError);
         expect((error as ProtocolError).code).toBe(t.code);
-        const c2 = await broker.nextConnection();
+        const c2 = await fake.broker.nextConnection();
         await c2.accept();
         await until(() => h.seen.connects.length === 2, "reconnected");
       });
@@ -61,10 +48,8 @@ describe("robustness", () => {
   }
 
   it("a packet before CONNACK is a protocol error ([MQTT-3.2.0-1])", async () => {
-    const h = makeClient({ port: broker.port });
-    harnesses.push(h);
-    h.client.connect();
-    const c = await broker.nextConnection();
+    const h = fake.clients.start();
+    const c = await fake.broker.nextConnection();
     await c.next("connect");
     c.send({ cmd: "pingresp" });
     await c.waitClosed();
@@ -73,45 +58,39 @@ describe("robustness", () => {
   });
 
   it("a broker that sends half a packet and closes is a lost connection, not a hang", async () => {
-    const h = makeClient({ port: broker.port });
-    harnesses.push(h);
-    h.client.connect();
-    const c = await broker.nextConnection();
+    const h = fake.clients.start();
+    const c = await fake.broker.nextConnection();
     await c.accept();
     await until(() => h.seen.connects.length === 1, "connected");
     c.sendRaw([0x30, 0x20, 0x00, 0x05, 0x61]);
     setTimeout(() => c.destroy(), 20);
     await until(() => h.seen.disconnects.length === 1, "disconnect");
-    const c2 = await broker.nextConnection();
+    const c2 = await fake.broker.nextConnection();
     await c2.accept();
     await until(() => h.seen.connects.length === 2, "reconnected");
   });
 
   it("MQTT 5: a DISCONNECT from the server is surfaced with its reason code and string, then reconnect", async () => {
-    const h = makeClient({ port: broker.port, protocolVersion: 5 });
-    harnesses.push(h);
-    h.client.connect();
-    const c = await broker.nextConnection();
+    const h = fake.clients.start({ protocolVersion: 5 });
+    const c = await fake.broker.nextConnection();
     await c.accept();
     await until(() => h.seen.connects.length === 1, "connected");
     c.send({ cmd: "disconnect", reasonCode: 0x8b, properties: { reasonString: "shutting down" } });
     await until(() => h.seen.disconnects.length === 1, "disconnect");
     expect(h.seen.disconnects[0]).toMatchObject({ code: "server-disconnect", reasonCode: 0x8b, reasonString: "shutting down" });
-    const c2 = await broker.nextConnection();
+    const c2 = await fake.broker.nextConnection();
     await c2.accept();
     await until(() => h.seen.connects.length === 2, "reconnected");
   });
 
   it("an exception thrown by onMessage is reported through onError and the connection stays up", async () => {
-    const h = makeClient({
-      port: broker.port,
+    const h = fake.clients.make({
       onMessage: () => {
         throw new Error("app bug");
       },
     });
-    harnesses.push(h);
     h.client.connect();
-    const c = await broker.nextConnection();
+    const c = await fake.broker.nextConnection();
     await c.accept();
     c.send({ cmd: "publish", topic: "t", payload: Buffer.from("x"), qos: 1, messageId: 1, retain: false, dup: false });
     await c.next("puback");
@@ -150,10 +129,8 @@ describe("backpressure", () => {
         this.inner.close();
       }
     }
-    const h = makeClient({ port: broker.port, Socket: Recording, queue: { maxMessages: 1000, maxBytes: 1 << 20 } });
-    harnesses.push(h);
-    h.client.connect();
-    const c = await broker.nextConnection();
+    const h = fake.clients.start({ Socket: Recording, queue: { maxMessages: 1000, maxBytes: 1 << 20 } });
+    const c = await fake.broker.nextConnection();
     await c.accept();
     await until(() => h.seen.connects.length === 1, "connected");
     let completed = 0;
@@ -171,7 +148,7 @@ describe("backpressure", () => {
     let writable = -1;
     let socket!: Socket;
     await new Promise<void>((resolve) => {
-      socket = new Small({ host: "127.0.0.1", port: broker.port, onWritable: (n) => ((writable = n), resolve()) });
+      socket = new Small({ host: "127.0.0.1", port: fake.broker.port, onWritable: (n) => ((writable = n), resolve()) });
     });
     expect(writable).toBe(16);
     expect(() => socket.write(new Uint8Array(17))).toThrow(RangeError);

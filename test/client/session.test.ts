@@ -1,26 +1,9 @@
 // Sessions across reconnects: what is resent (MQTT 4.4), in which order, and what is not.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FakeBroker, type FakeConnection } from "../support/fake-broker.js";
-import { makeClient, publishAsync, until, type Harness } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import type { FakeConnection } from "../support/fake-broker.js";
+import { publishAsync, until, useFakeBroker } from "./harness.js";
 
-let broker: FakeBroker;
-let harnesses: Harness[] = [];
-
-beforeEach(async () => {
-  broker = await FakeBroker.start();
-});
-afterEach(async () => {
-  for (const h of harnesses) h.client.close();
-  harnesses = [];
-  await broker.close();
-});
-
-function open(options: Parameters<typeof makeClient>[0] = {}): Harness {
-  const h = makeClient({ port: broker.port, cleanStart: false, clientId: "persistent", ...options });
-  harnesses.push(h);
-  h.client.connect();
-  return h;
-}
+const fake = useFakeBroker({ cleanStart: false, clientId: "persistent" });
 
 async function publishes(c: FakeConnection, n: number) {
   const out = [];
@@ -30,8 +13,8 @@ async function publishes(c: FakeConnection, n: number) {
 
 describe("session resume", () => {
   it("resends unacknowledged PUBLISHes with DUP=1 and the same ids, and PUBREL for QoS 2 past PUBREC, in original order, and nothing else", async () => {
-    const h = open();
-    const c1 = await broker.nextConnection();
+    const h = fake.clients.start();
+    const c1 = await fake.broker.nextConnection();
     await c1.accept();
     await until(() => h.seen.connects.length === 1, "connected");
     const done = [
@@ -51,7 +34,7 @@ describe("session resume", () => {
     c1.destroy();
     await until(() => h.seen.disconnects.length === 1, "disconnect seen");
 
-    const c2 = await broker.nextConnection();
+    const c2 = await fake.broker.nextConnection();
     const connect = await c2.next("connect");
     expect(connect.packet.clean).toBe(false);
     c2.connack(true);
@@ -81,8 +64,8 @@ describe("session resume", () => {
   });
 
   it("on a lost session (session present = 0) sends pending publishes as new (DUP=0) and re-subscribes", async () => {
-    const h = open();
-    const c1 = await broker.nextConnection();
+    const h = fake.clients.start();
+    const c1 = await fake.broker.nextConnection();
     await c1.accept();
     await until(() => h.seen.connects.length === 1, "connected");
     let granted: number[] = [];
@@ -94,7 +77,7 @@ describe("session resume", () => {
     await c1.next("publish");
     c1.destroy();
 
-    const c2 = await broker.nextConnection();
+    const c2 = await fake.broker.nextConnection();
     await c2.accept(false);
     const first = await c2.next();
     const second = await c2.next();
@@ -108,8 +91,8 @@ describe("session resume", () => {
   });
 
   it("on a lost session a QoS 2 message already PUBREC'd counts as delivered and is not sent again", async () => {
-    const h = open();
-    const c1 = await broker.nextConnection();
+    const h = fake.clients.start();
+    const c1 = await fake.broker.nextConnection();
     await c1.accept();
     await until(() => h.seen.connects.length === 1, "connected");
     const done = publishAsync(h.client, "p", "x", { qos: 2 });
@@ -117,7 +100,7 @@ describe("session resume", () => {
     c1.send({ cmd: "pubrec", messageId: p.packet.messageId });
     await c1.next("pubrel");
     c1.destroy();
-    const c2 = await broker.nextConnection();
+    const c2 = await fake.broker.nextConnection();
     await c2.accept(false);
     expect(await done).toBeUndefined();
     await new Promise((r) => setTimeout(r, 100));
@@ -125,8 +108,8 @@ describe("session resume", () => {
   });
 
   it("resends nothing on reconnect when everything was acknowledged", async () => {
-    const h = open();
-    const c1 = await broker.nextConnection();
+    const h = fake.clients.start();
+    const c1 = await fake.broker.nextConnection();
     await c1.accept();
     await until(() => h.seen.connects.length === 1, "connected");
     const done = publishAsync(h.client, "p", "x", { qos: 1 });
@@ -134,15 +117,15 @@ describe("session resume", () => {
     c1.send({ cmd: "puback", messageId: p.packet.messageId });
     await done;
     c1.destroy();
-    const c2 = await broker.nextConnection();
+    const c2 = await fake.broker.nextConnection();
     await c2.accept(true);
     await new Promise((r) => setTimeout(r, 100));
     expect(c2.received.map((r) => r.packet.cmd)).toEqual(["connect"]);
   });
 
   it("treats Session Present with Clean Start as a protocol error ([MQTT-3.2.2-1])", async () => {
-    const h = open({ cleanStart: true });
-    const c = await broker.nextConnection();
+    const h = fake.clients.start({ cleanStart: true });
+    const c = await fake.broker.nextConnection();
     await c.accept(true);
     await c.waitClosed();
     await until(() => h.seen.errors.some((e) => (e as { code?: string }).code === "protocol-error"), "protocol error");
@@ -150,28 +133,28 @@ describe("session resume", () => {
   });
 
   it("MQTT 5: reconnects with Clean Start = 0 after the first session when a session expiry is set, and uses the Assigned Client Identifier", async () => {
-    const h = open({ protocolVersion: 5, clientId: "", cleanStart: true, sessionExpiryInterval: 600 });
-    const c1 = await broker.nextConnection();
+    const h = fake.clients.start({ protocolVersion: 5, clientId: "", cleanStart: true, sessionExpiryInterval: 600 });
+    const c1 = await fake.broker.nextConnection();
     const first = await c1.accept(false, { assignedClientIdentifier: "auto-42" });
     expect(first.packet.clean).toBe(true);
     await until(() => h.seen.connects.length === 1, "connected");
     expect(h.client.identifier).toBe("auto-42");
     c1.destroy();
-    const c2 = await broker.nextConnection();
+    const c2 = await fake.broker.nextConnection();
     const second = await c2.accept(true);
     expect(second.packet).toMatchObject({ clean: false, clientId: "auto-42" });
   });
 
   it("re-sends a SUBSCRIBE that was never answered after reconnecting", async () => {
-    const h = open();
-    const c1 = await broker.nextConnection();
+    const h = fake.clients.start();
+    const c1 = await fake.broker.nextConnection();
     await c1.accept();
     await until(() => h.seen.connects.length === 1, "connected");
     let codes: number[] | undefined;
     h.client.subscribe("a/b", undefined, (_e, granted) => (codes = granted));
     await c1.next("subscribe");
     c1.destroy();
-    const c2 = await broker.nextConnection();
+    const c2 = await fake.broker.nextConnection();
     await c2.accept(true);
     const sub = await c2.next("subscribe");
     c2.send({ cmd: "suback", messageId: sub.packet.messageId, granted: [0] });
@@ -179,8 +162,8 @@ describe("session resume", () => {
     expect(codes).toEqual([0]);
   });
   it("reports a refused automatic re-subscribe through onError (subscribe-refused)", async () => {
-    const h = open();
-    const c1 = await broker.nextConnection();
+    const h = fake.clients.start();
+    const c1 = await fake.broker.nextConnection();
     await c1.accept();
     let done = false;
     h.client.subscribe("cmd/x", undefined, () => (done = true));
@@ -188,7 +171,7 @@ describe("session resume", () => {
     c1.send({ cmd: "suback", messageId: sub.packet.messageId, granted: [0] });
     await until(() => done, "suback");
     c1.destroy();
-    const c2 = await broker.nextConnection();
+    const c2 = await fake.broker.nextConnection();
     await c2.accept(false);
     const resub = await c2.next("subscribe");
     c2.send({ cmd: "suback", messageId: resub.packet.messageId, granted: [0x80] });
