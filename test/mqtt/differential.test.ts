@@ -5,30 +5,16 @@ import { PacketDecoder, decodePacket } from "../../firmware/mqtt/decode.js";
 import { encode } from "../../firmware/mqtt/encode.js";
 import type { Packet, ProtocolVersion } from "../../firmware/mqtt/packets.js";
 import { packetArbitrary } from "./arbitraries.js";
+import { concat, pushInChunks } from "./chunks.js";
 import { isByteCanonical, mqttPacketGenerate, mqttPacketParse, normalize } from "./oracle.js";
 
 const RUNS = { numRuns: 400, seed: 0x5eed };
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
-}
 
 function decodeInChunks(bytes: Uint8Array, cuts: number[], v: ProtocolVersion | undefined): Packet[] {
   const decoder = new PacketDecoder({ protocolVersion: v });
   const packets: Packet[] = [];
   const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  let from = 0;
-  for (const to of [...points, bytes.length]) {
-    // A fresh copy per chunk, as a socket would deliver it.
-    decoder.push(bytes.slice(from, to), (p) => packets.push(p));
-    from = to;
-  }
+  pushInChunks(decoder, bytes, points, (p) => packets.push(p));
   return packets;
 }
 

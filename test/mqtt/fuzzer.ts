@@ -14,6 +14,7 @@ import { encode } from "../../firmware/mqtt/encode.js";
 import { ProtocolError } from "../../firmware/mqtt/errors.js";
 import type { Packet, ProtocolVersion } from "../../firmware/mqtt/packets.js";
 import { packetArbitrary } from "./arbitraries.js";
+import { concat, pushInChunks } from "./chunks.js";
 
 export interface FuzzFailure {
   input: string; // hex
@@ -158,11 +159,7 @@ export class Fuzzer {
       if (!isDeepStrictEqual(again, packet)) fail(`decoded ${packet.type} does not round-trip`);
     };
     try {
-      let from = 0;
-      for (const to of [...cuts, input.length]) {
-        decoder.push(input.slice(from, to), onPacket);
-        from = to;
-      }
+      pushInChunks(decoder, input, cuts, onPacket);
     } catch (error) {
       if (error instanceof ProtocolError && CODES.has(error.code) && SECTION.test(error.section)) {
         this.report.typedErrors++;
@@ -172,16 +169,6 @@ export class Fuzzer {
       }
     }
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
 }
 
 export function runFuzz(iterations: number, seed: number): FuzzReport {
