@@ -6,6 +6,7 @@
 //   pki.deviceTls("wearable-002")              // ready TlsOptions (CA, client chain, PKCS#8 key), DER
 //   startMosquitto({ tls: pki.brokerTls })      // broker with the dev CA and the good server cert
 //   startMosquitto({ tls: pki.serverTls("expiredServer") })   // same broker, an odd server certificate
+//   mqtt.connectAsync(url, { ...pki.ingestTls, reconnectPeriod: 0 })   // MQTT.js as the backend (ingest)
 //
 // Generation is serialised by a lock directory, so vitest workers running files in parallel wait for
 // the first one and then read the same files. Everything is idempotent (see certs/pki.ts).
@@ -76,6 +77,15 @@ export interface TestPki {
   serverTls(odd: keyof OddIdentities): BrokerTlsFiles;
   /** Device TlsOptions (DER) as the firmware passes them to its socket. */
   deviceTls(id?: string): TlsOptions;
+  /** Node TLS options (PEM) for MQTT.js connecting as the backend (ingest identity) to a broker on localhost. */
+  ingestTls: IngestTls;
+}
+
+export interface IngestTls {
+  ca: string;
+  cert: string;
+  key: string;
+  servername: string;
 }
 
 /** Shared across workers and runs of this user; reused while still valid (certs/pki.ts checks). */
@@ -131,11 +141,12 @@ async function build(dir: string): Promise<TestPki> {
   for (const [id, files] of Object.entries(dev.devices)) devices[id] = await loadIdentity(files);
   const ca = await loadIdentity(dev.ca);
   const brokerTls: BrokerTlsFiles = { cafile: dev.ca.certPem, certfile: dev.broker.certPem, keyfile: dev.broker.keyPem };
+  const ingest = await loadIdentity(dev.ingest);
   return {
     dir,
     ca,
     broker: await loadIdentity(dev.broker),
-    ingest: await loadIdentity(dev.ingest),
+    ingest,
     device: devices[DEVICE_ID],
     devices,
     odd,
@@ -146,6 +157,7 @@ async function build(dir: string): Promise<TestPki> {
       if (!device) throw new Error(`no test certificate for device ${id}`);
       return { certificate: ca.certDer, clientCertificates: [device.certDer], clientKey: device.keyDer };
     },
+    ingestTls: { ca: ca.certPem, cert: ingest.certPem, key: ingest.keyPem, servername: "localhost" },
   };
 }
 

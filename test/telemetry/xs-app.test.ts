@@ -28,10 +28,7 @@ beforeAll(async () => {
     host: broker.host,
     port: broker.port,
     protocol: "mqtts",
-    ca: pki.ca.certPem,
-    cert: pki.ingest.certPem,
-    key: pki.ingest.keyPem,
-    servername: "localhost",
+    ...pki.ingestTls,
     reconnectPeriod: 0,
   });
   ingest.on("message", (topic, payload, packet) => got.push({ topic, payload, retain: packet.retain }));

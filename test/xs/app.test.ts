@@ -30,10 +30,7 @@ beforeAll(async () => {
   pki = await ensureDevPki();
   aedes = await startAedes(pki);
   backend = await mqtt.connectAsync(`mqtts://127.0.0.1:${aedes.port}`, {
-    ca: pki.ca.certPem,
-    cert: pki.ingest.certPem,
-    key: pki.ingest.keyPem,
-    servername: "localhost",
+    ...pki.ingestTls,
     reconnectPeriod: 0,
   });
   backend.on("message", (topic, payload, packet) => got.push({ topic, payload, retain: packet.retain, qos: packet.qos }));

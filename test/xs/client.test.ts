@@ -27,10 +27,7 @@ beforeAll(async () => {
     host: broker.host,
     port: broker.port,
     protocol: "mqtts",
-    ca: pki.ca.certPem,
-    cert: pki.ingest.certPem,
-    key: pki.ingest.keyPem,
-    servername: "localhost",
+    ...pki.ingestTls,
     reconnectPeriod: 0,
   });
   ingest.on("message", (_topic, payload) => received.push(payload.toString()));

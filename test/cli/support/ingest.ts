@@ -48,10 +48,7 @@ export function resolvePack(topic: string, text: string): ReceivedRecord[] {
 
 export async function startIngest(pki: TestPki, port: number, filter: string, clientId = `ingest-${process.pid}-${Date.now()}`): Promise<Ingest> {
   const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
-    ca: pki.ca.certPem,
-    cert: pki.ingest.certPem,
-    key: pki.ingest.keyPem,
-    servername: "localhost",
+    ...pki.ingestTls,
     clientId,
     clean: false,
     reconnectPeriod: 300,
