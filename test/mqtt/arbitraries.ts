@@ -119,16 +119,25 @@ export const REASON_CODES: Record<string, number[]> = {
   auth: [0x00, 0x18, 0x19],
 };
 
-/** Properties for `where` (a packet type or "will"), or undefined (about a third of the time). */
-export function propertiesFor(where: string, compatible = false): fc.Arbitrary<Properties | undefined> {
-  const keys = ALLOWED_PROPERTIES[where];
+/** A value generator for each property `where` (a packet type or "will") may carry. */
+function propertyModel(where: string, compatible: boolean): Record<string, fc.Arbitrary<unknown>> {
   const values = propertyValues(compatible);
   const model: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const key of keys) {
+  for (const key of ALLOWED_PROPERTIES[where]) {
     model[key] = key === "subscriptionIdentifiers" && where === "subscribe" ? fc.array(fc.integer({ min: 1, max: 268_435_455 }), { minLength: 1, maxLength: 1 }) : values[key];
   }
-  const some = fc.record(model, { requiredKeys: [] }).map((p) => (Object.keys(p).length > 0 ? (compact(p) as Properties) : undefined));
+  return model;
+}
+
+/** Properties for `where` (a packet type or "will"), or undefined (about a third of the time). */
+export function propertiesFor(where: string, compatible = false): fc.Arbitrary<Properties | undefined> {
+  const some = fc.record(propertyModel(where, compatible), { requiredKeys: [] }).map((p) => (Object.keys(p).length > 0 ? (compact(p) as Properties) : undefined));
   return fc.oneof(fc.constant(undefined), some, some);
+}
+
+/** Every property `where` may carry, all present at once. */
+export function allPropertiesFor(where: string, compatible = false): fc.Arbitrary<Properties> {
+  return fc.record(propertyModel(where, compatible)).map((p) => compact(p) as Properties);
 }
 
 /**
