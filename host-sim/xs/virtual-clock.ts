@@ -1,5 +1,5 @@
 // A clock port whose time moves only when told: timers fire in deadline order as time is advanced, so
-// XS runs (and their meters) do not depend on the speed of the machine.
+// XS runs (and their meters) and unit tests do not depend on the speed of the machine.
 import type { Clock, TimerId } from "../../firmware/platform/ports.js";
 
 interface Timer {
@@ -9,18 +9,29 @@ interface Timer {
 }
 
 export class VirtualClock implements Clock {
-  private now = 0;
+  private now: number;
+  /** Wall time minus ticks, or undefined while the wall clock is unset. */
+  private wallOffset: number | undefined;
   private nextId = 1;
   private timers: Timer[] = [];
 
-  constructor(private readonly wallOrigin: number | undefined = Date.UTC(2026, 0, 1)) {}
+  /** `wallOrigin`: wall time at the start, or null for a clock not yet set (as before SNTP). */
+  constructor(wallOrigin: number | null = Date.UTC(2026, 0, 1), startTicks = 0) {
+    this.now = startTicks;
+    this.wallOffset = wallOrigin === null ? undefined : wallOrigin - startTicks;
+  }
 
   ticks(): number {
     return this.now;
   }
 
   wallTime(): number | undefined {
-    return this.wallOrigin === undefined ? undefined : this.wallOrigin + this.now;
+    return this.wallOffset === undefined ? undefined : this.now + this.wallOffset;
+  }
+
+  /** Sets the wall clock, as SNTP does. */
+  setWallTime(milliseconds: number): void {
+    this.wallOffset = milliseconds - this.now;
   }
 
   set(callback: () => void, milliseconds: number): TimerId {
@@ -38,7 +49,7 @@ export class VirtualClock implements Clock {
     return this.timers.length;
   }
 
-  /** Move time forward by `milliseconds`, firing every timer that falls due, earliest first. */
+  /** Move time forward by `milliseconds`, firing every timer that falls due, earliest first (ties: first set). */
   advance(milliseconds: number): void {
     const end = this.now + milliseconds;
     for (;;) {

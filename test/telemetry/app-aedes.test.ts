@@ -14,7 +14,7 @@ import { NodeSocket } from "../../host-sim/platform/node-socket.js";
 import { startAedes, type AedesBroker } from "../support/aedes.js";
 import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
 import { decodeCbor } from "./support/cbor-decode.js";
-import { FakeClock } from "./support/fake-clock.js";
+import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
 
 const EPOCH = Date.UTC(2026, 10, 22, 1, 0, 0);
 const T = `devices/${DEVICE_ID}/`;
@@ -59,10 +59,7 @@ function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<
 
 async function backend(): Promise<{ client: mqtt.MqttClient; got: Message[] }> {
   const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${aedes.port}`, {
-    ca: pki.ca.certPem,
-    cert: pki.ingest.certPem,
-    key: pki.ingest.keyPem,
-    servername: "localhost",
+    ...pki.ingestTls,
     reconnectPeriod: 0,
   });
   peers.push(client);
@@ -72,7 +69,7 @@ async function backend(): Promise<{ client: mqtt.MqttClient; got: Message[] }> {
   return { client, got };
 }
 
-function device(clock: FakeClock, storage: FileStorage, hr: { value: number }) {
+function device(clock: VirtualClock, storage: FileStorage, hr: { value: number }) {
   const errors: Error[] = [];
   const app = new TelemetryApp({
     deviceId: DEVICE_ID,
@@ -104,7 +101,7 @@ describe("telemetry app against aedes over TLS", () => {
   it("publishes status, batched SenML telemetry (QoS 1, acked out of the outbox), alerts, and handles config", async () => {
     dir = mkdtempSync(join(tmpdir(), "telemetry-aedes-"));
     const { got, client: peer } = await backend();
-    const clock = new FakeClock(1000, EPOCH);
+    const clock = new VirtualClock(EPOCH, 1000);
     const hr = { value: 72 };
     const { app, errors } = device(clock, new FileStorage(dir), hr);
     app.start();
@@ -147,7 +144,7 @@ describe("telemetry app against aedes over TLS", () => {
   it("the will marks the device offline when the link dies; it reconnects, says online, and sends what it stored meanwhile", async () => {
     dir = mkdtempSync(join(tmpdir(), "telemetry-aedes-"));
     const { got } = await backend();
-    const clock = new FakeClock(1000, EPOCH);
+    const clock = new VirtualClock(EPOCH, 1000);
     const { app } = device(clock, new FileStorage(dir), { value: 66 });
     app.start();
     await until(() => on(got, "status").length >= 1, "online status");
@@ -169,7 +166,7 @@ describe("telemetry app against aedes over TLS", () => {
   it("replays unacknowledged readings after a reboot, in order, with their sequence numbers", async () => {
     dir = mkdtempSync(join(tmpdir(), "telemetry-aedes-"));
     const { got } = await backend();
-    const clock = new FakeClock(1000, EPOCH);
+    const clock = new VirtualClock(EPOCH, 1000);
     const first = device(clock, new FileStorage(dir), { value: 81 });
     // Never started: nothing connects, so the readings stay stored (the device lost power before sending).
     first.app.sample("hr");

@@ -1,4 +1,4 @@
-// The app's pipeline with a fake client: deterministic time (FakeClock), storage in memory.
+// The app's pipeline with a fake client: deterministic time (VirtualClock), storage in memory.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { TelemetryApp, type TelemetryAppOptions } from "../../firmware/telemetry/app.js";
@@ -6,7 +6,7 @@ import { ClientError, QueueFullError } from "../../firmware/mqtt/client-errors.j
 import type { SenmlRecord } from "../../firmware/telemetry/senml.js";
 import type { AppConfig } from "../../firmware/telemetry/config.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
-import { FakeClock } from "./support/fake-clock.js";
+import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
 import { FakeClient } from "./support/fake-client.js";
 import { MemoryStorage } from "./support/memory-storage.js";
 import { decodeCbor } from "./support/cbor-decode.js";
@@ -18,15 +18,15 @@ const pack = (b: Uint8Array) => JSON.parse(text(b)) as SenmlRecord[];
 interface Rig {
   app: TelemetryApp;
   client: FakeClient;
-  clock: FakeClock;
+  clock: VirtualClock;
   storage: MemoryStorage;
   errors: Error[];
   hr: { value: number | undefined };
   temp: { value: number | undefined };
 }
 
-function rig(overrides: Partial<TelemetryAppOptions> & { storage?: MemoryStorage; clock?: FakeClock } = {}): Rig {
-  const clock = overrides.clock ?? new FakeClock(1000, EPOCH);
+function rig(overrides: Partial<TelemetryAppOptions> & { storage?: MemoryStorage; clock?: VirtualClock } = {}): Rig {
+  const clock = overrides.clock ?? new VirtualClock(EPOCH, 1000);
   const storage = overrides.storage ?? new MemoryStorage();
   const errors: Error[] = [];
   const hr = { value: 72 as number | undefined };
@@ -149,7 +149,7 @@ describe("TelemetryApp", () => {
 
   it("replays unacknowledged readings in order after a reboot, with their original sequence numbers", () => {
     const storage = new MemoryStorage();
-    const clock = new FakeClock(1000, EPOCH);
+    const clock = new VirtualClock(EPOCH, 1000);
     const first = rig({ storage, clock, sensors: { hr: () => 90 } });
     first.app.start();
     first.client.up();
@@ -171,7 +171,7 @@ describe("TelemetryApp", () => {
   });
 
   it("stamps readings taken before the clock was set once SNTP sets it, and does not publish before", () => {
-    const clock = new FakeClock(1000);
+    const clock = new VirtualClock(null, 1000);
     const { app, client } = rig({ clock, sensors: { hr: () => 70 } });
     app.start();
     client.up();
@@ -371,7 +371,7 @@ describe("TelemetryApp: property — every stored reading is published and leave
     fc.assert(
       fc.property(fc.array(op, { maxLength: 50 }), (ops) => {
         const storage = new MemoryStorage();
-        const clock = new FakeClock(1000, EPOCH);
+        const clock = new VirtualClock(EPOCH, 1000);
         let sensing = true;
         const sensors = { hr: () => (sensing ? 75 : undefined), temp: () => (sensing ? 36.6 : undefined) };
         let r = rig({ storage, clock, sensors, outbox: { maxBytes: 1 << 20 }, batchesInFlight: 3 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Batcher } from "../../firmware/telemetry/batcher.js";
-import { FakeClock } from "./support/fake-clock.js";
+import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
 
 const setup = (maxReadings: number, maxAgeMs: number) => {
-  const clock = new FakeClock();
+  const clock = new VirtualClock(null, 1000);
   const batches: number[][] = [];
   const batcher = new Batcher<number>({ clock, maxReadings, maxAgeMs, onFlush: (items) => batches.push(items) });
   return { clock, batches, batcher };
@@ -18,7 +18,7 @@ describe("Batcher", () => {
     expect(batches).toEqual([]);
     batcher.add(3);
     expect(batches).toEqual([[1, 2, 3]]);
-    expect(clock.pendingTimers).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 
   it("flushes when the oldest item reaches maxAgeMs, measured from the oldest", () => {
@@ -30,7 +30,7 @@ describe("Batcher", () => {
     expect(batches).toEqual([]);
     clock.advance(1);
     expect(batches).toEqual([[1, 2]]);
-    expect(clock.pendingTimers).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 
   it("publishes each item at once when maxAgeMs is 0", () => {
@@ -64,9 +64,9 @@ describe("Batcher", () => {
     batcher.flush();
     expect(batches).toEqual([[1]]);
     batcher.add(2);
-    expect(clock.pendingTimers).toBe(1);
+    expect(clock.pending).toBe(1);
     batcher.close();
-    expect(clock.pendingTimers).toBe(0);
+    expect(clock.pending).toBe(0);
     clock.advance(5000);
     expect(batches).toEqual([[1]]);
     expect(() => batcher.add(3)).toThrow();
@@ -79,7 +79,7 @@ describe("Batcher", () => {
         fc.integer({ min: 0, max: 5000 }),
         fc.array(fc.integer({ min: 0, max: 3000 }), { maxLength: 40 }),
         (maxReadings, maxAgeMs, gaps) => {
-          const clock = new FakeClock();
+          const clock = new VirtualClock(null, 1000);
           const addedAt = new Map<number, number>();
           const out: number[] = [];
           const batcher = new Batcher<number>({

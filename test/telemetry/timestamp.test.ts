@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { knownWallTime, Stamper, wallTimeAt } from "../../firmware/telemetry/timestamp.js";
-import { FakeClock } from "./support/fake-clock.js";
+import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
 
 const EPOCH = Date.UTC(2026, 10, 22, 1, 0, 0);
 
@@ -10,7 +10,7 @@ describe("time stamping", () => {
   });
 
   it("keeps ticks for readings taken before the clock is set and stamps them once SNTP sets it", () => {
-    const clock = new FakeClock(1000);
+    const clock = new VirtualClock(null, 1000);
     const stamper = new Stamper(clock, 10);
     const early = { kind: "hr" as const, value: 70, ticks: clock.ticks() };
     expect(stamper.timeOf(early, 10)).toBeUndefined();
@@ -23,7 +23,7 @@ describe("time stamping", () => {
   });
 
   it("treats a clock that reads before 2^28 s (an RTC reset to the epoch) as unset", () => {
-    const clock = new FakeClock(1000, 5_000);
+    const clock = new VirtualClock(5_000, 1000);
     const stamper = new Stamper(clock, 1);
     expect(knownWallTime(clock)).toBeUndefined();
     expect(stamper.now()).toBeUndefined();
@@ -34,13 +34,13 @@ describe("time stamping", () => {
   });
 
   it("keeps a wall time taken at sampling", () => {
-    const clock = new FakeClock(1000, EPOCH);
+    const clock = new VirtualClock(EPOCH, 1000);
     const stamper = new Stamper(clock, 1);
     expect(stamper.timeOf({ kind: "temp", value: 36.6, ticks: 5, time: EPOCH - 1 }, 3)).toBe(EPOCH - 1);
   });
 
   it("stamps unstamped readings from a previous boot with this boot's time and counts them once", () => {
-    const clock = new FakeClock(200);
+    const clock = new VirtualClock(null, 200);
     const stamper = new Stamper(clock, 50);
     clock.advance(9800);
     clock.setWallTime(EPOCH);
