@@ -10,6 +10,7 @@ import { SensorError } from "./errors.js";
 import { probe, RegisterIO, signed16 } from "./register-io.js";
 import { applySettings } from "./settings.js";
 import type { TemperatureSample } from "./temperature.js";
+import { isTmp117Id, TMP117_ID_REGISTER } from "./tmp117.js";
 
 export const MAX30205_ADDRESS = 0x48;
 
@@ -19,8 +20,6 @@ const LSB_C = 1 / 256;
 /** Extended data format: the register holds temperature - 64 C, so readings reach +150 C. */
 const EXTENDED_OFFSET_C = 64;
 const FAULT_QUEUE = [1, 2, 4, 6] as const;
-/** TMP117's device-id register, to tell it apart from a MAX30205 at the same address. */
-const TMP117_ID_REGISTER = 0x0f;
 const PART = "MAX30205";
 
 export interface Max30205Config {
@@ -60,7 +59,7 @@ export class Max30205 {
     this.#regs = new RegisterIO(sensor, MAX30205_ADDRESS, PART);
     try {
       probe(this.#regs, () => this.#regs.readByte(Reg.Configuration));
-      if ((this.#tmp117Id() & 0x0fff) === 0x117) throw new SensorError("wrong-part", PART, this.#regs.address, "a TMP117 answers at this address");
+      if (isTmp117Id(this.#tmp117Id())) throw new SensorError("wrong-part", PART, this.#regs.address, "a TMP117 answers at this address");
       this.configure(settings);
     } catch (error) {
       this.#regs.close();

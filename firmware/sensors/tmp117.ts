@@ -10,8 +10,15 @@ import type { TemperatureSample } from "./temperature.js";
 
 export const TMP117_ADDRESS = 0x48;
 export const TMP117_DEVICE_ID = 0x117;
+/** Device-id register; the MAX30205 driver reads it too, to tell the two apart at 0x48. */
+export const TMP117_ID_REGISTER = 0x0f;
 
-const Reg = { Result: 0x00, Configuration: 0x01, HighLimit: 0x02, LowLimit: 0x03, Offset: 0x07, DeviceId: 0x0f } as const;
+/** Whether a device-id register value names a TMP117 (bits 15:12 are the revision). */
+export function isTmp117Id(id: number): boolean {
+  return (id & 0x0fff) === TMP117_DEVICE_ID;
+}
+
+const Reg = { Result: 0x00, Configuration: 0x01, HighLimit: 0x02, LowLimit: 0x03, Offset: 0x07, DeviceId: TMP117_ID_REGISTER } as const;
 const Config = { HighAlert: 0x8000, LowAlert: 0x4000, DataReady: 0x2000, ModeShift: 10, ConvShift: 7, AvgShift: 5, ThermAlert: 0x10, ActiveHigh: 0x08, DrPin: 0x04 } as const;
 const Modes = { continuous: 0b00, shutdown: 0b01, "one-shot": 0b11 } as const;
 const AVERAGES = [1, 8, 32, 64] as const;
@@ -60,7 +67,7 @@ export class Tmp117 {
     this.#regs = new RegisterIO(sensor, TMP117_ADDRESS, PART);
     try {
       const id = probe(this.#regs, () => this.#regs.readWord(Reg.DeviceId));
-      if ((id & 0x0fff) !== TMP117_DEVICE_ID) {
+      if (!isTmp117Id(id)) {
         throw new SensorError("wrong-part", PART, this.#regs.address, `device id 0x${id.toString(16)}, expected 0x117`);
       }
       this.configure(settings);
