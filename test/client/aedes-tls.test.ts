@@ -94,15 +94,19 @@ describe("aedes over TLS", () => {
   it("persistent session: QoS 1/2 messages published while offline are delivered after reconnect", async () => {
     const h1 = devices.start({ clientId: "dev-persist", cleanStart: false });
     let ok = false;
-    h1.client.subscribe({ topicFilter: "devices/dev-persist/cmd", qos: 1 }, undefined, () => (ok = true));
+    h1.client.subscribe({ topicFilter: "devices/dev-persist/cmd", qos: 2 }, undefined, () => (ok = true));
     await until(() => ok, "subscribed");
     h1.client.close();
     const pub = await peer();
-    await pub.publishAsync("devices/dev-persist/cmd", "while-offline", { qos: 1 });
+    await pub.publishAsync("devices/dev-persist/cmd", "while-offline-1", { qos: 1 });
+    await pub.publishAsync("devices/dev-persist/cmd", "while-offline-2", { qos: 2 });
     const h2 = devices.start({ clientId: "dev-persist", cleanStart: false });
-    await until(() => h2.seen.messages.length === 1, "offline message");
+    await until(() => h2.seen.messages.length === 2, "offline messages");
     expect(h2.seen.connects[0].sessionPresent).toBe(true);
-    expect(text(h2.seen.messages[0].payload)).toBe("while-offline");
+    expect(h2.seen.messages.map((m) => [text(m.payload), m.packet.qos])).toEqual([
+      ["while-offline-1", 1],
+      ["while-offline-2", 2],
+    ]);
   });
 
   it("clean session discards the previous session's subscriptions and queued messages", async () => {

@@ -63,6 +63,15 @@ describe("connect", () => {
     expect(() => makeClient({ clientId: "", cleanStart: false, port: fake.broker.port })).toThrow(/clean session/);
   });
 
+  it("sends a zero-length client id with clean session (MQTT-3.1.3-6)", async () => {
+    const { client, seen } = fake.clients.start({ clientId: "", cleanStart: true });
+    const c = await fake.broker.nextConnection();
+    const { packet } = await c.accept();
+    expect(packet).toMatchObject({ cmd: "connect", clientId: "", clean: true });
+    await until(() => seen.connects.length === 1, "onConnect");
+    expect(client.connected).toBe(true);
+  });
+
   it("surfaces a 3.1.1 CONNACK refusal as ConnackError with the return code, then retries", async () => {
     const { client, seen } = fake.clients.make({});
     client.connect();
