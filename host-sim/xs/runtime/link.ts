@@ -43,7 +43,7 @@ export function request(message: Record<string, unknown>): unknown {
     value?: unknown;
     error?: WireError;
   };
-  if (answer.error) throw reviveError(answer.error, errorPrototypes);
+  if (answer.error) throw reviveHostError(answer.error);
   return answer.value;
 }
 
@@ -86,11 +86,6 @@ export function removeEventTarget(id: number): void {
   eventTargets.delete(id);
 }
 
-/** xsnap's print, for the bridge's own diagnostics (firmware uses trace, as on the device). */
-export function hostPrint(...values: unknown[]): void {
-  host.print(...values);
-}
-
 /** Full collection, so the next reply's currentHeapCount counts live slots only. */
 export function collectGarbage(): void {
   host.gc();
@@ -116,8 +111,6 @@ interface Incoming {
   target?: number;
 }
 
-// The worker calls this for every `?` command. Calls answer with {value} | {settlement} | {error}; an
-// exception in an event handler propagates, as an uncaught exception in a callback would on the device.
 const NOTHING = new ArrayBuffer(0); // the host ignores what an event returns
 
 // The worker calls this for every `?` command. Calls answer with {value} | {settlement} | {error}; an
