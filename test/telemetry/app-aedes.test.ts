@@ -11,10 +11,11 @@ import type { SenmlRecord } from "../../firmware/telemetry/senml.js";
 import { FileStorage } from "../../host-sim/platform/file-storage.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
+import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
+import { until as pollUntil } from "../client/harness.js";
 import { startAedes, type AedesBroker } from "../support/aedes.js";
 import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
 import { decodeCbor } from "./support/cbor-decode.js";
-import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
 
 const EPOCH = Date.UTC(2026, 10, 22, 1, 0, 0);
 const T = `devices/${DEVICE_ID}/`;
@@ -45,17 +46,7 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const poll = (): void => {
-      if (check()) return resolve();
-      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(poll, 10);
-    };
-    poll();
-  });
-}
+const until = (check: () => boolean, what: string) => pollUntil(check, what, 20_000);
 
 async function backend(): Promise<{ client: mqtt.MqttClient; got: Message[] }> {
   const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${aedes.port}`, {
