@@ -10,10 +10,7 @@ const fake = useFakeBroker();
 describe("keepalive", () => {
   it("sends PINGREQ after an idle keepalive interval, not before", async () => {
     const clock = new ManualClock();
-    const h = fake.clients.start({ clock, keepAlive: 10 });
-    const c = await fake.broker.nextConnection();
-    await c.accept();
-    await until(() => h.seen.connects.length === 1, "connected");
+    const { c } = await fake.connected({ clock, keepAlive: 10 });
     clock.advance(9_999);
     await new Promise((r) => setTimeout(r, 50));
     expect(c.received.map((r) => r.packet.cmd)).toEqual(["connect"]);
@@ -24,10 +21,7 @@ describe("keepalive", () => {
 
   it("activity postpones PINGREQ: it is due keepalive seconds after the last packet sent", async () => {
     const clock = new ManualClock();
-    const h = fake.clients.start({ clock, keepAlive: 10 });
-    const c = await fake.broker.nextConnection();
-    await c.accept();
-    await until(() => h.seen.connects.length === 1, "connected");
+    const { h, c } = await fake.connected({ clock, keepAlive: 10 });
     clock.advance(6_000);
     h.client.publish("t", "x");
     await c.next("publish");
@@ -40,10 +34,7 @@ describe("keepalive", () => {
 
   it("declares the link dead when no PINGRESP arrives within pingTimeout, closes it and reconnects", async () => {
     const clock = new ManualClock();
-    const h = fake.clients.start({ clock, keepAlive: 10, pingTimeout: 3_000 });
-    const c = await fake.broker.nextConnection();
-    await c.accept();
-    await until(() => h.seen.connects.length === 1, "connected");
+    const { h, c } = await fake.connected({ clock, keepAlive: 10, pingTimeout: 3_000 });
     clock.advance(10_000);
     await c.next("pingreq");
     clock.advance(2_999);
@@ -59,10 +50,7 @@ describe("keepalive", () => {
 
   it("a PINGRESP in time keeps the link", async () => {
     const clock = new ManualClock();
-    const h = fake.clients.start({ clock, keepAlive: 10, pingTimeout: 3_000 });
-    const c = await fake.broker.nextConnection();
-    await c.accept();
-    await until(() => h.seen.connects.length === 1, "connected");
+    const { h, c } = await fake.connected({ clock, keepAlive: 10, pingTimeout: 3_000 });
     clock.advance(10_000);
     await c.next("pingreq");
     c.send({ cmd: "pingresp" });
@@ -74,10 +62,7 @@ describe("keepalive", () => {
 
   it("MQTT 5: the server's Server Keep Alive overrides ours", async () => {
     const clock = new ManualClock();
-    const h = fake.clients.start({ clock, keepAlive: 60, protocolVersion: 5 });
-    const c = await fake.broker.nextConnection();
-    await c.accept(false, { serverKeepAlive: 5 });
-    await until(() => h.seen.connects.length === 1, "connected");
+    const { h, c } = await fake.connected({ clock, keepAlive: 60, protocolVersion: 5 }, { serverKeepAlive: 5 });
     expect(h.seen.connects[0].keepAlive).toBe(5);
     clock.advance(5_000);
     await c.next("pingreq");
@@ -165,10 +150,7 @@ describe("reconnect", () => {
 
   it("close() while waiting to reconnect cancels the retry and releases every timer", async () => {
     const clock = new ManualClock();
-    const h = fake.clients.start({ clock });
-    const c = await fake.broker.nextConnection();
-    await c.accept();
-    await until(() => h.seen.connects.length === 1, "connected");
+    const { h, c } = await fake.connected({ clock });
     c.destroy();
     await until(() => h.seen.disconnects.length === 1, "disconnected");
     expect(clock.pending).toBe(1);

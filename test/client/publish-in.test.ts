@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { text, until, useFakeBroker } from "./harness.js";
 
 const fake = useFakeBroker();
-const connected = fake.connected;
 
 const publish = (topic: string, payload: string, qos: number, messageId?: number, extra: Record<string, unknown> = {}) => ({
   cmd: "publish",
@@ -18,7 +17,7 @@ const publish = (topic: string, payload: string, qos: number, messageId?: number
 
 describe("publish broker -> client", () => {
   it("QoS 0 is delivered with its topic and payload", async () => {
-    const { h, c } = await connected();
+    const { h, c } = await fake.connected();
     c.send(publish("x/y", "zero", 0));
     await until(() => h.seen.messages.length === 1, "message");
     expect(h.seen.messages[0].topic).toBe("x/y");
@@ -26,7 +25,7 @@ describe("publish broker -> client", () => {
   });
 
   it("QoS 1 is delivered and acknowledged with PUBACK carrying its id", async () => {
-    const { h, c } = await connected();
+    const { h, c } = await fake.connected();
     c.send(publish("x", "one", 1, 0x1234));
     const ack = await c.next("puback");
     expect(ack.raw).toEqual(Buffer.from([0x40, 0x02, 0x12, 0x34]));
@@ -34,7 +33,7 @@ describe("publish broker -> client", () => {
   });
 
   it("QoS 2 is delivered once even when the broker resends the PUBLISH with DUP=1 or DUP=0", async () => {
-    const { h, c } = await connected();
+    const { h, c } = await fake.connected();
     c.send(publish("x", "two", 2, 7));
     expect((await c.next("pubrec")).raw).toEqual(Buffer.from([0x50, 0x02, 0, 7]));
     c.send(publish("x", "two", 2, 7, { dup: true }));
@@ -67,21 +66,21 @@ describe("publish broker -> client", () => {
   });
 
   it("answers an unexpected PUBREL with PUBCOMP", async () => {
-    const { c } = await connected();
+    const { c } = await fake.connected();
     c.send({ cmd: "pubrel", messageId: 77 });
     const comp = await c.next("pubcomp");
     expect(comp.packet.messageId).toBe(77);
   });
 
   it("MQTT 5: answers an unexpected PUBREL with PUBCOMP 0x92 (Packet Identifier not found)", async () => {
-    const { c } = await connected({ protocolVersion: 5 });
+    const { c } = await fake.connected({ protocolVersion: 5 });
     c.send({ cmd: "pubrel", messageId: 78 });
     const comp = await c.next("pubcomp");
     expect(comp.packet).toMatchObject({ messageId: 78, reasonCode: 0x92 });
   });
 
   it("ignores an unexpected PUBACK or PUBCOMP without dropping the connection", async () => {
-    const { h, c } = await connected();
+    const { h, c } = await fake.connected();
     c.send({ cmd: "puback", messageId: 500 });
     c.send({ cmd: "pubcomp", messageId: 501 });
     c.send(publish("still", "alive", 1, 3));
@@ -92,14 +91,14 @@ describe("publish broker -> client", () => {
   });
 
   it("surfaces the retained flag", async () => {
-    const { h, c } = await connected();
+    const { h, c } = await fake.connected();
     c.send(publish("r", "kept", 0, undefined, { retain: true }));
     await until(() => h.seen.messages.length === 1, "message");
     expect(h.seen.messages[0].packet.retain).toBe(true);
   });
 
   it("MQTT 5: resolves incoming topic aliases within our Topic Alias Maximum", async () => {
-    const { h, c } = await connected({ protocolVersion: 5, topicAliasMaximum: 4 });
+    const { h, c } = await fake.connected({ protocolVersion: 5, topicAliasMaximum: 4 });
     c.send(publish("long/topic/name", "1", 0, undefined, { properties: { topicAlias: 2 } }));
     c.send(publish("", "2", 0, undefined, { properties: { topicAlias: 2 } }));
     await until(() => h.seen.messages.length === 2, "messages");
@@ -107,7 +106,7 @@ describe("publish broker -> client", () => {
   });
 
   it("MQTT 5: an alias above our maximum closes with DISCONNECT 0x94 (Topic Alias Invalid) and reconnects", async () => {
-    const { h, c } = await connected({ protocolVersion: 5, topicAliasMaximum: 1 });
+    const { h, c } = await fake.connected({ protocolVersion: 5, topicAliasMaximum: 1 });
     c.send(publish("t", "1", 0, undefined, { properties: { topicAlias: 5 } }));
     const d = await c.next("disconnect");
     expect(d.packet.reasonCode).toBe(0x94);
@@ -121,7 +120,7 @@ describe("publish broker -> client", () => {
 
 describe("subscribe / unsubscribe", () => {
   it("surfaces the granted QoS and a failure (0x80) per topic filter", async () => {
-    const { h, c } = await connected();
+    const { h, c } = await fake.connected();
     let codes: number[] = [];
     h.client.subscribe(
       [
@@ -145,7 +144,7 @@ describe("subscribe / unsubscribe", () => {
   });
 
   it("unsubscribes with UNSUBSCRIBE and reports completion", async () => {
-    const { h, c } = await connected({ protocolVersion: 5 });
+    const { h, c } = await fake.connected({ protocolVersion: 5 });
     let codes: number[] | undefined;
     h.client.unsubscribe(["a/+", "b"], undefined, (_e, rc) => (codes = rc));
     const unsub = await c.next("unsubscribe");
@@ -157,14 +156,14 @@ describe("subscribe / unsubscribe", () => {
   });
 
   it("validates wildcards in topic filters before sending", async () => {
-    const { h } = await connected();
+    const { h } = await fake.connected();
     expect(() => h.client.subscribe("a/#/b")).toThrow(expect.objectContaining({ section: "4.7.1.2" }));
     expect(() => h.client.subscribe("a+/b")).toThrow(expect.objectContaining({ section: "4.7.1.3" }));
     expect(() => h.client.subscribe("$SYS/#")).not.toThrow();
   });
 
   it("a SUBACK whose code count does not match is a protocol error: closed and reconnected", async () => {
-    const { h, c } = await connected();
+    const { h, c } = await fake.connected();
     h.client.subscribe("a");
     const sub = await c.next("subscribe");
     c.send({ cmd: "suback", messageId: sub.packet.messageId, granted: [0, 0] });

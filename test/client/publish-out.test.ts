@@ -4,11 +4,10 @@ import { ClientError, QueueFullError } from "../../firmware/mqtt/client-errors.j
 import { publishAsync, until, useFakeBroker } from "./harness.js";
 
 const fake = useFakeBroker();
-const connected = fake.connected;
 
 describe("publish client -> broker", () => {
   it("QoS 0: one PUBLISH without packet id, completes once written", async () => {
-    const { h, c } = await connected();
+    const { h, c } = await fake.connected();
     const done = publishAsync(h.client, "a/b", "hello", { qos: 0 });
     const { packet, raw } = await c.next("publish");
     expect(raw[0]).toBe(0x30);
@@ -18,7 +17,7 @@ describe("publish client -> broker", () => {
   });
 
   it("QoS 1: completes on PUBACK, not before", async () => {
-    const { h, c } = await connected();
+    const { h, c } = await fake.connected();
     let completed = false;
     const done = publishAsync(h.client, "a/b", "m", { qos: 1 }).then((e) => ((completed = true), e));
     const { packet, raw } = await c.next("publish");
@@ -31,7 +30,7 @@ describe("publish client -> broker", () => {
   });
 
   it("QoS 2: PUBLISH, PUBREC -> PUBREL, PUBCOMP completes", async () => {
-    const { h, c } = await connected();
+    const { h, c } = await fake.connected();
     const done = publishAsync(h.client, "a/b", "m", { qos: 2, retain: true });
     const { packet, raw } = await c.next("publish");
     expect(raw[0]).toBe(0x35); // QoS 2 + retain
@@ -43,7 +42,7 @@ describe("publish client -> broker", () => {
   });
 
   it("QoS 1 and 2 with every Remaining Length form (1, 2, 3 and 4 bytes)", async () => {
-    const { h, c } = await connected({ queue: { maxBytes: 8 * 1024 * 1024 } });
+    const { h, c } = await fake.connected({ queue: { maxBytes: 8 * 1024 * 1024 } });
     for (const [size, lengthBytes] of [
       [10, 1],
       [200, 2],
@@ -71,7 +70,7 @@ describe("publish client -> broker", () => {
   }, 60_000);
 
   it("never has more unacknowledged QoS 1 publishes than the in-flight window", async () => {
-    const { h, c } = await connected({ inflight: 3 });
+    const { h, c } = await fake.connected({ inflight: 3 });
     const dones = Array.from({ length: 10 }, (_, i) => publishAsync(h.client, "w", `${i}`, { qos: 1 }));
     for (let i = 0; i < 3; i++) await c.next("publish");
     await new Promise((r) => setTimeout(r, 50));
@@ -89,7 +88,7 @@ describe("publish client -> broker", () => {
   });
 
   it("MQTT 5: never more unacknowledged than the server's Receive Maximum", async () => {
-    const { h, c } = await connected({ protocolVersion: 5, inflight: 50 }, { receiveMaximum: 2 });
+    const { h, c } = await fake.connected({ protocolVersion: 5, inflight: 50 }, { receiveMaximum: 2 });
     for (let i = 0; i < 5; i++) h.client.publish("w", `${i}`, { qos: 2 });
     await c.next("publish");
     await c.next("publish");
@@ -106,7 +105,7 @@ describe("publish client -> broker", () => {
   });
 
   it("answers 'queue full' at the message limit instead of growing (QueueFullError, or false from tryPublish), and accepts again once drained", async () => {
-    const { h, c } = await connected({ queue: { maxMessages: 5 }, inflight: 2 });
+    const { h, c } = await fake.connected({ queue: { maxMessages: 5 }, inflight: 2 });
     for (let i = 0; i < 5; i++) expect(h.client.tryPublish("q", `${i}`, { qos: 1 })).toBe(true);
     let called = false;
     expect(h.client.tryPublish("q", "overflow", { qos: 1 }, () => (called = true))).toBe(false);
@@ -144,7 +143,7 @@ describe("publish client -> broker", () => {
   });
 
   it("MQTT 5: a PUBACK with reason >= 0x80 fails that publish with the reason code and string", async () => {
-    const { h, c } = await connected({ protocolVersion: 5 });
+    const { h, c } = await fake.connected({ protocolVersion: 5 });
     const done = publishAsync(h.client, "r", "x", { qos: 1 });
     const p = await c.next("publish");
     c.send({ cmd: "puback", messageId: p.packet.messageId, reasonCode: 0x87, properties: { reasonString: "denied" } });
@@ -155,7 +154,7 @@ describe("publish client -> broker", () => {
   });
 
   it("MQTT 5: a PUBREC with reason >= 0x80 ends that QoS 2 flow (no PUBREL) with an error", async () => {
-    const { h, c } = await connected({ protocolVersion: 5 });
+    const { h, c } = await fake.connected({ protocolVersion: 5 });
     const done = publishAsync(h.client, "r", "x", { qos: 2 });
     const p = await c.next("publish");
     c.send({ cmd: "pubrec", messageId: p.packet.messageId, reasonCode: 0x97 });
@@ -168,7 +167,7 @@ describe("publish client -> broker", () => {
   });
 
   it("MQTT 5: the server's Maximum QoS downgrades publishes", async () => {
-    const { h, c } = await connected({ protocolVersion: 5 }, { maximumQoS: 1 });
+    const { h, c } = await fake.connected({ protocolVersion: 5 }, { maximumQoS: 1 });
     const done = publishAsync(h.client, "d", "x", { qos: 2 });
     const p = await c.next("publish");
     expect(p.packet.qos).toBe(1);
@@ -177,7 +176,7 @@ describe("publish client -> broker", () => {
   });
 
   it("MQTT 5: a publish larger than the server's Maximum Packet Size is refused locally and the next one still goes out", async () => {
-    const { h, c } = await connected({ protocolVersion: 5 }, { maximumPacketSize: 100 });
+    const { h, c } = await fake.connected({ protocolVersion: 5 }, { maximumPacketSize: 100 });
     const big = publishAsync(h.client, "s", new Uint8Array(200), { qos: 1 });
     const small = publishAsync(h.client, "s", new Uint8Array(10), { qos: 1 });
     expect(((await big) as ClientError).code).toBe("packet-too-large");
@@ -188,13 +187,13 @@ describe("publish client -> broker", () => {
   });
 
   it("MQTT 5: retain is refused locally when the server has Retain Available = 0", async () => {
-    const { h } = await connected({ protocolVersion: 5 }, { retainAvailable: false });
+    const { h } = await fake.connected({ protocolVersion: 5 }, { retainAvailable: false });
     const error = (await publishAsync(h.client, "s", "x", { qos: 1, retain: true })) as ClientError;
     expect(error.code).toBe("retain-not-supported");
   });
 
   it("MQTT 5: topic aliases within the server's Topic Alias Maximum (topic once, then empty topic + alias)", async () => {
-    const { h, c } = await connected({ protocolVersion: 5 }, { topicAliasMaximum: 1 });
+    const { h, c } = await fake.connected({ protocolVersion: 5 }, { topicAliasMaximum: 1 });
     h.client.publish("devices/one/hr", "1", { qos: 0 });
     h.client.publish("devices/one/hr", "2", { qos: 0 });
     h.client.publish("devices/one/temp", "3", { qos: 0 });

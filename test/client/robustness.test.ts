@@ -26,10 +26,7 @@ describe("robustness", () => {
   for (const version of [4, 5] as const) {
     for (const t of cases) {
       it(`v${version === 4 ? "3.1.1" : "5"}: ${t.name} -> typed error, connection closed${version === 5 ? ", DISCONNECT with the reason code" : ""}, then reconnect`, async () => {
-        const h = fake.clients.start({ protocolVersion: version, maximumPacketSize: 4096 });
-        const c = await fake.broker.nextConnection();
-        await c.accept();
-        await until(() => h.seen.connects.length === 1, "connected");
+        const { h, c } = await fake.connected({ protocolVersion: version, maximumPacketSize: 4096 });
         c.sendRaw(version === 4 ? t.v4 : t.v5);
         if (version === 5) {
           const d = await c.next("disconnect");
@@ -58,10 +55,7 @@ describe("robustness", () => {
   });
 
   it("a broker that sends half a packet and closes is a lost connection, not a hang", async () => {
-    const h = fake.clients.start();
-    const c = await fake.broker.nextConnection();
-    await c.accept();
-    await until(() => h.seen.connects.length === 1, "connected");
+    const { h, c } = await fake.connected();
     c.sendRaw([0x30, 0x20, 0x00, 0x05, 0x61]);
     setTimeout(() => c.destroy(), 20);
     await until(() => h.seen.disconnects.length === 1, "disconnect");
@@ -71,10 +65,7 @@ describe("robustness", () => {
   });
 
   it("MQTT 5: a DISCONNECT from the server is surfaced with its reason code and string, then reconnect", async () => {
-    const h = fake.clients.start({ protocolVersion: 5 });
-    const c = await fake.broker.nextConnection();
-    await c.accept();
-    await until(() => h.seen.connects.length === 1, "connected");
+    const { h, c } = await fake.connected({ protocolVersion: 5 });
     c.send({ cmd: "disconnect", reasonCode: 0x8b, properties: { reasonString: "shutting down" } });
     await until(() => h.seen.disconnects.length === 1, "disconnect");
     expect(h.seen.disconnects[0]).toMatchObject({ code: "server-disconnect", reasonCode: 0x8b, reasonString: "shutting down" });
@@ -129,10 +120,7 @@ describe("backpressure", () => {
         this.inner.close();
       }
     }
-    const h = fake.clients.start({ Socket: Recording, queue: { maxMessages: 1000, maxBytes: 1 << 20 } });
-    const c = await fake.broker.nextConnection();
-    await c.accept();
-    await until(() => h.seen.connects.length === 1, "connected");
+    const { h, c } = await fake.connected({ Socket: Recording, queue: { maxMessages: 1000, maxBytes: 1 << 20 } });
     let completed = 0;
     for (let i = 0; i < 300; i++) h.client.publish("bp/topic", `${i}:${"x".repeat(i % 150)}`, { qos: 0 }, () => completed++);
     await until(() => c.received.filter((r) => r.packet.cmd === "publish").length === 300, "all 300 received", 30_000);

@@ -13,10 +13,7 @@ async function publishes(c: FakeConnection, n: number) {
 
 describe("session resume", () => {
   it("resends unacknowledged PUBLISHes with DUP=1 and the same ids, and PUBREL for QoS 2 past PUBREC, in original order, and nothing else", async () => {
-    const h = fake.clients.start();
-    const c1 = await fake.broker.nextConnection();
-    await c1.accept();
-    await until(() => h.seen.connects.length === 1, "connected");
+    const { h, c: c1 } = await fake.connected();
     const done = [
       publishAsync(h.client, "s/1", "a", { qos: 1 }),
       publishAsync(h.client, "s/2", "b", { qos: 2 }),
@@ -64,10 +61,7 @@ describe("session resume", () => {
   });
 
   it("on a lost session (session present = 0) sends pending publishes as new (DUP=0) and re-subscribes", async () => {
-    const h = fake.clients.start();
-    const c1 = await fake.broker.nextConnection();
-    await c1.accept();
-    await until(() => h.seen.connects.length === 1, "connected");
+    const { h, c: c1 } = await fake.connected();
     let granted: number[] = [];
     h.client.subscribe([{ topicFilter: "cmd/#", qos: 1 }], undefined, (_e, codes) => (granted = codes));
     const sub = await c1.next("subscribe");
@@ -91,10 +85,7 @@ describe("session resume", () => {
   });
 
   it("on a lost session a QoS 2 message already PUBREC'd counts as delivered and is not sent again", async () => {
-    const h = fake.clients.start();
-    const c1 = await fake.broker.nextConnection();
-    await c1.accept();
-    await until(() => h.seen.connects.length === 1, "connected");
+    const { h, c: c1 } = await fake.connected();
     const done = publishAsync(h.client, "p", "x", { qos: 2 });
     const p = await c1.next("publish");
     c1.send({ cmd: "pubrec", messageId: p.packet.messageId });
@@ -108,10 +99,7 @@ describe("session resume", () => {
   });
 
   it("resends nothing on reconnect when everything was acknowledged", async () => {
-    const h = fake.clients.start();
-    const c1 = await fake.broker.nextConnection();
-    await c1.accept();
-    await until(() => h.seen.connects.length === 1, "connected");
+    const { h, c: c1 } = await fake.connected();
     const done = publishAsync(h.client, "p", "x", { qos: 1 });
     const p = await c1.next("publish");
     c1.send({ cmd: "puback", messageId: p.packet.messageId });
@@ -146,10 +134,7 @@ describe("session resume", () => {
   });
 
   it("re-sends a SUBSCRIBE that was never answered after reconnecting", async () => {
-    const h = fake.clients.start();
-    const c1 = await fake.broker.nextConnection();
-    await c1.accept();
-    await until(() => h.seen.connects.length === 1, "connected");
+    const { h, c: c1 } = await fake.connected();
     let codes: number[] | undefined;
     h.client.subscribe("a/b", undefined, (_e, granted) => (codes = granted));
     await c1.next("subscribe");
