@@ -25,6 +25,8 @@ export class Batcher<T> {
   /** Tick count of each waiting item, parallel to #items. */
   #ticks: number[] = [];
   #timer: TimerId | undefined;
+  /** When the armed timer fires (ticks). */
+  #due = 0;
   #closed = false;
 
   constructor(options: BatcherOptions<T>) {
@@ -80,18 +82,23 @@ export class Batcher<T> {
   }
 
   #evaluate(): void {
-    this.#cancelTimer();
     const { maxReadings, maxAgeMs } = this.#limits;
     while (this.#items.length >= maxReadings) {
+      this.#cancelTimer();
       const batch = this.#items.splice(0, maxReadings);
       this.#ticks.splice(0, maxReadings);
       this.#onFlush(batch);
       if (this.#closed) return;
     }
-    if (this.#items.length === 0) return;
-    const remaining = maxAgeMs - (this.#clock.ticks() - Math.min(...this.#ticks));
-    if (remaining <= 0) this.flush();
-    else this.#timer = this.#clock.set(() => {
+    if (this.#items.length === 0) return this.#cancelTimer();
+    const due = Math.min(...this.#ticks) + maxAgeMs;
+    // Most adds join a batch whose oldest item, and so its deadline, is unchanged: the armed timer stands.
+    if (this.#timer !== undefined && due === this.#due) return;
+    this.#cancelTimer();
+    const remaining = due - this.#clock.ticks();
+    if (remaining <= 0) return this.flush();
+    this.#due = due;
+    this.#timer = this.#clock.set(() => {
       this.#timer = undefined;
       this.flush();
     }, remaining);
