@@ -1,14 +1,14 @@
 // The client against a real broker: aedes (MQTT 3.1.1) over node:tls with client certificates.
-import mqtt from "mqtt";
+import type mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 import { startAedes, type AedesBroker } from "../support/aedes.js";
 import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
-import { TestClients, publishAsync, text, until } from "./harness.js";
+import { IngestPeers, TestClients, publishAsync, text, until } from "./harness.js";
 
 let pki: TestPki;
 let aedes: AedesBroker;
-const peers: mqtt.MqttClient[] = [];
+const peers = new IngestPeers(() => ({ pki, port: aedes.port }));
 
 beforeAll(async () => {
   pki = await ensureDevPki();
@@ -19,26 +19,13 @@ afterAll(async () => {
 });
 afterEach(async () => {
   devices.closeAll();
-  for (const p of peers.splice(0)) await p.endAsync(true);
+  await peers.endAll();
 });
 
 const devices = new TestClients(() => ({
   brokers: [{ host: "localhost", port: aedes.port, address: "127.0.0.1" }],
   secure: pki.deviceTls(),
 }));
-
-async function peer(options: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
-  const p = await mqtt.connectAsync(`mqtts://127.0.0.1:${aedes.port}`, {
-    ca: pki.ca.certPem,
-    cert: pki.ingest.certPem,
-    key: pki.ingest.keyPem,
-    servername: "localhost",
-    reconnectPeriod: 0,
-    ...options,
-  });
-  peers.push(p);
-  return p;
-}
 
 function collect(p: mqtt.MqttClient): { topic: string; payload: string; qos: number; retain: boolean }[] {
   const got: { topic: string; payload: string; qos: number; retain: boolean }[] = [];
@@ -48,7 +35,7 @@ function collect(p: mqtt.MqttClient): { topic: string; payload: string; qos: num
 
 describe("aedes over TLS", () => {
   it("connects with a client certificate and publishes QoS 0, 1 and 2 to a subscriber", async () => {
-    const sub = await peer();
+    const sub = await peers.connect();
     const got = collect(sub);
     await sub.subscribeAsync("devices/#", { qos: 2 });
     const h = devices.start({ clientId: "dev-tls" });
@@ -66,7 +53,7 @@ describe("aedes over TLS", () => {
 
   it("subscribes and receives QoS 0/1/2 and the retained flag; unsubscribe stops delivery", async () => {
     const h = devices.start({ clientId: "dev-sub" });
-    const pub = await peer();
+    const pub = await peers.connect();
     await pub.publishAsync("devices/dev-sub/config", "retained-cfg", { qos: 1, retain: true });
     let granted: number[] = [];
     h.client.subscribe({ topicFilter: "devices/dev-sub/#", qos: 2 }, undefined, (_e, codes) => (granted = codes));
@@ -97,7 +84,7 @@ describe("aedes over TLS", () => {
     h1.client.subscribe({ topicFilter: "devices/dev-persist/cmd", qos: 2 }, undefined, () => (ok = true));
     await until(() => ok, "subscribed");
     h1.client.close();
-    const pub = await peer();
+    const pub = await peers.connect();
     await pub.publishAsync("devices/dev-persist/cmd", "while-offline-1", { qos: 1 });
     await pub.publishAsync("devices/dev-persist/cmd", "while-offline-2", { qos: 2 });
     const h2 = devices.start({ clientId: "dev-persist", cleanStart: false });
@@ -115,7 +102,7 @@ describe("aedes over TLS", () => {
     h1.client.subscribe({ topicFilter: "devices/dev-clean/cmd", qos: 1 }, undefined, () => (ok = true));
     await until(() => ok, "subscribed");
     h1.client.close();
-    const pub = await peer();
+    const pub = await peers.connect();
     await pub.publishAsync("devices/dev-clean/cmd", "lost", { qos: 1 });
     const h2 = devices.start({ clientId: "dev-clean", cleanStart: true });
     await until(() => h2.seen.connects.length === 1, "connected");
@@ -126,7 +113,7 @@ describe("aedes over TLS", () => {
   });
 
   it("a cut connection reconnects, resumes the session and completes every QoS 1 publish", async () => {
-    const sub = await peer();
+    const sub = await peers.connect();
     const got = collect(sub);
     await sub.subscribeAsync("devices/cut/#", { qos: 1 });
     const h = devices.start({ clientId: "dev-cut", cleanStart: false });
@@ -180,7 +167,7 @@ describe("aedes over TLS", () => {
       (_e, codes) => (granted = codes.length),
     );
     await until(() => granted === 2, "subscribed");
-    const pub = await peer();
+    const pub = await peers.connect();
     await pub.publishAsync("$app/dollar", "hidden", { qos: 1 });
     await pub.publishAsync("app/dollar", "visible", { qos: 1 });
     await until(() => h.seen.messages.some((m) => text(m.payload) === "visible"), "visible");

@@ -1,4 +1,5 @@
 // Shared test plumbing: a client wired to recorders, and a way to await what it reports.
+import mqtt from "mqtt";
 import { afterEach, beforeEach } from "vitest";
 import { MqttClient } from "../../firmware/mqtt/client.js";
 import type { ConnectInfo, MqttClientOptions } from "../../firmware/mqtt/client-options.js";
@@ -6,6 +7,7 @@ import type { Publish } from "../../firmware/mqtt/packets.js";
 import type { Clock } from "../../firmware/platform/ports.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
+import type { TestPki } from "../support/certs.js";
 import { FakeBroker, type FakeConnection } from "../support/fake-broker.js";
 
 export interface Recorded {
@@ -148,4 +150,33 @@ export function useFakeBroker(defaults: ClientOptions = {}): FakeBrokerFixture {
       return { h, c };
     },
   };
+}
+
+/**
+ * MQTT.js clients with the ingest identity: the independent subscriber and publisher beside our client on
+ * a real TLS broker. `where()` is read on connect, so it may name a broker started in beforeAll.
+ */
+export class IngestPeers {
+  private open: mqtt.MqttClient[] = [];
+
+  constructor(private readonly where: () => { pki: TestPki; port: number }) {}
+
+  async connect(options: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
+    const { pki, port } = this.where();
+    const p = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
+      ca: pki.ca.certPem,
+      cert: pki.ingest.certPem,
+      key: pki.ingest.keyPem,
+      servername: "localhost",
+      clientId: `ingest-${Math.random().toString(16).slice(2)}`,
+      reconnectPeriod: 0,
+      ...options,
+    });
+    this.open.push(p);
+    return p;
+  }
+
+  async endAll(): Promise<void> {
+    for (const p of this.open.splice(0)) await p.endAsync(true);
+  }
 }

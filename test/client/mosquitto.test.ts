@@ -1,16 +1,15 @@
 // The client against mosquitto 2.0 (the Debian package) over TLS with client certificates, MQTT 3.1.1 and
 // 5.0, using the project's hardened broker config (identity from the certificate, per-device ACL).
-import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ClientError } from "../../firmware/mqtt/client-errors.js";
 import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
 import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
 import { FaultProxy } from "../support/proxy.js";
-import { TestClients, publishAsync, text, until } from "./harness.js";
+import { IngestPeers, TestClients, publishAsync, text, until } from "./harness.js";
 
 let pki: TestPki;
 let broker: Mosquitto;
-const peers: mqtt.MqttClient[] = [];
+const peers = new IngestPeers(() => ({ pki, port: broker.port }));
 const TOPIC = `devices/${DEVICE_ID}`;
 
 beforeAll(async () => {
@@ -22,7 +21,7 @@ afterAll(async () => {
 });
 afterEach(async () => {
   devices.closeAll();
-  for (const p of peers.splice(0)) await p.endAsync(true);
+  await peers.endAll();
 });
 
 const devices = new TestClients(() => ({
@@ -31,25 +30,11 @@ const devices = new TestClients(() => ({
   clientId: DEVICE_ID,
 }));
 
-async function ingest(options: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
-  const p = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker.port}`, {
-    ca: pki.ca.certPem,
-    cert: pki.ingest.certPem,
-    key: pki.ingest.keyPem,
-    servername: "localhost",
-    clientId: `ingest-${Math.random().toString(16).slice(2)}`,
-    reconnectPeriod: 0,
-    ...options,
-  });
-  peers.push(p);
-  return p;
-}
-
 for (const protocolVersion of [4, 5] as const) {
   const v = protocolVersion === 4 ? "3.1.1" : "5";
   describe(`mosquitto over TLS, MQTT ${v}`, () => {
     it(`v${v}: publishes QoS 0, 1 and 2 that a subscriber receives once each`, async () => {
-      const sub = await ingest({ protocolVersion });
+      const sub = await peers.connect({ protocolVersion });
       const got: [string, number][] = [];
       sub.on("message", (_t, payload, packet) => got.push([payload.toString(), packet.qos]));
       await sub.subscribeAsync(`${TOPIC}/#`, { qos: 2 });
@@ -79,7 +64,7 @@ for (const protocolVersion of [4, 5] as const) {
       await until(() => codes.length === 2, "suback");
       expect(codes[0]).toBe(2);
       // mosquitto grants the subscription but the ACL filters delivery (3.1.1), or refuses it (5.0).
-      const pub = await ingest({ protocolVersion });
+      const pub = await peers.connect({ protocolVersion });
       await pub.publishAsync(`${TOPIC}/config`, "cfg-2", { qos: 2 });
       await pub.publishAsync("devices/wearable-002/config", "not-for-us", { qos: 1 });
       await until(() => h.seen.messages.length >= 1, "command");
@@ -104,7 +89,7 @@ describe("mosquitto over TLS, MQTT 5 specifics", () => {
   });
 
   it("topic aliases: a subscriber sees the full topic on every message", async () => {
-    const sub = await ingest({ protocolVersion: 5 });
+    const sub = await peers.connect({ protocolVersion: 5 });
     const topics: string[] = [];
     sub.on("message", (t) => topics.push(t));
     await sub.subscribeAsync(`${TOPIC}/alias/#`, { qos: 1 });
@@ -134,7 +119,7 @@ describe("mosquitto over TLS, MQTT 5 specifics", () => {
     await broker.restart();
     await until(() => h.seen.connects.length === 2, "reconnected after restart", 20_000);
     expect(h.seen.connects[1].sessionPresent).toBe(true);
-    const pub = await ingest({ protocolVersion: 5 });
+    const pub = await peers.connect({ protocolVersion: 5 });
     await pub.publishAsync(`${TOPIC}/config`, "after-restart", { qos: 1 });
     await until(() => h.seen.messages.some((m) => text(m.payload) === "after-restart"), "message after restart");
   }, 60_000);
@@ -144,7 +129,7 @@ describe("mosquitto over TLS, will", () => {
   it("the will is published when the link is lost, and not after a clean close()", async () => {
     const proxy = await FaultProxy.start({ host: "127.0.0.1", port: broker.port });
     try {
-      const sub = await ingest();
+      const sub = await peers.connect();
       const wills: string[] = [];
       sub.on("message", (_t, payload) => wills.push(payload.toString()));
       await sub.subscribeAsync(`${TOPIC}/status`, { qos: 1 });
