@@ -267,6 +267,8 @@ export class TelemetryApp {
   /** The next batch: released records after the cursor that the client does not hold, oldest first. */
   #nextChunk(): OutboxRecord[] {
     const chunk: OutboxRecord[] = [];
+    // Nothing released past the cursor (every sample between releases): no need to page the outbox.
+    if (this.#cursor >= this.#released) return chunk;
     let after = this.#cursor;
     for (;;) {
       const page = this.outbox.peek(this.#chunk, after);
