@@ -212,7 +212,10 @@ export class MqttClient {
     this.request({ type: "subscribe", packetId: 0, subscriptions: list, properties: options?.properties }, done);
   }
 
-  /** Unsubscribe; delivery for these filters stops at once. `done` gets the 5.0 reason codes (3.1.1: 0s). */
+  /**
+   * Unsubscribe; the filters are forgotten at once, so a lost session does not re-subscribe them (messages
+   * the broker sent before its UNSUBACK are still delivered). `done` gets the 5.0 reason codes (3.1.1: 0s).
+   */
   unsubscribe(topicFilters: string | string[], options?: { properties?: Properties }, done?: SubscribeCallback): void {
     if (this.state === State.Closed) throw new ClientError("client-closed", "client closed");
     const list = typeof topicFilters === "string" ? [topicFilters] : topicFilters;

@@ -84,6 +84,26 @@ describe("session resume", () => {
     expect(await done).toBeUndefined();
   });
 
+  it("on a lost session re-subscribes only the filters still subscribed (an unsubscribed one is forgotten)", async () => {
+    const { h, c: c1 } = await fake.connected();
+    let granted: number[] = [];
+    h.client.subscribe([{ topicFilter: "cmd/#", qos: 1 }, { topicFilter: "cfg", qos: 0 }], undefined, (_e, codes) => (granted = codes));
+    const sub = await c1.next("subscribe");
+    c1.send({ cmd: "suback", messageId: sub.packet.messageId, granted: [1, 0] });
+    await until(() => granted.length === 2, "suback");
+    let unsubscribed = false;
+    h.client.unsubscribe("cmd/#", undefined, () => (unsubscribed = true));
+    const unsub = await c1.next("unsubscribe");
+    c1.send({ cmd: "unsuback", messageId: unsub.packet.messageId });
+    await until(() => unsubscribed, "unsuback");
+    c1.destroy();
+
+    const c2 = await fake.broker.nextConnection();
+    await c2.accept(false);
+    const resub = await c2.next("subscribe");
+    expect(resub.packet.subscriptions).toEqual([expect.objectContaining({ topic: "cfg", qos: 0 })]);
+  });
+
   it("on a lost session a QoS 2 message already PUBREC'd counts as delivered and is not sent again", async () => {
     const { h, c: c1 } = await fake.connected();
     const done = publishAsync(h.client, "p", "x", { qos: 2 });
