@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { ConnackError, TimeoutError } from "../../firmware/mqtt/client-errors.js";
 import { ManualClock } from "../support/manual-clock.js";
+import { REASON_CODES } from "../mqtt/arbitraries.js";
 import { makeClient, until, useFakeBroker } from "./harness.js";
 
 const fake = useFakeBroker();
@@ -84,6 +85,21 @@ describe("connect", () => {
       expect(error).toBeInstanceOf(ConnackError);
       expect(error.code).toBe("connack-refused");
       expect(error.returnCode).toBe(code);
+    }
+    expect(seen.connects).toHaveLength(0);
+  });
+
+  it("MQTT 5: every CONNACK refusal reason code (3.2.2.2) is surfaced as ConnackError, then retried", async () => {
+    const refusals = REASON_CODES.connack5.filter((code) => code >= 0x80);
+    const { client, seen } = fake.clients.make({ protocolVersion: 5 });
+    client.connect();
+    for (const [i, code] of refusals.entries()) {
+      const c = await fake.broker.nextConnection();
+      await c.next("connect");
+      c.send({ cmd: "connack", sessionPresent: false, reasonCode: code });
+      await until(() => seen.errors.length === i + 1, `refusal 0x${code.toString(16)}`);
+      expect(seen.errors[i]).toBeInstanceOf(ConnackError);
+      expect(seen.errors[i]).toMatchObject({ code: "connack-refused", reasonCode: code });
     }
     expect(seen.connects).toHaveLength(0);
   });
