@@ -64,7 +64,7 @@ describe.each([4, 5] as const)("MQTT %s codec against mqtt-packet", (v) => {
     );
   });
 
-  it("decoding is invariant to how the bytes are chunked", () => {
+  it("decoding is invariant to how the bytes are chunked: many packets per chunk, random cuts, one byte at a time", () => {
     fc.assert(
       fc.property(
         fc.array(packetArbitrary(v).filter((p) => p.type !== "connect"), { minLength: 1, maxLength: 6 }),
