@@ -10,6 +10,7 @@ import type { ProtocolVersion } from "../firmware/mqtt/packets.js";
 import type { Clock, TimerId, TlsOptions } from "../firmware/platform/ports.js";
 import { TelemetryApp, type TelemetryClient } from "../firmware/telemetry/app.js";
 import type { AppConfig } from "../firmware/telemetry/config.js";
+import { deviceTopics } from "../firmware/telemetry/device-topics.js";
 import { VirtualClock } from "../host-sim/xs/virtual-clock.js";
 import { nodeSocketClass } from "../host-sim/platform/node-socket.js";
 import { decodeCbor } from "../test/telemetry/support/cbor-decode.js";
@@ -37,7 +38,6 @@ export interface OursOptions {
  */
 class LateClock implements Clock {
   #seed = 0x2545f491;
-  #due = new Map<TimerId, number>();
   constructor(
     readonly inner: VirtualClock,
     private readonly maxLate: number,
@@ -49,23 +49,14 @@ class LateClock implements Clock {
     return this.inner.wallTime();
   }
   set(callback: () => void, milliseconds: number): TimerId {
-    const delay = Math.max(0, milliseconds) + this.#late();
-    const id: TimerId = this.inner.set(() => {
-      this.#due.delete(id);
-      callback();
-    }, delay);
-    this.#due.set(id, this.inner.ticks() + delay);
-    return id;
+    return this.inner.set(callback, Math.max(0, milliseconds) + this.#late());
   }
   clear(id: TimerId): void {
-    this.#due.delete(id);
     this.inner.clear(id);
   }
   /** When the earliest timer is due, or undefined when none is set. */
   nextAt(): number | undefined {
-    let at: number | undefined;
-    for (const due of this.#due.values()) if (at === undefined || due < at) at = due;
-    return at;
+    return this.inner.nextAt();
   }
   #late(): number {
     if (this.maxLate <= 0) return 0;
@@ -102,7 +93,7 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
   const clock = new LateClock(virtual, o.timerLatenessMs);
   const relay = await startCountingRelay(o.broker);
   const sampled: WireReading[] = [];
-  const topic = `devices/${o.deviceId}/telemetry`;
+  const topic = deviceTopics(o.deviceId).telemetry;
   let pending = 0;
   let publishes = 0;
   const acked = new Set<number>();

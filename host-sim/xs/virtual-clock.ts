@@ -49,16 +49,25 @@ export class VirtualClock implements Clock {
     return this.timers.length;
   }
 
+  /** When the earliest waiting timer is due, or undefined when none is set. */
+  nextAt(): number | undefined {
+    return this.earliest()?.due;
+  }
+
   /** Move time forward by `milliseconds`, firing every timer that falls due, earliest first (ties: first set). */
   advance(milliseconds: number): void {
     const end = this.now + milliseconds;
     for (;;) {
-      const next = this.timers.reduce<Timer | undefined>((a, b) => (!a || b.due < a.due ? b : a), undefined);
+      const next = this.earliest();
       if (!next || next.due > end) break;
       this.timers = this.timers.filter((timer) => timer !== next);
       this.now = next.due;
       next.callback();
     }
     this.now = end;
+  }
+
+  private earliest(): Timer | undefined {
+    return this.timers.reduce<Timer | undefined>((a, b) => (!a || b.due < a.due ? b : a), undefined);
   }
 }
