@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { TlsOptions } from "../firmware/platform/ports.js";
 import { TelemetryApp } from "../firmware/telemetry/app.js";
 import type { AppConfig } from "../firmware/telemetry/config.js";
+import { deviceTopics } from "../firmware/telemetry/device-topics.js";
 import { lightSource, type LightSetting } from "./device/light.js";
 import { DeviceLink, type LinkCounts } from "./device/link.js";
 import { CountingClient, type ReadingCounts } from "./device/reading-counter.js";
@@ -82,7 +83,7 @@ export class SimulatedDevice {
       // A slow, small drift, so the value is alive without leaving the normal range.
       temperature: (s) => options.temperature + 0.1 * Math.sin((2 * Math.PI * s) / 600),
     });
-    const telemetryTopic = `devices/${options.deviceId}/telemetry`;
+    const telemetryTopic = deviceTopics(options.deviceId).telemetry;
     this.app = new TelemetryApp({
       deviceId: options.deviceId,
       clock,
