@@ -3,6 +3,7 @@
 // tells it to - well-formed packets through mqtt-packet, or raw bytes for malformed ones.
 import { createServer, type Server, type Socket } from "node:net";
 import mqttPacket from "mqtt-packet";
+import { completePacketLength } from "./mqtt-framing.js";
 
 export interface Received {
   raw: Buffer;
@@ -34,20 +35,8 @@ export class FakeConnection {
   private data(chunk: Buffer): void {
     this.buffer = Buffer.concat([this.buffer, chunk]);
     for (;;) {
-      // Fixed header: type byte + Remaining Length varint (2.2.3).
-      let length = 0;
-      let multiplier = 1;
-      let i = 1;
-      for (; ; i++) {
-        if (i >= this.buffer.length) return;
-        const b = this.buffer[i];
-        length += (b & 0x7f) * multiplier;
-        multiplier *= 128;
-        if ((b & 0x80) === 0) break;
-        if (i >= 4) throw new Error("bad remaining length from client");
-      }
-      const total = i + 1 + length;
-      if (this.buffer.length < total) return;
+      const total = completePacketLength(this.buffer);
+      if (total === undefined) return;
       const raw = Buffer.from(this.buffer.subarray(0, total));
       this.buffer = this.buffer.subarray(total);
       let parsed: (mqttPacket.Packet & Record<string, unknown>) | undefined;

@@ -3,6 +3,7 @@
 // new connections. Over plain MQTT it also frames the broker->client stream, so tests can swallow or
 // delay chosen packets (acks).
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { completePacketLength } from "./mqtt-framing.js";
 
 export type Direction = "up" | "down"; // up: client -> broker, down: broker -> client
 
@@ -166,17 +167,8 @@ export class FaultProxy {
     pair.downBuffer = Buffer.concat([pair.downBuffer, data]);
     for (;;) {
       const buffer = pair.downBuffer;
-      let length = 0;
-      let multiplier = 1;
-      let i = 1;
-      for (; ; i++) {
-        if (i >= buffer.length) return;
-        length += (buffer[i] & 0x7f) * multiplier;
-        multiplier *= 128;
-        if ((buffer[i] & 0x80) === 0 || i >= 4) break;
-      }
-      const total = i + 1 + length;
-      if (buffer.length < total) return;
+      const total = completePacketLength(buffer);
+      if (total === undefined) return;
       const packet = Buffer.from(buffer.subarray(0, total));
       pair.downBuffer = buffer.subarray(total);
       const rule = this.rules.find((r) => r.type === packet[0] >> 4);
