@@ -152,8 +152,8 @@ export class FaultProxy {
       }
       budget.bytes -= data.length;
     }
-    if (direction === "down" && this.mqtt && this.rules.length > 0) this.filterDown(pair, data);
-    else if (direction === "down" && this.mqtt && pair.downBuffer.length > 0) this.filterDown(pair, data);
+    // Frame while rules apply, and until a packet framed under them has been passed on whole.
+    if (direction === "down" && this.mqtt && (this.rules.length > 0 || pair.downBuffer.length > 0)) this.filterDown(pair, data);
     else this.write(pair, direction, data);
   }
 
