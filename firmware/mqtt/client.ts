@@ -49,6 +49,9 @@ const State = {
 } as const;
 type State = (typeof State)[keyof typeof State];
 
+/** Keep Alive in seconds when the options give none. */
+const DEFAULT_KEEP_ALIVE = 60;
+
 /** Default largest incoming packet: ample for commands and config, affordable on an ESP32. */
 const DEFAULT_MAXIMUM_PACKET_SIZE = 64 * 1024;
 
@@ -86,7 +89,6 @@ export class MqttClient {
   private serverMaximumPacketSize = 0; // 0 = no limit
   private serverMaximumQoS: QoS = 2;
   private retainAvailable = true;
-  private keepAliveSeconds: number;
   private readonly maximumPacketSize: number;
 
   // Bound once: no closure per packet on the hot path.
@@ -112,7 +114,6 @@ export class MqttClient {
       throw new ClientError("invalid-argument", "an empty client id needs a clean session (MQTT-3.1.3-7)");
     }
     if (options.will) validateTopicName(options.will.topic);
-    this.keepAliveSeconds = options.keepAlive ?? 60;
     // A device cannot hold a 256 MB packet: bound what the decoder accepts (and tell a 5.0 server).
     this.maximumPacketSize = options.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE;
     this.decoder = new PacketDecoder({ protocolVersion: this.protocolVersion, maximumPacketSize: this.maximumPacketSize });
@@ -294,7 +295,7 @@ export class MqttClient {
       protocolVersion: this.protocolVersion,
       clientId: this.clientId,
       cleanStart,
-      keepAlive: o.keepAlive ?? 60,
+      keepAlive: o.keepAlive ?? DEFAULT_KEEP_ALIVE,
     };
     if (o.username !== undefined) packet.username = o.username;
     if (o.password !== undefined) packet.password = typeof o.password === "string" ? encodeUtf8(o.password) : o.password;
@@ -326,7 +327,7 @@ export class MqttClient {
     this.state = State.Connected;
     this.backoff.reset();
     const inflightLimit = this.options.inflight ?? 32;
-    this.keepAliveSeconds = this.options.keepAlive ?? 60;
+    let keepAlive = this.options.keepAlive ?? DEFAULT_KEEP_ALIVE;
     if (this.protocolVersion === 5) {
       const p = properties ?? {};
       this.window = Math.min(inflightLimit, p.receiveMaximum ?? 65535); // 3.2.2.3.3
@@ -335,13 +336,13 @@ export class MqttClient {
       this.retainAvailable = p.retainAvailable !== 0; // 3.2.2.3.5
       this.aliasesOut.reset(p.topicAliasMaximum ?? 0); // 3.2.2.3.8
       if (p.assignedClientIdentifier) this.clientId = p.assignedClientIdentifier; // 3.2.2.3.7
-      if (p.serverKeepAlive !== undefined) this.keepAliveSeconds = p.serverKeepAlive; // 3.2.2.3.14
+      if (p.serverKeepAlive !== undefined) keepAlive = p.serverKeepAlive; // 3.2.2.3.14
       // Resume this session on the next connection when it outlives the network connection.
       if ((this.options.sessionExpiryInterval ?? 0) > 0) this.cleanStartSent = false;
     } else {
       this.window = inflightLimit;
     }
-    this.keepalive.start(this.keepAliveSeconds, this.options.pingTimeout ?? 10_000);
+    this.keepalive.start(keepAlive, this.options.pingTimeout ?? 10_000);
 
     if (packet.sessionPresent) {
       // MQTT 4.4: resend unacknowledged PUBLISHes (DUP=1, same Packet Identifier) and PUBRELs, in the
@@ -369,7 +370,7 @@ export class MqttClient {
       reasonCode: packet.reasonCode,
       properties,
       clientId: this.clientId,
-      keepAlive: this.keepAliveSeconds,
+      keepAlive,
     };
     this.call(this.options.onConnect, info);
   }
@@ -596,10 +597,14 @@ export class MqttClient {
     packet.reasonCodes.forEach((code, i) => {
       if (code < 0x80) this.session.subscriptions.set(subscriptions[i].topicFilter, subscriptions[i]);
     });
-    if (request.done) this.callRequest(request.done, undefined, packet.reasonCodes, packet);
-    else if (packet.reasonCodes.some((code) => code >= 0x80)) {
-      const code = packet.reasonCodes.find((c) => c >= 0x80);
-      this.call(this.options.onError, new ClientError("subscribe-refused", "re-subscribe refused", code, packet.properties?.reasonString));
+    if (request.done) {
+      this.callRequest(request.done, undefined, packet.reasonCodes, packet);
+      return;
+    }
+    // An automatic re-subscribe has no caller to tell: a refusal goes to onError.
+    const refused = packet.reasonCodes.find((code) => code >= 0x80);
+    if (refused !== undefined) {
+      this.call(this.options.onError, new ClientError("subscribe-refused", "re-subscribe refused", refused, packet.properties?.reasonString));
     }
   }
 
