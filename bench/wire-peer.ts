@@ -3,8 +3,7 @@
 // when the previous one's PUBACK is back, as at 1 Hz on a real link (so packets are never coalesced more
 // than they would be in the field); its time is real, the bytes go through the same kind of relay.
 import mqtt from "mqtt";
-import type { ConnectionOptions } from "node:tls";
-import { DEVICE_CIPHER_SUITES, DEVICE_CURVE, DEVICE_SIGALGS } from "../host-sim/tls-profile.js";
+import { DEVICE_HANDSHAKE } from "../host-sim/tls-profile.js";
 import { minus, recordTotals, type RunResult, type WireReading } from "./wire-run.js";
 import { startCountingRelay } from "./wire-relay.js";
 
@@ -32,14 +31,6 @@ export async function runPeer(o: PeerOptions): Promise<RunResult> {
   const started = Date.now();
   const relay = await startCountingRelay(o.broker);
   let client: mqtt.MqttClient | undefined;
-  // The same TLS as the device profile (host-sim/tls-profile.ts): TLS 1.2, the device's suites and curve.
-  const tls: Pick<ConnectionOptions, "minVersion" | "maxVersion" | "ciphers" | "ecdhCurve" | "sigalgs"> = {
-    minVersion: "TLSv1.2",
-    maxVersion: "TLSv1.2",
-    ciphers: DEVICE_CIPHER_SUITES.map((s) => s.name).join(":"),
-    ecdhCurve: DEVICE_CURVE,
-    sigalgs: DEVICE_SIGALGS,
-  };
   try {
     client = await mqtt.connectAsync({
       protocol: "mqtts",
@@ -52,7 +43,8 @@ export async function runPeer(o: PeerOptions): Promise<RunResult> {
       ca: o.tls.ca,
       cert: o.tls.cert,
       key: o.tls.key,
-      ...tls,
+      // The same TLS as the device profile (host-sim/tls-profile.ts): TLS 1.2, the device's suites and curve.
+      ...DEVICE_HANDSHAKE,
     });
     const setup = relay.total(); // CONNACK has crossed the relay
     const topic = `devices/${o.deviceId}/telemetry`;

@@ -63,6 +63,15 @@ export const DEVICE_CURVE = "prime256v1";
 /** Signature schemes the device can verify: RSA PKCS#1 v1.5 and ECDSA (no RSA-PSS). */
 export const DEVICE_SIGALGS = "RSA+SHA256:RSA+SHA384:RSA+SHA512:ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512";
 
+/** What the device can negotiate, as node:tls options: TLS 1.2 only, its suites in its order, P-256, its signatures. */
+export const DEVICE_HANDSHAKE: Readonly<Pick<ConnectionOptions, "minVersion" | "maxVersion" | "ciphers" | "ecdhCurve" | "sigalgs">> = {
+  minVersion: "TLSv1.2",
+  maxVersion: "TLSv1.2",
+  ciphers: DEVICE_CIPHER_SUITES.map((s) => s.name).join(":"),
+  ecdhCurve: DEVICE_CURVE,
+  sigalgs: DEVICE_SIGALGS,
+};
+
 function bytes(buffer: ArrayBuffer): Buffer {
   return Buffer.from(new Uint8Array(buffer));
 }
@@ -124,11 +133,7 @@ export function nodeTlsOptions(secure: TlsOptions, ctx: TlsContext): ConnectionO
   if (verify && ctx.wallTime() === undefined) {
     throw new TlsError("clock-unset", "the device clock is not set (no SNTP yet): server certificate dates cannot be checked");
   }
-  options.minVersion = "TLSv1.2";
-  options.maxVersion = "TLSv1.2";
-  options.ciphers = DEVICE_CIPHER_SUITES.map((s) => s.name).join(":");
-  options.ecdhCurve = DEVICE_CURVE;
-  options.sigalgs = DEVICE_SIGALGS;
+  Object.assign(options, DEVICE_HANDSHAKE);
   // The chain, dates (device clock) and name are decided by checkServerCertificate; Node's own name check
   // would fall back to the CN, which the device never does.
   options.rejectUnauthorized = false;
