@@ -16,8 +16,40 @@ export class PowerLossError extends Error {
   }
 }
 
-function toBytes(bytes: BufferLike): Uint8Array {
+export function toBytes(bytes: BufferLike): Uint8Array {
   return bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The power-loss test hook of a Storage: which write is cut short, and to how many bytes. */
+export class PowerLossHook {
+  #keep?: (length: number) => number;
+  #skip = 0;
+
+  /** The write after `afterWrites` further ones persists only `keep(length)` of its bytes, then power fails. */
+  arm(keep: (length: number) => number, afterWrites = 0): void {
+    this.#keep = keep;
+    this.#skip = afterWrites;
+  }
+
+  get armed(): boolean {
+    return this.#keep !== undefined;
+  }
+
+  disarm(): void {
+    this.#keep = undefined;
+  }
+
+  /** For a write of `length` bytes: how many persist, and whether power fails after them (then disarmed). */
+  next(length: number): { kept: number; lost: boolean } {
+    const keep = this.#keep;
+    if (!keep) return { kept: length, lost: false };
+    if (this.#skip > 0) {
+      this.#skip--;
+      return { kept: length, lost: false };
+    }
+    this.#keep = undefined;
+    return { kept: Math.max(0, Math.min(length, keep(length))), lost: true };
+  }
 }
 
 /** Names map to files in the directory; only plain names (no path separators) are accepted. */
@@ -27,7 +59,7 @@ function checkName(name: string): void {
 
 export class FileStorage implements Storage {
   readonly directory: string;
-  #powerLoss?: (length: number) => number;
+  readonly #powerLoss = new PowerLossHook();
 
   constructor(directory: string) {
     this.directory = directory;
@@ -67,25 +99,16 @@ export class FileStorage implements Storage {
    * completed and power failed right after) and throws PowerLossError. Disarms itself.
    */
   armPowerLoss(keep?: (length: number) => number, random: () => number = Math.random, afterWrites = 0): void {
-    this.#powerLoss = keep ?? ((length) => Math.floor(random() * length));
-    this.#skip = afterWrites;
+    this.#powerLoss.arm(keep ?? ((length) => Math.floor(random() * length)), afterWrites);
   }
 
   disarm(): void {
-    this.#powerLoss = undefined;
+    this.#powerLoss.disarm();
   }
-
-  #skip = 0;
 
   #put(name: string, bytes: Uint8Array, flags: "a" | "w"): void {
     checkName(name);
-    let cut: ((length: number) => number) | undefined;
-    if (this.#powerLoss && this.#skip > 0) this.#skip--;
-    else if (this.#powerLoss) {
-      cut = this.#powerLoss;
-      this.#powerLoss = undefined;
-    }
-    const kept = cut ? Math.max(0, Math.min(bytes.length, cut(bytes.length))) : bytes.length;
+    const { kept, lost } = this.#powerLoss.next(bytes.length);
     const fd = openSync(join(this.directory, name), flags);
     try {
       let at = 0;
@@ -94,6 +117,6 @@ export class FileStorage implements Storage {
     } finally {
       closeSync(fd);
     }
-    if (cut) throw new PowerLossError(name, kept, bytes.length);
+    if (lost) throw new PowerLossError(name, kept, bytes.length);
   }
 }

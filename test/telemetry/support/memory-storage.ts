@@ -1,37 +1,31 @@
 // An in-memory Storage port for fast property tests, with the same power-loss hook as FileStorage:
 // the next append/write keeps only a prefix of its bytes and throws.
 import type { BufferLike, Storage } from "../../../firmware/platform/ports.js";
-import { PowerLossError } from "../../../host-sim/platform/file-storage.js";
-
-function toBytes(bytes: BufferLike): Uint8Array {
-  return bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+import { PowerLossError, PowerLossHook, toBytes } from "../../../host-sim/platform/file-storage.js";
 
 export class MemoryStorage implements Storage {
   readonly files = new Map<string, Uint8Array>();
   /** Total bytes written (appends + writes), to check flash-wear claims. */
   bytesWritten = 0;
   writes = 0;
-  #powerLoss?: (length: number) => number;
+  readonly #powerLoss = new PowerLossHook();
 
   read(name: string): ArrayBuffer | undefined {
     const f = this.files.get(name);
     return f ? f.slice().buffer : undefined;
   }
   append(name: string, bytes: BufferLike): void {
-    const add = this.#cut(name, toBytes(bytes));
-    const old = this.files.get(name) ?? new Uint8Array(0);
-    const next = new Uint8Array(old.length + add.length);
-    next.set(old);
-    next.set(add, old.length);
-    this.files.set(name, next);
-    this.#afterCut(name, add, toBytes(bytes));
+    this.#put(name, toBytes(bytes), (kept) => {
+      const old = this.files.get(name) ?? new Uint8Array(0);
+      const next = new Uint8Array(old.length + kept.length);
+      next.set(old);
+      next.set(kept, old.length);
+      return next;
+    });
   }
   write(name: string, bytes: BufferLike): void {
     this.writes++;
-    const add = this.#cut(name, toBytes(bytes));
-    this.files.set(name, add.slice());
-    this.#afterCut(name, add, toBytes(bytes));
+    this.#put(name, toBytes(bytes), (kept) => kept.slice());
   }
   delete(name: string): void {
     this.files.delete(name);
@@ -41,34 +35,18 @@ export class MemoryStorage implements Storage {
    * (0..length; length means it completed but power failed right after) and throws PowerLossError.
    */
   armPowerLoss(keep: (length: number) => number, afterWrites = 0): void {
-    this.#powerLoss = keep;
-    this.#skip = afterWrites;
+    this.#powerLoss.arm(keep, afterWrites);
   }
   get armed(): boolean {
-    return this.#powerLoss !== undefined;
+    return this.#powerLoss.armed;
   }
   disarm(): void {
-    this.#powerLoss = undefined;
+    this.#powerLoss.disarm();
   }
-  #skip = 0;
-  #pending = false;
-  #cut(_name: string, bytes: Uint8Array): Uint8Array {
-    if (this.#powerLoss && this.#skip > 0) {
-      this.#skip--;
-      this.bytesWritten += bytes.length;
-      return bytes;
-    }
-    const cut = this.#powerLoss;
-    this.#powerLoss = undefined;
-    this.#pending = cut !== undefined;
-    const kept = cut ? Math.max(0, Math.min(bytes.length, cut(bytes.length))) : bytes.length;
+  #put(name: string, bytes: Uint8Array, contents: (kept: Uint8Array) => Uint8Array): void {
+    const { kept, lost } = this.#powerLoss.next(bytes.length);
     this.bytesWritten += kept;
-    return bytes.subarray(0, kept);
-  }
-  #afterCut(name: string, kept: Uint8Array, all: Uint8Array): void {
-    if (this.#pending) {
-      this.#pending = false;
-      throw new PowerLossError(name, kept.length, all.length);
-    }
+    this.files.set(name, contents(bytes.subarray(0, kept)));
+    if (lost) throw new PowerLossError(name, kept, bytes.length);
   }
 }
