@@ -5,9 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encode } from "../../firmware/mqtt/encode.js";
-import { VirtualI2CBus } from "../chips/bus.js";
-import { Max30102Model } from "../chips/max30102-model.js";
-import { Max30205Model } from "../chips/max30205-model.js";
+import { createBoard } from "../chips/board.js";
+import type { VirtualI2CBus } from "../chips/bus.js";
 import { FileStorage } from "../platform/file-storage.js";
 import type { AppSettings, AppStatus } from "./entries/app.js";
 import { SyntheticPpg } from "../chips/ppg-synthetic.js";
@@ -168,9 +167,11 @@ async function run(xs: XsFirmware, bus: VirtualI2CBus, clock: VirtualClock, ms: 
 }
 
 async function app(figures: XsFigure[]): Promise<{ heapAfterConnectBytes: number }> {
-  const bus = new VirtualI2CBus();
-  bus.attach(new Max30102Model({ source: new SyntheticPpg({ seed: 5, heartRate: () => 72, variability: 0.02, noise: 0.002 }) }));
-  bus.attach(new Max30205Model({ temperature: 36.6 }));
+  const { bus } = createBoard({
+    light: new SyntheticPpg({ seed: 5, heartRate: () => 72, variability: 0.02, noise: 0.002 }),
+    thermometer: "max30205",
+    skinTemperature: 36.6,
+  });
   const clock = new VirtualClock();
   const broker = loopbackBroker();
   const dir = mkdtempSync(join(tmpdir(), "xs-bench-outbox-"));

@@ -11,9 +11,7 @@ import { DEFAULT_DEVICE_ID as DEVICE_ID } from "../../certs/dev-pki.js";
 import { resolveCredentials } from "../cli/credentials.js";
 import { DEFAULT_CERTS_DIR } from "../cli/options.js";
 import { startEmbeddedBroker } from "../embedded-broker.js";
-import { VirtualI2CBus } from "../chips/bus.js";
-import { Max30102Model } from "../chips/max30102-model.js";
-import { Max30205Model } from "../chips/max30205-model.js";
+import { createBoard } from "../chips/board.js";
 import { SyntheticPpg } from "../chips/ppg-synthetic.js";
 import { FileStorage } from "../platform/file-storage.js";
 import { NodeClock } from "../platform/node-clock.js";
@@ -41,9 +39,11 @@ const published: { topic: string }[] = [];
 backend.on("message", (topic, payload) => published.push({ topic }) && log(`backend <- ${topic}  ${payload.toString("utf8").slice(0, 160)}`));
 await backend.subscribeAsync(`devices/${DEVICE_ID}/#`, { qos: 1 });
 
-const bus = new VirtualI2CBus();
-bus.attach(new Max30102Model({ source: new SyntheticPpg({ seed: 1, heartRate: (t) => 60 + Math.min(60, t), variability: 0.02, noise: 0.002 }) }));
-bus.attach(new Max30205Model({ temperature: 36.6 }));
+const { bus } = createBoard({
+  light: new SyntheticPpg({ seed: 1, heartRate: (t) => 60 + Math.min(60, t), variability: 0.02, noise: 0.002 }),
+  thermometer: "max30205",
+  skinTemperature: 36.6,
+});
 let last = performance.now();
 const busClock = setInterval(() => {
   const now = performance.now();
