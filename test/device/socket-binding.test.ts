@@ -119,6 +119,15 @@ describe("Moddable socket binding", () => {
     expect(FakeTcp.opened[0].options.address).toBe("127.0.0.1");
   });
 
+  it("dials loopback for localhost without a look-up, and still gives TLS the name", () => {
+    const { Socket, names } = platform();
+    const { options } = events();
+    new Socket(options({ host: "LocalHost", secure }));
+    expect(names).toEqual([]);
+    expect(FakeTcp.opened[0].options.address).toBe("127.0.0.1");
+    expect(FakeTls.last!.options.host).toBe("LocalHost");
+  });
+
   it("reports an unresolvable host as a DnsError and opens nothing", () => {
     const { Socket, answer } = platform({});
     const { options, errors } = events();

@@ -2,7 +2,8 @@
 // TLS socket (`embedded:io/socket/tcp/tls`, examples/io/tcp/tlssocket) when `secure` is given.
 //
 // - The device's TCP socket takes an IP address only (lwIP; the lin simulator's uses inet_aton), so a host
-//   name is resolved first (Net.resolve) and the name still goes to TLS for SNI and the SAN check.
+//   name is resolved first (Net.resolve; "localhost" is loopback without a look-up) and the name still
+//   goes to TLS for SNI and the SAN check.
 // - The SDK's TLS stack reports a failed handshake by throwing inside the TCP callbacks, or from its
 //   constructor (a CA outside its validity, e.g. with the clock unset). Both become a TlsError on onError
 //   here, so the MQTT client sees a typed failure and backs off, instead of an uncaught exception.
@@ -36,6 +37,15 @@ export interface SocketPlatform {
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+/** The address to dial without a look-up: an IPv4 literal, or "localhost", which always means loopback
+ *  (RFC 6761 section 6.3). The lin simulator's Net.resolve("localhost") fails: GLib answers ::1 first and
+ *  the SDK takes only a first IPv4 answer. */
+function literalAddress(host: string): string | undefined {
+  if (IPV4.test(host)) return host;
+  const name = host.toLowerCase();
+  return name === "localhost" || name === "localhost." ? "127.0.0.1" : undefined;
+}
+
 /** The SDK session's option names (modules/crypt/ssl/ssl_cert.js, session_419.js): one CA certificate. */
 export function sessionOptions(secure: TlsOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -65,7 +75,7 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
       this.#options = options;
       const host = options.host ?? options.address;
       if (host === undefined) throw new RangeError("socket needs a host or an address");
-      const address = options.address ?? (IPV4.test(host) ? host : undefined);
+      const address = options.address ?? literalAddress(host);
       if (address !== undefined) this.#open(host, address);
       else {
         platform.resolve(host, (_name, resolved) => {
