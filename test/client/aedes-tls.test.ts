@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 import { startAedes, type AedesBroker } from "../support/aedes.js";
 import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
-import { IngestPeers, TestClients, publishAsync, text, until } from "./harness.js";
+import { IngestPeers, TestClients, publishAsync, subscribeAsync, text, until } from "./harness.js";
 
 let pki: TestPki;
 let aedes: AedesBroker;
@@ -80,9 +80,7 @@ describe("aedes over TLS", () => {
 
   it("persistent session: QoS 1/2 messages published while offline are delivered after reconnect", async () => {
     const h1 = devices.start({ clientId: "dev-persist", cleanStart: false });
-    let ok = false;
-    h1.client.subscribe({ topicFilter: "devices/dev-persist/cmd", qos: 2 }, undefined, () => (ok = true));
-    await until(() => ok, "subscribed");
+    await subscribeAsync(h1.client, { topicFilter: "devices/dev-persist/cmd", qos: 2 });
     h1.client.close();
     const pub = await peers.connect();
     await pub.publishAsync("devices/dev-persist/cmd", "while-offline-1", { qos: 1 });
@@ -98,9 +96,7 @@ describe("aedes over TLS", () => {
 
   it("clean session discards the previous session's subscriptions and queued messages", async () => {
     const h1 = devices.start({ clientId: "dev-clean", cleanStart: false });
-    let ok = false;
-    h1.client.subscribe({ topicFilter: "devices/dev-clean/cmd", qos: 1 }, undefined, () => (ok = true));
-    await until(() => ok, "subscribed");
+    await subscribeAsync(h1.client, { topicFilter: "devices/dev-clean/cmd", qos: 1 });
     h1.client.close();
     const pub = await peers.connect();
     await pub.publishAsync("devices/dev-clean/cmd", "lost", { qos: 1 });

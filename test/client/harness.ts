@@ -82,6 +82,14 @@ export function publishAsync(
   return new Promise((resolve) => client.publish(topic, payload, options, (error) => resolve(error)));
 }
 
+/** subscribe() with a Promise for its outcome: the error, if any, and the reason code per filter. */
+export function subscribeAsync(
+  client: MqttClient,
+  subscriptions: Parameters<MqttClient["subscribe"]>[0],
+): Promise<{ error?: Error; codes: number[] }> {
+  return new Promise((resolve) => client.subscribe(subscriptions, undefined, (error, codes) => resolve({ error, codes })));
+}
+
 export const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString("utf8");
 
 /**

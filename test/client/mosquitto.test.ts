@@ -5,7 +5,7 @@ import type { ClientError } from "../../firmware/mqtt/client-errors.js";
 import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
 import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
 import { FaultProxy } from "../support/proxy.js";
-import { IngestPeers, TestClients, publishAsync, text, until } from "./harness.js";
+import { IngestPeers, TestClients, publishAsync, subscribeAsync, text, until } from "./harness.js";
 
 let pki: TestPki;
 let broker: Mosquitto;
@@ -113,9 +113,7 @@ describe("mosquitto over TLS, MQTT 5 specifics", () => {
   it("session expiry: a persistent v5 session survives a broker restart and gets messages queued meanwhile", async () => {
     // (mosquitto 2.0.11 restores from its database only sessions that began with Clean Start = 0.)
     const h = devices.start({ protocolVersion: 5, clientId: DEVICE_ID, cleanStart: false, sessionExpiryInterval: 600 });
-    let ok = false;
-    h.client.subscribe({ topicFilter: `${TOPIC}/config`, qos: 1 }, undefined, () => (ok = true));
-    await until(() => ok, "subscribed");
+    await subscribeAsync(h.client, { topicFilter: `${TOPIC}/config`, qos: 1 });
     await broker.restart();
     await until(() => h.seen.connects.length === 2, "reconnected after restart", 20_000);
     expect(h.seen.connects[1].sessionPresent).toBe(true);
