@@ -1,5 +1,6 @@
 // The Storage port on the device's file system (`embedded:storage/files`: littlefs in the esp32 "storage"
-// partition; POSIX files under config.files, by default $HOME, in the lin simulator).
+// partition; POSIX files under config.files, by default $HOME, in the lin simulator). Both implementations
+// answer a missing path the same way (status mode 0, delete false), which files-storage.ts relies on.
 import files from "embedded:storage/files";
 import { FilesStorage, type FilesDirectory } from "./files-storage.js";
 

@@ -18,7 +18,11 @@ declare module "embedded:storage/files" {
     close(): void;
     openFile(options: { path: string; mode?: "r" | "r+" | "w" | "w+" }): File;
     openDirectory(options: { path: string }): Directory;
+    /** false when the path does not exist (POSIX and littlefs alike). */
     delete(path: string): boolean;
+    /** Renames, replacing an existing file (rename(2), lfs_rename). */
+    move(from: string, to: string): void;
+    /** A missing path gives mode 0 (isFile() false), not an exception. */
     status(path: string): Status;
     createDirectory(path: string): boolean;
   }
