@@ -8,6 +8,7 @@ import type { TlsOptions } from "../../firmware/platform/ports.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { nodeSocketClass } from "../../host-sim/platform/node-socket.js";
 import type { TlsProfile } from "../../host-sim/tls-profile.js";
+import { publishAsync } from "../client/harness.js";
 import { DEVICE_ID, type TestPki } from "../support/certs.js";
 import { startMosquitto, type Mosquitto, type MosquittoOptions } from "../support/mosquitto.js";
 import { startSniffer, type Sniffer } from "./sniffer.js";
@@ -102,8 +103,9 @@ export function runDevice(pki: TestPki, cleanups: Cleanups, port: number, option
   return run;
 }
 
+/** One QoS 1 publish; resolves with its outcome. */
 export function publishAndWait(client: MqttClient, topic: string): Promise<Error | undefined> {
-  return new Promise((resolve) => client.publish(topic, "x", { qos: 1 }, (error) => resolve(error)));
+  return publishAsync(client, topic, "x", { qos: 1 });
 }
 
 /** The back end: our own client with the ingest identity, subscribed to devices/+/#. */
