@@ -1,4 +1,5 @@
-// Shared test plumbing: a client wired to recorders, and a way to await what it reports.
+// Shared test plumbing: a client wired to recorders, a way to await what it reports, and the per-test fixtures
+// (a scripted broker with its clients, client pools for real brokers, MQTT.js ingest peers).
 import mqtt from "mqtt";
 import { afterEach, beforeEach } from "vitest";
 import { MqttClient } from "../../firmware/mqtt/client.js";
