@@ -173,10 +173,7 @@ export class IngestPeers {
   async connect(options: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
     const { pki, port } = this.where();
     const p = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
-      ca: pki.ca.certPem,
-      cert: pki.ingest.certPem,
-      key: pki.ingest.keyPem,
-      servername: "localhost",
+      ...pki.ingestTls,
       clientId: `ingest-${Math.random().toString(16).slice(2)}`,
       reconnectPeriod: 0,
       ...options,
