@@ -18,4 +18,11 @@ export default tseslint.config(
       "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "net", "tls", "crypto", "buffer", "events", "stream"] }],
     },
   },
+  {
+    // The device bindings import the Moddable SDK's own "net" and TLS socket, which share names with Node's.
+    files: ["firmware/platform/moddable/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "crypto", "buffer", "events", "stream"] }],
+    },
+  },
 );

@@ -115,7 +115,9 @@ function sanList(names: string[]): string {
 function extensions(kind: "ca" | "server" | "client", san: string[] | undefined): string {
   const lines = ["subjectKeyIdentifier = hash"];
   if (kind === "ca") {
-    lines.push("basicConstraints = critical, CA:TRUE", "keyUsage = critical, keyCertSign, cRLSign");
+    // The root carries an Authority Key Identifier too: brokers send it after the leaf, and the device's
+    // TLS stack finds every issuer by AKI, failing on a chain certificate without one (docs/device.md).
+    lines.push("authorityKeyIdentifier = keyid:always", "basicConstraints = critical, CA:TRUE", "keyUsage = critical, keyCertSign, cRLSign");
   } else {
     lines.push(
       "authorityKeyIdentifier = keyid",
@@ -187,6 +189,9 @@ function stateOf(notBefore: number, notAfter: number, now: number): ValidityStat
   return "valid";
 }
 
+/** DER of OID 2.5.29.35 (Authority Key Identifier), as it appears in a certificate's extensions. */
+const AUTHORITY_KEY_IDENTIFIER_OID = Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x23]);
+
 /** Is the certificate on disk still the one asked for? */
 async function upToDate(
   files: CertFiles,
@@ -198,6 +203,7 @@ async function upToDate(
   const key = createPrivateKey(await readFile(files.keyPem));
   if (key.asymmetricKeyType !== spec.keyType || !cert.checkPrivateKey(key)) return false;
   if (cert.subject !== `CN=${spec.cn}`) return false;
+  if (!cert.raw.includes(AUTHORITY_KEY_IDENTIFIER_OID)) return false; // issued before the root carried one
   const signer = issuer === "self" ? cert : new X509Certificate(await readFile(issuer.certPem));
   if (!cert.checkIssued(signer) || !cert.verify(signer.publicKey)) return false;
   const wanted = (spec.san ?? []).map((n) => (isIP(n) ? `IP Address:${n}` : `DNS:${n}`)).sort().join(",");

@@ -16,6 +16,7 @@ export type ClientErrorCode =
   | "invalid-argument"; // a topic, QoS or option the client will not send
 
 export class ClientError extends Error {
+  override readonly name: string = "ClientError";
   readonly code: ClientErrorCode;
   /** MQTT 5 reason code (or 3.1.1 CONNACK return code) when the broker gave one. */
   readonly reasonCode?: number;
@@ -23,7 +24,6 @@ export class ClientError extends Error {
   readonly reasonString?: string;
   constructor(code: ClientErrorCode, message: string, reasonCode?: number, reasonString?: string) {
     super(reasonString ? `${message}: ${reasonString}` : message);
-    this.name = "ClientError";
     this.code = code;
     if (reasonCode !== undefined) this.reasonCode = reasonCode;
     if (reasonString !== undefined) this.reasonString = reasonString;
@@ -32,27 +32,27 @@ export class ClientError extends Error {
 
 /** CONNACK with a non-zero Connect Return code (3.1.1 section 3.2.2.3) or Reason Code (5.0 section 3.2.2.2). */
 export class ConnackError extends ClientError {
+  override readonly name: string = "ConnackError";
   /** Same number as reasonCode; the 3.1.1 name. */
   readonly returnCode: number;
   constructor(reasonCode: number, reasonString?: string) {
     super("connack-refused", `CONNACK refused with code 0x${reasonCode.toString(16)}`, reasonCode, reasonString);
-    this.name = "ConnackError";
     this.returnCode = reasonCode;
   }
 }
 
 /** publish() when the outgoing queue is full: the caller keeps the reading and retries later. */
 export class QueueFullError extends ClientError {
+  override readonly name: string = "QueueFullError";
   constructor(message: string) {
     super("queue-full", message);
-    this.name = "QueueFullError";
   }
 }
 
 export class TimeoutError extends ClientError {
+  override readonly name: string = "TimeoutError";
   constructor(code: "connect-timeout" | "ping-timeout", message: string) {
     super(code, message);
-    this.name = "TimeoutError";
   }
 }
 

@@ -20,12 +20,12 @@ export type ProtocolErrorCode = "malformed-packet" | "protocol-error" | "packet-
  * code to send in DISCONNECT before closing the connection.
  */
 export class ProtocolError extends Error {
+  override readonly name: string = "ProtocolError";
   readonly code: ProtocolErrorCode;
   readonly section: string;
   readonly reasonCode: number;
   constructor(code: ProtocolErrorCode, section: string, message: string) {
     super(`MQTT ${section}: ${message}`);
-    this.name = "ProtocolError";
     this.code = code;
     this.section = section;
     this.reasonCode =

@@ -14,10 +14,10 @@ export type TlsErrorCode =
   | "handshake-failure"; // any other handshake failure (no common cipher, not TLS at all, ...)
 
 export class TlsError extends Error {
+  override readonly name: string = "TlsError";
   readonly code: TlsErrorCode;
   constructor(code: TlsErrorCode, message: string) {
     super(`TLS ${code}: ${message}`);
-    this.name = "TlsError";
     this.code = code;
   }
 }

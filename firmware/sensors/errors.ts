@@ -13,6 +13,7 @@ export type SensorErrorCode =
   | "invalid-config";
 
 export class SensorError extends Error {
+  override readonly name: string = "SensorError";
   readonly code: SensorErrorCode;
   /** The part's name, e.g. "MAX30102". */
   readonly part: string;
@@ -20,7 +21,6 @@ export class SensorError extends Error {
   readonly address: number;
   constructor(code: SensorErrorCode, part: string, address: number, message: string, cause?: unknown) {
     super(`${part} at 0x${address.toString(16)}: ${message}`, cause === undefined ? undefined : { cause });
-    this.name = "SensorError";
     this.code = code;
     this.part = part;
     this.address = address;

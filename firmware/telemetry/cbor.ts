@@ -13,10 +13,10 @@ import { utf8Length, writeUtf8 } from "../mqtt/utf8.js";
 export type CborErrorCode = "unsupported-value" | "invalid-text" | "invalid-length";
 
 export class CborError extends Error {
+  override readonly name: string = "CborError";
   readonly code: CborErrorCode;
   constructor(code: CborErrorCode, message: string) {
     super(message);
-    this.name = "CborError";
     this.code = code;
   }
 }

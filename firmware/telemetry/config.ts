@@ -53,12 +53,12 @@ export type ConfigErrorCode =
   | "inconsistent";
 
 export class ConfigError extends Error {
+  override readonly name: string = "ConfigError";
   readonly code: ConfigErrorCode;
   /** Dotted path of the offending field (e.g. "thresholds.hrHigh"), when one is to blame. */
   readonly field?: string;
   constructor(code: ConfigErrorCode, message: string, field?: string) {
     super(message);
-    this.name = "ConfigError";
     this.code = code;
     this.field = field;
   }

@@ -37,10 +37,10 @@ export type { OutboxRecord } from "./outbox-index.js";
 export type OutboxErrorCode = "record-too-large" | "invalid-range";
 
 export class OutboxError extends Error {
+  override readonly name: string = "OutboxError";
   readonly code: OutboxErrorCode;
   constructor(code: OutboxErrorCode, message: string) {
     super(message);
-    this.name = "OutboxError";
     this.code = code;
   }
 }

@@ -18,10 +18,10 @@ const KIND_CODES: Record<ReadingKind, number> = { hr: 1, temp: 2 };
 const KINDS: ReadingKind[] = ["hr", "temp"];
 
 export class ReadingFormatError extends Error {
+  override readonly name: string = "ReadingFormatError";
   readonly code = "reading-format";
   constructor(message: string) {
     super(message);
-    this.name = "ReadingFormatError";
   }
 }
 

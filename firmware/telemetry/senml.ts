@@ -36,10 +36,10 @@ export interface SenmlRecord {
 export type SenmlErrorCode = "invalid-name" | "invalid-value" | "empty-pack";
 
 export class SenmlError extends Error {
+  override readonly name: string = "SenmlError";
   readonly code: SenmlErrorCode;
   constructor(code: SenmlErrorCode, message: string) {
     super(message);
-    this.name = "SenmlError";
     this.code = code;
   }
 }

@@ -43,6 +43,13 @@ describe("dev PKI", () => {
     expect(text).toMatch(new RegExp(`Authority Key Identifier:\\s*\\n\\s*(keyid:)?${ski}`));
   });
 
+  it("the root CA carries an Authority Key Identifier (brokers send it in the chain; the device finds issuers by AKI)", async () => {
+    const text = await opensslText(first.ca.certPem);
+    const ski = /Subject Key Identifier:\s*\n\s*([0-9A-F:]+)/.exec(text)?.[1];
+    expect(ski).toBeDefined();
+    expect(text).toMatch(new RegExp(`Authority Key Identifier:\\s*\\n\\s*(keyid:)?${ski}`));
+  });
+
   it("device files for Moddable: DER certificate = the PEM one, PKCS#8 DER key = the PEM key, keys mode 0600", async () => {
     const files = first.devices["wearable-001"];
     const fromPem = await cert(files.certPem);

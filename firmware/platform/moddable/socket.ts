@@ -1,9 +1,6 @@
 // The Socket port bound to the SDK: Net.resolve, the ECMA-419 TCP socket and the SDK's TLS socket.
 import TCP from "embedded:io/socket/tcp";
-// The lint rule keeps Node's "net"/"tls" out of the firmware; these are the Moddable SDK's modules.
-// eslint-disable-next-line no-restricted-imports
 import TLSSocket from "embedded:io/socket/tcp/tls";
-// eslint-disable-next-line no-restricted-imports
 import Net from "net";
 import type { SocketConstructor } from "../ports.js";
 import { moddableSocketClass, type SocketPlatform } from "./socket-binding.js";
