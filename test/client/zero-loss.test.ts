@@ -40,10 +40,7 @@ describe.each([4, 5] as const)("zero loss, MQTT protocol level %i", (protocolVer
   it(`${TOTAL} QoS 1 publishes survive ${CUTS} link cuts and ${RESTARTS} broker restarts: every message arrives at least once`, async () => {
     const received = new Map<number, number>();
     subscriber = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker.port}`, {
-      ca: pki.ca.certPem,
-      cert: pki.ingest.certPem,
-      key: pki.ingest.keyPem,
-      servername: "localhost",
+      ...pki.ingestTls,
       clientId: `zero-loss-ingest-v${protocolVersion}`,
       clean: false,
       reconnectPeriod: 100,
