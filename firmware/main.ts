@@ -63,6 +63,7 @@ function start(settings: DeviceSettings): void {
 function createApp(settings: DeviceSettings, storage: Storage, secure: TlsOptions, sources: Vitals["sources"]): TelemetryApp {
   return new TelemetryApp({
     deviceId: settings.deviceId,
+    ...(settings.topicPrefix !== undefined ? { topicPrefix: settings.topicPrefix } : {}),
     clock,
     storage,
     sensors: sources,

@@ -45,6 +45,8 @@ export type TelemetryMqttOptions = Omit<MqttClientOptions, "clientId" | "will" |
 
 export interface TelemetryAppOptions {
   deviceId: string;
+  /** First topic level(s) before the device id (default "devices"); see device-topics.ts. */
+  topicPrefix?: string;
   /** Sampling, batching and time stamps. */
   clock: Clock;
   storage: Storage;
@@ -103,7 +105,7 @@ export class TelemetryApp {
   constructor(options: TelemetryAppOptions) {
     this.#options = options;
     this.#clock = options.clock;
-    this.topics = deviceTopics(options.deviceId);
+    this.topics = deviceTopics(options.deviceId, options.topicPrefix);
     this.#baseName = options.baseName ?? deviceBaseName(options.deviceId);
     validatePack([{ bn: this.#baseName, n: "hr", v: 0 }]); // a bad base name fails here, not at every publish
     const initial = applyConfigUpdate(DEFAULT_CONFIG, options.config ?? {});

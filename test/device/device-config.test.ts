@@ -25,6 +25,11 @@ describe("device settings from mc/config", () => {
     expect(s.app).toEqual({ hrIntervalMs: 2000, batchMaxAgeMs: 0, format: "cbor" });
   });
 
+  it("passes the topic prefix on when given (the app checks it)", () => {
+    expect(deviceSettings({ ...base, topicPrefix: "ward-7/devices" }).topicPrefix).toBe("ward-7/devices");
+    expect(deviceSettings({ ...base, topicPrefix: "" })).not.toHaveProperty("topicPrefix");
+  });
+
   it("passes the TLS server name and the SNTP server on when given", () => {
     const s = deviceSettings({ ...base, mqttHost: "192.168.1.20", mqttServerName: "broker.lan", sntp: "pool.ntp.org" });
     expect(s.serverName).toBe("broker.lan");

@@ -63,6 +63,22 @@ describe("TelemetryApp", () => {
     expect(client.closed).toBe(true);
   });
 
+  it("puts every topic below a configured topic prefix", () => {
+    const { app, client, clock } = rig({ topicPrefix: "ward-7/devices", config: { batchMaxReadings: 1, hrIntervalMs: 1000 } });
+    app.start();
+    client.up();
+    clock.advance(1000);
+    expect(client.options.will?.topic).toBe("ward-7/devices/wearable-001/status");
+    expect(client.subscriptions).toEqual([{ topicFilter: "ward-7/devices/wearable-001/config", qos: 1 }]);
+    expect(client.on("ward-7/devices/wearable-001/telemetry").length).toBeGreaterThan(0);
+    expect(client.on("devices/wearable-001/telemetry")).toHaveLength(0);
+    app.close();
+  });
+
+  it.each(["", "/devices", "devices/", "devices/+", "a/#"])("refuses the topic prefix %j at start-up, naming the field", (topicPrefix) => {
+    expect(() => rig({ topicPrefix })).toThrow(expect.objectContaining({ name: "ConfigError", field: "topicPrefix" }));
+  });
+
   it("publishes a retained 'online' status with its counters on connect", () => {
     const { app, client } = rig();
     app.start();

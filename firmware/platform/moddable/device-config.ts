@@ -8,6 +8,8 @@ import { ConfigError, type AppConfig } from "../../telemetry/config.js";
 
 export interface DeviceSettings {
   deviceId: string;
+  /** Topic prefix before the device id (the app defaults to "devices"). */
+  topicPrefix?: string;
   broker: Broker;
   /** TLS server name when it differs from the broker host (e.g. connecting by IP to a named certificate). */
   serverName?: string;
@@ -23,6 +25,7 @@ export interface DeviceSettings {
 /** Names of the mc/config keys (manifest.json "config"). */
 export const CONFIG_KEYS = {
   deviceId: "deviceId",
+  topicPrefix: "topicPrefix",
   host: "mqttHost",
   port: "mqttPort",
   serverName: "mqttServerName",
@@ -47,6 +50,8 @@ export function deviceSettings(config: Record<string, unknown>): DeviceSettings 
   };
   const serverName = optionalText(config, k.serverName);
   if (serverName !== undefined) settings.serverName = serverName;
+  const topicPrefix = optionalText(config, k.topicPrefix);
+  if (topicPrefix !== undefined) settings.topicPrefix = topicPrefix;
   const sntp = optionalText(config, k.sntp);
   if (sntp !== undefined) settings.sntp = sntp;
   for (const key of ["hrIntervalMs", "tempIntervalMs", "batchMaxReadings", "batchMaxAgeMs"] as const) {
