@@ -75,6 +75,8 @@ function createApp(settings: DeviceSettings, storage: Storage, secure: TlsOption
       secure,
       protocolVersion: settings.protocolVersion,
       keepAlive: settings.keepAlive,
+      ...(settings.username !== undefined ? { username: settings.username } : {}),
+      ...(settings.password !== undefined ? { password: settings.password } : {}),
       // Resume the session after a drop, so the broker keeps our config subscription and the client's
       // unacknowledged publishes are resent (MQTT 4.4).
       cleanStart: false,

@@ -25,6 +25,12 @@ describe("device settings from mc/config", () => {
     expect(s.app).toEqual({ hrIntervalMs: 2000, batchMaxAgeMs: 0, format: "cbor" });
   });
 
+  it("passes a broker username and password on when given, and leaves them out when empty", () => {
+    const s = deviceSettings({ ...base, mqttUsername: "wearable", mqttPassword: "s3cret" });
+    expect([s.username, s.password]).toEqual(["wearable", "s3cret"]);
+    expect(deviceSettings({ ...base, mqttUsername: "", mqttPassword: "" })).not.toHaveProperty("password");
+  });
+
   it("passes the topic prefix on when given (the app checks it)", () => {
     expect(deviceSettings({ ...base, topicPrefix: "ward-7/devices" }).topicPrefix).toBe("ward-7/devices");
     expect(deviceSettings({ ...base, topicPrefix: "" })).not.toHaveProperty("topicPrefix");

@@ -16,6 +16,9 @@ export interface DeviceSettings {
   protocolVersion: ProtocolVersion;
   /** Seconds. */
   keepAlive: number;
+  /** For brokers that authenticate by username/password over TLS (e.g. HiveMQ Cloud); never traced. */
+  username?: string;
+  password?: string;
   /** SNTP server, used when the clock is still unset at start (the esp32 network setup normally did it). */
   sntp?: string;
   /** Start-up configuration for the TelemetryApp. */
@@ -31,6 +34,8 @@ export const CONFIG_KEYS = {
   serverName: "mqttServerName",
   protocolVersion: "mqttVersion",
   keepAlive: "mqttKeepAlive",
+  username: "mqttUsername",
+  password: "mqttPassword",
   sntp: "sntp",
   hrIntervalMs: "hrIntervalMs",
   tempIntervalMs: "tempIntervalMs",
@@ -50,6 +55,10 @@ export function deviceSettings(config: Record<string, unknown>): DeviceSettings 
   };
   const serverName = optionalText(config, k.serverName);
   if (serverName !== undefined) settings.serverName = serverName;
+  const username = optionalText(config, k.username);
+  if (username !== undefined) settings.username = username;
+  const password = optionalText(config, k.password);
+  if (password !== undefined) settings.password = password;
   const topicPrefix = optionalText(config, k.topicPrefix);
   if (topicPrefix !== undefined) settings.topicPrefix = topicPrefix;
   const sntp = optionalText(config, k.sntp);
