@@ -11,6 +11,7 @@
 // Generation is serialised by a lock directory, so vitest workers running files in parallel wait for
 // the first one and then read the same files. Everything is idempotent (see certs/pki.ts).
 
+import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,6 +41,10 @@ export interface OddIdentities {
   otherCaServer: Identity;
   /** Client certificate (CN wearable-001, RSA) from the other CA (the broker sees an unknown CA). */
   otherCaDevice: Identity;
+  /** An impostor root CA: the dev CA's exact subject DN, but its own key (so its own Subject Key Identifier). */
+  impostorCa: Identity;
+  /** Server certificate for localhost from the impostor CA: its issuer DN names the dev CA, its signature does not. */
+  impostorCaServer: Identity;
   /** Self-signed server certificate with the right SANs. */
   selfSignedServer: Identity;
   /** Dev-CA server certificate whose SAN is only other.example. */
@@ -112,12 +117,17 @@ async function ensureOdd(dir: string, ca: CertFiles): Promise<Record<keyof OddId
     const server = { usage: "server" as const, cn: "mqtt-broker", san: SERVER_NAMES };
     const leaf = async (spec: Parameters<typeof ensureLeaf>[1]): Promise<CertFiles> =>
       (await ensureLeaf(oddDir, spec)).files;
+    // Same subject as the dev CA, read from it so the two cannot drift apart (ensureCa issues /CN=<cn>).
+    const devCaCn = new X509Certificate(await readFile(ca.certPem)).subject.replace(/^CN=/, "");
+    const impostorCa = (await ensureCa(oddDir, "impostor-ca", devCaCn)).files;
     const backdatedCa = (await ensureCa(oddDir, "backdated-ca", "Backdated Root CA", { notBeforeDays: -3650, notAfterDays: 3650 })).files;
     return {
       otherCa,
       backdatedCa,
       backdatedExpiredServer: await leaf({ ...server, name: "backdated-expired-server", issuer: backdatedCa, notBeforeDays: -730, notAfterDays: -365 }),
       otherCaServer: await leaf({ ...server, name: "other-ca-server", issuer: otherCa }),
+      impostorCa,
+      impostorCaServer: await leaf({ ...server, name: "impostor-ca-server", issuer: impostorCa }),
       otherCaDevice: await leaf({ name: "other-ca-device", issuer: otherCa, cn: DEVICE_ID, usage: "client" }),
       selfSignedServer: await leaf({ ...server, name: "self-signed-server", issuer: "self" }),
       wrongHostServer: await leaf({ ...server, name: "wrong-host-server", issuer: ca, san: ["other.example"] }),

@@ -89,6 +89,12 @@ describe("TLS negative matrix (device profile, hardened mosquitto)", () => {
     await expectTlsRefusal(runDevice(sniffer.port), sniffer, "certificate-unknown");
   });
 
+  it("fake CA (the dev CA's subject name, another key) signing a broker certificate with the right SAN: certificate-unknown", async () => {
+    expect(pki.odd.impostorCaServer.certPem).not.toBe(pki.broker.certPem);
+    const { sniffer } = await brokerBehindSniffer({ tls: pki.serverTls("impostorCaServer") });
+    await expectTlsRefusal(runDevice(sniffer.port), sniffer, "certificate-unknown");
+  });
+
   it("host name not in the server certificate's SAN: hostname-mismatch", async () => {
     const { sniffer } = await brokerBehindSniffer({ tls: pki.serverTls("wrongHostServer") });
     await expectTlsRefusal(runDevice(sniffer.port), sniffer, "hostname-mismatch");

@@ -136,6 +136,25 @@ describe("device profile: server certificate checks", () => {
     expect(result.error?.message).toMatch(/self-signed/);
   });
 
+  it("fake CA with the dev CA's subject name but another key: certificate-unknown (trust is by signature, not by name)", async () => {
+    const devCa = new X509Certificate(pki.ca.certPem);
+    const impostor = new X509Certificate(pki.odd.impostorCa.certPem);
+    const leaf = new X509Certificate(pki.odd.impostorCaServer.certPem);
+    // What makes it a fake: the same subject DN as the dev CA, and the leaf names it as issuer with a
+    // SAN for localhost; only the key differs.
+    expect(impostor.subject).toBe(devCa.subject);
+    expect(leaf.issuer).toBe(devCa.subject);
+    expect(leaf.checkHost("localhost")).toBe("localhost");
+    expect(impostor.publicKey.equals(devCa.publicKey)).toBe(false);
+    const server = await tlsServer(pki.odd.impostorCaServer);
+    const result = await attempt(deviceSecure(), server.port);
+    expect(result.error?.code).toBe("certificate-unknown");
+    // Refused by the profile's own chain walk, not only by OpenSSL's verdict behind it.
+    expect(result.error?.message).toMatch(/does not lead to a configured CA/);
+    // Control: a device that trusted the impostor would accept this very server.
+    expect(await attempt(deviceSecure({ certificate: pki.odd.impostorCa.certDer }), server.port)).toMatchObject({ ok: true });
+  });
+
   it("host name not in the SAN: hostname-mismatch", async () => {
     const server = await tlsServer(pki.odd.wrongHostServer);
     expect((await attempt(deviceSecure(), server.port)).error?.code).toBe("hostname-mismatch");
