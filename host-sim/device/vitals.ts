@@ -1,17 +1,20 @@
 // The sensor half of one simulated wearable, in real time: the virtual board (host-sim/chips/board.ts: a
-// MAX30102 and a TMP117 or MAX30205 on one I2C bus), driven by the firmware's own drivers and heart-rate
-// estimator as the device wires them (host-sim/xs/entries/app.ts does the same under XS). The bus's
-// virtual time follows the Clock port: each FIFO drain first advances the chips by the ticks elapsed
-// since the last one, so a stalled event loop overflows the FIFO here as a busy device would.
-import type { Clock, TimerId } from "../../firmware/platform/ports.js";
-import { HeartRateEstimator } from "../../firmware/sensors/heart-rate.js";
+// MAX30102 and a TMP117 or MAX30205 on one I2C bus), driven by the device's own sensor chain
+// (firmware/platform/moddable/vitals.ts: runVitals and openThermometer). The bus's virtual time follows
+// the Clock port: every read of a part first advances the chips by the ticks elapsed since the last one,
+// so a stalled event loop overflows the FIFO here as a busy device would.
+import type { Clock } from "../../firmware/platform/ports.js";
 import { Max30102 } from "../../firmware/sensors/max30102.js";
-import { Max30205 } from "../../firmware/sensors/max30205.js";
-import { SensorError } from "../../firmware/sensors/errors.js";
-import type { TemperatureSample } from "../../firmware/sensors/temperature.js";
-import { Tmp117 } from "../../firmware/sensors/tmp117.js";
 import type { VitalSource } from "../../firmware/telemetry/app.js";
 import type { ReadingKind } from "../../firmware/telemetry/reading.js";
+import {
+  DRAIN_MS,
+  openThermometer,
+  runVitals,
+  type PpgSource,
+  type Thermometer,
+  type Vitals,
+} from "../../firmware/platform/moddable/vitals.js";
 import { createBoard, type Board } from "../chips/board.js";
 import type { VirtualI2CBus } from "../chips/bus.js";
 import type { OpticalSource } from "../chips/optical.js";
@@ -24,75 +27,91 @@ export interface VitalsOptions {
   temperature: (seconds: number) => number;
   /** Which thermometer the board carries at 0x48 (default "tmp117"); the drivers find out which it is. */
   thermometer?: "tmp117" | "max30205";
-  /** FIFO drain period, ms (default 100: the 32-sample FIFO holds 320 ms at 100 samples/s). */
+  /** FIFO drain period, ms (default DRAIN_MS, the device's). */
   drainMs?: number;
+  /** A part that fails (at start-up or while draining). Default: thrown, as nothing here should fail. */
+  onError?: (error: Error) => void;
 }
 
-interface Thermometer {
-  sample(): TemperatureSample | undefined;
-  close(): void;
-}
-
-/** The part at 0x48, as firmware would find it: a TMP117 answers its device id, else a MAX30205. */
-function openThermometer(bus: VirtualI2CBus): Thermometer {
-  try {
-    return new Tmp117({ sensor: { io: bus.io } });
-  } catch (error) {
-    if (!(error instanceof SensorError && error.code === "wrong-part")) throw error;
-    // Continuous: every app sample gets the latest conversion (at most 50 ms old).
-    return new Max30205({ sensor: { io: bus.io }, mode: "continuous" });
-  }
+function raise(error: Error): never {
+  throw error;
 }
 
 export class SimulatedVitals {
   readonly bus: VirtualI2CBus;
-  /** What the app samples: the latest valid heart-rate estimate, the latest temperature conversion. */
+  /** What the app samples: the latest valid heart-rate estimate, the latest temperature conversion.
+   *  Nothing before start(). */
   readonly sources: Record<ReadingKind, VitalSource>;
-  /** Latest values, for display (undefined: none yet, or no valid estimate now). */
-  bpm: number | undefined;
+  /** Latest temperature conversion, for display (undefined: none yet). */
   temperature: number | undefined;
   #clock: Clock;
   #board: Board;
-  #ppg: Max30102;
+  #ppg: PpgSource;
   #thermometer: Thermometer;
-  #estimator: HeartRateEstimator;
   #temperatureAt: (seconds: number) => number;
   #drainMs: number;
+  #onError: (error: Error) => void;
   #last: number;
-  #timer: TimerId | undefined;
+  #vitals: Vitals | undefined;
   #closed = false;
 
   constructor(options: VitalsOptions) {
     this.#clock = options.clock;
-    this.#drainMs = options.drainMs ?? 100;
+    this.#drainMs = options.drainMs ?? DRAIN_MS;
+    this.#onError = options.onError ?? raise;
     this.#temperatureAt = options.temperature;
     this.#board = createBoard({ light: options.light, thermometer: options.thermometer ?? "tmp117", skinTemperature: options.temperature(0) });
     this.bus = this.#board.bus;
-    this.#ppg = new Max30102({ sensor: { io: this.bus.io }, mode: "spo2", sampleRate: 400, sampleAverage: 4 });
-    this.#estimator = new HeartRateEstimator({ sampleRate: this.#ppg.outputRate });
-    this.#thermometer = openThermometer(this.bus);
     this.#last = this.#clock.ticks();
-    this.sources = {
-      hr: () => this.bpm,
-      temp: () => {
+    const sensor = { io: this.bus.io };
+    // As the device configures it (startVitals): SpO2 mode, 400 conversions/s averaged by 4.
+    const ppg = new Max30102({ sensor, mode: "spo2", sampleRate: 400, sampleAverage: 4 });
+    // Continuous MAX30205: every app sample gets the latest conversion (at most 50 ms old), the first included.
+    const thermometer = openThermometer(sensor, this.#onError, { mode: "continuous" });
+    if (!thermometer) throw new Error("the virtual board has no thermometer at 0x48");
+    // The chips catch up with the clock before each read.
+    this.#ppg = {
+      outputRate: ppg.outputRate,
+      sample: () => {
         this.#advance();
-        const t = this.#thermometer.sample()?.temperature;
-        if (t !== undefined) this.temperature = t;
-        return t;
+        return ppg.sample();
       },
+      close: () => ppg.close(),
+    };
+    this.#thermometer = {
+      sample: () => {
+        this.#advance();
+        const s = thermometer.sample();
+        if (s !== undefined) this.temperature = s.temperature;
+        return s;
+      },
+      close: () => thermometer.close(),
+    };
+    this.sources = {
+      hr: () => this.#vitals?.sources.hr?.(),
+      temp: () => this.#vitals?.sources.temp?.(),
     };
   }
 
+  /** Latest valid heart-rate estimate, for display (undefined: none yet, or no valid estimate now). */
+  get bpm(): number | undefined {
+    return this.sources.hr();
+  }
+
+  /** Starts draining the FIFO (the device's chain, at this simulation's drain period). */
   start(): void {
-    if (this.#timer === undefined && !this.#closed) this.#timer = this.#clock.set(() => this.#drain(), this.#drainMs);
+    if (this.#vitals !== undefined || this.#closed) return;
+    this.#vitals = runVitals(this.#clock, this.#ppg, this.#thermometer, this.#onError, this.#drainMs);
   }
 
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
-    if (this.#timer !== undefined) this.#clock.clear(this.#timer);
-    this.#timer = undefined;
-    this.#ppg.close();
-    this.#thermometer.close();
+    if (this.#vitals) this.#vitals.close();
+    else {
+      this.#ppg.close();
+      this.#thermometer.close();
+    }
   }
 
   /** Chips catch up with the clock. */
@@ -103,19 +122,5 @@ export class SimulatedVitals {
     this.#last = now;
     this.#board.thermometer!.temperature = this.#temperatureAt(this.bus.now / 1000);
     this.#board.advance(elapsed);
-  }
-
-  #drain(): void {
-    this.#timer = undefined;
-    if (this.#closed) return;
-    this.#advance();
-    const s = this.#ppg.sample();
-    if (s.discontinuity) this.#estimator.markGap(s.lost);
-    for (let i = 0; i < s.count; i++) {
-      if (!this.#estimator.push(s.ir[i])) continue;
-      const r = this.#estimator.reading;
-      this.bpm = r.valid ? r.bpm : undefined;
-    }
-    this.#timer = this.#clock.set(() => this.#drain(), this.#drainMs);
   }
 }

@@ -110,6 +110,27 @@ describe("device sensor chain on the chip models", () => {
     expect(errors.map((e) => e.message)).toEqual(["bus error"]);
     expect(reads).toBe(10);
   });
+
+  it("drains every DRAIN_MS by default, or at the period a simulation asks for", () => {
+    const drains = (drainMs?: number): number => {
+      const clock = new ManualClock();
+      let reads = 0;
+      const ppg = {
+        outputRate: 100,
+        sample() {
+          reads++;
+          return { count: 0, ir: [], lost: 0, discontinuity: false };
+        },
+        close() {},
+      };
+      const vitals = runVitals(clock, ppg, undefined, (e) => { throw e; }, drainMs);
+      clock.advance(2_000);
+      vitals.close();
+      return reads;
+    };
+    expect(drains()).toBe(2_000 / DRAIN_MS);
+    expect(drains(500)).toBe(4);
+  });
 });
 
 describe("the lin simulator's sensors", () => {

@@ -8,7 +8,7 @@
 import type { Clock, SensorBus, TimerId } from "../ports.js";
 import { HeartRateEstimator } from "../../sensors/heart-rate.js";
 import { Max30102 } from "../../sensors/max30102.js";
-import { Max30205 } from "../../sensors/max30205.js";
+import { Max30205, type Max30205Config } from "../../sensors/max30205.js";
 import { Tmp117 } from "../../sensors/tmp117.js";
 import type { TemperatureSample } from "../../sensors/temperature.js";
 import type { VitalSource } from "../../telemetry/app.js";
@@ -37,8 +37,15 @@ export interface Vitals {
   close(): void;
 }
 
-/** Runs a PPG source into the heart-rate estimator and a thermometer, and offers both as vital sources. */
-export function runVitals(clock: Clock, ppg: PpgSource | undefined, thermometer: Thermometer | undefined, onError: (error: Error) => void): Vitals {
+/** Runs a PPG source into the heart-rate estimator and a thermometer, and offers both as vital sources.
+ *  `drainMs` is for simulations that need another period (e.g. to overflow the FIFO on purpose). */
+export function runVitals(
+  clock: Clock,
+  ppg: PpgSource | undefined,
+  thermometer: Thermometer | undefined,
+  onError: (error: Error) => void,
+  drainMs: number = DRAIN_MS,
+): Vitals {
   const sources: Partial<Record<ReadingKind, VitalSource>> = {};
   let timer: TimerId | undefined;
   let closed = false;
@@ -57,9 +64,9 @@ export function runVitals(clock: Clock, ppg: PpgSource | undefined, thermometer:
         hr.markGap(0); // the stream is broken: no reading until a whole clean window has passed
         onError(asError(error));
       }
-      timer = clock.set(drain, DRAIN_MS);
+      timer = clock.set(drain, drainMs);
     };
-    timer = clock.set(drain, DRAIN_MS);
+    timer = clock.set(drain, drainMs);
     // Only a valid estimate is a reading; NaN (no finger, settling, noise) is "nothing now".
     sources.hr = () => (hr.reading.valid ? hr.reading.bpm : undefined);
   }
@@ -92,12 +99,18 @@ export function startVitals(bus: SensorBus, clock: Clock, onError: (error: Error
   return runVitals(clock, ppg, openThermometer(bus, onError), onError);
 }
 
-function openThermometer(bus: SensorBus, onError: (error: Error) => void): Thermometer | undefined {
+/** The part at 0x48: a TMP117, else a MAX30205 (with `max30205` settings; one-shot by default). Both
+ *  failures are reported and no thermometer is returned. */
+export function openThermometer(
+  bus: SensorBus,
+  onError: (error: Error) => void,
+  max30205: Partial<Max30205Config> = {},
+): Thermometer | undefined {
   try {
     return new Tmp117({ sensor: bus });
   } catch (tmp117Error) {
     try {
-      return new Max30205({ sensor: bus });
+      return new Max30205({ ...max30205, sensor: bus });
     } catch (max30205Error) {
       onError(asError(tmp117Error));
       onError(asError(max30205Error));
