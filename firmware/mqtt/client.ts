@@ -38,6 +38,7 @@ import type { Socket } from "../platform/ports.js";
 import { SessionState } from "./session-state.js";
 import { validateTopicFilter, validateTopicName } from "./topics.js";
 import { encodeUtf8 } from "./utf8.js";
+import { asError } from "../platform/as-error.js";
 
 const State = {
   Idle: 0, // not started, or stopped after a failure with reconnect disabled
@@ -765,9 +766,6 @@ function refusal(packet: PublishResponse<"puback" | "pubrec">): ClientError | un
   return new ClientError("publish-refused", `${packet.type.toUpperCase()} reason 0x${code.toString(16)}`, code, packet.properties?.reasonString);
 }
 
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
-}
 
 /** Socket failures keep their type (TlsError...) when they have one; the rest become connection-lost. */
 function socketError(value: unknown): Error {

@@ -27,6 +27,7 @@ import { alertDocument, OFFLINE_STATUS, onlineStatus, type StatusCounters } from
 import { knownWallTime, Stamper } from "./timestamp.js";
 import { validatePack } from "./senml.js";
 import { encodeUtf8 } from "../mqtt/utf8.js";
+import { asError } from "../platform/as-error.js";
 
 /** What the app needs of the MQTT client (MqttClient satisfies it; tests may pass a fake). */
 export interface TelemetryClient {
@@ -403,6 +404,3 @@ function runs(seqs: number[]): [number, number][] {
   return out;
 }
 
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
-}

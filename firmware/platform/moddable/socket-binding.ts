@@ -12,6 +12,7 @@
 import type { BufferLike, Socket, SocketConstructor, SocketOptions, TlsOptions } from "../ports.js";
 import { DnsError } from "./dns-error.js";
 import { tlsFailure } from "./tls-failure.js";
+import { asError } from "../as-error.js";
 
 type Callbacks = { onReadable?: (count: number) => void; onWritable?: (count: number) => void; onError?: () => void };
 
@@ -189,6 +190,3 @@ function guard(
   };
 }
 
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
-}

@@ -13,6 +13,7 @@ import { Tmp117 } from "../../sensors/tmp117.js";
 import type { TemperatureSample } from "../../sensors/temperature.js";
 import type { VitalSource } from "../../telemetry/app.js";
 import type { ReadingKind } from "../../telemetry/reading.js";
+import { asError } from "../as-error.js";
 
 /** FIFO drain period: the MAX30102 holds 32 samples, 320 ms at 100 samples/s; drain well before it fills. */
 export const DRAIN_MS = 100;
@@ -119,6 +120,3 @@ export function openThermometer(
   }
 }
 
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
-}
