@@ -9,6 +9,7 @@
 // - no write exceeds the socket's writable count;
 // - a broken packet from the broker closes the connection with a typed error and reconnects (4.13).
 import { Backoff } from "./client-backoff.js";
+import { DEFAULT_KEEP_ALIVE, DEFAULT_MAXIMUM_PACKET_SIZE, ServerLimits, connectPacket } from "./client-connect.js";
 import { ClientError, ConnackError, QueueFullError, TimeoutError, withDisconnectReason } from "./client-errors.js";
 import { Keepalive } from "./client-keepalive.js";
 import { MESSAGE_OVERHEAD, MessageState, type OutgoingMessage } from "./client-message.js";
@@ -21,7 +22,6 @@ import { encode } from "./encode.js";
 import { ProtocolError, ReasonCode, protocolError } from "./errors.js";
 import type {
   Connack,
-  Connect,
   Packet,
   Properties,
   ProtocolVersion,
@@ -49,12 +49,6 @@ const State = {
   Closed: 5,
 } as const;
 type State = (typeof State)[keyof typeof State];
-
-/** Keep Alive in seconds when the options give none. */
-const DEFAULT_KEEP_ALIVE = 60;
-
-/** Default largest incoming packet: ample for commands and config, affordable on an ESP32. */
-const DEFAULT_MAXIMUM_PACKET_SIZE = 64 * 1024;
 
 /** 5.0 reason code 0x92: Packet Identifier not found (sections 3.6.2.1, 3.7.2.1). */
 const PACKET_ID_NOT_FOUND = 0x92;
@@ -85,11 +79,7 @@ export class MqttClient {
   private readonly aliasesOut = new OutgoingTopicAliases();
   private readonly aliasesIn: IncomingTopicAliases;
 
-  // What the server allows on the current connection (MQTT 5 CONNACK properties, section 3.2.2.3).
-  private window = 0;
-  private serverMaximumPacketSize = 0; // 0 = no limit
-  private serverMaximumQoS: QoS = 2;
-  private retainAvailable = true;
+  private readonly server = new ServerLimits();
   private readonly maximumPacketSize: number;
 
   // Bound once: no closure per packet on the hot path.
@@ -280,36 +270,13 @@ export class MqttClient {
       // The first onWritable means the connection (and TLS handshake) is up: exactly one CONNECT per
       // connection ([MQTT-3.1.0-2]).
       this.state = State.AwaitingConnack;
-      this.output.push(encode(this.connectPacket(), this.protocolVersion));
+      // 5.0: after the first successful CONNACK a session with an expiry is resumed, not restarted.
+      const cleanStart = this.protocolVersion === 5 && this.cleanStartSent === false ? false : (this.options.cleanStart ?? true);
+      this.cleanStartSent = cleanStart;
+      const connect = connectPacket(this.options, this.protocolVersion, this.clientId, cleanStart, this.maximumPacketSize);
+      this.output.push(encode(connect, this.protocolVersion));
     }
     this.pump();
-  }
-
-  private connectPacket(): Connect {
-    const o = this.options;
-    const v5 = this.protocolVersion === 5;
-    // 5.0: after the first successful CONNACK a session with an expiry is resumed, not restarted.
-    const cleanStart = v5 && this.cleanStartSent === false ? false : (o.cleanStart ?? true);
-    this.cleanStartSent = cleanStart;
-    const packet: Connect = {
-      type: "connect",
-      protocolVersion: this.protocolVersion,
-      clientId: this.clientId,
-      cleanStart,
-      keepAlive: o.keepAlive ?? DEFAULT_KEEP_ALIVE,
-    };
-    if (o.username !== undefined) packet.username = o.username;
-    if (o.password !== undefined) packet.password = typeof o.password === "string" ? encodeUtf8(o.password) : o.password;
-    if (o.will) packet.will = o.will;
-    if (v5) {
-      const properties: Properties = { ...o.connectProperties };
-      if (o.sessionExpiryInterval !== undefined) properties.sessionExpiryInterval = o.sessionExpiryInterval;
-      if (o.receiveMaximum !== undefined) properties.receiveMaximum = o.receiveMaximum;
-      properties.maximumPacketSize = this.maximumPacketSize;
-      if (o.topicAliasMaximum) properties.topicAliasMaximum = o.topicAliasMaximum;
-      packet.properties = properties;
-    }
-    return packet;
   }
 
   private connack(packet: Connack): void {
@@ -327,21 +294,15 @@ export class MqttClient {
     }
     this.state = State.Connected;
     this.backoff.reset();
-    const inflightLimit = this.options.inflight ?? 32;
+    this.server.accept(this.protocolVersion, properties, this.options.inflight ?? 32);
     let keepAlive = this.options.keepAlive ?? DEFAULT_KEEP_ALIVE;
     if (this.protocolVersion === 5) {
       const p = properties ?? {};
-      this.window = Math.min(inflightLimit, p.receiveMaximum ?? 65535); // 3.2.2.3.3
-      this.serverMaximumPacketSize = p.maximumPacketSize ?? 0; // 3.2.2.3.6
-      this.serverMaximumQoS = (p.maximumQoS ?? 2) as QoS; // 3.2.2.3.4
-      this.retainAvailable = p.retainAvailable !== 0; // 3.2.2.3.5
       this.aliasesOut.reset(p.topicAliasMaximum ?? 0); // 3.2.2.3.8
       if (p.assignedClientIdentifier) this.clientId = p.assignedClientIdentifier; // 3.2.2.3.7
       if (p.serverKeepAlive !== undefined) keepAlive = p.serverKeepAlive; // 3.2.2.3.14
       // Resume this session on the next connection when it outlives the network connection.
       if ((this.options.sessionExpiryInterval ?? 0) > 0) this.cleanStartSent = false;
-    } else {
-      this.window = inflightLimit;
     }
     this.keepalive.start(keepAlive, this.options.pingTimeout ?? 10_000);
 
@@ -670,14 +631,15 @@ export class MqttClient {
 
   /** Encode queued messages until the output holds what the socket can take now. */
   private fill(): void {
+    const server = this.server;
     while (this.output.length < this.writable) {
       const m = this.queue.peek();
       if (!m) return;
       // 5.0 section 3.2.2.3.4: never above the server's Maximum QoS; downgrade.
-      const qos = m.qos > this.serverMaximumQoS ? this.serverMaximumQoS : m.qos;
-      if (qos > 0 && this.session.inflight.size >= this.window) return; // Receive Maximum (3.3.4)
+      const qos = m.qos > server.maximumQoS ? server.maximumQoS : m.qos;
+      if (qos > 0 && this.session.inflight.size >= server.window) return; // Receive Maximum (3.3.4)
       this.queue.shift();
-      if (m.retain && !this.retainAvailable) {
+      if (m.retain && !server.retainAvailable) {
         this.complete(m, new ClientError("retain-not-supported", "server has Retain Available = 0"));
         continue;
       }
@@ -690,12 +652,12 @@ export class MqttClient {
         }
       }
       const bytes = this.encodePublish(m, false);
-      if (this.serverMaximumPacketSize > 0 && bytes.length > this.serverMaximumPacketSize) {
+      if (server.maximumPacketSize > 0 && bytes.length > server.maximumPacketSize) {
         // 5.0 section 3.2.2.3.6 [MQTT-3.2.2-15]: never send a packet above the server's maximum.
         this.aliasesOut.forget(m.topic);
         if (qos > 0) this.session.ids.release(m.packetId);
         m.packetId = 0;
-        this.complete(m, new ClientError("packet-too-large", `PUBLISH of ${bytes.length} bytes exceeds the server's Maximum Packet Size ${this.serverMaximumPacketSize}`));
+        this.complete(m, new ClientError("packet-too-large", `PUBLISH of ${bytes.length} bytes exceeds the server's Maximum Packet Size ${server.maximumPacketSize}`));
         continue;
       }
       if (qos > 0) {
