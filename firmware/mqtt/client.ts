@@ -27,7 +27,6 @@ import type {
   ProtocolVersion,
   Publish,
   PublishResponse,
-  QoS,
   Suback,
   Subscribe,
   Subscription,
@@ -36,7 +35,8 @@ import type {
 } from "./packets.js";
 import type { Socket } from "../platform/ports.js";
 import { SessionState } from "./session-state.js";
-import { validateTopicFilter, validateTopicName } from "./topics.js";
+import { subscriptionList, topicFilterList } from "./session-subscriptions.js";
+import { validateTopicName } from "./topics.js";
 import { encodeUtf8 } from "./utf8.js";
 import { asError } from "../platform/as-error.js";
 
@@ -193,14 +193,7 @@ export class MqttClient {
     done?: SubscribeCallback,
   ): void {
     if (this.state === State.Closed) throw new ClientError("client-closed", "client closed");
-    const list =
-      typeof subscriptions === "string"
-        ? [{ topicFilter: subscriptions, qos: 0 as QoS }]
-        : Array.isArray(subscriptions)
-          ? subscriptions
-          : [subscriptions];
-    if (list.length === 0) throw new ClientError("invalid-argument", "no topic filters"); // [MQTT-3.8.3-3]
-    for (const s of list) validateTopicFilter(s.topicFilter);
+    const list = subscriptionList(subscriptions);
     this.request({ type: "subscribe", packetId: 0, subscriptions: list, properties: options?.properties }, done);
   }
 
@@ -210,10 +203,8 @@ export class MqttClient {
    */
   unsubscribe(topicFilters: string | string[], options?: { properties?: Properties }, done?: SubscribeCallback): void {
     if (this.state === State.Closed) throw new ClientError("client-closed", "client closed");
-    const list = typeof topicFilters === "string" ? [topicFilters] : topicFilters;
-    if (list.length === 0) throw new ClientError("invalid-argument", "no topic filters"); // [MQTT-3.10.3-2]
-    for (const f of list) validateTopicFilter(f);
-    for (const f of list) this.session.subscriptions.delete(f);
+    const list = topicFilterList(topicFilters);
+    this.session.subscriptions.forget(list);
     this.request({ type: "unsubscribe", packetId: 0, topicFilters: list, properties: options?.properties }, done);
   }
 
@@ -230,9 +221,7 @@ export class MqttClient {
     for (const m of this.session.inflight.values()) messages.push(m);
     this.session.inflight.clear();
     for (const m of messages) this.complete(m, closed);
-    const requests = [...this.session.requests.values()];
-    this.session.requests.clear();
-    for (const r of requests) this.callRequest(r.done, closed, []);
+    for (const r of this.session.subscriptions.drain()) this.callRequest(r.done, closed, []);
     this.call(this.options.onClose);
   }
 
@@ -321,10 +310,10 @@ export class MqttClient {
       const [requeue, completed] = this.session.lose();
       this.queue.unshiftAll(requeue);
       for (const m of completed) this.complete(m);
-      this.resubscribe();
+      this.session.subscriptions.resubscribe();
     }
     // SUBSCRIBE / UNSUBSCRIBE still unanswered go again (the broker treats a repeat as a replacement).
-    for (const r of this.session.requests.values()) this.output.push(encode(r.packet, this.protocolVersion));
+    for (const r of this.session.subscriptions.pending.values()) this.output.push(encode(r.packet, this.protocolVersion));
 
     const info: ConnectInfo = {
       broker: this.brokers[this.brokerIndex],
@@ -547,18 +536,8 @@ export class MqttClient {
   }
 
   private suback(packet: Suback): void {
-    const request = this.session.requests.get(packet.packetId);
-    if (!request || request.packet.type !== "subscribe") return; // not ours: ignore like a stray PUBACK
-    const subscriptions = request.packet.subscriptions;
-    // 3.9.3: one return code per topic filter, in order.
-    if (packet.reasonCodes.length !== subscriptions.length) {
-      throw protocolError("3.9.3", "SUBACK return codes do not match the SUBSCRIBE");
-    }
-    this.session.requests.delete(packet.packetId);
-    this.session.ids.release(packet.packetId);
-    packet.reasonCodes.forEach((code, i) => {
-      if (code < 0x80) this.session.subscriptions.set(subscriptions[i].topicFilter, subscriptions[i]);
-    });
+    const request = this.session.subscriptions.suback(packet);
+    if (!request) return; // not ours: ignore like a stray PUBACK
     if (request.done) {
       this.callRequest(request.done, undefined, packet.reasonCodes, packet);
       return;
@@ -571,10 +550,8 @@ export class MqttClient {
   }
 
   private unsuback(packet: Unsuback): void {
-    const request = this.session.requests.get(packet.packetId);
-    if (!request || request.packet.type !== "unsubscribe") return;
-    this.session.requests.delete(packet.packetId);
-    this.session.ids.release(packet.packetId);
+    const request = this.session.subscriptions.unsuback(packet);
+    if (!request) return;
     const codes = packet.reasonCodes ?? request.packet.topicFilters.map(() => 0);
     this.callRequest(request.done, undefined, codes, packet);
   }
@@ -582,23 +559,8 @@ export class MqttClient {
   // ---- writing ------------------------------------------------------------------------------------
 
   private request(packet: Subscribe | Unsubscribe, done: SubscribeCallback | undefined): void {
-    const id = this.session.ids.allocate();
-    if (id === 0) throw new QueueFullError("all packet identifiers in use");
-    packet.packetId = id;
-    this.session.requests.set(id, { packet, done });
+    this.session.subscriptions.add(packet, done);
     if (this.state === State.Connected) this.sendPacket(packet);
-  }
-
-  /** After a lost session: subscribe again to everything granted before (without callbacks). */
-  private resubscribe(): void {
-    const all = [...this.session.subscriptions.values()];
-    this.session.subscriptions.clear();
-    // Chunks keep each SUBSCRIBE well below any sane Maximum Packet Size.
-    for (let i = 0; i < all.length; i += 16) {
-      const id = this.session.ids.allocate();
-      if (id === 0) return;
-      this.session.requests.set(id, { packet: { type: "subscribe", packetId: id, subscriptions: all.slice(i, i + 16) }, done: undefined });
-    }
   }
 
   private sendPacket(packet: Packet): void {

@@ -1,14 +1,8 @@
 // The client side of an MQTT session (3.1.1 section 4.1, 5.0 section 4.1): what must survive a reconnect
 // when the broker resumes the session, and what is thrown away or redone when it does not.
 import { MessageState, type OutgoingMessage } from "./client-message.js";
-import type { Subscribe, Subscription, Unsubscribe } from "./packets.js";
-import type { SubscribeCallback } from "./client-options.js";
 import { PacketIds } from "./session-packet-ids.js";
-
-export interface PendingRequest {
-  packet: Subscribe | Unsubscribe;
-  done: SubscribeCallback | undefined;
-}
+import { Subscriptions } from "./session-subscriptions.js";
 
 export class SessionState {
   readonly ids = new PacketIds();
@@ -17,10 +11,8 @@ export class SessionState {
   inflightBytes = 0;
   /** QoS 2 PUBLISHes received and PUBREC'd, waiting for PUBREL: delivered once (section 4.3.3). */
   readonly incomingQos2 = new Set<number>();
-  /** SUBSCRIBE / UNSUBSCRIBE waiting for SUBACK / UNSUBACK. */
-  readonly requests = new Map<number, PendingRequest>();
-  /** Granted subscriptions, to re-subscribe when the broker lost the session. */
-  readonly subscriptions = new Map<string, Subscription>();
+  /** SUBSCRIBE / UNSUBSCRIBE waiting for their acks, and the granted subscriptions to redo on a lost session. */
+  readonly subscriptions = new Subscriptions(this.ids);
 
   addInflight(message: OutgoingMessage): void {
     this.inflight.set(message.packetId, message);
