@@ -10,7 +10,7 @@
 // - a broken packet from the broker closes the connection with a typed error and reconnects (4.13).
 import { Backoff } from "./client-backoff.js";
 import { DEFAULT_KEEP_ALIVE, DEFAULT_MAXIMUM_PACKET_SIZE, ServerLimits, connectPacket } from "./client-connect.js";
-import { ClientError, ConnackError, QueueFullError, TimeoutError, withDisconnectReason } from "./client-errors.js";
+import { ClientError, ConnackError, QueueFullError, TimeoutError } from "./client-errors.js";
 import { Keepalive } from "./client-keepalive.js";
 import { MESSAGE_OVERHEAD, MessageState, type OutgoingMessage } from "./client-message.js";
 import type { Broker, ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "./client-options.js";
@@ -73,7 +73,7 @@ export class MqttClient {
   private readonly decoder: PacketDecoder;
   private readonly output = new OutputBuffer();
   private readonly queue: OutgoingQueue;
-  private readonly session = new SessionState();
+  private readonly session: SessionState;
   private readonly keepalive: Keepalive;
   private readonly backoff: Backoff;
   private readonly aliasesOut = new OutgoingTopicAliases();
@@ -108,6 +108,7 @@ export class MqttClient {
     // A device cannot hold a 256 MB packet: bound what the decoder accepts (and tell a 5.0 server).
     this.maximumPacketSize = options.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE;
     this.decoder = new PacketDecoder({ protocolVersion: this.protocolVersion, maximumPacketSize: this.maximumPacketSize });
+    this.session = new SessionState(this.protocolVersion === 5 ? options.receiveMaximum : undefined);
     this.queue = new OutgoingQueue(options.queue?.maxMessages ?? 1000, options.queue?.maxBytes ?? 256 * 1024);
     this.keepalive = new Keepalive(
       options.clock,
@@ -432,7 +433,7 @@ export class MqttClient {
       case "pubrel":
         // 4.3.3: always answer PUBREL with PUBCOMP, even for an identifier we do not know (5.0: 0x92).
         this.sendPacket(
-          this.session.incomingQos2.delete(packet.packetId) || this.protocolVersion === 4
+          this.session.incomingQos2.release(packet.packetId) || this.protocolVersion === 4
             ? { type: "pubcomp", packetId: packet.packetId }
             : { type: "pubcomp", packetId: packet.packetId, reasonCode: PACKET_ID_NOT_FOUND },
         );
@@ -472,16 +473,8 @@ export class MqttClient {
     if (this.protocolVersion === 5) this.aliasesIn.resolve(packet);
     const id = packet.packetId ?? 0;
     if (packet.qos === 2) {
-      // 4.3.3 method B: deliver on the first PUBLISH, remember the id until PUBREL, so a resent PUBLISH
-      // (DUP=1, or DUP=0 as some brokers do) is acknowledged again but not delivered again.
-      if (!this.session.incomingQos2.has(id)) {
-        const limit = this.options.receiveMaximum;
-        if (this.protocolVersion === 5 && limit !== undefined && this.session.incomingQos2.size >= limit) {
-          throw withDisconnectReason(protocolError("3.3.4", "Receive Maximum exceeded"), ReasonCode.ReceiveMaximumExceeded);
-        }
-        this.session.incomingQos2.add(id);
-        this.deliver(packet);
-      }
+      // 4.3.3 method B: delivered once, PUBREC'd every time.
+      if (this.session.incomingQos2.receive(id)) this.deliver(packet);
       this.sendPacket({ type: "pubrec", packetId: id });
       return;
     }

@@ -1,6 +1,7 @@
 // The client side of an MQTT session (3.1.1 section 4.1, 5.0 section 4.1): what must survive a reconnect
 // when the broker resumes the session, and what is thrown away or redone when it does not.
 import { MessageState, type OutgoingMessage } from "./client-message.js";
+import { IncomingQos2 } from "./session-incoming-qos2.js";
 import { PacketIds } from "./session-packet-ids.js";
 import { Subscriptions } from "./session-subscriptions.js";
 
@@ -10,9 +11,14 @@ export class SessionState {
   readonly inflight = new Map<number, OutgoingMessage>();
   inflightBytes = 0;
   /** QoS 2 PUBLISHes received and PUBREC'd, waiting for PUBREL: delivered once (section 4.3.3). */
-  readonly incomingQos2 = new Set<number>();
+  readonly incomingQos2: IncomingQos2;
   /** SUBSCRIBE / UNSUBSCRIBE waiting for their acks, and the granted subscriptions to redo on a lost session. */
   readonly subscriptions = new Subscriptions(this.ids);
+
+  /** `receiveMaximum`: the MQTT 5 Receive Maximum we sent, enforced on incoming QoS 2 (section 3.3.4). */
+  constructor(receiveMaximum: number | undefined) {
+    this.incomingQos2 = new IncomingQos2(receiveMaximum);
+  }
 
   addInflight(message: OutgoingMessage): void {
     this.inflight.set(message.packetId, message);
