@@ -15,6 +15,7 @@ import { Keepalive } from "./client-keepalive.js";
 import { MESSAGE_OVERHEAD, MessageState, type OutgoingMessage } from "./client-message.js";
 import type { Broker, ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "./client-options.js";
 import { OutputBuffer } from "./client-output.js";
+import { encodePublish, resendInflight } from "./client-publish.js";
 import { OutgoingQueue } from "./client-queue.js";
 import { IncomingTopicAliases, OutgoingTopicAliases } from "./client-topic-alias.js";
 import { PacketDecoder } from "./decode.js";
@@ -297,15 +298,7 @@ export class MqttClient {
     this.keepalive.start(keepAlive, this.options.pingTimeout ?? 10_000);
 
     if (packet.sessionPresent) {
-      // MQTT 4.4: resend unacknowledged PUBLISHes (DUP=1, same Packet Identifier) and PUBRELs, in the
-      // original order (4.6), and nothing else.
-      for (const m of this.session.inflight.values()) {
-        this.output.push(
-          m.state === MessageState.Sent
-            ? this.encodePublish(m, true)
-            : encode({ type: "pubrel", packetId: m.packetId }, this.protocolVersion),
-        );
-      }
+      resendInflight(this.session.inflight.values(), this.output, this.protocolVersion, this.aliasesOut); // 4.4
     } else {
       // The broker has no session: our in-flight state means nothing to it (4.1).
       const [requeue, completed] = this.session.lose();
@@ -606,7 +599,7 @@ export class MqttClient {
           return;
         }
       }
-      const bytes = this.encodePublish(m, false);
+      const bytes = encodePublish(m, false, this.protocolVersion, this.aliasesOut);
       if (server.maximumPacketSize > 0 && bytes.length > server.maximumPacketSize) {
         // 5.0 section 3.2.2.3.6 [MQTT-3.2.2-15]: never send a packet above the server's maximum.
         this.aliasesOut.forget(m.topic);
@@ -623,20 +616,6 @@ export class MqttClient {
         this.output.push(bytes, m);
       }
     }
-  }
-
-  private encodePublish(m: OutgoingMessage, dup: boolean): Uint8Array {
-    const packet: Publish = { type: "publish", topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup };
-    if (m.qos > 0) packet.packetId = m.packetId;
-    if (m.properties) packet.properties = m.properties;
-    if (this.protocolVersion === 5) {
-      const alias = this.aliasesOut.aliasFor(m.topic);
-      if (alias !== 0) {
-        packet.properties = { ...m.properties, topicAlias: alias < 0 ? -alias : alias };
-        if (alias > 0) packet.topic = ""; // the server knows the alias: 3.3.2.3.4
-      }
-    }
-    return encode(packet, this.protocolVersion);
   }
 
   // ---- callbacks ----------------------------------------------------------------------------------
