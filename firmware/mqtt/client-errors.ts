@@ -1,5 +1,6 @@
 // Errors the MQTT client reports (through onError / onDisconnect / completion callbacks). Each carries a
 // `code` a caller can switch on; codec errors arrive as ProtocolError from errors.ts.
+import type { PublishResponse } from "./packets.js";
 
 export type ClientErrorCode =
   | "connack-refused" // the broker refused CONNECT: see reasonCode
@@ -64,4 +65,18 @@ export function withDisconnectReason<E extends Error>(error: E, reasonCode: numb
   const marked = error as E & { disconnectReason: number };
   marked.disconnectReason = reasonCode;
   return marked;
+}
+
+/** A v5 PUBACK / PUBREC with a reason code >= 0x80 refuses the message (5.0 sections 3.4.2.1, 3.5.2.1). */
+export function refusal(packet: PublishResponse<"puback" | "pubrec">): ClientError | undefined {
+  const code = packet.reasonCode ?? 0;
+  if (code < 0x80) return undefined;
+  return new ClientError("publish-refused", `${packet.type.toUpperCase()} reason 0x${code.toString(16)}`, code, packet.properties?.reasonString);
+}
+
+/** Socket failures keep their type (TlsError...) when they have one; the rest become connection-lost. */
+export function socketError(value: unknown): Error {
+  if (value instanceof Error && typeof (value as { code?: unknown }).code === "string" && value.name !== "Error") return value;
+  const message = value instanceof Error ? value.message : value === undefined ? "connection closed" : String(value);
+  return new ClientError("connection-lost", message);
 }

@@ -10,7 +10,7 @@
 // - a broken packet from the broker closes the connection with a typed error and reconnects (4.13).
 import { Backoff } from "./client-backoff.js";
 import { DEFAULT_KEEP_ALIVE, DEFAULT_MAXIMUM_PACKET_SIZE, ServerLimits, connectPacket } from "./client-connect.js";
-import { ClientError, ConnackError, QueueFullError, TimeoutError } from "./client-errors.js";
+import { ClientError, ConnackError, QueueFullError, TimeoutError, refusal, socketError } from "./client-errors.js";
 import { Keepalive } from "./client-keepalive.js";
 import { MESSAGE_OVERHEAD, MessageState, type OutgoingMessage } from "./client-message.js";
 import type { Broker, ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "./client-options.js";
@@ -653,19 +653,4 @@ export class MqttClient {
       if (callback !== this.options.onError) this.call(this.options.onError, asError(error));
     }
   }
-}
-
-/** A v5 PUBACK / PUBREC with a reason code >= 0x80 refuses the message (5.0 sections 3.4.2.1, 3.5.2.1). */
-function refusal(packet: PublishResponse<"puback" | "pubrec">): ClientError | undefined {
-  const code = packet.reasonCode ?? 0;
-  if (code < 0x80) return undefined;
-  return new ClientError("publish-refused", `${packet.type.toUpperCase()} reason 0x${code.toString(16)}`, code, packet.properties?.reasonString);
-}
-
-
-/** Socket failures keep their type (TlsError...) when they have one; the rest become connection-lost. */
-function socketError(value: unknown): Error {
-  if (value instanceof Error && typeof (value as { code?: unknown }).code === "string" && value.name !== "Error") return value;
-  const message = value instanceof Error ? value.message : value === undefined ? "connection closed" : String(value);
-  return new ClientError("connection-lost", message);
 }
