@@ -116,6 +116,21 @@ describe("publish broker -> client", () => {
     await c2.accept();
     await until(() => h.seen.connects.length === 2, "reconnected");
   });
+  it("MQTT 5: a QoS 2 PUBLISH beyond our Receive Maximum closes with DISCONNECT 0x93; a resend of a held one does not", async () => {
+    const { h, c } = await fake.connected({ protocolVersion: 5, receiveMaximum: 2 });
+    c.send(publish("x", "1", 2, 1));
+    await c.next("pubrec");
+    c.send(publish("x", "2", 2, 2));
+    await c.next("pubrec");
+    c.send(publish("x", "2", 2, 2, { dup: true })); // already held: acknowledged again, not counted
+    await c.next("pubrec");
+    expect(h.seen.messages).toHaveLength(2);
+    c.send(publish("x", "3", 2, 3)); // a third unreleased QoS 2 PUBLISH (section 3.3.4)
+    const d = await c.next("disconnect");
+    expect(d.packet.reasonCode).toBe(0x93);
+    await c.waitClosed();
+    expect(h.seen.messages).toHaveLength(2);
+  });
 });
 
 describe("subscribe / unsubscribe", () => {
