@@ -12,15 +12,20 @@ export default tseslint.config(
   },
   {
     // The firmware runs on XS: keep Node and host timers out even where types would allow them.
-    files: ["firmware/**/*.ts"],
+    files: ["firmware/**/*.ts", "examples/**/*.ts"],
     rules: {
       "no-restricted-globals": ["error", "Buffer", "process", "setTimeout", "setInterval", "require", "TextEncoder", "TextDecoder"],
       "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "net", "tls", "crypto", "buffer", "events", "stream"] }],
     },
   },
   {
+    // Moddable apps in plain JavaScript (the SDK client's bench app): the runtime's globals.
+    files: ["bench/device-apps/**/*.js"],
+    languageOptions: { globals: { trace: "readonly" } },
+  },
+  {
     // The device bindings import the Moddable SDK's own "net" and TLS socket, which share names with Node's.
-    files: ["firmware/platform/moddable/**/*.ts"],
+    files: ["firmware/platform/moddable/**/*.ts", "examples/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "crypto", "buffer", "events", "stream"] }],
     },

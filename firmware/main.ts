@@ -38,11 +38,15 @@ function guarded(step: () => void): void {
 
 const clock = moddableClock;
 
-guarded(() => {
-  const settings = deviceSettings(config);
-  trace(`wearable ${settings.deviceId}: broker ${settings.broker.host}:${settings.broker.port}\n`);
-  whenClockSet(settings.sntp, () => guarded(() => start(settings)));
-});
+/** Called by the runtime once the setup modules (Wi-Fi, SNTP) are done. The module's top level does no
+ *  device work, so it can be preloaded into flash. */
+export default function main(): void {
+  guarded(() => {
+    const settings = deviceSettings(config);
+    trace(`wearable ${settings.deviceId}: broker ${settings.broker.host}:${settings.broker.port}\n`);
+    whenClockSet(settings.sntp, () => guarded(() => start(settings)));
+  });
+}
 
 function start(settings: DeviceSettings): void {
   // What can fail for good comes first, so a failed start leaves no sampling timer running.

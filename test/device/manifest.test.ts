@@ -14,56 +14,77 @@ import { applyConfigUpdate, DEFAULT_CONFIG } from "../../firmware/telemetry/conf
 
 const root = resolve(import.meta.dirname, "../..");
 
-interface Manifest {
-  include: string[];
-  build: Record<string, string>;
-  config: Record<string, unknown>;
-  modules: Record<string, string | string[]>;
-  resources: Record<string, string>;
-  platforms: Record<string, { modules?: Record<string, string | string[]>; include?: string[] }>;
+interface PlatformSection {
+  modules?: Record<string, string | string[]>;
+  include?: string | string[];
+  preload?: string | string[];
+  creation?: unknown;
 }
 
-const manifest = JSON.parse(readFileSync(join(root, "manifest.json"), "utf8")) as Manifest;
+interface Manifest extends PlatformSection {
+  build: Record<string, string>;
+  config: Record<string, unknown>;
+  resources: Record<string, string>;
+  platforms: Record<string, PlatformSection>;
+}
+
+const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+const readManifest = (path: string): Manifest => JSON.parse(readFileSync(path, "utf8")) as Manifest;
+const manifest = readManifest(join(root, "manifest.json"));
 const PLATFORMS = ["esp32", "lin"] as const;
 
-/** Module name -> source file (.ts) for one platform, as mcconfig maps them (wildcards expanded). */
-function moduleMap(platform: string): Map<string, string[]> {
-  const map = new Map<string, string[]>();
-  const add = (name: string, file: string) => map.set(name, [...(map.get(name) ?? []), file]);
-  const entries = Object.entries({ ...manifest.modules }).map(([k, v]) => [k, v] as const);
-  const platformEntries = Object.entries(manifest.platforms[platform]?.modules ?? {});
-  for (const [key, value] of [...entries, ...platformEntries]) {
-    for (const source of Array.isArray(value) ? value : [value]) {
-      const path = join(root, source);
-      if (source.endsWith("/*")) {
-        const dir = dirname(path);
-        for (const file of readdirSync(dir)) {
-          if (!file.endsWith(".ts") || file.endsWith(".d.ts")) continue;
-          const base = file.slice(0, -3);
-          add(key === "*" ? base : key.replace("*", base), join(dir, file));
+/** What mcconfig merges for one platform from a manifest and the project manifests it includes (the SDK's
+ *  own, under $(MODDABLE), are left out): module name -> source files (wildcards expanded), preloads, and
+ *  every include seen. */
+function merged(path: string, platform: string) {
+  const modules = new Map<string, string[]>();
+  const preload = new Set<string>();
+  const includes: string[] = [];
+  const visit = (file: string) => {
+    const m = readManifest(file);
+    const dir = dirname(file);
+    for (const section of [m, m.platforms?.[platform] ?? {}]) {
+      for (const include of list(section.include)) {
+        includes.push(include);
+        if (!include.startsWith("$(")) visit(join(dir, include));
+      }
+      for (const name of list(section.preload)) preload.add(name);
+      for (const [key, value] of Object.entries(section.modules ?? {})) {
+        for (const source of list(value)) {
+          const add = (name: string, at: string) => modules.set(name, [...(modules.get(name) ?? []), at]);
+          const at = join(dir, source);
+          if (source.endsWith("/*")) {
+            for (const f of readdirSync(dirname(at))) {
+              if (!f.endsWith(".ts") || f.endsWith(".d.ts")) continue;
+              const base = f.slice(0, -3);
+              add(key === "*" ? base : key.replace("*", base), join(dirname(at), f));
+            }
+          } else {
+            add(key === "*" ? posix.basename(source) : key, `${at}.ts`);
+          }
         }
-      } else {
-        add(key === "*" ? posix.basename(source) : key, `${path}.ts`);
       }
     }
-  }
-  return map;
+  };
+  visit(path);
+  return { modules, preload, includes };
 }
 
 /** Relative imports a module loads at run time (`import type` is erased by tsc). */
 function runtimeImports(file: string): string[] {
   const source = readFileSync(file, "utf8");
-  return [...source.matchAll(/^\s*import\s+(?!type\s)[^;]*?from\s+["'](\.{1,2}\/[^"']+)["']/gm)].map((m) => m[1]);
+  return [...source.matchAll(/^\s*import\s+(?!type\s)[^;]*?from\s+["'](\.{1,2}\/[^"']+|mqtt\/[^"']+|platform\/[^"']+)["']/gm)].map((m) => m[1]);
 }
 
 /** The modules reachable from "main", resolved by name as XS does (relative to the importer's name). */
-function reachable(platform: string): { names: Map<string, string>; problems: string[] } {
-  const map = moduleMap(platform);
+function reachable(platform: string, path = join(root, "manifest.json")): { names: Map<string, string>; problems: string[] } {
+  const map = merged(path, platform).modules;
   const names = new Map<string, string>();
   const problems: string[] = [];
   const visit = (name: string) => {
     if (names.has(name)) return;
-    const files = map.get(name) ?? [];
+    const files = [...new Set(map.get(name) ?? [])];
     if (files.length !== 1) {
       problems.push(`${platform}: module "${name}" maps to ${files.length} files ${files.map((f) => f.slice(root.length + 1)).join(", ")}`);
       return;
@@ -74,12 +95,15 @@ function reachable(platform: string): { names: Map<string, string>; problems: st
     }
     names.set(name, files[0]);
     for (const specifier of runtimeImports(files[0])) {
-      visit(posix.normalize(posix.join(posix.dirname(name), specifier)).replace(/\.js$/, ""));
+      const target = specifier.startsWith(".") ? posix.normalize(posix.join(posix.dirname(name), specifier)) : specifier;
+      visit(target.replace(/\.js$/, ""));
     }
   };
   visit("main");
   return { names, problems };
 }
+
+const APPS = [join(root, "manifest.json"), join(root, "examples/mqtt-client/manifest.json")];
 
 describe("manifest.json modules", () => {
   it.each(PLATFORMS)("%s: every module main reaches maps to exactly one existing source", (platform) => {
@@ -101,22 +125,52 @@ describe("manifest.json modules", () => {
 
   it("every device-side source file is reachable on some platform (nothing listed for nothing)", () => {
     const used = new Set([...reachable("esp32").names.values(), ...reachable("lin").names.values()]);
+    used.add(join(root, "firmware/platform/moddable/heap-meter.ts")); // a setup module: the runtime loads it
     const device = readdirSync(join(root, "firmware/platform/moddable"))
       .filter((f) => f.endsWith(".ts"))
       .map((f) => join(root, "firmware/platform/moddable", f));
     expect(device.filter((f) => !used.has(f))).toEqual([]);
   });
 
+  // A module that is not preloaded is built in RAM when it loads: its functions, classes and constants
+  // would cost the heap the board does not have (docs/device.md).
+  it.each(APPS.flatMap((app) => PLATFORMS.map((platform) => [app.slice(root.length + 1), platform] as const)))(
+    "%s (%s): every module its main reaches is preloaded, and every preload names a module",
+    (app, platform) => {
+      const path = join(root, app);
+      const { names, problems } = reachable(platform, path);
+      expect(problems).toEqual([]);
+      const { modules, preload } = merged(path, platform);
+      expect([...names.keys()].filter((name) => !preload.has(name))).toEqual([]);
+      const sdk = [...preload].filter((name) => !modules.has(name));
+      // Names left over are the SDK's own modules, preloaded by the SDK's manifests.
+      expect(sdk.filter((name) => name.includes("/") && !name.startsWith("embedded:") && !name.startsWith("setup/network"))).toEqual([]);
+      expect(preload.has("setup/heap-meter")).toBe(true);
+    },
+  );
+
+  it.each(APPS.map((app) => app.slice(root.length + 1)))(
+    "%s: the simulator gets the board's memory (the same creation as esp32: no growth)",
+    (app) => {
+      const m = readManifest(join(root, app));
+      const esp32 = m.platforms.esp32.creation as { chunk: { incremental: number }; heap: { initial: number; incremental: number } };
+      expect(m.platforms.lin.creation).toEqual(esp32);
+      expect(esp32).toMatchObject({ chunk: { initial: 78848, incremental: 0 }, heap: { initial: 4928, incremental: 0 } });
+    },
+  );
+
   it("brings in the SDK pieces the bindings import", () => {
-    expect(manifest.include).toEqual(
+    const includes = (platform: string) => merged(join(root, "manifest.json"), platform).includes;
+    expect(includes("lin")).toEqual(
       expect.arrayContaining([
         "$(MODDABLE)/examples/manifest_net.json",
         "$(MODDABLE)/modules/io/manifest.json",
         "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
+        "$(MODDABLE)/modules/base/modules/manifest.json",
       ]),
     );
-    expect(manifest.platforms.esp32.include).toContain("$(MODDABLE)/modules/io/files/littlefs/manifest.json");
-    expect(manifest.platforms.lin.include).toContain("$(MODDABLE)/modules/io/files/posix/manifest.json");
+    expect(includes("esp32")).toContain("$(MODDABLE)/modules/io/files/littlefs/manifest.json");
+    expect(includes("lin")).toContain("$(MODDABLE)/modules/io/files/posix/manifest.json");
   });
 });
 
