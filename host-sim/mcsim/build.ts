@@ -1,0 +1,48 @@
+// Builds a Moddable app for the simulator (platform lin, debug: its trace goes to the debugger) the way a
+// developer does: `mcconfig -d -p lin key=value ...` in the app's folder, then make in the build folder
+// mcconfig generated. `-m` is not used: its makefile would kill every running mcsim by name and launch one.
+import { spawn } from "node:child_process";
+import { join, resolve } from "node:path";
+import type { ModdableSdk } from "./sdk.js";
+
+const PROJECT = resolve(import.meta.dirname, "../..");
+
+export interface AppBuild {
+  /** Folder holding the app's manifest.json. */
+  dir: string;
+  /** The manifest's build.NAME (mcconfig's build folder and mc.so folder are named after it). */
+  name: string;
+  /** Config overrides, as on the mcconfig command line. */
+  config?: Record<string, string | number>;
+  /** Manifest build variables from the environment (CERTS, DEVICE_ID). */
+  env?: Record<string, string>;
+}
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    child.stdout.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolvePromise(log);
+      else reject(new Error(`${command} ${args.join(" ")} failed (exit ${code}):\n${log.split("\n").slice(-40).join("\n")}`));
+    });
+  });
+}
+
+/** Builds the app; resolves to its mc.so for mcsim. TypeScript modules need tsc >= 6 on PATH: the
+ *  project's own (node_modules/.bin) comes first. */
+export async function buildForSimulator(sdk: ModdableSdk, app: AppBuild): Promise<string> {
+  const env = {
+    ...process.env,
+    ...app.env,
+    MODDABLE: sdk.root,
+    PATH: [join(PROJECT, "node_modules/.bin"), sdk.bin, process.env.PATH].join(":"),
+  };
+  const config = Object.entries(app.config ?? {}).map(([key, value]) => `${key}=${value}`);
+  await run("mcconfig", ["-d", "-p", "lin", ...config], app.dir, env);
+  await run("make", ["-j2", "-C", join(sdk.root, "build/tmp/lin/mc/debug", app.name), "build"], app.dir, env);
+  return join(sdk.root, "build/bin/lin/mc/debug", app.name, "mc.so");
+}

@@ -1,0 +1,143 @@
+// Runs a lin build in the Moddable simulator, headless: its own Xvfb display, its own HOME (mcsim copies
+// mc.so there and the app's files live there, so runs never share an outbox), its own debugger port, and
+// the SDK's headless debugger front end (tools/xsbug-log), which prints the app's trace. Trace lines come
+// back as they arrive; stop() quits the app and ends only what this run started.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ModdableSdk } from "./sdk.js";
+
+export interface McsimRun {
+  /** Trace lines so far, without the debugger's "[Thread N] " prefix and terminal escapes. */
+  readonly lines: string[];
+  /** The simulated HOME (the app's files: its outbox is under $HOME/wearable). */
+  readonly home: string;
+  /** Resolves with the first line (already seen or to come) matching `pattern`; rejects after timeoutMs. */
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface McsimOptions {
+  /** Called for each trace line. */
+  onLine?(line: string): void;
+  /** Keep this HOME (and so the app's files) instead of a fresh one; it is not deleted by stop(). */
+  home?: string;
+}
+
+/** Lines that mean the app failed: an exception, an XS abort, or an error the firmware traced. */
+export const FAILURE_LINE = /# Exception|XS abort|^error:|start-up failed|unhandled/;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const n = 200 + Math.floor(Math.random() * 800);
+    if (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) continue;
+    const xvfb = spawn("Xvfb", [`:${n}`, "-screen", "0", "800x600x24", "-nolisten", "tcp"], { stdio: "ignore" });
+    for (let i = 0; i < 50 && xvfb.exitCode === null; i++) {
+      if (existsSync(`/tmp/.X11-unix/X${n}`)) return { display: `:${n}`, process: xvfb };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    xvfb.kill("SIGKILL");
+  }
+  throw new Error("could not start Xvfb (is the xvfb package installed?)");
+}
+
+const exited = (child: ChildProcess, ms: number): Promise<boolean> =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(true)
+    : new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), ms);
+        child.once("exit", () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+
+export async function startMcsim(sdk: ModdableSdk, mcSo: string, options: McsimOptions = {}): Promise<McsimRun> {
+  if (!existsSync(mcSo)) throw new Error(`no ${mcSo}: build the app first`);
+  const work = await mkdtemp(join(tmpdir(), "mcsim-"));
+  const home = options.home ?? join(work, "home");
+  await mkdir(join(home, ".config/tech.moddable.mcsim"), { recursive: true });
+  const xvfb = await startXvfb();
+  const port = await freePort();
+  const debuggerFrontEnd = spawn(process.execPath, ["xsbug-log", join(sdk.bin, "mcsim"), mcSo], {
+    cwd: join(sdk.root, "tools/xsbug-log"),
+    env: { ...process.env, DISPLAY: xvfb.display, HOME: home, XSBUG_PORT: String(port), XSBUG_LOG_PORT: String(port), XSBUG_PROJECT: home },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  let partial = "";
+  const onData = (chunk: Buffer): void => {
+    partial += chunk.toString("utf8");
+    const parts = partial.split("\n");
+    partial = parts.pop() ?? "";
+    for (const raw of parts) {
+      // eslint-disable-next-line no-control-regex
+      const line = raw.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").replace(/\(xsdb\) /g, "").replace(/^\[Thread \d+\] /, "").trimEnd();
+      if (line === "") continue;
+      lines.push(line);
+      options.onLine?.(line);
+      for (const wake of waiters) wake();
+    }
+  };
+  debuggerFrontEnd.stdout.on("data", onData);
+  debuggerFrontEnd.stderr.on("data", onData);
+
+  let stopped = false;
+  return {
+    lines,
+    home,
+    waitFor(pattern, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        let seen = 0;
+        const check = (): boolean => {
+          for (; seen < lines.length; seen++) {
+            if (pattern.test(lines[seen])) {
+              done();
+              resolve(lines[seen]);
+              return true;
+            }
+          }
+          return false;
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`mcsim: no line matching ${pattern} within ${timeoutMs} ms; trace:\n${lines.slice(-40).join("\n")}`));
+        }, timeoutMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          waiters.delete(wake);
+        };
+        const wake = (): void => void check();
+        if (!check()) waiters.add(wake);
+      });
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      // "quit" ends the app and the simulator; SIGINT makes xsbug-log stop mcsim too (SIGTERM would not).
+      debuggerFrontEnd.stdin.end("quit\n");
+      if (!(await exited(debuggerFrontEnd, 5000))) {
+        debuggerFrontEnd.kill("SIGINT");
+        if (!(await exited(debuggerFrontEnd, 3000))) debuggerFrontEnd.kill("SIGKILL");
+      }
+      xvfb.process.kill("SIGTERM");
+      await exited(xvfb.process, 3000);
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
