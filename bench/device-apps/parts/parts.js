@@ -1,0 +1,71 @@
+// `npm run bench -- device`, the per-part table: the firmware's parts built one after the other, each kept
+// alive, with the XS heap in use after a forced collection traced after each (the difference is what the
+// part holds). The whole firmware is measured apart (app (c)); the parts overlap it, so this build gets
+// twice the esp32 heap. Each part is built as firmware/main.ts builds it. Build name: bench-parts (NAME=bench-parts
+// in the environment: the included manifest.json sets "NAME ?=").
+import config from "mc/config";
+import Debug from "debug";
+import Instrumentation from "instrumentation";
+import Timer from "timer";
+import { moddableClock as clock } from "platform/moddable/clock";
+import { deviceTls } from "platform/moddable/certificates";
+import { deviceSettings } from "platform/moddable/device-config";
+import { startSensors } from "platform/moddable/sensors";
+import { ModdableSocket } from "platform/moddable/socket";
+import { openStorage } from "platform/moddable/storage";
+import { MqttClient } from "mqtt/client";
+import { HeartRateEstimator } from "sensors/heart-rate";
+import { Batcher } from "telemetry/batcher";
+import { AlarmMonitor, NEWS2_THRESHOLDS } from "telemetry/news2";
+import { Outbox } from "telemetry/outbox";
+
+const kept = [];
+
+function part(name, build) {
+	Debug.gc();
+	const chunk = Instrumentation.get(Instrumentation.map("XS Chunk Heap Used"));
+	const slot = Instrumentation.get(Instrumentation.map("XS Slot Heap Used"));
+	kept.push(build());
+	Debug.gc();
+	const chunkAfter = Instrumentation.get(Instrumentation.map("XS Chunk Heap Used"));
+	const slotAfter = Instrumentation.get(Instrumentation.map("XS Slot Heap Used"));
+	trace(`part: ${name} chunk ${chunkAfter - chunk} slot ${slotAfter - slot}\n`);
+	return kept[kept.length - 1];
+}
+
+export default function parts() {
+	const settings = part("device settings (mc/config)", () => deviceSettings(config));
+	const secure = part("TLS credentials (resources)", () => deviceTls(settings.serverName));
+	const storage = part("storage (files)", () => openStorage("parts"));
+	part("outbox (files and index)", () => new Outbox({ storage }));
+	part("batcher", () => new Batcher({ clock, maxReadings: 12, maxAgeMs: 60000, onFlush() {} }));
+	part("alarm monitor (NEWS2)", () => new AlarmMonitor(NEWS2_THRESHOLDS));
+	part("heart-rate estimator", () => new HeartRateEstimator({ sampleRate: 100 }));
+	part("sensor chain (lin: simulated PPG, estimator, thermometer, drain timer)", () => startSensors(clock, () => {}));
+	part("MQTT client (constructed)", () => new MqttClient({ Socket: ModdableSocket, clock, brokers: [settings.broker], secure, clientId: "parts" }));
+	// The socket binding and the TLS session: measured once the handshake is done.
+	Debug.gc();
+	const chunk = Instrumentation.get(Instrumentation.map("XS Chunk Heap Used"));
+	const slot = Instrumentation.get(Instrumentation.map("XS Slot Heap Used"));
+	let open = false;
+	kept.push(new ModdableSocket({
+		host: settings.broker.host,
+		port: settings.broker.port,
+		secure: { ...secure, serverName: settings.serverName ?? settings.broker.host },
+		onWritable() {
+			if (open) return;
+			open = true;
+			Timer.set(() => {
+				Debug.gc();
+				const chunkAfter = Instrumentation.get(Instrumentation.map("XS Chunk Heap Used"));
+				const slotAfter = Instrumentation.get(Instrumentation.map("XS Slot Heap Used"));
+				trace(`part: TLS socket (binding, TCP, TLS session after the handshake) chunk ${chunkAfter - chunk} slot ${slotAfter - slot}\n`);
+				trace("parts: done\n");
+			}, 200);
+		},
+		onReadable() {},
+		onError(error) {
+			trace(`parts: socket failed: ${error?.message}\n`);
+		},
+	}));
+}

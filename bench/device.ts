@@ -1,0 +1,152 @@
+// `npm run bench -- device`: the XS heap on the device's runtime (the Moddable simulator, mcsim, with the
+// esp32 build's memory limits), after a forced garbage collection, for three apps run side by side against
+// one mosquitto over mutual TLS:
+//   (a) the Moddable SDK's own "mqtt" client (QoS 0 only, no reconnect): bench/device-apps/sdk-mqtt
+//   (b) this project's MQTT client alone doing the same: examples/mqtt-client with qos=0
+//   (c) the whole firmware (manifest.json; lin has simulated sensors)
+// plus the firmware's parts one by one (bench/device-apps/parts). Each app's heap meter traces chunk and slot
+// bytes every second (firmware/platform/moddable/heap-meter.ts): at load (before main runs), right after
+// connecting, 60 s after connecting (steady), and the highest sample. Bytes on lin (64-bit, 32-byte slots);
+// slot counts compare with the esp32 creation (4,928 slots, 78,848 chunk bytes). Last line: one JSON object.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ensureDevPki } from "../certs/dev-pki.js";
+import { buildForSimulator, type AppBuild } from "../host-sim/mcsim/build.js";
+import { heapBytes, parseHeapLine, slotCount, type HeapSample } from "../host-sim/mcsim/heap.js";
+import { FAILURE_LINE, startMcsim } from "../host-sim/mcsim/run.js";
+import { moddableSdk } from "../host-sim/mcsim/sdk.js";
+import { startMosquitto } from "../test/support/mosquitto.js";
+
+const root = resolve(import.meta.dirname, "..");
+const STEADY_MS = 60_000;
+const RUN_MS = STEADY_MS + 20_000;
+const ESP32 = { slots: 4928, chunk: 78848 };
+const TARGETS = { oursMax: 40 * 1024, oursAim: 29 * 1024, clientRatioMax: 1.25, clientRatioAim: 1.0, headroom: 0.25 };
+
+interface App {
+  key: "a" | "b" | "c";
+  label: string;
+  build: AppBuild;
+}
+
+const sdk = moddableSdk();
+const certs = await mkdtemp(join(tmpdir(), "bench-device-certs-"));
+const pki = await ensureDevPki({ out: certs, devices: ["wearable-001", "wearable-002", "wearable-003", "wearable-004"] });
+const broker = await startMosquitto({ tls: { cafile: pki.ca.certPem, certfile: pki.broker.certPem, keyfile: pki.broker.keyPem } });
+const env = (device: string) => ({ CERTS: certs, DEVICE_ID: device });
+const common = { mqttPort: broker.port, heapMeterMs: 1000 };
+
+const apps: App[] = [
+  {
+    key: "a",
+    label: "(a) Moddable SDK mqtt, QoS 0",
+    build: { dir: join(root, "bench/device-apps/sdk-mqtt"), name: "bench-sdk-mqtt", config: { ...common, deviceId: "wearable-002", mqttHost: "127.0.0.1" }, env: env("wearable-002") },
+  },
+  {
+    key: "b",
+    label: "(b) our client alone, QoS 0",
+    build: { dir: join(root, "examples/mqtt-client"), name: "mqtt-client-example", config: { ...common, deviceId: "wearable-003", qos: 0, publishMs: 1000 }, env: env("wearable-003") },
+  },
+  {
+    key: "c",
+    label: "(c) the firmware",
+    build: { dir: root, name: "wearable", config: { ...common, deviceId: "wearable-001" }, env: env("wearable-001") },
+  },
+];
+// The parts app includes manifest.json, whose "NAME ?=" the environment overrides.
+const partsBuild: AppBuild = { dir: join(root, "bench/device-apps/parts"), name: "bench-parts", config: { mqttPort: broker.port, deviceId: "wearable-004" }, env: { ...env("wearable-004"), NAME: "bench-parts" } };
+
+console.error("building (a), (b), (c) and the parts app for lin with mcconfig ...");
+const builds: string[] = [];
+for (const build of [...apps.map((a) => a.build), partsBuild]) builds.push(await buildForSimulator(sdk, build));
+
+console.error(`running them side by side in mcsim for ${RUN_MS / 1000} s ...`);
+const runs = await Promise.all(builds.map((so) => startMcsim(sdk, so)));
+await new Promise((r) => setTimeout(r, RUN_MS));
+await Promise.all(runs.map((run) => run.stop()));
+await broker.close();
+await rm(certs, { recursive: true, force: true });
+
+interface Figures {
+  load: HeapSample;
+  connect: HeapSample;
+  steady: HeapSample;
+  highest: HeapSample;
+  failures: string[];
+}
+
+function figures(lines: string[]): Figures {
+  const samples: { sample: HeapSample; at: number }[] = [];
+  let connectedAt = -1;
+  lines.forEach((line, at) => {
+    const sample = parseHeapLine(line);
+    if (sample) samples.push({ sample, at });
+    else if (connectedAt < 0 && /^mqtt: connected/.test(line)) connectedAt = at;
+  });
+  if (samples.length === 0 || connectedAt < 0) throw new Error(`no heap samples or no connection:\n${lines.slice(-30).join("\n")}`);
+  const connect = samples.find((s) => s.at > connectedAt)?.sample;
+  if (!connect) throw new Error("no heap sample after connecting");
+  const steady = samples.find((s) => s.sample.ticks >= connect.ticks + STEADY_MS)?.sample;
+  if (!steady) throw new Error(`no heap sample ${STEADY_MS / 1000} s after connecting`);
+  const highest = samples.reduce((a, b) => (heapBytes(b.sample) > heapBytes(a.sample) ? b : a)).sample;
+  return { load: samples[0].sample, connect, steady, highest, failures: lines.filter((l) => FAILURE_LINE.test(l)) };
+}
+
+const results = new Map(apps.map((app, i) => [app.key, figures(runs[i].lines)]));
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const cell = (s: HeapSample) => `${kb(heapBytes(s))} (${s.chunk.toLocaleString("en-US")} + ${s.slot.toLocaleString("en-US")})`;
+const rows = apps.map((app) => {
+  const f = results.get(app.key)!;
+  return [app.label, cell(f.load), cell(f.connect), cell(f.steady), `${cell(f.highest)}, ${slotCount(f.highest)} slots`];
+});
+const header = ["app", "load", "after connect", `steady (+${STEADY_MS / 1000} s)`, "highest"];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const print = (cells: string[]) => console.log(cells.map((c, i) => c.padEnd(widths[i])).join("  "));
+console.log("XS heap in use after Debug.gc() in mcsim (lin, esp32 creation): total (chunk bytes + slot bytes)");
+print(header);
+console.log(widths.map((w) => "-".repeat(w)).join("  "));
+rows.forEach(print);
+
+const parts = runs[apps.length].lines.flatMap((line) => {
+  const m = /^part: (.+) chunk (-?\d+) slot (-?\d+)$/.exec(line);
+  return m ? [{ name: m[1], chunk: Number(m[2]), slot: Number(m[3]) }] : [];
+});
+console.log("");
+console.log("what each part holds (built one after the other in one app; bytes after Debug.gc())");
+const partWidth = Math.max(...parts.map((p) => p.name.length));
+for (const p of parts) {
+  console.log(`${p.name.padEnd(partWidth)}  ${kb(p.chunk + p.slot).padStart(8)}  chunk ${String(p.chunk).padStart(6)}  slots ${String(p.slot / 32).padStart(4)}`);
+}
+
+const a = results.get("a")!, b = results.get("b")!, c = results.get("c")!;
+const ours = heapBytes(c.steady);
+const clientRatio = heapBytes(b.steady) / heapBytes(a.steady);
+const headroom = {
+  slots: 1 - slotCount(c.highest) / ESP32.slots,
+  chunk: 1 - c.highest.chunk / ESP32.chunk,
+};
+const failures = [...results.entries()].flatMap(([key, f]) => f.failures.map((l) => `(${key}) ${l}`));
+console.log("");
+console.log(`(c) steady ${kb(ours)}: target <= ${kb(TARGETS.oursMax)} (aim <= ${kb(TARGETS.oursAim)}) ${ours <= TARGETS.oursMax ? "met" : "MISSED"}`);
+console.log(`(b)/(a) steady ${clientRatio.toFixed(2)}: target <= ${TARGETS.clientRatioMax} (aim <= ${TARGETS.clientRatioAim}) ${clientRatio <= TARGETS.clientRatioMax ? "met" : "MISSED"}`);
+console.log(
+  `(c) highest leaves ${(headroom.slots * 100).toFixed(0)} % of the esp32 slots and ${(headroom.chunk * 100).toFixed(0)} % of its chunk heap: target >= 25 % ${Math.min(headroom.slots, headroom.chunk) >= TARGETS.headroom ? "met" : "MISSED"}`,
+);
+if (failures.length) console.log(`failure lines in the traces:\n${failures.join("\n")}`);
+console.log(
+  JSON.stringify({
+    bench: "device",
+    unit: "bytes",
+    ours,
+    slots: slotCount(c.highest),
+    clientRatio: Number(clientRatio.toFixed(3)),
+    legacy: heapBytes(a.steady),
+    client: heapBytes(b.steady),
+    oursHighest: heapBytes(c.highest),
+    headroomSlots: Number(headroom.slots.toFixed(3)),
+    headroomChunk: Number(headroom.chunk.toFixed(3)),
+    parts: Object.fromEntries(parts.map((p) => [p.name, p.chunk + p.slot])),
+    failures: failures.length,
+  }),
+);
