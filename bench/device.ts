@@ -8,9 +8,8 @@
 // bytes every second (firmware/platform/moddable/heap-meter.ts): at load (before main runs), right after
 // connecting, 60 s after connecting (steady), and the highest sample. Bytes on lin (64-bit, 32-byte slots);
 // slot counts compare with the esp32 creation (4,928 slots, 78,848 chunk bytes). Last line: one JSON object.
-import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { ensureDevPki } from "../certs/dev-pki.js";
 import { buildForSimulator, type AppBuild } from "../host-sim/mcsim/build.js";
 import { heapBytes, parseHeapLine, slotCount, type HeapSample } from "../host-sim/mcsim/heap.js";
@@ -31,7 +30,7 @@ interface App {
 }
 
 const sdk = moddableSdk();
-const certs = await mkdtemp(join(tmpdir(), "bench-device-certs-"));
+const certs = join(tmpdir(), `wearable-bench-device-pki-${process.getuid?.() ?? "user"}`); // reused across runs
 const pki = await ensureDevPki({ out: certs, devices: ["wearable-001", "wearable-002", "wearable-003", "wearable-004"] });
 const broker = await startMosquitto({ tls: { cafile: pki.ca.certPem, certfile: pki.broker.certPem, keyfile: pki.broker.keyPem } });
 const env = (device: string) => ({ CERTS: certs, DEVICE_ID: device });
@@ -51,11 +50,11 @@ const apps: App[] = [
   {
     key: "c",
     label: "(c) the firmware",
-    build: { dir: root, name: "wearable", config: { ...common, deviceId: "wearable-001" }, env: env("wearable-001") },
+    // mcconfig names a build after its manifest's folder unless the manifest sets build.NAME.
+    build: { dir: root, name: basename(root), config: { ...common, deviceId: "wearable-001" }, env: env("wearable-001") },
   },
 ];
-// The parts app includes manifest.json, whose "NAME ?=" the environment overrides.
-const partsBuild: AppBuild = { dir: join(root, "bench/device-apps/parts"), name: "bench-parts", config: { mqttPort: broker.port, deviceId: "wearable-004" }, env: { ...env("wearable-004"), NAME: "bench-parts" } };
+const partsBuild: AppBuild = { dir: join(root, "bench/device-apps/parts"), name: "parts", config: { mqttPort: broker.port, deviceId: "wearable-004" }, env: env("wearable-004") };
 
 console.error("building (a), (b), (c) and the parts app for lin with mcconfig ...");
 const builds: string[] = [];
@@ -66,7 +65,6 @@ const runs = await Promise.all(builds.map((so) => startMcsim(sdk, so)));
 await new Promise((r) => setTimeout(r, RUN_MS));
 await Promise.all(runs.map((run) => run.stop()));
 await broker.close();
-await rm(certs, { recursive: true, force: true });
 
 interface Figures {
   load: HeapSample;

@@ -12,7 +12,9 @@ import { openStorage } from "./platform/moddable/storage.js";
 import type { Vitals } from "./platform/moddable/vitals.js";
 import { whenClockSet } from "./platform/moddable/wall-clock.js";
 import type { Storage, TlsOptions } from "./platform/ports.js";
+import type { ConnectInfo } from "./mqtt/client-options.js";
 import { TelemetryApp } from "./telemetry/app.js";
+import type { AppConfig } from "./telemetry/config.js";
 
 /** Directory of the outbox and the stored remote configuration. */
 const DATA_DIRECTORY = "wearable";
@@ -22,8 +24,21 @@ function describe(error: Error): string {
   return `${error.name}${code === undefined ? "" : ` [${String(code)}]`}: ${error.message}`;
 }
 
+// The app's reports, as functions of this module rather than closures: preloaded, they cost no RAM.
 function report(error: Error): void {
   trace(`error: ${describe(error)}\n`);
+}
+
+function traceConnect(info: ConnectInfo): void {
+  trace(`mqtt: connected to ${info.broker.host}:${info.broker.port} (session present ${info.sessionPresent})\n`);
+}
+
+function traceDisconnect(reason: Error): void {
+  trace(`mqtt: disconnected: ${describe(reason)}\n`);
+}
+
+function traceConfig(applied: AppConfig): void {
+  trace(`config: ${JSON.stringify(applied)}\n`);
 }
 
 /** A start-up failure (a bad config key, missing certificates) is traced with its reason, not left to
@@ -85,9 +100,9 @@ function createApp(settings: DeviceSettings, storage: Storage, secure: TlsOption
       // unacknowledged publishes are resent (MQTT 4.4).
       cleanStart: false,
     },
-    onConnect: (info) => trace(`mqtt: connected to ${info.broker.host}:${info.broker.port} (session present ${info.sessionPresent})\n`),
-    onDisconnect: (reason) => trace(`mqtt: disconnected: ${describe(reason)}\n`),
-    onConfig: (applied) => trace(`config: ${JSON.stringify(applied)}\n`),
+    onConnect: traceConnect,
+    onDisconnect: traceDisconnect,
+    onConfig: traceConfig,
     onError: report,
   });
 }

@@ -5,8 +5,8 @@ import type { OutgoingMessage } from "./client-message.js";
 import type { Socket } from "../platform/ports.js";
 
 export class OutputBuffer {
-  private chunks: Uint8Array[] = [];
-  private owners: (OutgoingMessage | undefined)[] = [];
+  private readonly chunks: Uint8Array[] = [];
+  private readonly owners: (OutgoingMessage | undefined)[] = [];
   private head = 0;
   /** Bytes of chunks[head] already written. */
   private offset = 0;
@@ -67,8 +67,9 @@ export class OutputBuffer {
       }
     }
     if (this.head === this.chunks.length) {
-      this.chunks = [];
-      this.owners = [];
+      // Everything went out: reuse the arrays.
+      this.chunks.length = 0;
+      this.owners.length = 0;
       this.head = 0;
     }
     return writable;
@@ -81,8 +82,8 @@ export class OutputBuffer {
       const owner = this.owners[i];
       if (owner) unsent.push(owner);
     }
-    this.chunks = [];
-    this.owners = [];
+    this.chunks.length = 0;
+    this.owners.length = 0;
     this.head = 0;
     this.offset = 0;
     this.pending = 0;

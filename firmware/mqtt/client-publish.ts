@@ -8,11 +8,11 @@ import { encode } from "./encode.js";
 import type { ProtocolVersion, Publish } from "./packets.js";
 
 /** The PUBLISH bytes for `m`; `dup` marks a resend of a QoS 1/2 PUBLISH (3.3.1.1). */
-export function encodePublish(m: OutgoingMessage, dup: boolean, protocolVersion: ProtocolVersion, aliases: OutgoingTopicAliases): Uint8Array {
+export function encodePublish(m: OutgoingMessage, dup: boolean, protocolVersion: ProtocolVersion, aliases: OutgoingTopicAliases | undefined): Uint8Array {
   const packet: Publish = { type: "publish", topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup };
   if (m.qos > 0) packet.packetId = m.packetId;
   if (m.properties) packet.properties = m.properties;
-  if (protocolVersion === 5) {
+  if (aliases) {
     const alias = aliases.aliasFor(m.topic);
     if (alias !== 0) {
       packet.properties = { ...m.properties, topicAlias: alias < 0 ? -alias : alias };
@@ -30,7 +30,7 @@ export function resendInflight(
   inflight: Iterable<OutgoingMessage>,
   output: OutputBuffer,
   protocolVersion: ProtocolVersion,
-  aliases: OutgoingTopicAliases,
+  aliases: OutgoingTopicAliases | undefined,
 ): void {
   for (const m of inflight) {
     output.push(

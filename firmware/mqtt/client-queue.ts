@@ -39,7 +39,11 @@ export class OutgoingQueue {
     if (this.head >= this.items.length) return undefined;
     const message = this.items[this.head];
     this.items[this.head++] = undefined;
-    if (this.head > 64 && this.head * 2 > this.items.length) {
+    if (this.head === this.items.length) {
+      // Empty: start again at the front, so an idle queue holds no spent slots.
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head > 64 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }

@@ -11,7 +11,6 @@
 import { Backoff } from "./client-backoff.js";
 import { DEFAULT_KEEP_ALIVE, DEFAULT_MAXIMUM_PACKET_SIZE, ServerLimits, connectPacket } from "./client-connect.js";
 import { ClientError, ConnackError, QueueFullError, TimeoutError, refusal, socketError } from "./client-errors.js";
-import { Keepalive } from "./client-keepalive.js";
 import { MESSAGE_OVERHEAD, MessageState, type OutgoingMessage } from "./client-message.js";
 import type { Broker, ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "./client-options.js";
 import { OutputBuffer } from "./client-output.js";
@@ -37,6 +36,7 @@ import type {
 import type { Socket } from "../platform/ports.js";
 import { SessionState } from "./session-state.js";
 import { subscriptionList, topicFilterList } from "./session-subscriptions.js";
+import { ClientTimers, type TimerOwner } from "./client-timers.js";
 import { validateTopicName } from "./topics.js";
 import { encodeUtf8 } from "./utf8.js";
 import { asError } from "../platform/as-error.js";
@@ -54,7 +54,7 @@ type State = (typeof State)[keyof typeof State];
 /** 5.0 reason code 0x92: Packet Identifier not found (sections 3.6.2.1, 3.7.2.1). */
 const PACKET_ID_NOT_FOUND = 0x92;
 
-export class MqttClient {
+export class MqttClient implements TimerOwner {
   private readonly options: MqttClientOptions;
   private readonly protocolVersion: ProtocolVersion;
   private readonly brokers: Broker[];
@@ -67,33 +67,28 @@ export class MqttClient {
   private brokerIndex = 0;
   private clientId: string;
   private cleanStartSent = true;
-  private connectTimer: unknown;
-  private reconnectTimer: unknown;
   private pumping = false;
 
   private readonly decoder: PacketDecoder;
   private readonly output = new OutputBuffer();
   private readonly queue: OutgoingQueue;
   private readonly session: SessionState;
-  private readonly keepalive: Keepalive;
+  private readonly timers: ClientTimers;
   private readonly backoff: Backoff;
-  private readonly aliasesOut = new OutgoingTopicAliases();
-  private readonly aliasesIn: IncomingTopicAliases;
+  // MQTT 5 only (3.1.1 has no topic aliases).
+  private readonly aliasesOut: OutgoingTopicAliases | undefined;
+  private readonly aliasesIn: IncomingTopicAliases | undefined;
 
   private readonly server = new ServerLimits();
   private readonly maximumPacketSize: number;
 
-  // Bound once: no closure per packet on the hot path.
+  // Bound once: no closure per packet on the hot path, none per connection. A socket binding makes no
+  // callback after close() (ports.ts), so a socket's callbacks always concern the connection in hand.
   private readonly onPacket = (packet: Packet): void => this.handlePacket(packet);
   private readonly onWritten = (message: OutgoingMessage): void => this.complete(message);
-  private readonly onConnectTimeout = (): void => {
-    this.connectTimer = undefined;
-    this.connectionEnded(new TimeoutError("connect-timeout", "no CONNACK in time"));
-  };
-  private readonly onReconnectTimer = (): void => {
-    this.reconnectTimer = undefined;
-    if (this.state === State.Waiting) this.openSocket();
-  };
+  private readonly onSocketReadable = (): void => this.readable();
+  private readonly onSocketWritable = (count: number): void => this.writableChanged(count);
+  private readonly onSocketError = (error?: Error): void => this.connectionEnded(socketError(error));
 
   constructor(options: MqttClientOptions) {
     if (!options.brokers || options.brokers.length === 0) throw new ClientError("invalid-argument", "no brokers");
@@ -111,13 +106,12 @@ export class MqttClient {
     this.decoder = new PacketDecoder({ protocolVersion: this.protocolVersion, maximumPacketSize: this.maximumPacketSize });
     this.session = new SessionState(this.protocolVersion === 5 ? options.receiveMaximum : undefined);
     this.queue = new OutgoingQueue(options.queue?.maxMessages ?? 1000, options.queue?.maxBytes ?? 256 * 1024);
-    this.keepalive = new Keepalive(
-      options.clock,
-      () => this.sendPacket({ type: "pingreq" }),
-      () => this.connectionEnded(new TimeoutError("ping-timeout", "no PINGRESP in time")),
-    );
+    this.timers = new ClientTimers(options.clock, this);
     this.backoff = new Backoff(options.backoff?.base ?? 1000, options.backoff?.cap ?? 60_000, options.random ?? Math.random);
-    this.aliasesIn = new IncomingTopicAliases(options.topicAliasMaximum ?? 0);
+    if (this.protocolVersion === 5) {
+      this.aliasesOut = new OutgoingTopicAliases();
+      this.aliasesIn = new IncomingTopicAliases(options.topicAliasMaximum ?? 0);
+    }
   }
 
   // ---- public API --------------------------------------------------------------------------------
@@ -214,9 +208,8 @@ export class MqttClient {
   close(): void {
     if (this.state === State.Closed) return;
     if (this.state === State.Connected) this.sendDisconnect(ReasonCode.Success);
-    if (this.reconnectTimer !== undefined) this.options.clock.clear(this.reconnectTimer);
-    this.reconnectTimer = undefined;
     this.teardown();
+    this.timers.stop();
     this.state = State.Closed;
     const closed = new ClientError("client-closed", "client closed");
     const messages = this.queue.drain();
@@ -227,6 +220,24 @@ export class MqttClient {
     this.call(this.options.onClose);
   }
 
+  // ---- timers: ClientTimers calls these (not for applications) --------------------------------------
+
+  connectTimedOut(): void {
+    this.connectionEnded(new TimeoutError("connect-timeout", "no CONNACK in time"));
+  }
+
+  reconnectDue(): void {
+    if (this.state === State.Waiting) this.openSocket();
+  }
+
+  pingDue(): void {
+    this.sendPacket({ type: "pingreq" });
+  }
+
+  pingTimedOut(): void {
+    this.connectionEnded(new TimeoutError("ping-timeout", "no PINGRESP in time"));
+  }
+
   // ---- connection lifecycle -----------------------------------------------------------------------
 
   private openSocket(): void {
@@ -234,28 +245,31 @@ export class MqttClient {
     const generation = ++this.generation;
     this.state = State.Connecting;
     this.writable = 0;
-    const { Socket, secure, clock } = this.options;
-    this.connectTimer = clock.set(this.onConnectTimeout, this.options.connectTimeout ?? 30_000);
+    const { Socket, secure } = this.options;
+    this.timers.startConnect(this.options.connectTimeout ?? 30_000);
+    let socket: Socket;
     try {
-      this.socket = new Socket({
+      socket = new Socket({
         host: broker.host,
         address: broker.address,
         port: broker.port,
         // The host name goes to TLS for SNI and the certificate check even when we dial an address.
         secure: secure ? { ...secure, serverName: secure.serverName ?? broker.host } : undefined,
-        onReadable: () => this.readable(generation),
-        onWritable: (count: number) => this.writableChanged(generation, count),
-        onError: (error?: Error) => {
-          if (generation === this.generation) this.connectionEnded(socketError(error));
-        },
+        onReadable: this.onSocketReadable,
+        onWritable: this.onSocketWritable,
+        onError: this.onSocketError,
       });
     } catch (error) {
       this.connectionEnded(socketError(error));
+      return;
     }
+    // A socket that failed inside its constructor has already been given up (onError ran).
+    if (generation === this.generation) this.socket = socket;
+    else socket.close();
   }
 
-  private writableChanged(generation: number, count: number): void {
-    if (generation !== this.generation) return;
+  private writableChanged(count: number): void {
+    if (this.state !== State.Connecting && this.state !== State.AwaitingConnack && this.state !== State.Connected) return;
     this.writable = count;
     if (this.state === State.Connecting) {
       // The first onWritable means the connection (and TLS handshake) is up: exactly one CONNECT per
@@ -271,8 +285,7 @@ export class MqttClient {
   }
 
   private connack(packet: Connack): void {
-    if (this.connectTimer !== undefined) this.options.clock.clear(this.connectTimer);
-    this.connectTimer = undefined;
+    this.timers.stopConnect();
     const properties = packet.properties;
     if (packet.reasonCode !== 0) {
       // 3.1.1 section 3.2.2.3 / 5.0 section 3.2.2.2: the server closes the connection after a refusal.
@@ -289,13 +302,13 @@ export class MqttClient {
     let keepAlive = this.options.keepAlive ?? DEFAULT_KEEP_ALIVE;
     if (this.protocolVersion === 5) {
       const p = properties ?? {};
-      this.aliasesOut.reset(p.topicAliasMaximum ?? 0); // 3.2.2.3.8
+      this.aliasesOut?.reset(p.topicAliasMaximum ?? 0); // 3.2.2.3.8
       if (p.assignedClientIdentifier) this.clientId = p.assignedClientIdentifier; // 3.2.2.3.7
       if (p.serverKeepAlive !== undefined) keepAlive = p.serverKeepAlive; // 3.2.2.3.14
       // Resume this session on the next connection when it outlives the network connection.
       if ((this.options.sessionExpiryInterval ?? 0) > 0) this.cleanStartSent = false;
     }
-    this.keepalive.start(keepAlive, this.options.pingTimeout ?? 10_000);
+    this.timers.startKeepAlive(keepAlive, this.options.pingTimeout ?? 10_000);
 
     if (packet.sessionPresent) {
       resendInflight(this.session.inflight.values(), this.output, this.protocolVersion, this.aliasesOut); // 4.4
@@ -332,7 +345,7 @@ export class MqttClient {
       this.state = State.Idle;
     } else {
       this.state = State.Waiting;
-      this.reconnectTimer = this.options.clock.set(this.onReconnectTimer, this.backoff.next());
+      this.timers.startReconnect(this.backoff.next());
     }
     if (wasConnected) this.call(this.options.onDisconnect, reason);
     else this.call(this.options.onError, reason);
@@ -342,11 +355,10 @@ export class MqttClient {
     this.generation++;
     const socket = this.socket;
     this.socket = undefined;
-    if (this.connectTimer !== undefined) this.options.clock.clear(this.connectTimer);
-    this.connectTimer = undefined;
-    this.keepalive.stop();
+    this.timers.stopConnect();
+    this.timers.stopKeepAlive();
     this.decoder.reset();
-    this.aliasesIn.reset();
+    this.aliasesIn?.reset();
     this.writable = 0;
     // QoS 0 messages whose bytes never fully left go back to the front of the queue.
     this.queue.unshiftAll(this.output.clear());
@@ -384,8 +396,9 @@ export class MqttClient {
 
   // ---- reading ------------------------------------------------------------------------------------
 
-  private readable(generation: number): void {
-    if (generation !== this.generation || !this.socket) return;
+  private readable(): void {
+    if (!this.socket) return;
+    const generation = this.generation;
     const data = this.socket.read();
     if (!data) return;
     this.readingGeneration = generation;
@@ -441,7 +454,7 @@ export class MqttClient {
         this.unsuback(packet);
         return;
       case "pingresp":
-        this.keepalive.pingResponse();
+        this.timers.pingResponse();
         return;
       case "disconnect":
         // 5.0 section 3.14: the server ends the connection and tells us why.
@@ -463,7 +476,7 @@ export class MqttClient {
   }
 
   private incomingPublish(packet: Publish): void {
-    if (this.protocolVersion === 5) this.aliasesIn.resolve(packet);
+    this.aliasesIn?.resolve(packet);
     const id = packet.packetId ?? 0;
     if (packet.qos === 2) {
       // 4.3.3 method B: delivered once, PUBREC'd every time.
@@ -566,7 +579,7 @@ export class MqttClient {
         if (this.state === State.Connected) this.fill();
         if (this.output.length === 0 || this.writable <= 0) break;
         this.writable = this.output.flush(socket, this.writable, this.onWritten);
-        this.keepalive.sent();
+        this.timers.sent();
         if (this.socket !== socket) break;
       }
     } catch (error) {
@@ -602,7 +615,7 @@ export class MqttClient {
       const bytes = encodePublish(m, false, this.protocolVersion, this.aliasesOut);
       if (server.maximumPacketSize > 0 && bytes.length > server.maximumPacketSize) {
         // 5.0 section 3.2.2.3.6 [MQTT-3.2.2-15]: never send a packet above the server's maximum.
-        this.aliasesOut.forget(m.topic);
+        this.aliasesOut?.forget(m.topic);
         if (qos > 0) this.session.ids.release(m.packetId);
         m.packetId = 0;
         this.complete(m, new ClientError("packet-too-large", `PUBLISH of ${bytes.length} bytes exceeds the server's Maximum Packet Size ${server.maximumPacketSize}`));

@@ -39,8 +39,8 @@ export class PacketDecoder {
   protocolVersion: ProtocolVersion | undefined;
   readonly maximumPacketSize: number;
   private readonly configuredVersion: ProtocolVersion | undefined;
-  /** Fixed header bytes of a packet whose header is split across chunks. */
-  private readonly head = new Uint8Array(5);
+  /** Fixed header bytes of a packet whose header is split across chunks (made when one first is). */
+  private head: Uint8Array | null = null;
   private headLength = 0;
   /** Body of a packet split across chunks (only set once its header is complete and checked). */
   private body: Uint8Array | null = null;
@@ -95,15 +95,16 @@ export class PacketDecoder {
       this.deliver(this.first, bytes, 0, bytes.length, onPacket);
     } else if (this.headLength > 0) {
       // Complete a split fixed header (at most 5 bytes), then continue as if it had arrived whole.
+      const head = this.head as Uint8Array;
       const had = this.headLength;
       const more = Math.min(5 - had, n);
-      for (let k = 0; k < more; k++) this.head[had + k] = chunk[k];
-      const remaining = readRemainingLength(this.head, 1, had + more, this.protocolVersion);
+      for (let k = 0; k < more; k++) head[had + k] = chunk[k];
+      const remaining = readRemainingLength(head, 1, had + more, this.protocolVersion);
       if (remaining < 0) {
         this.headLength = had + more; // header still incomplete: all of the chunk was used
         return;
       }
-      const first = this.head[0];
+      const first = head[0];
       const headerLength = 1 + variableByteIntegerLength(remaining);
       pos = headerLength - had;
       this.headLength = 0;
@@ -135,7 +136,8 @@ export class PacketDecoder {
       }
       if (b & 0x80) {
         // The header itself is split: keep its bytes (at most 4) for the next chunk.
-        for (let k = pos; k < n; k++) this.head[this.headLength++] = chunk[k];
+        const head = (this.head ??= new Uint8Array(5));
+        for (let k = pos; k < n; k++) head[this.headLength++] = chunk[k];
         return;
       }
       if (b === 0 && i - pos > 2) throw nonMinimalRemainingLength(this.protocolVersion);

@@ -37,6 +37,8 @@ export interface SocketOptions {
   onError?(error?: Error): void;
 }
 
+/** After close(), or after onError, a socket makes no more callbacks: its user may reuse the same callback
+ *  functions for its next socket. */
 export interface Socket {
   /** Everything that has arrived and not yet been read, or undefined when nothing has. */
   read(): ArrayBuffer | undefined;

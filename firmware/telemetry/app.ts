@@ -73,6 +73,9 @@ export interface TelemetryAppOptions {
   onDisconnect?(reason: Error): void;
 }
 
+/** The will's payload: made once, when the module is loaded (in flash on the device). */
+const OFFLINE_PAYLOAD = encodeUtf8(OFFLINE_STATUS);
+
 /** Storage name of the last accepted remote configuration. */
 const CONFIG_FILE = "config";
 
@@ -127,11 +130,12 @@ export class TelemetryApp {
       ...options.mqtt,
       clientId: options.deviceId,
       // Retained, so whoever subscribes later sees "offline" (MQTT 3.1.2.5 Will Flag, 3.1.2.7 Will Retain).
-      will: { topic: this.topics.status, payload: encodeUtf8(OFFLINE_STATUS), qos: 1, retain: true },
+      will: { topic: this.topics.status, payload: OFFLINE_PAYLOAD, qos: 1, retain: true },
       onConnect: (info) => this.#connected(info),
-      onDisconnect: (reason) => options.onDisconnect?.(reason),
       onMessage: (topic, payload) => this.#message(topic, payload),
-      onError: (error) => this.#error(error),
+      // Handed on as they are: no closure of our own (each costs RAM on the device).
+      onDisconnect: options.onDisconnect,
+      onError: options.onError,
     };
     this.client = options.createClient ? options.createClient(clientOptions) : new MqttClient(clientOptions);
   }

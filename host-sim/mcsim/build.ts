@@ -2,6 +2,7 @@
 // developer does: `mcconfig -d -p lin key=value ...` in the app's folder, then make in the build folder
 // mcconfig generated. `-m` is not used: its makefile would kill every running mcsim by name and launch one.
 import { spawn } from "node:child_process";
+import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { ModdableSdk } from "./sdk.js";
 
@@ -42,7 +43,11 @@ export async function buildForSimulator(sdk: ModdableSdk, app: AppBuild): Promis
     PATH: [join(PROJECT, "node_modules/.bin"), sdk.bin, process.env.PATH].join(":"),
   };
   const config = Object.entries(app.config ?? {}).map(([key, value]) => `${key}=${value}`);
+  const tmp = join(sdk.root, "build/tmp/lin/mc/debug", app.name);
+  // make copies a resource only when its source is newer than the copy: certificates from another
+  // directory (CERTS) with older files would not replace those of an earlier build.
+  await rm(join(tmp, "resources"), { recursive: true, force: true });
   await run("mcconfig", ["-d", "-p", "lin", ...config], app.dir, env);
-  await run("make", ["-j2", "-C", join(sdk.root, "build/tmp/lin/mc/debug", app.name), "build"], app.dir, env);
+  await run("make", ["-j2", "-C", tmp, "build"], app.dir, env);
   return join(sdk.root, "build/bin/lin/mc/debug", app.name, "mc.so");
 }

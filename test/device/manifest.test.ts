@@ -165,7 +165,7 @@ describe("manifest.json modules", () => {
       expect.arrayContaining([
         "$(MODDABLE)/examples/manifest_net.json",
         "$(MODDABLE)/modules/io/manifest.json",
-        "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
+        "$(MODDABLE)/modules/crypt/tls_419.json",
         "$(MODDABLE)/modules/base/modules/manifest.json",
       ]),
     );

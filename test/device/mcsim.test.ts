@@ -3,7 +3,7 @@
 // chunk bytes, no growth), run in mcsim against the hardened mosquitto over mutual TLS. A firmware that
 // would run out of memory on the board aborts here; one that throws shows it in its trace.
 import mqtt from "mqtt";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildForSimulator } from "../../host-sim/mcsim/build.js";
 import { heapBytes, parseHeapLine, slotCount, type HeapSample } from "../../host-sim/mcsim/heap.js";
@@ -50,7 +50,7 @@ describe("the firmware (manifest.json) in mcsim with the esp32 memory", () => {
     ingest = await startIngest(pki, broker.port, `devices/${DEVICE_ID}/#`);
     const so = await buildForSimulator(sdk, {
       dir: root,
-      name: "wearable",
+      name: basename(root), // mcconfig names the build after the manifest's folder
       config: { mqttPort: broker.port, heapMeterMs: 2000, hrIntervalMs: 2000, batchMaxAgeMs: 6000 },
       env: { CERTS: pki.dir, DEVICE_ID },
     });

@@ -1,17 +1,26 @@
 // The device's Socket binding with fakes shaped like the SDK: Net.resolve, the ECMA-419 TCP socket (which
-// needs an IP address) and the SDK's TLS socket, which builds its TCP socket through `options.TCP.io` and
-// runs the handshake inside that socket's callbacks (examples/io/tcp/tlssocket).
+// needs an IP address, and on which the TLS session keeps its readable / writable counts) and the SDK's TLS
+// session (modules/crypt/ssl/session_419.js), which the binding steps through the handshake and reads
+// records from inside the TCP callbacks.
 import { describe, expect, it } from "vitest";
 import { DnsError } from "../../firmware/platform/moddable/dns-error.js";
-import { moddableSocketClass, sessionOptions, type SocketPlatform } from "../../firmware/platform/moddable/socket-binding.js";
+import {
+  moddableSocketClass,
+  sessionOptions,
+  type PlatformSocket,
+  type SocketPlatform,
+  type TlsSession,
+} from "../../firmware/platform/moddable/socket-binding.js";
 import { CLOCK_SET_AFTER_MS, tlsFailure } from "../../firmware/platform/moddable/tls-failure.js";
-import type { SocketOptions } from "../../firmware/platform/ports.js";
+import type { BufferLike, SocketOptions } from "../../firmware/platform/ports.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 
 type Callbacks = { onReadable?: (n: number) => void; onWritable?: (n: number) => void; onError?: () => void };
 
-class FakeTcp {
+class FakeTcp implements PlatformSocket {
   static opened: FakeTcp[] = [];
+  readable = 0;
+  writable = 0;
   closed = false;
   written: number[] = [];
   constructor(readonly options: { address: string; port: number } & Callbacks) {
@@ -21,65 +30,87 @@ class FakeTcp {
   read(): ArrayBuffer {
     return new Uint8Array([1, 2, 3]).buffer;
   }
-  write(bytes: Uint8Array): void {
-    this.written.push(...bytes);
+  write(bytes: BufferLike): number {
+    this.written.push(...new Uint8Array(ArrayBuffer.isView(bytes) ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) : bytes));
+    return this.writable - bytes.byteLength;
   }
   close(): void {
     this.closed = true;
   }
 }
 
-/** Like the SDK's TLSSocket: `handshake` runs when the TCP socket first becomes writable, and may throw. */
-class FakeTls {
-  static handshake: () => void = () => {};
+/**
+ * Like the SDK's session: the handshake sends ClientHello on the first step, then takes one server record
+ * (one byte here) per step and finishes after `records` of them; each application record is one byte of
+ * TCP that decrypts to `[9]`. `fail` makes the next step or read throw.
+ */
+class FakeSession implements TlsSession {
+  static last: FakeSession | undefined;
   static throwOnConstruct: Error | undefined;
-  static last: FakeTls | undefined;
-  tcp: FakeTcp;
-  constructor(readonly options: { host: string; address: string; port: number; secure: Record<string, unknown>; TCP: { io: unknown } } & Callbacks) {
-    if (FakeTls.throwOnConstruct) throw FakeTls.throwOnConstruct;
-    FakeTls.last = this;
-    const io = options.TCP.io as new (o: object) => FakeTcp;
-    this.tcp = new io({
-      ...options,
-      onWritable: (count: number) => {
-        FakeTls.handshake();
-        options.onWritable?.(count - 96);
-      },
-      onReadable: (count: number) => options.onReadable?.(count),
-    });
+  static records = 2;
+  fail: Error | undefined;
+  steps = 0;
+  alert: { level: number; description: number } | undefined;
+  #taken = 0;
+  #sentHello = false;
+  constructor(readonly options: Record<string, unknown>) {
+    if (FakeSession.throwOnConstruct) throw FakeSession.throwOnConstruct;
+    FakeSession.last = this;
   }
-  read(): ArrayBuffer {
-    return new Uint8Array([9]).buffer;
+  initiateHandshake(): void {}
+  handshake(s: PlatformSocket): boolean {
+    this.steps++;
+    if (this.fail) throw this.fail;
+    if (!this.#sentHello) {
+      this.#sentHello = true;
+      s.writable -= 50; // ClientHello
+      return false;
+    }
+    if (s.readable === 0) return false;
+    s.readable--;
+    return ++this.#taken >= FakeSession.records;
   }
-  write(bytes: Uint8Array): number {
-    return 1000 - bytes.byteLength;
+  read(s: PlatformSocket): Uint8Array | null | undefined {
+    if (this.fail) throw this.fail;
+    if (s.readable === 0) return undefined;
+    s.readable--;
+    return new Uint8Array([9]);
   }
-  close(): void {
-    this.tcp.close();
+  write(s: PlatformSocket, bytes: BufferLike): number {
+    s.writable -= bytes.byteLength + 29;
+    return Math.max(0, s.writable - 32);
   }
 }
 
 function platform(resolved: Record<string, string | undefined> = {}, now = Date.UTC(2026, 0, 1)) {
   const lookups: ((address?: string) => void)[] = [];
   const names: string[] = [];
+  const deferred: (() => void)[] = [];
   FakeTcp.opened = [];
-  FakeTls.handshake = () => {};
-  FakeTls.throwOnConstruct = undefined;
-  FakeTls.last = undefined;
+  FakeSession.last = undefined;
+  FakeSession.throwOnConstruct = undefined;
+  FakeSession.records = 2;
   const p: SocketPlatform = {
     resolve(host, callback) {
       names.push(host);
       lookups.push((address) => callback(host, address));
     },
-    TCP: FakeTcp as unknown as SocketPlatform["TCP"],
-    TLSSocket: FakeTls as unknown as SocketPlatform["TLSSocket"],
+    TCP: FakeTcp,
+    Session: FakeSession,
     now: () => now,
+    defer: (callback) => deferred.push(callback),
   };
   /** Answers the pending DNS look-ups (asynchronously, as Net.resolve does). */
   const answer = () => {
     for (const [i, lookup] of lookups.splice(0).entries()) lookup(resolved[names[i]]);
   };
-  return { Socket: moddableSocketClass(p), names, answer };
+  return { Socket: moddableSocketClass(p), names, answer, deferred };
+}
+
+/** Connects the TLS socket: writable, then the server's handshake records. */
+function handshake(tcp: FakeTcp): void {
+  tcp.options.onWritable!(4096);
+  tcp.options.onReadable!(FakeSession.records);
 }
 
 function events() {
@@ -107,8 +138,7 @@ describe("Moddable socket binding", () => {
     answer();
     expect(FakeTcp.opened).toHaveLength(1);
     expect(FakeTcp.opened[0].options.address).toBe("10.1.2.3");
-    expect(FakeTls.last!.options.host).toBe("broker.example");
-    expect(FakeTls.last!.options.secure).toEqual({ ...secure, serverName: "broker.example" });
+    expect(FakeSession.last!.options).toEqual({ ...secure, serverName: "broker.example", protocolVersion: 0x303 });
   });
 
   it("dials an IPv4 literal without a DNS look-up", () => {
@@ -125,7 +155,7 @@ describe("Moddable socket binding", () => {
     new Socket(options({ host: "LocalHost", secure }));
     expect(names).toEqual([]);
     expect(FakeTcp.opened[0].options.address).toBe("127.0.0.1");
-    expect(FakeTls.last!.options.host).toBe("LocalHost");
+    expect(FakeSession.last!.options.serverName).toBe("LocalHost");
   });
 
   it("reports an unresolvable host as a DnsError and opens nothing", () => {
@@ -149,13 +179,27 @@ describe("Moddable socket binding", () => {
     expect(log).toEqual([]);
   });
 
-  it("turns an exception of the TLS handshake inside the TCP callbacks into a TlsError on onError", () => {
+  it("steps the handshake as far as the records that arrived allow, then reports the connection once", () => {
+    const { Socket } = platform();
+    const { options, log } = events();
+    new Socket(options({ host: "127.0.0.1", secure }));
+    const tcp = FakeTcp.opened[0];
+    tcp.options.onWritable!(4096);
+    expect(tcp.writable).toBe(4046); // ClientHello went out; waiting for the server
+    expect(log).toEqual([]);
+    tcp.options.onReadable!(1);
+    expect(log).toEqual([]);
+    tcp.options.onReadable!(1);
+    expect(log).toEqual(["writable 3950"]); // TLS record overhead (96) kept back
+    tcp.options.onWritable!(4096);
+    expect(log).toEqual(["writable 3950", "writable 4000"]);
+  });
+
+  it("turns an exception of the TLS handshake into a TlsError on onError and closes the socket", () => {
     const { Socket } = platform();
     const { options, errors, log } = events();
     new Socket(options({ host: "127.0.0.1", secure }));
-    FakeTls.handshake = () => {
-      throw new Error("certificate: auth err");
-    };
+    FakeSession.last!.fail = new Error("certificate: auth err");
     expect(() => FakeTcp.opened[0].options.onWritable!(4096)).not.toThrow();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(TlsError);
@@ -164,39 +208,86 @@ describe("Moddable socket binding", () => {
     expect(log).toEqual([]);
   });
 
+  it("a server alert during the handshake keeps its number: 116 is certificate-required", () => {
+    const { Socket } = platform();
+    const { options, errors } = events();
+    new Socket(options({ host: "127.0.0.1", secure }));
+    FakeTcp.opened[0].options.onWritable!(4096);
+    FakeSession.last!.fail = new Error("alert: 2, 116");
+    FakeTcp.opened[0].options.onReadable!(1);
+    expect((errors[0] as TlsError).code).toBe("certificate-required");
+  });
+
+  it("a close_notify that ends the handshake is a handshake failure, not a connection", () => {
+    const { Socket } = platform();
+    const { options, errors, log } = events();
+    new Socket(options({ host: "127.0.0.1", secure }));
+    FakeSession.last!.alert = { level: 1, description: 0 };
+    handshake(FakeTcp.opened[0]);
+    expect(log).toEqual([]);
+    expect((errors[0] as TlsError).code).toBe("handshake-failure");
+  });
+
   it("lets an exception of the caller's own callback through unchanged", () => {
     const { Socket } = platform();
     const errors: unknown[] = [];
     const bug = new Error("bug in the caller");
     new Socket({ host: "127.0.0.1", port: 8883, secure, onWritable: () => { throw bug; }, onError: (e) => errors.push(e) });
-    expect(() => FakeTcp.opened[0].options.onWritable!(4096)).toThrow(bug);
+    expect(() => handshake(FakeTcp.opened[0])).toThrow(bug);
     expect(errors).toEqual([]);
   });
 
   it("a TLS session that refuses its CA while the clock is unset reports clock-unset", () => {
     const { Socket } = platform({}, CLOCK_SET_AFTER_MS - 1);
     const { options, errors } = events();
-    FakeTls.throwOnConstruct = new Error("date validation failed");
+    FakeSession.throwOnConstruct = new Error("date validation failed");
     new Socket(options({ host: "127.0.0.1", secure }));
     expect((errors[0] as TlsError).code).toBe("clock-unset");
+    expect(FakeTcp.opened).toHaveLength(0);
   });
 
-  it("passes data through and reports the writable count after a TLS write", () => {
-    const { Socket } = platform();
+  it("hands out each decrypted record, and decrypts the records still waiting once the last is read", () => {
+    const { Socket, deferred } = platform();
     const { options, log } = events();
     const socket = new Socket(options({ host: "127.0.0.1", secure }));
-    FakeTcp.opened[0].options.onWritable!(4096);
-    FakeTcp.opened[0].options.onReadable!(1);
-    expect(log).toEqual(["writable 4000", "readable 1"]);
+    const tcp = FakeTcp.opened[0];
+    handshake(tcp);
+    log.length = 0;
+    tcp.options.onReadable!(2); // two records
+    expect(log).toEqual(["readable 1"]);
     expect([...new Uint8Array(socket.read()!)]).toEqual([9]);
-    expect(socket.write(new Uint8Array(10))).toBe(990);
+    expect(socket.read()).toBeUndefined();
+    expect(deferred).toHaveLength(1); // the second record waits in TCP: decrypted next
+    deferred.shift()!();
+    expect(log).toEqual(["readable 1", "readable 1"]);
+    expect([...new Uint8Array(socket.read()!)]).toEqual([9]);
+  });
+
+  it("reports the writable count after a TLS write, less the record overhead", () => {
+    const { Socket } = platform();
+    const { options } = events();
+    const socket = new Socket(options({ host: "127.0.0.1", secure }));
+    handshake(FakeTcp.opened[0]);
+    FakeTcp.opened[0].options.onWritable!(4096);
+    expect(socket.write(new Uint8Array(10))).toBe(4096 - 10 - 29 - 96);
+  });
+
+  it("a broken record after the handshake is a TLS failure", () => {
+    const { Socket } = platform();
+    const { options, errors } = events();
+    new Socket(options({ host: "127.0.0.1", secure }));
+    handshake(FakeTcp.opened[0]);
+    FakeSession.last!.fail = new Error("alert: 2, 20");
+    FakeTcp.opened[0].options.onReadable!(1);
+    expect(errors[0]).toBeInstanceOf(TlsError);
+    expect(FakeTcp.opened[0].closed).toBe(true);
   });
 
   it("without secure it is plain TCP, and write() counts the window down itself", () => {
     const { Socket } = platform();
     const { options, log } = events();
     const socket = new Socket(options({ host: "127.0.0.1" }));
-    expect(FakeTls.last).toBeUndefined();
+    expect(FakeSession.last).toBeUndefined();
     FakeTcp.opened[0].options.onWritable!(100);
     expect(log).toEqual(["writable 100"]);
     expect(socket.write(new Uint8Array([1, 2, 3]))).toBe(97);
@@ -209,15 +300,17 @@ describe("Moddable socket binding", () => {
     const { Socket } = platform();
     const { options, errors } = events();
     new Socket(options({ host: "127.0.0.1", secure }));
-    FakeTls.last!.options.onError!();
-    FakeTls.last!.options.onError!();
+    FakeTcp.opened[0].options.onError!();
+    FakeTcp.opened[0].options.onError!();
     expect(errors).toEqual([undefined]);
   });
 
-  it("gives the SDK session one CA certificate and its own option names", () => {
+  it("gives the SDK session one CA certificate, TLS 1.2, the host as server name, and its own option names", () => {
     const a = new ArrayBuffer(1);
     const b = new ArrayBuffer(2);
-    expect(sessionOptions({ certificate: [a, b], verify: false, applicationLayerProtocolNegotiation: "x-amzn-mqtt-ca" })).toEqual({
+    expect(sessionOptions({ certificate: [a, b], verify: false, applicationLayerProtocolNegotiation: "x-amzn-mqtt-ca" }, "broker.lan")).toEqual({
+      protocolVersion: 0x303,
+      serverName: "broker.lan",
       certificate: a,
       verify: false,
       applicationLayerProtocolNegotiation: "x-amzn-mqtt-ca",

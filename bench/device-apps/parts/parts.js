@@ -1,8 +1,7 @@
 // `npm run bench -- device`, the per-part table: the firmware's parts built one after the other, each kept
 // alive, with the XS heap in use after a forced collection traced after each (the difference is what the
 // part holds). The whole firmware is measured apart (app (c)); the parts overlap it, so this build gets
-// twice the esp32 heap. Each part is built as firmware/main.ts builds it. Build name: bench-parts (NAME=bench-parts
-// in the environment: the included manifest.json sets "NAME ?=").
+// twice the esp32 heap. Each part is built as firmware/main.ts builds it.
 import config from "mc/config";
 import Debug from "debug";
 import Instrumentation from "instrumentation";

@@ -11,6 +11,8 @@ export const moddableClock: Clock = {
     const now = Date.now();
     return now < CLOCK_SET_AFTER_MS ? undefined : now; // still at the 1970 boot value: no SNTP yet
   },
-  set: (callback, milliseconds) => Timer.set(() => callback(), milliseconds),
+  // The callback itself, not a wrapper: a closure per timer would cost RAM (it gets the Timer as an
+  // argument, which the port's callbacks ignore).
+  set: (callback, milliseconds) => Timer.set(callback, milliseconds),
   clear: (id) => Timer.clear(id as Timer),
 };
