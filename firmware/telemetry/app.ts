@@ -124,7 +124,7 @@ export class TelemetryApp {
       clock: this.#clock,
       maxReadings: this.#config.batchMaxReadings,
       maxAgeMs: this.#config.batchMaxAgeMs,
-      onFlush: (seqs) => this.#release(seqs[seqs.length - 1]),
+      onFlush: (last) => this.#release(last),
     });
     const clientOptions: MqttClientOptions = {
       ...options.mqtt,

@@ -2,6 +2,10 @@
 // waited `maxAgeMs`, whichever comes first, and then go out as one SenML pack (one MQTT PUBLISH, one
 // PUBACK, one set of SenML base fields). Age is measured on the monotonic clock, so setting the wall clock
 // (SNTP) never makes a batch early or late.
+//
+// The readings themselves wait in the outbox, in order: the batcher keeps only what its decision needs
+// (how many wait, when the oldest was taken) and the newest item, which marks how far a release reaches.
+// No list per reading: RAM stays the same whatever the batch size.
 
 import type { Clock, TimerId } from "../platform/ports.js";
 
@@ -13,21 +17,27 @@ export interface BatchLimits {
 
 export interface BatcherOptions<T> extends BatchLimits {
   clock: Clock;
-  /** Receives each batch, oldest item first. Called synchronously from add(), flush() or the age timer. */
-  onFlush(items: T[]): void;
+  /** A batch is due: everything up to `last` (the newest item added), `count` items. Called synchronously
+   *  from add(), flush(), configure() or the age timer. */
+  onFlush(last: T, count: number): void;
 }
 
 export class Batcher<T> {
   #clock: Clock;
-  #onFlush: (items: T[]) => void;
+  #onFlush: (last: T, count: number) => void;
   #limits: BatchLimits;
-  #items: T[] = [];
-  /** Tick count of each waiting item, parallel to #items. */
-  #ticks: number[] = [];
+  #count = 0;
+  #last: T | undefined;
+  /** Tick count of the oldest waiting item. */
+  #oldest = 0;
   #timer: TimerId | undefined;
   /** When the armed timer fires (ticks). */
   #due = 0;
   #closed = false;
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.flush();
+  };
 
   constructor(options: BatcherOptions<T>) {
     this.#clock = options.clock;
@@ -43,7 +53,7 @@ export class Batcher<T> {
 
   /** Items waiting. */
   get size(): number {
-    return this.#items.length;
+    return this.#count;
   }
 
   /**
@@ -52,19 +62,21 @@ export class Batcher<T> {
    */
   add(item: T, ticks = this.#clock.ticks()): void {
     if (this.#closed) throw new Error("batcher is closed");
-    this.#items.push(item);
-    this.#ticks.push(ticks);
+    if (this.#count === 0 || ticks < this.#oldest) this.#oldest = ticks;
+    this.#count++;
+    this.#last = item;
     this.#evaluate();
   }
 
   /** Sends what is waiting now (e.g. on connect or before sleeping). */
   flush(): void {
     this.#cancelTimer();
-    if (this.#items.length === 0) return;
-    const items = this.#items;
-    this.#items = [];
-    this.#ticks = [];
-    this.#onFlush(items);
+    if (this.#count === 0) return;
+    const last = this.#last as T;
+    const count = this.#count;
+    this.#count = 0;
+    this.#last = undefined;
+    this.#onFlush(last, count);
   }
 
   /** New limits apply at once: a batch that is already due under them goes out now. */
@@ -77,31 +89,22 @@ export class Batcher<T> {
   close(): void {
     this.#closed = true;
     this.#cancelTimer();
-    this.#items = [];
-    this.#ticks = [];
+    this.#count = 0;
+    this.#last = undefined;
   }
 
   #evaluate(): void {
+    if (this.#count === 0) return this.#cancelTimer();
     const { maxReadings, maxAgeMs } = this.#limits;
-    while (this.#items.length >= maxReadings) {
-      this.#cancelTimer();
-      const batch = this.#items.splice(0, maxReadings);
-      this.#ticks.splice(0, maxReadings);
-      this.#onFlush(batch);
-      if (this.#closed) return;
-    }
-    if (this.#items.length === 0) return this.#cancelTimer();
-    const due = Math.min(...this.#ticks) + maxAgeMs;
+    if (this.#count >= maxReadings) return this.flush();
+    const due = this.#oldest + maxAgeMs;
     // Most adds join a batch whose oldest item, and so its deadline, is unchanged: the armed timer stands.
     if (this.#timer !== undefined && due === this.#due) return;
     this.#cancelTimer();
     const remaining = due - this.#clock.ticks();
     if (remaining <= 0) return this.flush();
     this.#due = due;
-    this.#timer = this.#clock.set(() => {
-      this.#timer = undefined;
-      this.flush();
-    }, remaining);
+    this.#timer = this.#clock.set(this.#onTimer, remaining);
   }
 
   #cancelTimer(): void {

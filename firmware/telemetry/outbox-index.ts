@@ -1,7 +1,8 @@
 // The outbox's in-memory copy of its live records, packed for a small heap: payloads back to back in one
-// byte arena, and sequence number / offset / length in three typed arrays, oldest first. A record costs
-// its payload plus 12 bytes (and growth headroom), where an object and a Uint8Array per record would cost
-// about 240 bytes of XS heap each (measured, test/telemetry/xs.test.ts).
+// byte arena, and sequence number / offset / length side by side in one Uint32Array, oldest first. A record
+// costs its payload plus 12 bytes (and growth headroom), where an object and a Uint8Array per record would
+// cost about 240 bytes of XS heap each (measured, test/telemetry/xs.test.ts); two typed arrays in all,
+// because each costs 7 slots of its own on XS.
 //
 // Removal only marks entries; the arrays are repacked into fresh buffers when full. Bytes already in the
 // arena are never overwritten, so payload views handed out by peek() stay valid.
@@ -12,12 +13,16 @@ export interface OutboxRecord {
   payload: Uint8Array;
 }
 
-const REMOVED = -1;
+/** Length of a removed entry. */
+const REMOVED = 0xffffffff;
+/** Entry i is entries[3i] seq, entries[3i + 1] offset in the arena, entries[3i + 2] length. */
+const SEQ = 0;
+const OFFSET = 1;
+const LENGTH = 2;
+const STRIDE = 3;
 
 export class RecordIndex {
-  #seq = new Uint32Array(16);
-  #offset = new Uint32Array(16);
-  #length = new Int32Array(16);
+  #entries = new Uint32Array(16 * STRIDE);
   #head = 0;
   #tail = 0;
   #arena = new Uint8Array(256);
@@ -35,12 +40,12 @@ export class RecordIndex {
   /** Appends bytes[start, end) as record `seq`, which must be above every seq appended before. */
   append(seq: number, bytes: Uint8Array, start = 0, end = bytes.length): void {
     const length = end - start;
-    if (this.#tail === this.#seq.length || this.#end + length > this.#arena.length) this.#repack(length);
+    if ((this.#tail + 1) * STRIDE > this.#entries.length || this.#end + length > this.#arena.length) this.#repack(length);
     this.#arena.set(bytes.subarray(start, end), this.#end);
-    const i = this.#tail++;
-    this.#seq[i] = seq;
-    this.#offset[i] = this.#end;
-    this.#length[i] = length;
+    const e = this.#tail++ * STRIDE;
+    this.#entries[e + SEQ] = seq;
+    this.#entries[e + OFFSET] = this.#end;
+    this.#entries[e + LENGTH] = length;
     this.#end += length;
     this.#count++;
     this.#payloadBytes += length;
@@ -48,16 +53,17 @@ export class RecordIndex {
 
   /** Removes the live records with first <= seq <= last; returns how many. */
   remove(first: number, last: number): number {
+    const entries = this.#entries;
     let removed = 0;
-    for (let i = this.#lowerBound(first); i < this.#tail && this.#seq[i] <= last; i++) {
-      const length = this.#length[i];
+    for (let i = this.#lowerBound(first); i < this.#tail && entries[i * STRIDE + SEQ] <= last; i++) {
+      const length = entries[i * STRIDE + LENGTH];
       if (length === REMOVED) continue;
-      this.#length[i] = REMOVED;
+      entries[i * STRIDE + LENGTH] = REMOVED;
       this.#payloadBytes -= length;
       removed++;
     }
     this.#count -= removed;
-    while (this.#head < this.#tail && this.#length[this.#head] === REMOVED) this.#head++;
+    while (this.#head < this.#tail && entries[this.#head * STRIDE + LENGTH] === REMOVED) this.#head++;
     return removed;
   }
 
@@ -66,22 +72,24 @@ export class RecordIndex {
    * the arena passed in.
    */
   forEach(visit: (seq: number, bytes: Uint8Array, start: number, end: number) => boolean): void {
-    for (let i = this.#head; i < this.#tail; i++) {
-      const length = this.#length[i];
+    const entries = this.#entries;
+    for (let e = this.#head * STRIDE; e < this.#tail * STRIDE; e += STRIDE) {
+      const length = entries[e + LENGTH];
       if (length === REMOVED) continue;
-      const start = this.#offset[i];
-      if (!visit(this.#seq[i], this.#arena, start, start + length)) return;
+      const start = entries[e + OFFSET];
+      if (!visit(entries[e + SEQ], this.#arena, start, start + length)) return;
     }
   }
 
   /** Up to `max` live records with seq > afterSeq, oldest first. */
   peek(max: number, afterSeq: number): OutboxRecord[] {
     const out: OutboxRecord[] = [];
-    for (let i = this.#lowerBound(afterSeq + 1); i < this.#tail && out.length < max; i++) {
-      const length = this.#length[i];
+    const entries = this.#entries;
+    for (let e = this.#lowerBound(afterSeq + 1) * STRIDE; e < this.#tail * STRIDE && out.length < max; e += STRIDE) {
+      const length = entries[e + LENGTH];
       if (length === REMOVED) continue;
-      const start = this.#offset[i];
-      out.push({ seq: this.#seq[i], payload: this.#arena.subarray(start, start + length) });
+      const start = entries[e + OFFSET];
+      out.push({ seq: entries[e + SEQ], payload: this.#arena.subarray(start, start + length) });
     }
     return out;
   }
@@ -92,7 +100,7 @@ export class RecordIndex {
     let hi = this.#tail;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.#seq[mid] < seq) lo = mid + 1;
+      if (this.#entries[mid * STRIDE + SEQ] < seq) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -102,26 +110,23 @@ export class RecordIndex {
   #repack(need: number): void {
     const entries = Math.max(16, Math.ceil((this.#count + 1) * 1.5));
     const arenaBytes = Math.max(256, Math.ceil((this.#payloadBytes + need) * 1.5));
-    const seq = new Uint32Array(entries);
-    const offset = new Uint32Array(entries);
-    const length = new Int32Array(entries);
+    const fresh = new Uint32Array(entries * STRIDE);
     const arena = new Uint8Array(arenaBytes);
+    const old = this.#entries;
     let n = 0;
     let end = 0;
-    for (let i = this.#head; i < this.#tail; i++) {
-      const l = this.#length[i];
+    for (let e = this.#head * STRIDE; e < this.#tail * STRIDE; e += STRIDE) {
+      const l = old[e + LENGTH];
       if (l === REMOVED) continue;
-      const start = this.#offset[i];
+      const start = old[e + OFFSET];
       arena.set(this.#arena.subarray(start, start + l), end);
-      seq[n] = this.#seq[i];
-      offset[n] = end;
-      length[n] = l;
+      fresh[n * STRIDE + SEQ] = old[e + SEQ];
+      fresh[n * STRIDE + OFFSET] = end;
+      fresh[n * STRIDE + LENGTH] = l;
       end += l;
       n++;
     }
-    this.#seq = seq;
-    this.#offset = offset;
-    this.#length = length;
+    this.#entries = fresh;
     this.#arena = arena;
     this.#head = 0;
     this.#tail = n;

@@ -3,10 +3,16 @@ import fc from "fast-check";
 import { Batcher } from "../../firmware/telemetry/batcher.js";
 import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
 
+/** Items 1, 2, 3 ... are added in order, so a release [last, count] stands for items last-count+1..last. */
 const setup = (maxReadings: number, maxAgeMs: number) => {
   const clock = new VirtualClock(null, 1000);
   const batches: number[][] = [];
-  const batcher = new Batcher<number>({ clock, maxReadings, maxAgeMs, onFlush: (items) => batches.push(items) });
+  const batcher = new Batcher<number>({
+    clock,
+    maxReadings,
+    maxAgeMs,
+    onFlush: (last, count) => batches.push(Array.from({ length: count }, (_, i) => last - count + 1 + i)),
+  });
   return { clock, batches, batcher };
 };
 
@@ -46,14 +52,29 @@ describe("Batcher", () => {
     expect(batches).toEqual([[7]]);
   });
 
+  it("an older item added later makes the whole batch due by its age", () => {
+    const { batches, batcher, clock } = setup(10, 1000);
+    batcher.add(1);
+    clock.advance(100);
+    batcher.add(2, clock.ticks() - 800); // taken 700 ms before item 1
+    clock.advance(199);
+    expect(batches).toEqual([]);
+    clock.advance(1);
+    expect(batches).toEqual([[1, 2]]);
+  });
+
   it("applies new limits at once and re-arms the age timer", () => {
     const { batches, batcher, clock } = setup(10, 10_000);
     for (let i = 1; i <= 5; i++) batcher.add(i);
-    batcher.configure({ maxReadings: 2, maxAgeMs: 10_000 });
-    expect(batches).toEqual([[1, 2], [3, 4]]);
+    batcher.configure({ maxReadings: 6, maxAgeMs: 10_000 });
+    expect(batches).toEqual([]);
     clock.advance(3000);
-    batcher.configure({ maxReadings: 2, maxAgeMs: 2000 });
-    expect(batches).toEqual([[1, 2], [3, 4], [5]]);
+    batcher.configure({ maxReadings: 6, maxAgeMs: 2000 });
+    expect(batches).toEqual([[1, 2, 3, 4, 5]]);
+    for (let i = 6; i <= 8; i++) batcher.add(i);
+    batcher.configure({ maxReadings: 2, maxAgeMs: 2000 }); // already more than a batch: all of it goes now
+    expect(batches).toEqual([[1, 2, 3, 4, 5], [6, 7, 8]]);
+    expect(clock.pending).toBe(0);
   });
 
   it("flush() sends what waits; close() releases the timer", () => {
@@ -86,8 +107,9 @@ describe("Batcher", () => {
             clock,
             maxReadings,
             maxAgeMs,
-            onFlush: (items) => {
-              expect(items.length).toBeLessThanOrEqual(maxReadings);
+            onFlush: (last, count) => {
+              expect(count).toBeLessThanOrEqual(maxReadings);
+              const items = Array.from({ length: count }, (_, k) => last - count + 1 + k);
               for (const i of items) expect(clock.ticks() - (addedAt.get(i) as number)).toBeLessThanOrEqual(maxAgeMs);
               out.push(...items);
             },
