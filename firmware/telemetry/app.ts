@@ -151,6 +151,7 @@ export class TelemetryApp {
       pending: this.outbox.count,
       estimatedTimes: this.#stamper.estimatedTimes,
       discarded: this.#discarded,
+      damaged: this.outbox.damaged,
     };
   }
 
@@ -333,7 +334,7 @@ export class TelemetryApp {
   #publishStatus(force: boolean): void {
     if (!this.client.connected) return;
     const counters = this.counters;
-    const key = `${counters.drops}/${counters.faults}/${counters.estimatedTimes}/${counters.discarded}`;
+    const key = `${counters.drops}/${counters.faults}/${counters.estimatedTimes}/${counters.discarded}/${counters.damaged}`;
     if (!force && key === this.#lastStatus) return;
     this.#lastStatus = key;
     this.#publish(this.topics.status, onlineStatus(counters), { qos: 1, retain: true });

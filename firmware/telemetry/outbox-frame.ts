@@ -27,7 +27,8 @@ export const FrameType = {
   Ack: 2,
   /** Records seq..last (payload: last, u32) were dropped to stay within the byte bound. */
   Drop: 3,
-  /** First frame of a file: seq is the next sequence number; payload: generation u32, drops u32. */
+  /** First frame of a file: seq is the next sequence number; payload: generation u32, drops u32, and
+   *  (files written since damage was counted) damaged u32. */
   Header: 4,
   /** Ends the snapshot a compaction wrote; seq is the generation. Without it the file is ignored. */
   Commit: 5,
@@ -42,8 +43,12 @@ export interface ScanResult {
   frames: number;
   /** Bytes that did not belong to a valid frame (damage or a torn tail). */
   discardedBytes: number;
+  /** Runs of such bytes: each is one or more frames lost (a torn tail counts as one). */
+  damagedRegions: number;
   /** The bytes end in something that is not a whole valid frame (e.g. a power loss mid-append). */
   tornTail: boolean;
+  /** Bytes after the last valid frame (0 unless tornTail). */
+  tailBytes: number;
 }
 
 /** Writes one frame at `at` in `out` (which must have room) and returns the offset after it. */
@@ -105,7 +110,8 @@ function frameAt(bytes: Uint8Array, offset: number): number {
 export function scanFrames(bytes: Uint8Array, visit: FrameVisitor): ScanResult {
   let frames = 0;
   let discardedBytes = 0;
-  let tornTail = false;
+  let damagedRegions = 0;
+  let tailBytes = 0;
   let offset = 0;
   while (offset < bytes.length) {
     const size = frameAt(bytes, offset);
@@ -113,12 +119,13 @@ export function scanFrames(bytes: Uint8Array, visit: FrameVisitor): ScanResult {
       frames++;
       visit(bytes[offset + 2], readU32(bytes, offset + 6), bytes, offset + FRAME_HEADER_BYTES, offset + size);
       offset += size;
-      tornTail = false;
+      tailBytes = 0;
     } else {
+      if (tailBytes === 0) damagedRegions++;
       discardedBytes++;
+      tailBytes++;
       offset++;
-      tornTail = true;
     }
   }
-  return { frames, discardedBytes, tornTail };
+  return { frames, discardedBytes, damagedRegions, tornTail: tailBytes > 0, tailBytes };
 }

@@ -61,12 +61,15 @@ export interface OutboxRecovery {
   records: number;
   /** Bytes that were not part of a valid frame (torn tail or damage), discarded. */
   discardedBytes: number;
+  /** Runs of such bytes: frames lost to a torn write or damage (each run is one or more frames). */
+  damagedRegions: number;
   tornTail: boolean;
   /** No committed file was found although some file had content (e.g. a damaged header). */
   headerLost: boolean;
 }
 
-const FILE_OVERHEAD = 2 * FRAME_HEADER_BYTES + 8; // Header (with its 8-byte payload) + Commit
+const HEADER_PAYLOAD = 12; // generation, drops, damaged (files from before damage was counted: 8)
+const FILE_OVERHEAD = 2 * FRAME_HEADER_BYTES + HEADER_PAYLOAD; // Header + Commit
 
 /** Serial-number comparison of u32 generations (RFC 1982 style), so wrap-around still orders them. */
 function newer(a: number, b: number): boolean {
@@ -79,9 +82,12 @@ interface FileState {
   committed: boolean;
   nextSeq: number;
   drops: number;
+  damaged: number;
   records: RecordIndex;
   discardedBytes: number;
+  damagedRegions: number;
   tornTail: boolean;
+  tailBytes: number;
   bytes: number;
 }
 
@@ -100,6 +106,7 @@ export class Outbox {
   #generation = 0;
   #nextSeq = 1;
   #drops = 0;
+  #damaged = 0;
 
   constructor(options: OutboxOptions) {
     this.#storage = options.storage;
@@ -127,6 +134,11 @@ export class Outbox {
   /** Records dropped (oldest first) to stay within maxBytes, since the outbox was first created. */
   get drops(): number {
     return this.#drops;
+  }
+  /** Stretches of storage found torn or damaged at a start (each lost one or more frames), since the
+   *  outbox was first created. */
+  get damaged(): number {
+    return this.#damaged;
   }
   /** The sequence number the next append gets. Monotonic across restarts. */
   get nextSeq(): number {
@@ -156,10 +168,12 @@ export class Outbox {
       this.#appendFrame(encodeFrame(FrameType.Drop, first, rangePayload(last)));
       this.#drops += this.#records.remove(first, last);
     }
+    // The sequence number is spent before the write: if the write fails part way, whatever reached the
+    // flash (the whole frame, even) never shares its number with a later record.
     const seq = this.#nextSeq;
+    this.#nextSeq = (seq + 1) >>> 0;
     this.#appendFrame(encodeFrame(FrameType.Record, seq, payload));
     this.#records.append(seq, payload);
-    this.#nextSeq = (seq + 1) >>> 0;
     this.#maybeCompact();
     return seq;
   }
@@ -221,10 +235,11 @@ export class Outbox {
 
   /** Header, the live records and Commit as one buffer, written frame by frame in place. */
   #snapshot(generation: number): Uint8Array {
-    const header = new Uint8Array(8);
+    const header = new Uint8Array(HEADER_PAYLOAD);
     const view = new DataView(header.buffer);
     view.setUint32(0, generation);
     view.setUint32(4, this.#drops);
+    view.setUint32(8, this.#damaged);
     const out = new Uint8Array(FILE_OVERHEAD + this.#liveBytes());
     let at = writeFrame(out, 0, FrameType.Header, this.#nextSeq, header);
     this.#records.forEach((seq, bytes, start, end) => {
@@ -243,9 +258,12 @@ export class Outbox {
       committed: false,
       nextSeq: 1,
       drops: 0,
+      damaged: 0,
       records: new RecordIndex(),
       discardedBytes: 0,
+      damagedRegions: 0,
       tornTail: false,
+      tailBytes: 0,
       bytes: buffer.byteLength,
     };
     let frame = 0;
@@ -256,11 +274,12 @@ export class Outbox {
     };
     const scan = scanFrames(new Uint8Array(buffer), (type, seq, bytes, start, end) => {
       const first = frame++ === 0;
-      if (first && type === FrameType.Header && end - start === 8) {
+      if (first && type === FrameType.Header && (end - start === 8 || end - start === HEADER_PAYLOAD)) {
         hasHeader = true;
         state.nextSeq = seq;
         state.generation = readU32(bytes, start);
         state.drops = readU32(bytes, start + 4);
+        if (end - start === HEADER_PAYLOAD) state.damaged = readU32(bytes, start + 8);
       } else if (type === FrameType.Commit) {
         if (hasHeader && seq === state.generation) state.committed = true;
       } else if (type === FrameType.Record) {
@@ -276,7 +295,9 @@ export class Outbox {
       }
     });
     state.discardedBytes = scan.discardedBytes;
+    state.damagedRegions = scan.damagedRegions;
     state.tornTail = scan.tornTail;
+    state.tailBytes = scan.tailBytes;
     return state;
   }
 
@@ -295,17 +316,23 @@ export class Outbox {
       for (const s of states) if (!chosen || s.records.count > chosen.records.count) chosen = s;
     }
     let discardedBytes = 0;
+    let damagedRegions = 0;
     let tornTail = false;
     if (chosen) {
       this.#records = chosen.records;
       this.#nextSeq = chosen.nextSeq;
       this.#drops = chosen.drops;
+      this.#damaged = chosen.damaged + chosen.damagedRegions;
       this.#generation = chosen.generation;
       this.#file = chosen.index;
       this.#fileExists = true;
       this.#fileBytes = chosen.bytes;
       discardedBytes = chosen.discardedBytes;
+      damagedRegions = chosen.damagedRegions;
       tornTail = chosen.tornTail;
+      // A torn tail may have held records whose numbers were already handed out (a write the flash lost
+      // after reporting it done): skip past as many as its bytes could hold, so no number is ever reused.
+      if (tornTail) this.#nextSeq = (this.#nextSeq + Math.ceil(chosen.tailBytes / FRAME_HEADER_BYTES)) >>> 0;
       // Sequence numbers stay monotonic even if the other file saw later ones.
       for (const s of states) if (newer(s.nextSeq, this.#nextSeq)) this.#nextSeq = s.nextSeq;
     }
@@ -321,6 +348,6 @@ export class Outbox {
       // chosen one, so this also discards a torn tail and a stale or half-written second file.
       this.compact();
     }
-    return { records: this.#records.count, discardedBytes, tornTail, headerLost };
+    return { records: this.#records.count, discardedBytes, damagedRegions, tornTail, headerLost };
   }
 }

@@ -15,6 +15,9 @@ export interface StatusCounters {
   estimatedTimes: number;
   /** Readings the broker refused or that could never fit a packet, discarded. */
   discarded: number;
+  /** Stretches of the outbox's storage found torn (a power loss mid-write) or damaged at a start; each lost
+   *  one or more stored frames. */
+  damaged: number;
 }
 
 /** Retained on devices/<id>/status after each connect. */

@@ -21,7 +21,7 @@ describe("outbox: store and forward", () => {
     expect(a.append(bytes())).toBe(3);
     expect(payloads(a.peek())).toEqual([[1, [1]], [2, [2, 2]], [3, []]]);
     const b = new Outbox({ storage });
-    expect(b.recovery).toEqual({ records: 3, discardedBytes: 0, tornTail: false, headerLost: false });
+    expect(b.recovery).toEqual({ records: 3, discardedBytes: 0, damagedRegions: 0, tornTail: false, headerLost: false });
     expect(payloads(b.peek())).toEqual([[1, [1]], [2, [2, 2]], [3, []]]);
     expect(b.bootSeq).toBe(4);
     expect(b.append(bytes(4))).toBe(4);
@@ -115,7 +115,7 @@ describe("outbox: store and forward", () => {
 });
 
 describe("outbox: power loss and damage", () => {
-  it("discards a torn last append at every possible cut point and keeps everything before it", () => {
+  it("discards a torn last append at every possible cut point, keeps everything before it, counts it, and never reuses its number", () => {
     const probe = new MemoryStorage();
     new Outbox({ storage: probe }).append(bytes(1, 2, 3));
     const recordFrame = FRAME_HEADER_BYTES + 5;
@@ -128,12 +128,19 @@ describe("outbox: power loss and damage", () => {
       const b = new Outbox({ storage });
       expect(b.recovery.tornTail).toBe(keep > 0);
       expect(b.recovery.discardedBytes).toBe(keep);
+      expect(b.damaged).toBe(keep > 0 ? 1 : 0);
       expect(payloads(b.peek())).toEqual([[1, [1, 2, 3]]]);
-      // The torn bytes are gone: appends continue cleanly and the next boot finds no damage.
-      expect(b.append(bytes(4))).toBe(2);
+      // Seq 2 went to the torn record (the flash may have reported it written): the next number is past it,
+      // and past any other frame the torn bytes could have held. With nothing written at all, 2 was never
+      // anywhere and is the next number.
+      const next = b.append(bytes(4));
+      if (keep === 0) expect(next).toBe(2);
+      else expect(next).toBe(2 + Math.ceil(keep / FRAME_HEADER_BYTES));
+      // The torn bytes are gone: appends continue cleanly, the next boot finds no damage, the count stays.
       const c = new Outbox({ storage });
       expect(c.recovery.discardedBytes).toBe(0);
-      expect(payloads(c.peek())).toEqual([[1, [1, 2, 3]], [2, [4]]]);
+      expect(c.damaged).toBe(keep > 0 ? 1 : 0);
+      expect(payloads(c.peek())).toEqual([[1, [1, 2, 3]], [next, [4]]]);
     }
   });
 
@@ -143,10 +150,12 @@ describe("outbox: power loss and damage", () => {
     a.append(bytes(1));
     storage.armPowerLoss((length) => length - 3); // a flash write error that left part of a frame
     expect(() => a.append(bytes(2, 2, 2, 2, 2, 2))).toThrow(PowerLossError);
-    expect(a.append(bytes(3))).toBe(2); // the failed record never got its sequence number
+    expect(a.append(bytes(3))).toBe(3); // the failed record spent its sequence number
     const b = new Outbox({ storage });
-    expect(payloads(b.peek())).toEqual([[1, [1]], [2, [3]]]);
+    expect(payloads(b.peek())).toEqual([[1, [1]], [3, [3]]]);
     expect(b.recovery.discardedBytes).toBe(FRAME_HEADER_BYTES + 6 - 3);
+    expect(b.recovery.damagedRegions).toBe(1);
+    expect(b.damaged).toBe(1);
     expect(b.recovery.tornTail).toBe(false);
   });
 
@@ -390,6 +399,11 @@ describe("outbox: property — append/ack/restart/power loss never lose or reord
             const match = candidates.find((c) => key(c) === found);
             expect(match, `after power loss: ${found} not in ${candidates.map(key).join(" | ")}`).toBeDefined();
             model = match as OutboxRecord[];
+            // When the interrupted append's record reached the storage, whole or torn, its number is spent:
+            // no later record may get it.
+            if (expectedSeq > 0 && (box.recovery.tornTail || model.some((r) => r.seq === expectedSeq))) {
+              highestIssued = Math.max(highestIssued, expectedSeq);
+            }
             for (const r of model) highestIssued = Math.max(highestIssued, r.seq);
           }
           check();
@@ -439,8 +453,8 @@ describe("FileStorage", () => {
     const b = new Outbox({ storage: new FileStorage(dir) });
     expect(b.recovery.tornTail).toBe(true);
     expect(payloads(b.peek())).toEqual([[2, [2]]]);
-    expect(b.append(bytes(4))).toBe(3);
+    expect(b.append(bytes(4))).toBe(4); // 3 went to the torn record
     expect(readdirSync(dir)).toHaveLength(1);
-    expect(payloads(new Outbox({ storage: new FileStorage(dir) }).peek())).toEqual([[2, [2]], [3, [4]]]);
+    expect(payloads(new Outbox({ storage: new FileStorage(dir) }).peek())).toEqual([[2, [2]], [4, [4]]]);
   });
 });
