@@ -46,6 +46,8 @@ export class ServerLimits {
   maximumPacketSize = 0; // 0 = no limit
   maximumQoS: QoS = 2;
   retainAvailable = true;
+  /** Highest Topic Alias the server accepts from us (0 = none). */
+  topicAliasMaximum = 0;
 
   /** On a successful CONNACK; `properties` is undefined for 3.1.1, which has no limits beyond ours. */
   accept(protocolVersion: ProtocolVersion, properties: Properties | undefined, inflightLimit: number): void {
@@ -55,6 +57,7 @@ export class ServerLimits {
       this.maximumPacketSize = p.maximumPacketSize ?? 0; // 3.2.2.3.6
       this.maximumQoS = (p.maximumQoS ?? 2) as QoS; // 3.2.2.3.4
       this.retainAvailable = p.retainAvailable !== 0; // 3.2.2.3.5
+      this.topicAliasMaximum = p.topicAliasMaximum ?? 0; // 3.2.2.3.8
     } else {
       this.window = inflightLimit;
     }

@@ -10,6 +10,7 @@ export type ClientErrorCode =
   | "publish-refused" // MQTT 5 PUBACK / PUBREC with a reason code >= 0x80
   | "subscribe-refused" // an automatic re-subscribe (after a lost session) got a failure code >= 0x80
   | "packet-too-large" // larger than the server's Maximum Packet Size (MQTT 5.0 section 3.2.2.3.6)
+  | "message-too-large" // an incoming message larger than our maximumPacketSize: skipped (acknowledged)
   | "retain-not-supported" // server said Retain Available = 0 (MQTT 5.0 section 3.2.2.3.5)
   | "server-disconnect" // the broker sent DISCONNECT (MQTT 5.0 section 3.14)
   | "connection-lost" // the socket failed or the peer closed it
@@ -47,6 +48,22 @@ export class QueueFullError extends ClientError {
   override readonly name: string = "QueueFullError";
   constructor(message: string) {
     super("queue-full", message);
+  }
+}
+
+/** An incoming PUBLISH larger than the client accepts (its maximumPacketSize), skipped as it streamed in and
+ *  acknowledged so the broker does not send it again (3.1.1; an MQTT 5 server never sends one). */
+export class MessageTooLargeError extends ClientError {
+  override readonly name: string = "MessageTooLargeError";
+  readonly topic: string;
+  /** The packet's size and our limit, bytes. */
+  readonly size: number;
+  readonly limit: number;
+  constructor(topic: string, size: number, limit: number) {
+    super("message-too-large", `message of ${size} bytes on ${topic} exceeds the limit of ${limit} bytes: skipped`);
+    this.topic = topic;
+    this.size = size;
+    this.limit = limit;
   }
 }
 

@@ -74,3 +74,13 @@ export interface PublishOptions {
 }
 
 export type SubscribeCallback = (error: Error | undefined, reasonCodes: number[], packet?: { properties?: Properties }) => void;
+
+/** close(): what the DISCONNECT says (MQTT 5 only; 3.1.1's DISCONNECT carries nothing). */
+export interface DisconnectOptions {
+  /** Default 0x00 Normal disconnection; 0x04 Disconnect with Will Message asks the server to publish the will. */
+  reasonCode?: number;
+  /** Session Expiry Interval (3.14.2.2.2), e.g. 0 to end the session now. It may not be set to a non-zero
+   *  value when CONNECT gave 0 [MQTT-3.14.2-2]. */
+  sessionExpiryInterval?: number;
+  reasonString?: string;
+}

@@ -12,7 +12,8 @@ export function encodePublish(m: OutgoingMessage, dup: boolean, protocolVersion:
   const packet: Publish = { type: "publish", topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup };
   if (m.qos > 0) packet.packetId = m.packetId;
   if (m.properties) packet.properties = m.properties;
-  if (aliases) {
+  // An alias the application chose itself goes out as given; automatic aliases are for the others.
+  if (aliases && m.properties?.topicAlias === undefined) {
     const alias = aliases.aliasFor(m.topic);
     if (alias !== 0) {
       packet.properties = { ...m.properties, topicAlias: alias < 0 ? -alias : alias };

@@ -10,9 +10,9 @@
 // - a broken packet from the broker closes the connection with a typed error and reconnects (4.13).
 import { Backoff } from "./client-backoff.js";
 import { DEFAULT_KEEP_ALIVE, DEFAULT_MAXIMUM_PACKET_SIZE, ServerLimits, connectPacket } from "./client-connect.js";
-import { ClientError, ConnackError, QueueFullError, TimeoutError, refusal, socketError } from "./client-errors.js";
+import { ClientError, ConnackError, MessageTooLargeError, QueueFullError, TimeoutError, refusal, socketError } from "./client-errors.js";
 import { MESSAGE_OVERHEAD, MessageState, type OutgoingMessage } from "./client-message.js";
-import type { Broker, ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "./client-options.js";
+import type { Broker, ConnectInfo, DisconnectOptions, MqttClientOptions, PublishOptions, SubscribeCallback } from "./client-options.js";
 import { OutputBuffer } from "./client-output.js";
 import { encodePublish, resendInflight } from "./client-publish.js";
 import { OutgoingQueue } from "./client-queue.js";
@@ -20,6 +20,8 @@ import { IncomingTopicAliases, OutgoingTopicAliases } from "./client-topic-alias
 import { PacketDecoder } from "./decode.js";
 import { encode } from "./encode.js";
 import { ProtocolError, ReasonCode, protocolError } from "./errors.js";
+import { PUBLISH } from "./fixed-header.js";
+import { propertiesLength } from "./properties.js";
 import type {
   Connack,
   Packet,
@@ -103,7 +105,13 @@ export class MqttClient implements TimerOwner {
     if (options.will) validateTopicName(options.will.topic);
     // A device cannot hold a 256 MB packet: bound what the decoder accepts (and tell a 5.0 server).
     this.maximumPacketSize = options.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE;
-    this.decoder = new PacketDecoder({ protocolVersion: this.protocolVersion, maximumPacketSize: this.maximumPacketSize });
+    this.decoder = new PacketDecoder({
+      protocolVersion: this.protocolVersion,
+      maximumPacketSize: this.maximumPacketSize,
+      // 3.1.1 cannot tell the server our limit: a larger PUBLISH is skipped and acknowledged, so a retained
+      // one does not break every connection. An MQTT 5 server knows it [MQTT-3.1.2-24]: there it is an error.
+      oversize: this.protocolVersion === 4 ? "skip" : "error",
+    });
     this.session = new SessionState(this.protocolVersion === 5 ? options.receiveMaximum : undefined);
     this.queue = new OutgoingQueue(options.queue?.maxMessages ?? 1000, options.queue?.maxBytes ?? 256 * 1024);
     this.timers = new ClientTimers(options.clock, this);
@@ -146,8 +154,11 @@ export class MqttClient implements TimerOwner {
    * socket or the QoS 1/2 flow completed; with a ClientError when the broker refused it (v5 reason >=
    * 0x80), it can never be sent (too large, retain unsupported) or close() came first.
    * Throws QueueFullError ('queue-full') when the client already holds its message or byte limit (the
-   * message is not taken and `done` is never called), ProtocolError for an invalid topic, ClientError for
-   * a bad QoS or a closed client. Loops that fill the queue should use tryPublish(): no exception per refusal.
+   * message is not taken and `done` is never called), ProtocolError for an invalid topic or an MQTT 5
+   * property a PUBLISH may not carry (3.3.2.3), ClientError ('invalid-argument') for a bad QoS, a
+   * Subscription Identifier [MQTT-3.3.4-6] or a closed client. A Topic Alias above the server's Topic Alias
+   * Maximum fails the message through `done` once the server's maximum is known. Loops that fill the queue
+   * should use tryPublish(): no exception per refusal.
    */
   publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): void {
     if (!this.tryPublish(topic, payload, options, done)) {
@@ -164,6 +175,7 @@ export class MqttClient implements TimerOwner {
     validateTopicName(topic);
     const qos = options?.qos ?? 0;
     if (qos !== 0 && qos !== 1 && qos !== 2) throw new ClientError("invalid-argument", `QoS ${String(qos)}`);
+    if (options?.properties && this.protocolVersion === 5) checkPublishProperties(options.properties);
     const bytes = typeof payload === "string" ? encodeUtf8(payload) : payload;
     const size = bytes.length + topic.length + MESSAGE_OVERHEAD;
     if (!this.queue.fits(size, this.session.inflight.size, this.session.inflightBytes)) return false;
@@ -204,10 +216,33 @@ export class MqttClient implements TimerOwner {
     this.request({ type: "unsubscribe", packetId: 0, topicFilters: list, properties: options?.properties }, done);
   }
 
-  /** Disconnect cleanly (DISCONNECT when connected), release socket and timers, fail what is pending. */
-  close(): void {
+  /**
+   * Disconnect cleanly (DISCONNECT when connected), release socket and timers, fail what is pending. MQTT 5:
+   * `options` give the DISCONNECT a reason code and properties, e.g. `{ sessionExpiryInterval: 0 }` to end
+   * the session on purpose (3.14.2.2.2). Throws ClientError ('invalid-argument') for a DISCONNECT the
+   * client may not send; the client is then not closed.
+   */
+  close(options?: DisconnectOptions): void {
     if (this.state === State.Closed) return;
-    if (this.state === State.Connected) this.sendDisconnect(ReasonCode.Success);
+    let disconnect: Packet = { type: "disconnect" };
+    if (this.protocolVersion === 5) {
+      const properties: Properties = {};
+      if (options?.sessionExpiryInterval !== undefined) {
+        // [MQTT-3.14.2-2]: no non-zero Session Expiry Interval on DISCONNECT when CONNECT sent 0 (or none).
+        if (options.sessionExpiryInterval !== 0 && !((this.options.sessionExpiryInterval ?? 0) > 0)) {
+          throw new ClientError("invalid-argument", "a Session Expiry Interval on DISCONNECT needs one on CONNECT (MQTT-3.14.2-2)");
+        }
+        properties.sessionExpiryInterval = options.sessionExpiryInterval;
+      }
+      if (options?.reasonString !== undefined) properties.reasonString = options.reasonString;
+      disconnect = { type: "disconnect", reasonCode: options?.reasonCode ?? ReasonCode.Success, properties };
+      try {
+        encode(disconnect, 5); // a reason code or property it may not carry fails here, before anything closes
+      } catch (error) {
+        throw new ClientError("invalid-argument", `DISCONNECT: ${asError(error).message}`);
+      }
+    }
+    if (this.state === State.Connected) this.sendDisconnect(disconnect);
     this.teardown();
     this.timers.stop();
     this.state = State.Closed;
@@ -377,15 +412,14 @@ export class MqttClient implements TimerOwner {
       const reason =
         (error as { disconnectReason?: number }).disconnectReason ??
         (error instanceof ProtocolError ? error.reasonCode : ReasonCode.UnspecifiedError);
-      this.sendDisconnect(reason);
+      this.sendDisconnect({ type: "disconnect", reasonCode: reason });
     }
     this.connectionEnded(error);
   }
 
-  private sendDisconnect(reasonCode: number): void {
+  private sendDisconnect(packet: Packet): void {
     const socket = this.socket;
     if (!socket) return;
-    const packet: Packet = this.protocolVersion === 5 ? { type: "disconnect", reasonCode } : { type: "disconnect" };
     this.output.push(encode(packet, this.protocolVersion));
     try {
       this.writable = this.output.flush(socket, this.writable, this.onWritten);
@@ -489,6 +523,10 @@ export class MqttClient implements TimerOwner {
   }
 
   private deliver(packet: Publish): void {
+    if (packet.oversize !== undefined) {
+      this.call(this.options.onError, new MessageTooLargeError(packet.topic, packet.oversize, this.maximumPacketSize));
+      return;
+    }
     const onMessage = this.options.onMessage;
     if (!onMessage) return;
     try {
@@ -559,7 +597,19 @@ export class MqttClient implements TimerOwner {
 
   private request(packet: Subscribe | Unsubscribe, done: SubscribeCallback | undefined): void {
     this.session.subscriptions.add(packet, done);
-    if (this.state === State.Connected) this.sendPacket(packet);
+    // Encoded now, so a request that cannot be encoded (e.g. a property its packet may not carry) fails
+    // here, for its caller, and is never sent again on a reconnect.
+    let bytes: Uint8Array;
+    try {
+      bytes = encode(packet, this.protocolVersion);
+    } catch (error) {
+      this.session.subscriptions.cancel(packet);
+      throw error;
+    }
+    if (this.state === State.Connected && this.socket) {
+      this.output.push(bytes);
+      this.pump();
+    }
   }
 
   private sendPacket(packet: Packet): void {
@@ -612,7 +662,26 @@ export class MqttClient implements TimerOwner {
           return;
         }
       }
-      const bytes = encodePublish(m, false, this.protocolVersion, this.aliasesOut);
+      const alias = m.properties?.topicAlias;
+      let bytes: Uint8Array | undefined;
+      let failure: Error | undefined;
+      if (alias !== undefined && this.protocolVersion === 5 && alias > server.topicAliasMaximum) {
+        // [MQTT-3.3.2-9]: never above the server's Topic Alias Maximum (the server would disconnect, 0x94).
+        failure = new ClientError("invalid-argument", `Topic Alias ${alias} above the server's Topic Alias Maximum ${server.topicAliasMaximum}`);
+      } else {
+        try {
+          bytes = encodePublish(m, false, this.protocolVersion, this.aliasesOut);
+        } catch (error) {
+          failure = asError(error); // this message only: the connection and the others go on
+        }
+      }
+      if (!bytes) {
+        this.aliasesOut?.forget(m.topic);
+        if (qos > 0) this.session.ids.release(m.packetId);
+        m.packetId = 0;
+        this.complete(m, failure);
+        continue;
+      }
       if (server.maximumPacketSize > 0 && bytes.length > server.maximumPacketSize) {
         // 5.0 section 3.2.2.3.6 [MQTT-3.2.2-15]: never send a packet above the server's maximum.
         this.aliasesOut?.forget(m.topic);
@@ -666,4 +735,13 @@ export class MqttClient implements TimerOwner {
       if (callback !== this.options.onError) this.call(this.options.onError, asError(error));
     }
   }
+}
+
+/** The properties an application may give a PUBLISH (MQTT 5.0 section 3.3.2.3): those a PUBLISH may carry,
+ *  valid, and no Subscription Identifier, which only a server sends [MQTT-3.3.4-6]. */
+function checkPublishProperties(properties: Properties): void {
+  if (properties.subscriptionIdentifiers !== undefined) {
+    throw new ClientError("invalid-argument", "a client must not send a Subscription Identifier (MQTT-3.3.4-6)");
+  }
+  propertiesLength(properties, PUBLISH); // throws a ProtocolError naming the property and the rule
 }

@@ -15,9 +15,10 @@
 //   incomplete packet are copied and kept.
 import { ProtocolError, protocolError, malformed } from "./errors.js";
 import { decodeBody } from "./decode-body.js";
-import { CONNECT, MAX_VARIABLE_BYTE_INTEGER, checkFirstByte, variableByteIntegerLength } from "./fixed-header.js";
-import type { Packet, ProtocolVersion } from "./packets.js";
+import { CONNECT, MAX_VARIABLE_BYTE_INTEGER, PUBLISH, checkFirstByte, variableByteIntegerLength } from "./fixed-header.js";
+import type { Packet, ProtocolVersion, Publish, QoS } from "./packets.js";
 import { sectionsFor } from "./sections.js";
+import { decodeUtf8 } from "./utf8.js";
 
 /**
  * Default limit on the size of a whole packet (fixed header included): the largest packet MQTT can frame
@@ -33,7 +34,18 @@ export interface PacketDecoderOptions {
   protocolVersion?: ProtocolVersion;
   /** Largest packet accepted, counted like MQTT 5.0 Maximum Packet Size (3.1.2.11.4): the whole packet. */
   maximumPacketSize?: number;
+  /**
+   * What a PUBLISH larger than maximumPacketSize does: "error" (default) throws ProtocolError
+   * `packet-too-large`; "skip" lets its bytes go by as they stream in, nothing buffered but its Topic Name
+   * (up to 1 KiB of it) and Packet Identifier, and then delivers it with `oversize` set and an empty payload,
+   * so that it can be acknowledged (3.1.1 has no way to tell a server the client's limit). Other packets
+   * that large are errors either way.
+   */
+  oversize?: "error" | "skip";
 }
+
+/** Topic Name bytes kept of a skipped PUBLISH; a longer name is skipped too (the packet is still acked). */
+const SKIPPED_TOPIC_MAX = 1024;
 
 export class PacketDecoder {
   protocolVersion: ProtocolVersion | undefined;
@@ -47,6 +59,9 @@ export class PacketDecoder {
   private bodyFill = 0;
   private bodyLength = 0;
   private first = 0;
+  private readonly skipOversize: boolean;
+  /** A PUBLISH too large to keep, going by (see PacketDecoderOptions.oversize). */
+  private skipping: SkippedPublish | null = null;
 
   constructor(options: PacketDecoderOptions = {}) {
     this.configuredVersion = options.protocolVersion;
@@ -54,6 +69,7 @@ export class PacketDecoder {
     const max = options.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE;
     if (!(max >= 2)) throw new RangeError(`maximumPacketSize must be at least 2, got ${max}`);
     this.maximumPacketSize = max;
+    this.skipOversize = options.oversize === "skip";
   }
 
   /** Forgets any partial packet and a protocol version learned from CONNECT (for a new connection). */
@@ -78,6 +94,7 @@ export class PacketDecoder {
   }
 
   private dropPartial(): void {
+    this.skipping = null;
     this.headLength = 0;
     this.body = null;
     this.bodyFill = 0;
@@ -87,7 +104,13 @@ export class PacketDecoder {
   private consume(chunk: Uint8Array, onPacket: (packet: Packet) => void): void {
     const n = chunk.length;
     let pos = 0;
-    if (this.body !== null) {
+    if (this.skipping !== null) {
+      pos = this.skipping.take(chunk, 0, this.protocolVersion);
+      if (this.skipping.remaining > 0) return;
+      const packet = this.skipping.packet();
+      this.skipping = null;
+      onPacket(packet);
+    } else if (this.body !== null) {
       pos = this.fillBody(chunk, 0);
       if (this.bodyFill < this.bodyLength) return; // still incomplete: all of the chunk was used
       const bytes = this.body;
@@ -108,8 +131,10 @@ export class PacketDecoder {
       const headerLength = 1 + variableByteIntegerLength(remaining);
       pos = headerLength - had;
       this.headLength = 0;
-      this.checkSize(headerLength, remaining);
-      if (n - pos >= remaining) {
+      if (this.oversized(first, headerLength, remaining)) {
+        pos = this.startSkipping(first, headerLength, remaining, chunk, pos, onPacket);
+        if (this.skipping !== null) return;
+      } else if (n - pos >= remaining) {
         this.deliver(first, chunk, pos, pos + remaining, onPacket);
         pos += remaining;
       } else {
@@ -141,8 +166,10 @@ export class PacketDecoder {
         return;
       }
       if (b === 0 && i - pos > 2) throw nonMinimalRemainingLength(this.protocolVersion);
-      this.checkSize(i - pos, remaining);
-      if (n - i >= remaining) {
+      if (this.oversized(first, i - pos, remaining)) {
+        pos = this.startSkipping(first, i - pos, remaining, chunk, i, onPacket);
+        if (this.skipping !== null) return;
+      } else if (n - i >= remaining) {
         pos = i + remaining;
         this.deliver(first, chunk, i, pos, onPacket);
       } else {
@@ -157,6 +184,27 @@ export class PacketDecoder {
     if (this.protocolVersion === undefined && first >> 4 !== CONNECT) {
       throw protocolError("3.1", "the first packet on a connection must be CONNECT");
     }
+  }
+
+  /** Larger than we accept: true when it is a PUBLISH to skip; throws for anything else. */
+  private oversized(first: number, headerLength: number, remaining: number): boolean {
+    if (headerLength + remaining <= this.maximumPacketSize) return false;
+    if (this.skipOversize && first >> 4 === PUBLISH) return true;
+    this.checkSize(headerLength, remaining);
+    return false;
+  }
+
+  /** Starts letting an oversize PUBLISH go by; delivers it at once when the chunk holds all of it. Returns
+   *  the position after what it took. */
+  private startSkipping(first: number, headerLength: number, remaining: number, chunk: Uint8Array, from: number, onPacket: (packet: Packet) => void): number {
+    const skipped = new SkippedPublish(first, remaining, headerLength + remaining);
+    const pos = skipped.take(chunk, from, this.protocolVersion);
+    if (skipped.remaining > 0) {
+      this.skipping = skipped;
+      return pos;
+    }
+    onPacket(skipped.packet());
+    return pos;
   }
 
   private checkSize(headerLength: number, remaining: number): void {
@@ -259,4 +307,74 @@ function tooLongRemainingLength(v: ProtocolVersion | undefined): ProtocolError {
 /** 5.0 [MQTT-1.5.5-1]: a Variable Byte Integer uses the fewest bytes that hold its value. */
 function nonMinimalRemainingLength(v: ProtocolVersion | undefined): ProtocolError {
   return malformed(sectionsFor(v).remainingLength, "the Remaining Length is not minimally encoded");
+}
+
+/**
+ * An oversize PUBLISH going by, byte by byte across chunks: the two-byte Topic Name length, the Topic Name
+ * (kept up to SKIPPED_TOPIC_MAX bytes), the Packet Identifier when QoS > 0 (3.3.2), then everything else
+ * unread. 3.1.1 only: an MQTT 5 server must not send a packet above the client's Maximum Packet Size
+ * [MQTT-3.1.2-24], so there it stays an error.
+ */
+class SkippedPublish {
+  /** Body bytes still to come. */
+  remaining: number;
+  private readonly qos: QoS;
+  private lengthBytes = 0; // of the Topic Name length (2)
+  private topicLength = 0;
+  private topicRead = 0;
+  private topic: Uint8Array | null = null;
+  private idBytes = 0; // of the Packet Identifier (2, when QoS > 0)
+  private packetId = 0;
+
+  constructor(
+    private readonly first: number,
+    remaining: number,
+    private readonly size: number,
+  ) {
+    this.remaining = remaining;
+    this.qos = ((first >> 1) & 3) as QoS;
+  }
+
+  /** Takes what belongs to this packet from chunk[from..]; returns the position after it. */
+  take(chunk: Uint8Array, from: number, v: ProtocolVersion | undefined): number {
+    let pos = from;
+    const end = Math.min(chunk.length, from + this.remaining);
+    while (pos < end) {
+      if (this.lengthBytes < 2) {
+        this.topicLength = (this.topicLength << 8) | chunk[pos++];
+        if (++this.lengthBytes === 2) this.topic = new Uint8Array(Math.min(this.topicLength, SKIPPED_TOPIC_MAX));
+      } else if (this.topicRead < this.topicLength) {
+        const n = Math.min(end - pos, this.topicLength - this.topicRead);
+        const topic = this.topic as Uint8Array;
+        if (this.topicRead < topic.length) topic.set(chunk.subarray(pos, pos + Math.min(n, topic.length - this.topicRead)), this.topicRead);
+        this.topicRead += n;
+        pos += n;
+      } else if (this.qos > 0 && this.idBytes < 2) {
+        this.packetId = (this.packetId << 8) | chunk[pos++];
+        this.idBytes++;
+      } else {
+        pos = end; // the rest, never looked at
+      }
+    }
+    this.remaining -= pos - from;
+    if (this.remaining === 0 && (this.lengthBytes < 2 || this.topicRead < this.topicLength || (this.qos > 0 && this.idBytes < 2))) {
+      throw malformed(sectionsFor(v).remainingLength, "a PUBLISH shorter than its Topic Name and Packet Identifier");
+    }
+    return pos;
+  }
+
+  packet(): Publish {
+    const topic = this.topic as Uint8Array;
+    const packet: Publish = {
+      type: "publish",
+      topic: decodeUtf8(topic, 0, topic.length, "3.3.2.1"),
+      payload: new Uint8Array(0),
+      qos: this.qos,
+      retain: (this.first & 1) === 1,
+      dup: (this.first & 8) === 8,
+      oversize: this.size,
+    };
+    if (this.qos > 0) packet.packetId = this.packetId;
+    return packet;
+  }
 }

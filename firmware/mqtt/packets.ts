@@ -74,6 +74,9 @@ export interface Publish {
   dup: boolean;
   packetId?: number; // present iff qos > 0
   properties?: Properties;
+  /** Set when the packet was larger than the decoder accepts and its payload was skipped unread: its whole
+   *  size in bytes (the payload is then empty). See PacketDecoderOptions.oversize. */
+  oversize?: number;
 }
 
 /** PUBACK, PUBREC, PUBREL, PUBCOMP share one layout (section 3.4 - 3.7). */

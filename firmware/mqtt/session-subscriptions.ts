@@ -90,6 +90,11 @@ export class Subscriptions {
     }
   }
 
+  /** A request that could not be sent after all (it does not encode): forgotten, its identifier freed. */
+  cancel(packet: Subscribe | Unsubscribe): void {
+    this.settle(packet.packetId);
+  }
+
   /** close(): every request still waiting, removed (to fail them). */
   drain(): PendingRequest[] {
     const requests = [...this.pending.values()];

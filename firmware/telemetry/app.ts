@@ -11,12 +11,12 @@
 // Outbox.bootSeq), and a refusal makes the app take them back.
 
 import { MqttClient } from "../mqtt/client.js";
-import { ClientError, QueueFullError } from "../mqtt/client-errors.js";
+import { ClientError, MessageTooLargeError, QueueFullError } from "../mqtt/client-errors.js";
 import type { ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "../mqtt/client-options.js";
 import type { Subscription } from "../mqtt/packets.js";
 import type { Clock, Storage, TimerId } from "../platform/ports.js";
 import { Batcher } from "./batcher.js";
-import { applyConfigUpdate, DEFAULT_CONFIG, parseConfigUpdate, rejectionDocument, type AppConfig } from "./config.js";
+import { applyConfigUpdate, ConfigError, DEFAULT_CONFIG, MAX_INCOMING_PACKET_BYTES, parseConfigUpdate, rejectionDocument, type AppConfig } from "./config.js";
 import { deviceTopics, type DeviceTopics } from "./device-topics.js";
 import { AlarmMonitor } from "./news2.js";
 import { Outbox, type OutboxRecord } from "./outbox.js";
@@ -127,15 +127,16 @@ export class TelemetryApp {
       onFlush: (last) => this.#release(last),
     });
     const clientOptions: MqttClientOptions = {
+      maximumPacketSize: MAX_INCOMING_PACKET_BYTES,
       ...options.mqtt,
       clientId: options.deviceId,
       // Retained, so whoever subscribes later sees "offline" (MQTT 3.1.2.5 Will Flag, 3.1.2.7 Will Retain).
       will: { topic: this.topics.status, payload: OFFLINE_PAYLOAD, qos: 1, retain: true },
       onConnect: (info) => this.#connected(info),
       onMessage: (topic, payload) => this.#message(topic, payload),
-      // Handed on as they are: no closure of our own (each costs RAM on the device).
+      onError: (error) => this.#clientError(error),
+      // Handed on as it is: no closure of our own (each costs RAM on the device).
       onDisconnect: options.onDisconnect,
-      onError: options.onError,
     };
     this.client = options.createClient ? options.createClient(clientOptions) : new MqttClient(clientOptions);
   }
@@ -365,6 +366,15 @@ export class TelemetryApp {
     } catch (error) {
       this.#error(asError(error));
     }
+  }
+
+  /** A config message too large to read was skipped (and acknowledged) by the client: say so. */
+  #clientError(error: Error): void {
+    if (error instanceof MessageTooLargeError && error.topic === this.topics.config) {
+      const refusal = new ConfigError("too-large", `a configuration of ${error.size} bytes exceeds the device's limit of ${error.limit} bytes (MQTT packet)`);
+      this.#publish(this.topics.configRejected, rejectionDocument(refusal, error.limit), { qos: 1 });
+    }
+    this.#error(error);
   }
 
   #apply(config: AppConfig): void {

@@ -50,7 +50,8 @@ export type ConfigErrorCode =
   | "unknown-field"
   | "wrong-type"
   | "out-of-range"
-  | "inconsistent";
+  | "inconsistent"
+  | "too-large";
 
 export class ConfigError extends Error {
   override readonly name: string = "ConfigError";
@@ -63,6 +64,10 @@ export class ConfigError extends Error {
     this.field = field;
   }
 }
+
+/** The largest MQTT packet the device accepts (the app's client maximumPacketSize): a config message, its
+ *  topic and header included, must fit. A larger one is skipped and answered with "too-large". */
+export const MAX_INCOMING_PACKET_BYTES = 4096;
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; error: ConfigError };
 
@@ -152,8 +157,9 @@ export function parseConfigUpdate(current: AppConfig, bytes: Uint8Array): Config
 }
 
 /** The JSON document published on devices/<id>/config/rejected. */
-export function rejectionDocument(error: ConfigError): string {
-  const doc: Record<string, string> = { code: error.code, reason: error.message };
+export function rejectionDocument(error: ConfigError, limit?: number): string {
+  const doc: Record<string, string | number> = { code: error.code, reason: error.message };
   if (error.field !== undefined) doc.field = error.field;
+  if (limit !== undefined) doc.limit = limit;
   return JSON.stringify(doc);
 }

@@ -80,7 +80,7 @@ describe("mosquitto over TLS, MQTT 5 specifics", () => {
     await until(() => h.seen.connects.length === 1, "connected");
     const p = h.seen.connects[0].properties ?? {};
     expect(p.receiveMaximum).toBe(20); // max_inflight_messages 20
-    expect(p.maximumPacketSize).toBe(262144); // max_packet_size
+    expect(p.maximumPacketSize).toBe(16384); // max_packet_size
     // Above the Maximum Packet Size: refused locally, the next one still goes.
     const big = await publishAsync(h.client, `${TOPIC}/big`, new Uint8Array(300_000), { qos: 1 });
     expect((big as ClientError).code).toBe("packet-too-large");
@@ -151,5 +151,45 @@ describe("mosquitto over TLS, will", () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe("mosquitto over TLS, a message larger than the client accepts", () => {
+  it("3.1.1: skipped as it streams in, reported with its topic and size, acknowledged so a resumed session does not send it again", async () => {
+    const { client, seen } = devices.make({ maximumPacketSize: 4096, cleanStart: false, clientId: DEVICE_ID });
+    client.connect();
+    await until(() => seen.connects.length === 1, "connected");
+    await subscribeAsync(client, { topicFilter: `${TOPIC}/config`, qos: 1 });
+    const ingest = await peers.connect();
+    await ingest.publishAsync(`${TOPIC}/config`, Buffer.alloc(10_000, 0x61), { qos: 1 }); // under the broker's 16 KiB
+    await ingest.publishAsync(`${TOPIC}/config`, "small", { qos: 1 });
+    await until(() => seen.messages.length === 1, "the small message after it");
+    const tooLarge = seen.errors.filter((e) => (e as ClientError).code === "message-too-large") as (ClientError & { topic: string; size: number; limit: number })[];
+    expect(tooLarge).toHaveLength(1);
+    expect(tooLarge[0]).toMatchObject({ topic: `${TOPIC}/config`, limit: 4096 });
+    expect(tooLarge[0].size).toBeGreaterThan(10_000);
+    expect(text(seen.messages[0].payload)).toBe("small");
+    expect(seen.disconnects).toHaveLength(0); // the connection stayed
+    // Acknowledged: after a reconnect that resumes the session, mosquitto has nothing left to send.
+    client.close();
+    const again = devices.make({ maximumPacketSize: 4096, cleanStart: false, clientId: DEVICE_ID });
+    again.client.connect();
+    await until(() => again.seen.connects.length === 1, "reconnected");
+    expect(again.seen.connects[0].sessionPresent).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(again.seen.errors.filter((e) => (e as ClientError).code === "message-too-large")).toHaveLength(0);
+  });
+
+  it("5.0: the client's Maximum Packet Size is in CONNECT, so mosquitto never sends the larger message", async () => {
+    const { client, seen } = devices.make({ protocolVersion: 5, maximumPacketSize: 4096 });
+    client.connect();
+    await until(() => seen.connects.length === 1, "connected");
+    await subscribeAsync(client, { topicFilter: `${TOPIC}/config`, qos: 1 });
+    const ingest = await peers.connect({ protocolVersion: 5 });
+    await ingest.publishAsync(`${TOPIC}/config`, Buffer.alloc(10_000, 0x61), { qos: 1 });
+    await ingest.publishAsync(`${TOPIC}/config`, "small", { qos: 1 });
+    await until(() => seen.messages.length === 1, "the small message");
+    expect(text(seen.messages[0].payload)).toBe("small");
+    expect(seen.errors).toHaveLength(0);
   });
 });

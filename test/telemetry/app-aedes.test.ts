@@ -177,4 +177,23 @@ describe("telemetry app against aedes over TLS", () => {
     await until(() => second.app.outbox.count === 0, "acknowledged");
     expect(second.app.outbox.nextSeq).toBe(3);
   });
+
+  it("a config message larger than the device accepts is skipped, acknowledged and answered on config/rejected with too-large and the limit", async () => {
+    dir = mkdtempSync(join(tmpdir(), "telemetry-aedes-"));
+    const { got, client: peer } = await backend();
+    const clock = new VirtualClock(EPOCH, 1000);
+    const { app, errors } = device(clock, new FileStorage(dir), { value: 70 });
+    app.start();
+    await until(() => on(got, "status").length >= 1, "online status");
+    const huge = JSON.stringify({ hrIntervalMs: 2000, padding: "x".repeat(100 * 1024) }); // 100 KiB
+    await peer.publishAsync(`${T}config`, huge, { qos: 1 });
+    await until(() => on(got, "config/rejected").length === 1, "config rejected");
+    const rejected = json(on(got, "config/rejected")[0]) as { code: string; limit: number; reason: string };
+    expect(rejected).toMatchObject({ code: "too-large", limit: 4096 });
+    expect(app.config.hrIntervalMs).toBe(1000); // unchanged
+    expect(errors.map((e) => (e as { code?: string }).code)).toEqual(["message-too-large"]);
+    // Still connected and working: a small config right after it applies.
+    await peer.publishAsync(`${T}config`, '{"batchMaxReadings":5}', { qos: 1 });
+    await until(() => app.config.batchMaxReadings === 5, "config applied");
+  });
 });
