@@ -5,12 +5,13 @@
 // host-sim/mcsim/build.ts puts this first on PATH for the test and bench builds, and type-checks all modules
 // in one tsc program instead, against the configuration mcconfig generated (the SDK's typings).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import process from "node:process";
 import { dirname, join, relative, resolve } from "node:path";
 import { transformSync } from "esbuild";
 
 const at = process.argv.indexOf("-p");
 if (at < 0 || !process.argv[at + 1]) {
-  console.error("usage: tsc -p <tsconfig.json> (the transpile-only stand-in for mcconfig's simulator builds)");
+  process.stderr.write("usage: tsc -p <tsconfig.json> (the transpile-only stand-in for mcconfig's simulator builds)\n");
   process.exit(2);
 }
 const configPath = resolve(process.argv[at + 1]);
