@@ -1,12 +1,13 @@
 // Open a TLS connection under a profile (host-sim/tls-profile.ts) and report it the way the device's
 // socket does: either "secure" (chain, dates, name all accepted; nothing has been written yet) or one
-// TlsError. The host socket binding calls this and only then signals onWritable.
+// TlsError (TLS refused it) or NetworkError (refused or cut without an alert). The host socket binding calls this and only then signals onWritable.
 //
 //   const socket = connectTls(secure, { host, port, profile: "device", wallTime: clock.wallTime },
 //     { onSecure: (s) => ..., onError: (e) => ... });
 
 import { connect, type TLSSocket } from "node:tls";
 import type { TlsOptions } from "../firmware/platform/ports.js";
+import type { NetworkError } from "../firmware/platform/network-error.js";
 import type { TlsError } from "../firmware/platform/tls-error.js";
 import { checkServerCertificate, nodeTlsOptions, tlsErrorFrom, trackHandshake, type TlsContext } from "./tls-profile.js";
 
@@ -14,7 +15,7 @@ export interface TlsHandlers {
   /** Handshake done and the server accepted by the profile; the socket is ready for the first byte. */
   onSecure(socket: TLSSocket): void;
   /** The connection could not be made secure. Called at most once, never after onSecure. */
-  onError(error: TlsError): void;
+  onError(error: TlsError | NetworkError): void;
 }
 
 /**
@@ -32,7 +33,7 @@ export function connectTls(secure: TlsOptions, ctx: TlsContext, handlers: TlsHan
   const socket = connect(options);
   const probe = trackHandshake(socket, options);
   let settled = false;
-  const fail = (error: TlsError): void => {
+  const fail = (error: TlsError | NetworkError): void => {
     if (settled) return;
     settled = true;
     socket.destroy();

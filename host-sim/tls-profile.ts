@@ -30,6 +30,7 @@ import { X509Certificate, createPrivateKey } from "node:crypto";
 import { isIP } from "node:net";
 import { rootCertificates, type ConnectionOptions, type PeerCertificate, type TLSSocket } from "node:tls";
 import type { TlsOptions } from "../firmware/platform/ports.js";
+import { NetworkError } from "../firmware/platform/network-error.js";
 import { TlsError } from "../firmware/platform/tls-error.js";
 
 export type TlsProfile = "device" | "node";
@@ -159,7 +160,7 @@ export function checkServerCertificate(socket: TLSSocket, secure: TlsOptions, ct
   const chain = verifyChain(path, secure, now);
   if (chain) return chain;
   // Our chain walk accepted it; OpenSSL must agree on everything but the dates.
-  if (verdict && !DATE_ERRORS.has(verdict)) return tlsErrorFrom(Object.assign(new Error(verdict), { code: verdict }));
+  if (verdict && !DATE_ERRORS.has(verdict)) return new TlsError(VERIFY_CODES[verdict] ?? "certificate-unknown", `${verdict} (${verdict})`);
   return checkServerName(path[0], serverNameOf(secure, ctx));
 }
 
@@ -245,8 +246,8 @@ export function trackHandshake(socket: TLSSocket, options?: ConnectionOptions): 
   return probe;
 }
 
-const OPENSSL_CODES: Record<string, TlsError["code"]> = {
-  // Our side refused the server's chain (profile "node", or OpenSSL's verdict in "device").
+/** Our side refused the server's chain (profile "node", or OpenSSL's verdict in "device"). */
+const VERIFY_CODES: Record<string, TlsError["code"]> = {
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: "certificate-unknown",
   UNABLE_TO_GET_ISSUER_CERT: "certificate-unknown",
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "certificate-unknown",
@@ -260,45 +261,55 @@ const OPENSSL_CODES: Record<string, TlsError["code"]> = {
   CERT_HAS_EXPIRED: "expired",
   CERT_NOT_YET_VALID: "not-yet-valid",
   ERR_TLS_CERT_ALTNAME_INVALID: "hostname-mismatch",
-  // The server's alerts.
-  ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: "protocol-version",
   ERR_SSL_UNSUPPORTED_PROTOCOL: "protocol-version",
   ERR_SSL_NO_PROTOCOLS_AVAILABLE: "protocol-version",
-  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: "certificate-required",
-  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: "bad-certificate",
-  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: "bad-certificate",
-  ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED: "bad-certificate",
-  ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED: "bad-certificate",
-  ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE: "bad-certificate",
-  ERR_SSL_TLSV1_ALERT_ACCESS_DENIED: "bad-certificate",
-  ERR_SSL_TLSV1_ALERT_DECRYPT_ERROR: "bad-certificate",
 };
 
+/** The alerts a server sends (OpenSSL's error code for each): the alert number (RFC 5246 section 7.2, RFC
+ *  8446 section 6.2) and what it says about us. */
+const ALERT_CODES: Record<string, [number, TlsError["code"]]> = {
+  ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: [40, "handshake-failure"],
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: [42, "bad-certificate"],
+  ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE: [43, "bad-certificate"],
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED: [44, "bad-certificate"],
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED: [45, "bad-certificate"],
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN: [46, "bad-certificate"],
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: [48, "bad-certificate"],
+  ERR_SSL_TLSV1_ALERT_ACCESS_DENIED: [49, "bad-certificate"],
+  ERR_SSL_TLSV1_ALERT_DECRYPT_ERROR: [51, "bad-certificate"],
+  ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: [70, "protocol-version"],
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: [116, "certificate-required"],
+};
+
+/** A connection cut without an alert: the network, or a peer that is not a TLS endpoint. */
+const NETWORK_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+
 /**
- * A Node/OpenSSL error raised while connecting, as the TlsError the device would report. With a probe,
- * a handshake_failure alert or a reset after key exchange is attributed to our certificate (TLS 1.2
- * servers say "handshake failure" for a missing client certificate); before it, to the negotiation.
+ * A Node/OpenSSL error raised while connecting, as the device would report it: a TlsError only on evidence
+ * from TLS itself (a verdict on the server's certificate, an alert the server sent, bytes that are not
+ * TLS), a NetworkError for a refused connection or one cut without an alert (retried by the client). An
+ * alert 40 after our key exchange from a server we sent no certificate means it wanted one (TLS 1.2 servers
+ * say handshake_failure for that).
  */
-export function tlsErrorFrom(error: Error, probe?: HandshakeProbe): TlsError {
-  if (error instanceof TlsError) return error;
+export function tlsErrorFrom(error: Error, probe?: HandshakeProbe): TlsError | NetworkError {
+  if (error instanceof TlsError || error instanceof NetworkError) return error;
   const code = String((error as NodeJS.ErrnoException).code ?? "");
-  const mapped = OPENSSL_CODES[code];
   // Keep OpenSSL's reason, drop its file/line noise. Messages from OpenSSL never contain key material.
   const reason = error.message.replace(/^[0-9A-F]+:error:[0-9A-F]+:SSL routines:[^:]*:/, "").replace(/:\.\.\/deps\/.*$/s, "");
-  if (mapped) return new TlsError(mapped, `${reason} (${code})`);
-  const lateFailure = probe?.keyExchanged === true;
-  if (code === "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE" || code === "ECONNRESET" || code === "EPIPE") {
-    if (lateFailure) {
-      return probe?.clientCertificate
-        ? new TlsError("bad-certificate", `the server refused our client certificate (${code}: ${reason})`)
-        : new TlsError("certificate-required", `the server requires a client certificate (${code}: ${reason})`);
+  const verdict = VERIFY_CODES[code];
+  if (verdict) return new TlsError(verdict, `${reason} (${code})`);
+  const alert = ALERT_CODES[code];
+  if (alert) {
+    const [number, meaning] = alert;
+    if (number === 40 && probe?.keyExchanged === true && !probe.clientCertificate) {
+      return new TlsError("certificate-required", `the server requires a client certificate (alert ${number}: ${reason})`, number);
     }
-    return new TlsError(
-      "handshake-failure",
-      code === "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE"
-        ? `no common TLS 1.2 cipher suite, curve or signature scheme with the server (${reason})`
-        : `the peer closed the connection during the TLS handshake: not a TLS endpoint, or it refused our hello (${code})`,
-    );
+    if (number === 40) return new TlsError(meaning, `no common TLS 1.2 cipher suite, curve or signature scheme with the server (alert ${number}: ${reason})`, number);
+    return new TlsError(meaning, `${reason} (alert ${number})`, number);
+  }
+  if (code === "ECONNREFUSED") return new NetworkError("connection-refused", `${reason} (${code})`);
+  if (NETWORK_CODES.has(code)) {
+    return new NetworkError("connection-lost", `the connection closed during the TLS handshake, without an alert (${code})`, true);
   }
   if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "ERR_SSL_PACKET_LENGTH_TOO_LONG") {
     return new TlsError("handshake-failure", `the server did not answer with TLS (plain-text listener?) (${code})`);

@@ -10,9 +10,10 @@ export class Backoff {
     private readonly random: () => number,
   ) {}
 
-  /** The delay before the next attempt, in milliseconds; each call doubles the ceiling up to the cap. */
-  next(): number {
-    const ceiling = Math.min(this.cap, this.base * 2 ** Math.min(this.attempt, 30));
+  /** The delay before the next attempt, in milliseconds; each call doubles the ceiling up to the cap (or
+   *  up to `cap`, e.g. a longer one once failures look persistent). */
+  next(cap = this.cap): number {
+    const ceiling = Math.min(cap, this.base * 2 ** Math.min(this.attempt, 30));
     this.attempt++;
     return Math.floor(this.random() * ceiling);
   }

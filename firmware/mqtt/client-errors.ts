@@ -14,6 +14,7 @@ export type ClientErrorCode =
   | "retain-not-supported" // server said Retain Available = 0 (MQTT 5.0 section 3.2.2.3.5)
   | "server-disconnect" // the broker sent DISCONNECT (MQTT 5.0 section 3.14)
   | "connection-lost" // the socket failed or the peer closed it
+  | "persistent-failure" // the same handshake failure several times in a row to one broker: see cause
   | "client-closed" // close() was called before the operation completed
   | "invalid-argument"; // a topic, QoS or option the client will not send
 
@@ -64,6 +65,25 @@ export class MessageTooLargeError extends ClientError {
     this.topic = topic;
     this.size = size;
     this.limit = limit;
+  }
+}
+
+/**
+ * The same TLS handshake failure (same code, same alert), or the same cut during the handshake, several
+ * attempts in a row to one broker: retrying is not going to fix it (a wrong certificate, a port that does
+ * not speak TLS). Reported once per streak; the client keeps trying, but with the long backoff cap.
+ */
+export class PersistentFailureError extends ClientError {
+  override readonly name: string = "PersistentFailureError";
+  /** The last failure of the streak (a TlsError or NetworkError). */
+  override readonly cause: Error;
+  readonly attempts: number;
+  readonly broker: string;
+  constructor(cause: Error, attempts: number, broker: string) {
+    super("persistent-failure", `${attempts} attempts in a row to ${broker} failed the same way: ${cause.message}`);
+    this.cause = cause;
+    this.attempts = attempts;
+    this.broker = broker;
   }
 }
 

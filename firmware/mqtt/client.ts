@@ -10,7 +10,7 @@
 // - a broken packet from the broker closes the connection with a typed error and reconnects (4.13).
 import { Backoff } from "./client-backoff.js";
 import { DEFAULT_KEEP_ALIVE, DEFAULT_MAXIMUM_PACKET_SIZE, ServerLimits, connectPacket } from "./client-connect.js";
-import { ClientError, ConnackError, MessageTooLargeError, QueueFullError, TimeoutError, refusal, socketError } from "./client-errors.js";
+import { ClientError, ConnackError, MessageTooLargeError, PersistentFailureError, QueueFullError, TimeoutError, refusal, socketError } from "./client-errors.js";
 import { MESSAGE_OVERHEAD, MessageState, type OutgoingMessage } from "./client-message.js";
 import type { Broker, ConnectInfo, DisconnectOptions, MqttClientOptions, PublishOptions, SubscribeCallback } from "./client-options.js";
 import { OutputBuffer } from "./client-output.js";
@@ -70,6 +70,8 @@ export class MqttClient implements TimerOwner {
   private clientId: string;
   private cleanStartSent = true;
   private pumping = false;
+  /** Per broker: the failure the attempts to it end in, and how many in a row (see handshakeFailure()). */
+  private streaks: { key: string; count: number }[] | undefined;
 
   private readonly decoder: PacketDecoder;
   private readonly output = new OutputBuffer();
@@ -333,6 +335,7 @@ export class MqttClient implements TimerOwner {
     }
     this.state = State.Connected;
     this.backoff.reset();
+    if (this.streaks) this.streaks[this.brokerIndex] = { key: "", count: 0 };
     this.server.accept(this.protocolVersion, properties, this.options.inflight ?? 32);
     let keepAlive = this.options.keepAlive ?? DEFAULT_KEEP_ALIVE;
     if (this.protocolVersion === 5) {
@@ -373,6 +376,7 @@ export class MqttClient implements TimerOwner {
     if (this.state === State.Closed || this.state === State.Idle || this.state === State.Waiting) return;
     const wasConnected = this.state === State.Connected;
     this.teardown();
+    const persistent = wasConnected ? undefined : this.handshakeFailure(reason);
     // Failover: an attempt that never reached CONNACK moves on to the next broker; a connection that
     // worked is retried on the same broker first, where the session lives.
     if (!wasConnected) this.brokerIndex = (this.brokerIndex + 1) % this.brokers.length;
@@ -380,10 +384,31 @@ export class MqttClient implements TimerOwner {
       this.state = State.Idle;
     } else {
       this.state = State.Waiting;
-      this.timers.startReconnect(this.backoff.next());
+      const streak = this.streaks?.[this.brokerIndex];
+      const stuck = streak !== undefined && streak.count >= (this.options.backoff?.persistentAfter ?? 3);
+      this.timers.startReconnect(stuck ? this.backoff.next(this.options.backoff?.persistentCap ?? 900_000) : this.backoff.next());
     }
     if (wasConnected) this.call(this.options.onDisconnect, reason);
     else this.call(this.options.onError, reason);
+    if (persistent) this.call(this.options.onError, persistent);
+  }
+
+  /**
+   * Counts a failed attempt against the broker it was made to: the same TLS failure (code and alert), or the
+   * same cut during the TLS handshake, again and again means it will not go away by itself. Returns the
+   * PersistentFailureError to report when the streak reaches `persistentAfter` (once per streak).
+   */
+  private handshakeFailure(reason: Error): PersistentFailureError | undefined {
+    const code = (reason as { code?: unknown }).code;
+    const handshake = reason.name === "TlsError" || (reason as { duringTlsHandshake?: boolean }).duringTlsHandshake === true;
+    const key = handshake ? `${String(code)}/${String((reason as { alert?: number }).alert ?? "")}` : "";
+    const streaks = (this.streaks ??= []);
+    const streak = streaks[this.brokerIndex];
+    const count = key !== "" && streak?.key === key ? streak.count + 1 : key !== "" ? 1 : 0;
+    streaks[this.brokerIndex] = { key, count };
+    if (count !== (this.options.backoff?.persistentAfter ?? 3)) return undefined;
+    const broker = this.brokers[this.brokerIndex];
+    return new PersistentFailureError(reason, count, `${broker.host}:${broker.port}`);
   }
 
   private teardown(): void {

@@ -16,8 +16,13 @@ export type TlsErrorCode =
 export class TlsError extends Error {
   override readonly name: string = "TlsError";
   readonly code: TlsErrorCode;
-  constructor(code: TlsErrorCode, message: string) {
+  /** The TLS alert description (RFC 5246 section 7.2, RFC 8446 section 6) the peer sent, when one is the
+   *  evidence: 40 handshake_failure, 42 bad_certificate, 48 unknown_ca, 70 protocol_version, 116
+   *  certificate_required ... */
+  readonly alert?: number;
+  constructor(code: TlsErrorCode, message: string, alert?: number) {
     super(`TLS ${code}: ${message}`);
     this.code = code;
+    if (alert !== undefined) this.alert = alert;
   }
 }

@@ -11,7 +11,7 @@
 // Outbox.bootSeq), and a refusal makes the app take them back.
 
 import { MqttClient } from "../mqtt/client.js";
-import { ClientError, MessageTooLargeError, QueueFullError } from "../mqtt/client-errors.js";
+import { ClientError, MessageTooLargeError, PersistentFailureError, QueueFullError } from "../mqtt/client-errors.js";
 import type { ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "../mqtt/client-options.js";
 import type { Subscription } from "../mqtt/packets.js";
 import type { Clock, Storage, TimerId } from "../platform/ports.js";
@@ -102,6 +102,7 @@ export class TelemetryApp {
   #chunk: number;
   #faults = 0;
   #discarded = 0;
+  #persistentFailures = 0;
   #lastStatus = "";
   #started = false;
   #closed = false;
@@ -152,6 +153,7 @@ export class TelemetryApp {
       pending: this.outbox.count,
       estimatedTimes: this.#stamper.estimatedTimes,
       discarded: this.#discarded,
+      persistentFailures: this.#persistentFailures,
       damaged: this.outbox.damaged,
     };
   }
@@ -335,7 +337,7 @@ export class TelemetryApp {
   #publishStatus(force: boolean): void {
     if (!this.client.connected) return;
     const counters = this.counters;
-    const key = `${counters.drops}/${counters.faults}/${counters.estimatedTimes}/${counters.discarded}/${counters.damaged}`;
+    const key = `${counters.drops}/${counters.faults}/${counters.estimatedTimes}/${counters.discarded}/${counters.persistentFailures}/${counters.damaged}`;
     if (!force && key === this.#lastStatus) return;
     this.#lastStatus = key;
     this.#publish(this.topics.status, onlineStatus(counters), { qos: 1, retain: true });
@@ -368,8 +370,10 @@ export class TelemetryApp {
     }
   }
 
-  /** A config message too large to read was skipped (and acknowledged) by the client: say so. */
+  /** A config message too large to read was skipped (and acknowledged) by the client: say so. A persistent
+   *  failure is counted for the status. */
   #clientError(error: Error): void {
+    if (error instanceof PersistentFailureError) this.#persistentFailures++;
     if (error instanceof MessageTooLargeError && error.topic === this.topics.config) {
       const refusal = new ConfigError("too-large", `a configuration of ${error.size} bytes exceeds the device's limit of ${error.limit} bytes (MQTT packet)`);
       this.#publish(this.topics.configRejected, rejectionDocument(refusal, error.limit), { qos: 1 });

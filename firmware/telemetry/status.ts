@@ -15,6 +15,9 @@ export interface StatusCounters {
   estimatedTimes: number;
   /** Readings the broker refused or that could never fit a packet, discarded. */
   discarded: number;
+  /** Times since start the broker refused or cut the TLS handshake the same way several attempts in a row
+   *  (a persistent failure: the device keeps trying, with a long backoff). */
+  persistentFailures: number;
   /** Stretches of the outbox's storage found torn (a power loss mid-write) or damaged at a start; each lost
    *  one or more stored frames. */
   damaged: number;

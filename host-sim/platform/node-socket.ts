@@ -4,6 +4,7 @@
 // the device's small TCP buffers. TLS goes through the device TLS profile (host-sim/tls-profile*.ts):
 // the DER options, the device's suites and checks, and TLS failures as TlsError all live there.
 import { connect as netConnect, type Socket as NetSocket } from "node:net";
+import { NetworkError } from "../../firmware/platform/network-error.js";
 import type { BufferLike, Clock, Socket, SocketConstructor, SocketOptions } from "../../firmware/platform/ports.js";
 import { connectTls } from "../tls-profile-connect.js";
 import type { TlsProfile } from "../tls-profile.js";
@@ -69,8 +70,9 @@ class NodeSocketImpl implements Socket {
       this.options.onReadable?.(this.unread);
     });
     socket.on("error", (error: Error) => {
-      if (options.secure && !this.established) return; // connectTls reports it as a TlsError
-      this.fail(error);
+      if (options.secure && !this.established) return; // connectTls reports it as a TlsError or NetworkError
+      // A refused connect is its own case: nothing listens there (the broker is down, or a wrong port).
+      this.fail((error as NodeJS.ErrnoException).code === "ECONNREFUSED" ? new NetworkError("connection-refused", `${error.message}`) : error);
     });
     socket.on("close", () => this.fail(new ConnectionClosedError()));
   }

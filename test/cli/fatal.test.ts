@@ -1,23 +1,27 @@
-// What ends the CLI: TLS failures and refused identities; not the network coming and going.
+// What ends the CLI: a handshake failure that persists, and refused identities; not the network coming and
+// going, and not one failed handshake.
 import { describe, expect, it } from "vitest";
-import { ClientError, ConnackError } from "../../firmware/mqtt/client-errors.js";
+import { ClientError, ConnackError, PersistentFailureError } from "../../firmware/mqtt/client-errors.js";
+import { NetworkError } from "../../firmware/platform/network-error.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 import { fatalReason } from "../../host-sim/cli/fatal.js";
 
 describe("fatal errors", () => {
-  it("stops for certificate and handshake failures", () => {
-    expect(fatalReason(new TlsError("certificate-unknown", "server chain does not lead to a configured CA"))).toMatch(/^TLS certificate-unknown/);
-    expect(fatalReason(new TlsError("bad-certificate", "refused"))).toMatch(/bad-certificate/);
-    expect(fatalReason(new TlsError("handshake-failure", "no common TLS 1.2 cipher suite (ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE)"))).toBeDefined();
+  it("stops when the same handshake failure persists, naming the broker, the attempts and the cause", () => {
+    const cause = new TlsError("certificate-unknown", "server chain does not lead to a configured CA");
+    expect(fatalReason(new PersistentFailureError(cause, 3, "localhost:8883"))).toMatch(/^3 attempts in a row to localhost:8883 failed the same way: TLS certificate-unknown/);
+    const reset = new NetworkError("connection-lost", "the connection closed during the TLS handshake, without an alert (ECONNRESET)", true);
+    expect(fatalReason(new PersistentFailureError(reset, 3, "localhost:1883"))).toMatch(/without an alert/);
   });
 
   it("stops for CONNACK refusals of the identity (3.1.1 codes 4 and 5, MQTT 5 0x86/0x87)", () => {
     for (const code of [4, 5, 0x86, 0x87]) expect(fatalReason(new ConnackError(code))).toMatch(/not authorised/);
   });
 
-  it("rides out a broker that is down or restarting, and other refusals", () => {
-    expect(fatalReason(new TlsError("handshake-failure", "connect ECONNREFUSED 127.0.0.1:1 (ECONNREFUSED)"))).toBeUndefined();
-    expect(fatalReason(new TlsError("handshake-failure", "the peer closed the connection during the TLS handshake (ECONNRESET)"))).toBeUndefined();
+  it("rides out one failed handshake, a broker that is down or restarting, and other refusals", () => {
+    expect(fatalReason(new TlsError("bad-certificate", "refused", 42))).toBeUndefined();
+    expect(fatalReason(new NetworkError("connection-refused", "connect ECONNREFUSED 127.0.0.1:1"))).toBeUndefined();
+    expect(fatalReason(new NetworkError("connection-lost", "reset (ECONNRESET)", true))).toBeUndefined();
     expect(fatalReason(new ConnackError(3))).toBeUndefined(); // server unavailable
     expect(fatalReason(new ClientError("publish-refused", "quota", 0x97))).toBeUndefined();
     expect(fatalReason(new Error("read ECONNRESET"))).toBeUndefined();

@@ -138,13 +138,13 @@ describe("reconnect", () => {
     }
   });
 
-  it("a refused TCP connection is reported and retried", async () => {
+  it("a refused TCP connection is reported as connection-refused and retried", async () => {
     const clock = new ManualClock();
     const port = fake.broker.port;
     await fake.broker.close();
     const h = fake.clients.start({ clock, port });
     await until(() => h.seen.errors.length === 1, "refused");
-    expect(h.seen.errors[0]).toMatchObject({ code: "connection-lost" });
+    expect(h.seen.errors[0]).toMatchObject({ name: "NetworkError", code: "connection-refused" });
     expect(clock.pending).toBeGreaterThan(0); // the retry is scheduled
   });
 

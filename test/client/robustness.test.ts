@@ -13,7 +13,9 @@ const fake = useFakeBroker();
 // a property length, SUBSCRIBE its properties), the typed error and the DISCONNECT reason 5.0 requires.
 const cases: { name: string; v4: number[]; v5: number[]; code: string; reason: number }[] = [
   { name: "malformed Remaining Length (five bytes)", v4: [0x30, 0xff, 0xff, 0xff, 0xff, 0x01], v5: [0x30, 0xff, 0xff, 0xff, 0xff, 0x01], code: "malformed-packet", reason: 0x81 },
-  { name: "an oversize packet (above our Maximum Packet Size)", v4: [0x30, 0xff, 0xff, 0x03], v5: [0x30, 0xff, 0xff, 0x03], code: "packet-too-large", reason: 0x95 },
+  // 3.1.1 skips an oversize PUBLISH (below); any other packet that large, and an oversize PUBLISH from an MQTT 5
+  // server, which knew our limit [MQTT-3.1.2-24], are errors.
+  { name: "an oversize packet (above our Maximum Packet Size: 3.1.1 a SUBACK, 5.0 a PUBLISH)", v4: [0x90, 0xff, 0xff, 0x03], v5: [0x30, 0xff, 0xff, 0x03], code: "packet-too-large", reason: 0x95 },
   { name: "invalid UTF-8 in a topic", v4: [0x30, 0x05, 0x00, 0x02, 0xc3, 0x28, 0x41], v5: [0x30, 0x06, 0x00, 0x02, 0xc3, 0x28, 0x00, 0x41], code: "malformed-packet", reason: 0x81 },
   { name: "U+0000 in a topic", v4: [0x30, 0x05, 0x00, 0x02, 0x61, 0x00, 0x41], v5: [0x30, 0x06, 0x00, 0x02, 0x61, 0x00, 0x00, 0x41], code: "malformed-packet", reason: 0x81 },
   { name: "reserved fixed-header bits (PUBREL with flags 0000)", v4: [0x60, 0x02, 0x00, 0x01], v5: [0x60, 0x02, 0x00, 0x01], code: "malformed-packet", reason: 0x81 },
@@ -23,6 +25,22 @@ const cases: { name: string; v4: number[]; v5: number[]; code: string; reason: n
 ];
 
 describe("robustness", () => {
+  it("v3.1.1: an oversize PUBLISH is skipped as it arrives, acknowledged, reported, and the connection goes on", async () => {
+    const { h, c } = await fake.connected({ protocolVersion: 4, maximumPacketSize: 4096 });
+    const topic = [0x00, 0x03, 0x61, 0x2f, 0x62]; // "a/b"
+    const body = 2 + 3 + 2 + 10_000;
+    c.sendRaw([0x32, body & 0x7f | 0x80, body >> 7, ...topic, 0x12, 0x34]); // QoS 1, packet id 0x1234
+    for (let i = 0; i < 10; i++) c.sendRaw(new Array(1000).fill(0x41));
+    const ack = await c.next("puback");
+    expect(ack.raw).toEqual(Buffer.from([0x40, 0x02, 0x12, 0x34]));
+    await until(() => h.seen.errors.length === 1, "reported");
+    expect(h.seen.errors[0]).toMatchObject({ name: "MessageTooLargeError", topic: "a/b", size: 1 + 2 + body, limit: 4096 });
+    expect(h.seen.messages).toHaveLength(0);
+    c.send({ cmd: "publish", topic: "a/c", payload: Buffer.from("ok"), qos: 0 });
+    await until(() => h.seen.messages.length === 1, "the next message");
+    expect(h.seen.disconnects).toHaveLength(0);
+  });
+
   for (const version of [4, 5] as const) {
     for (const t of cases) {
       it(`v${version === 4 ? "3.1.1" : "5"}: ${t.name} -> typed error, connection closed${version === 5 ? ", DISCONNECT with the reason code" : ""}, then reconnect`, async () => {

@@ -13,6 +13,7 @@ import {
 } from "../../firmware/platform/moddable/socket-binding.js";
 import { CLOCK_SET_AFTER_MS, tlsFailure } from "../../firmware/platform/moddable/tls-failure.js";
 import type { BufferLike, SocketOptions } from "../../firmware/platform/ports.js";
+import { NetworkError } from "../../firmware/platform/network-error.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 
 type Callbacks = { onReadable?: (n: number) => void; onWritable?: (n: number) => void; onError?: () => void };
@@ -216,6 +217,7 @@ describe("Moddable socket binding", () => {
     FakeSession.last!.fail = new Error("alert: 2, 116");
     FakeTcp.opened[0].options.onReadable!(1);
     expect((errors[0] as TlsError).code).toBe("certificate-required");
+    expect((errors[0] as TlsError).alert).toBe(116);
   });
 
   it("a close_notify that ends the handshake is a handshake failure, not a connection", () => {
@@ -296,13 +298,25 @@ describe("Moddable socket binding", () => {
     expect(FakeTcp.opened[0].closed).toBe(true);
   });
 
-  it("the peer closing reports once, with no error object (the client calls it connection-lost)", () => {
+  it("the peer closing after the handshake reports once, with no error object (the client calls it connection-lost)", () => {
     const { Socket } = platform();
     const { options, errors } = events();
     new Socket(options({ host: "127.0.0.1", secure }));
+    handshake(FakeTcp.opened[0]);
     FakeTcp.opened[0].options.onError!();
     FakeTcp.opened[0].options.onError!();
     expect(errors).toEqual([undefined]);
+  });
+
+  it("a cut during the handshake, without an alert, is a network failure, not a TLS refusal", () => {
+    const { Socket } = platform();
+    const { options, errors } = events();
+    new Socket(options({ host: "127.0.0.1", secure }));
+    FakeTcp.opened[0].options.onWritable!(4096); // ClientHello sent
+    FakeTcp.opened[0].options.onError!();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(NetworkError);
+    expect(errors[0]).toMatchObject({ code: "connection-lost", duringTlsHandshake: true });
   });
 
   it("gives the SDK session one CA certificate, TLS 1.2, the host as server name, and its own option names", () => {

@@ -86,7 +86,7 @@ describe("TelemetryApp", () => {
     const status = client.on("devices/wearable-001/status");
     expect(status).toHaveLength(1);
     expect(status[0].options).toMatchObject({ qos: 1, retain: true });
-    expect(JSON.parse(text(status[0].payload))).toEqual({ state: "online", drops: 0, faults: 0, pending: 0, estimatedTimes: 0, discarded: 0, damaged: 0 });
+    expect(JSON.parse(text(status[0].payload))).toEqual({ state: "online", drops: 0, faults: 0, pending: 0, estimatedTimes: 0, discarded: 0, persistentFailures: 0, damaged: 0 });
   });
 
   it("stores each reading before publishing, batches by count, and removes readings only on PUBACK", () => {

@@ -5,6 +5,7 @@
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from "node:net";
 import { createServer as createTlsServer, type TLSSocket, type TlsOptions as NodeTlsServerOptions } from "node:tls";
 import type { TlsOptions } from "../../firmware/platform/ports.js";
+import { NetworkError } from "../../firmware/platform/network-error.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 import { connectTls } from "../../host-sim/tls-profile-connect.js";
 import type { TlsContext, TlsProfile } from "../../host-sim/tls-profile.js";
@@ -177,7 +178,8 @@ export function parseClientHello(bytes: Buffer): ClientHello | undefined {
 
 export interface Attempt {
   ok: boolean;
-  error?: TlsError;
+  /** A TlsError when TLS refused (evidence: a verdict, an alert, not TLS), a NetworkError when cut or refused. */
+  error?: TlsError | NetworkError;
   protocol?: string | null;
   cipher?: string;
   alpn?: string | false | null;
@@ -204,13 +206,8 @@ export function attempt(
         socket.destroy();
       },
       onError(error) {
-        expectTlsError(error);
         resolve({ ok: false, error });
       },
     });
   });
-}
-
-function expectTlsError(error: unknown): asserts error is TlsError {
-  if (!(error instanceof TlsError)) throw new Error(`expected a TlsError, got ${String(error)}`);
 }

@@ -16,6 +16,7 @@
 import type { BufferLike, Socket, SocketConstructor, SocketOptions, TlsOptions } from "../ports.js";
 import { DnsError } from "./dns-error.js";
 import { tlsFailure } from "./tls-failure.js";
+import { NetworkError } from "../network-error.js";
 import { TlsError } from "../tls-error.js";
 import { asError } from "../as-error.js";
 
@@ -164,7 +165,7 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
           port: this.#options.port,
           onReadable: (count: number) => this.#readable(count),
           onWritable: (count: number) => this.#writableNow(count),
-          onError: () => this.#fail(undefined),
+          onError: () => this.#tcpFailed(),
         });
         tcp.readable = tcp.writable = 0;
         this.#tcp = tcp;
@@ -193,6 +194,12 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
       if (!this.#session) this.#options.onWritable?.(count);
       else if (!this.#ready) this.#handshake();
       else if (count > TLS_OVERHEAD) this.#options.onWritable?.(count - TLS_OVERHEAD);
+    }
+
+    /** The TCP connection failed. During a TLS handshake with no alert, it is the network (or a peer that
+     *  is not a TLS endpoint), not a TLS refusal. */
+    #tcpFailed(): void {
+      this.#fail(this.#session && !this.#ready ? new NetworkError("connection-lost", "the connection closed during the TLS handshake, without an alert", true) : undefined);
     }
 
     /** Steps the handshake for as long as it moves (each step sends a flight or takes one record). */

@@ -36,6 +36,9 @@ export function tlsFailure(thrown: unknown, now: number): TlsError {
   }
   if (message.includes("protocolVersion")) return new TlsError("protocol-version", "the server does not speak TLS 1.2");
   const alert = /alert: \d+, (\d+)/.exec(message);
-  if (alert) return new TlsError(ALERTS[Number(alert[1])] ?? "handshake-failure", `the server sent alert ${alert[1]}`);
+  if (alert) {
+    const description = Number(alert[1]);
+    return new TlsError(ALERTS[description] ?? "handshake-failure", `the server sent alert ${description}`, description);
+  }
   return new TlsError("handshake-failure", message || "handshake failed");
 }
