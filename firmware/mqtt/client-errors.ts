@@ -69,9 +69,9 @@ export class MessageTooLargeError extends ClientError {
 }
 
 /**
- * The same TLS handshake failure (same code, same alert), or the same cut during the handshake, several
- * attempts in a row to one broker: retrying is not going to fix it (a wrong certificate, a port that does
- * not speak TLS). Reported once per streak; the client keeps trying, but with the long backoff cap.
+ * The same TLS refusal (same code, same alert) several attempts in a row to one broker, or twice as many cuts
+ * during the TLS handshake: retrying is not going to fix it (a wrong certificate, a port that does not speak
+ * TLS). Reported once per streak; the client keeps trying, but with the long backoff cap.
  */
 export class PersistentFailureError extends ClientError {
   override readonly name: string = "PersistentFailureError";

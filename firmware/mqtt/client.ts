@@ -384,8 +384,7 @@ export class MqttClient implements TimerOwner {
       this.state = State.Idle;
     } else {
       this.state = State.Waiting;
-      const streak = this.streaks?.[this.brokerIndex];
-      const stuck = streak !== undefined && streak.count >= (this.options.backoff?.persistentAfter ?? 3);
+      const stuck = this.stuck(this.brokerIndex);
       this.timers.startReconnect(stuck ? this.backoff.next(this.options.backoff?.persistentCap ?? 900_000) : this.backoff.next());
     }
     if (wasConnected) this.call(this.options.onDisconnect, reason);
@@ -394,21 +393,32 @@ export class MqttClient implements TimerOwner {
   }
 
   /**
-   * Counts a failed attempt against the broker it was made to: the same TLS failure (code and alert), or the
-   * same cut during the TLS handshake, again and again means it will not go away by itself. Returns the
-   * PersistentFailureError to report when the streak reaches `persistentAfter` (once per streak).
+   * Counts a failed attempt against the broker it was made to. The same TLS refusal (code and alert: the
+   * broker said so) `persistentAfter` times in a row will not go away by itself; a connection cut during the
+   * handshake without a word of TLS (a port that does not speak TLS, or just the network) counts the same
+   * way, but only twice as many in a row (about half a minute of backoff) make it persistent, so that an
+   * outage is ridden out. Returns the PersistentFailureError to report when a streak gets there (once).
    */
   private handshakeFailure(reason: Error): PersistentFailureError | undefined {
-    const code = (reason as { code?: unknown }).code;
-    const handshake = reason.name === "TlsError" || (reason as { duringTlsHandshake?: boolean }).duringTlsHandshake === true;
-    const key = handshake ? `${String(code)}/${String((reason as { alert?: number }).alert ?? "")}` : "";
+    const refused = reason.name === "TlsError";
+    const cut = (reason as { duringTlsHandshake?: boolean }).duringTlsHandshake === true;
+    const key = refused || cut ? `${String((reason as { code?: unknown }).code)}/${String((reason as { alert?: number }).alert ?? "")}` : "";
     const streaks = (this.streaks ??= []);
     const streak = streaks[this.brokerIndex];
-    const count = key !== "" && streak?.key === key ? streak.count + 1 : key !== "" ? 1 : 0;
+    const count = key === "" ? 0 : streak?.key === key ? streak.count + 1 : 1;
     streaks[this.brokerIndex] = { key, count };
-    if (count !== (this.options.backoff?.persistentAfter ?? 3)) return undefined;
+    const after = this.options.backoff?.persistentAfter ?? 3;
+    if (count !== (refused ? after : 2 * after)) return undefined;
     const broker = this.brokers[this.brokerIndex];
     return new PersistentFailureError(reason, count, `${broker.host}:${broker.port}`);
+  }
+
+  /** The broker's attempts failed persistently (the long backoff cap applies). */
+  private stuck(index: number): boolean {
+    const streak = this.streaks?.[index];
+    if (!streak || streak.count === 0) return false;
+    const after = this.options.backoff?.persistentAfter ?? 3;
+    return streak.count >= (streak.key.startsWith("connection-") ? 2 * after : after);
   }
 
   private teardown(): void {

@@ -39,9 +39,9 @@ afterEach(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-function cli(extra: string[], tls: { ca?: string; cert?: string; key?: string } = {}): CliRun {
+function cli(extra: string[], tls: { ca?: string; cert?: string; key?: string } = {}, port = broker.port): CliRun {
   const run = startCli([
-    "--broker", `mqtts://localhost:${broker.port}`,
+    "--broker", `mqtts://localhost:${port}`,
     "--ca", tls.ca ?? pki.ca.files.certPem,
     "--cert", tls.cert ?? pki.device.files.certPem,
     "--key", tls.key ?? pki.device.files.keyPem,
@@ -177,7 +177,7 @@ describe("host-sim CLI against mosquitto with client certificates", () => {
     expect(await run.exited).toBe(1);
     const lines = run.stderr().trim().split("\n");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^error: TLS certificate-unknown: /);
+    expect(lines[0]).toMatch(/^error: 3 attempts in a row to localhost:\d+ failed the same way: TLS certificate-unknown: /);
   }, 60_000);
 
   it("exits non-zero with one line when the broker refuses the device certificate", async () => {
@@ -186,6 +186,21 @@ describe("host-sim CLI against mosquitto with client certificates", () => {
     expect(await run.exited).toBe(1);
     const lines = run.stderr().trim().split("\n");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^error: TLS bad-certificate: /);
+    expect(lines[0]).toMatch(/^error: 3 attempts in a row to localhost:\d+ failed the same way: TLS bad-certificate: .*alert 48/);
   }, 60_000);
+
+  it("exits non-zero with one line when the broker's port does not speak TLS (a plain MQTT listener), after riding out a few cuts", async () => {
+    freshData();
+    const plain = await startMosquitto({ tls: pki.brokerTls, plainListener: true });
+    try {
+      const run = cli(["--readings", "3"], {}, plain.plainPort);
+      expect(await run.exited).toBe(1);
+      const lines = run.stderr().trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^error: 6 attempts in a row to localhost:\d+ failed the same way: the connection closed during the TLS handshake, without an alert/);
+      expect(plain.logs()).not.toMatch(/New client connected/);
+    } finally {
+      await plain.close();
+    }
+  }, 90_000);
 });

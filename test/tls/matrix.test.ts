@@ -5,6 +5,7 @@
 
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ClientError, ConnackError } from "../../firmware/mqtt/client-errors.js";
+import { NetworkError } from "../../firmware/platform/network-error.js";
 import { TlsError, type TlsErrorCode } from "../../firmware/platform/tls-error.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { DEVICE_ID, OTHER_DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
@@ -132,10 +133,11 @@ describe("TLS negative matrix (device profile, hardened mosquitto)", () => {
     await broker.waitForLog(/peer did not return a certificate/);
   });
 
-  it("client certificate from another CA: bad-certificate", async () => {
+  it("client certificate from another CA: bad-certificate, with the server's alert (48 unknown_ca)", async () => {
     const { sniffer } = await brokerBehindSniffer();
     const secure = { ...pki.deviceTls(), clientCertificates: [pki.odd.otherCaDevice.certDer], clientKey: pki.odd.otherCaDevice.keyDer };
-    await expectTlsRefusal(runDevice(sniffer.port, { secure }), sniffer, "bad-certificate");
+    const error = await expectTlsRefusal(runDevice(sniffer.port, { secure }), sniffer, "bad-certificate");
+    expect(error.alert).toBe(48);
   });
 
   it("ECDSA device key: unsupported-key before connecting, naming the device limitation", async () => {
@@ -155,10 +157,15 @@ describe("TLS negative matrix (device profile, hardened mosquitto)", () => {
     expect(node.connects).toBe(1);
   });
 
-  it("a plain-text listener while TLS is configured: handshake-failure, never a downgrade to clear text", async () => {
+  it("a plain-text listener while TLS is configured: a cut during the handshake (no TLS evidence), never a downgrade to clear text", async () => {
     const { broker, sniffer } = await brokerBehindSniffer({}, true);
-    await expectTlsRefusal(runDevice(sniffer.port), sniffer, "handshake-failure");
+    const run = runDevice(sniffer.port);
+    await run.settled;
+    expect(run.connects).toBe(0);
+    expect(run.errors[0]).toBeInstanceOf(NetworkError);
+    expect(run.errors[0]).toMatchObject({ code: "connection-lost", duringTlsHandshake: true });
     expect(parseClientHello(sniffer.clientBytes(0))).toBeDefined(); // a ClientHello was all we sent
+    expectNothingInClear(sniffer);
     expect(broker.logs()).not.toMatch(/New client connected/);
   });
 
