@@ -4,6 +4,7 @@
 // arrhythmia and amplitude/baseline modulation, premature beats with compensatory pauses, baseline wander,
 // white noise, motion-artifact bursts, or no finger at all. Seeded: the same options give the same light.
 import type { OpticalSample, OpticalSource } from "./optical.js";
+import { meanHeartRate } from "./ppg-reference.js";
 import { Prng } from "./prng.js";
 
 export interface MotionBurst {
@@ -92,14 +93,7 @@ export class SyntheticPpg implements OpticalSource {
 
   /** Mean heart rate over [from, to) from the beat onsets inside it, as an ECG-derived reference would be. */
   referenceHeartRate(from: number, to: number): number {
-    let first = -1, last = -1, count = 0;
-    for (const t of this.beats) {
-      if (t < from || t >= to) continue;
-      if (first < 0) first = t;
-      last = t;
-      count++;
-    }
-    return count < 2 ? Number.NaN : (60 * (count - 1)) / (last - first);
+    return meanHeartRate(this.beats, from, to);
   }
 
   sample(t: number, out: OpticalSample): void {
