@@ -2,9 +2,10 @@
 // after Zong et al. 2003), one sample at a time, into a ring of beats.
 //
 // A beat is the SSF's maximum after it crosses half the median of the last five beats' peaks, at least a
-// refractory time (0.55 median intervals, never less than 60/312 s) after the previous beat. The first 2.5 s
-// (one beat even at 25 bpm) only learn the level. A peak above 3x the recent ones is motion: it is kept as an
-// unclean beat and the half second around it is flagged. Only clean beats at a plausible distance from the
+// refractory time (0.45 median intervals, never less than 60/312 s) after the previous beat. The first 2.5 s
+// (one beat even at 25 bpm) only learn the level; learning it again later goes on detecting meanwhile. A
+// peak above 3x the recent ones is motion: it is kept as an unclean beat and the half second around it is
+// flagged. Only clean beats at a plausible distance from the
 // previous one teach the threshold; a long silence lets it decay; a lasting new level (8 "artifacts" over 6 s)
 // is adopted.
 import { HEART_RATE_MAX_BPM } from "./plausibility.js";
@@ -26,6 +27,9 @@ const LEARN_SECONDS = 2.5;
 const REFRACTORY_MARGIN = 1.25; // the shortest refractory time is that of 1.25 x the highest plausible rate
 const MISSED_BEAT_FACTOR = 0.6; // threshold scale when beats are known to be missed
 const MOTION_MARGIN_SECONDS = 0.5; // flagged around an artifact peak
+// Refractory time after a beat, in median intervals: short enough that a rate up to 2.2x the last window's
+// is still seen (a step from 70 to 130 bpm), long enough to skip the dicrotic wave at rest.
+const REFRACTORY_SHARE = 0.45;
 
 /** What one step found. */
 export const Detection = { None: 0, Beat: 1, Artifact: 2 } as const;
@@ -78,17 +82,30 @@ export class BeatDetector {
     this.relearn(n);
     this.#lastBeat = -1;
     this.#refCount = 0;
+    this.#threshold = 0;
     this.#artifactCount = 0;
     this.count = 0;
     this.artifactUntil = -1;
   }
 
-  /** Learn the level again from sample `n`, keeping the beats found so far. */
+  /** Learn the level again from sample `n`, keeping the beats found so far and finding more meanwhile with
+   *  the old level (a gap of several seconds would keep the windows invalid). */
   relearn(n: number): void {
     this.#learnUntil = n + Math.round(LEARN_SECONDS * this.#rate);
     this.#learnMax = 0;
     this.#inPeak = false;
     this.medianInterval = 0;
+  }
+
+  /** Motion (seen by an accelerometer) from sample `from` until sample `until`: beats found from `from` on
+   *  are not clean, nor any found up to `until`. */
+  flagMotion(from: number, until: number): void {
+    if (until > this.artifactUntil) this.artifactUntil = until;
+    for (let back = 0; back < this.count; back++) {
+      const k = this.index(back);
+      if (this.at[k] < from) break;
+      this.clean[k] = 0;
+    }
   }
 
   /** The estimator found the beats at a multiple of the signal's period: beats below the threshold are being
@@ -104,7 +121,7 @@ export class BeatDetector {
     if (n < this.#learnUntil) {
       if (z > this.#learnMax) this.#learnMax = z;
       if (n + 1 === this.#learnUntil) this.#setReference(this.#learnMax);
-      return Detection.None;
+      if (this.#threshold === 0) return Detection.None; // nothing learnt yet
     }
     // No beat for a long time: the amplitude dropped; let the threshold follow it down (e-fold per second).
     const silence = this.#lastBeat < 0 ? n - this.#learnUntil : n - this.#lastBeat;
@@ -119,7 +136,7 @@ export class BeatDetector {
       }
       return Detection.None;
     }
-    const refractory = Math.max(this.#refractory, 0.55 * this.medianInterval);
+    const refractory = Math.max(this.#refractory, REFRACTORY_SHARE * this.medianInterval);
     if (z > this.#threshold && this.#threshold > 0 && (this.#lastBeat < 0 || n - this.#lastBeat >= refractory)) {
       this.#inPeak = true;
       this.#peakValue = z;

@@ -11,11 +11,15 @@
 // (so a premature beat and its compensatory pause count as the two intervals they are), a longer one as k
 // missed-beat intervals when within 20 % of k medians, otherwise it is dropped. bpm = 60 x intervals counted /
 // time they span: the mean rate over the window, as an ECG reference computes it.
-// Beats whose pulse does not have the learnt shape are dropped first (see pulse-trace.ts).
+// Beats whose pulse does not have the learnt shape are dropped first (see pulse-trace.ts). When the rate
+// stepped within the window (a run of at least 2.5 s of agreeing intervals at its end, 30 % away from the
+// regular ones before), only the new rhythm is judged, so a step is tracked within two windows.
 // Confidence = coverage of the window by counted intervals x regularity x share of time counted x pulse
-// shape score x consistency of pulse sizes x periodicity (autocorrelation at the beat period). When half or
-// a third of the period repeats as well, every other beat was missed: confidence is zero and the detector's
-// threshold is lowered. A reading is valid only with a finger present over the whole window, no gap in it,
+// shape score x consistency of pulse sizes x rhythm (scatter of the intervals as found, before merging)
+// x periodicity (autocorrelation at the beat period). Until a pulse shape has been learnt (from a valid,
+// regular window) the rhythm and periodicity must be those of a clear pulse: band-limited noise makes
+// quasi-regular peaks that merging and span counting would pass. When half or a third of the period repeats
+// as well, every other beat was missed: confidence is zero and the detector's threshold is lowered. A reading is valid only with a finger present over the whole window, no gap in it,
 // confidence >= 0.5 and bpm inside 25..250 (design.md section 6). Invalid readings carry NaN, never a stale
 // or guessed number. A finger on the sensor and no valid reading four times running makes the detector
 // learn the pulse level and shape again.
@@ -24,6 +28,7 @@ import { Biquad } from "./biquad.js";
 import { median } from "./median.js";
 import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM } from "./plausibility.js";
 import { PulseTrace } from "./pulse-trace.js";
+import { recentRegime, scatter } from "./rhythm.js";
 
 export interface HeartRateOptions {
   /** Samples per second given to push(): the sensor's FIFO rate (e.g. Max30102.outputRate). */
@@ -34,6 +39,8 @@ export interface HeartRateOptions {
   stepSeconds?: number;
   /** Raw counts below which no finger covers the sensor (default 25000 of 2^18, IR at ~7 mA, 4096 nA). */
   fingerThreshold?: number;
+  /** Samples per second given to pushMotion(), when an accelerometer is used (default 25). */
+  motionRate?: number;
 }
 
 export interface HeartRateReading {
@@ -52,12 +59,24 @@ export interface HeartRateReading {
 const UPPER_SINGLE = 1.55; // up to this x median interval, a group is one beat-to-beat interval
 const MISSED_FIT = 0.2; // a longer group spans k >= 2 intervals when within k x (1 +- MISSED_FIT) medians
 const MAX_SPANS = 3; // more missed beats than this in a row: not a gap in detection but in the signal
-const MIN_PERIODICITY = 0.15; // autocorrelation the beat period must show in the filtered signal
-const IRREGULAR = 0.2; // mean relative deviation from the median interval tolerated before confidence drops
+// Autocorrelation the beat period must show in the filtered signal (confidence 0 below, 1 at + PERIODIC_SPAN):
+// modest once the wearer's pulse shape is known, high before (a first reading needs a clearly periodic pulse).
+const MIN_PERIODICITY = 0.15;
+const MIN_PERIODICITY_FIRST = 0.55;
+const PERIODIC_SPAN = 0.25;
+// Scatter of the intervals as found (mean relative deviation from their median) from which confidence falls,
+// to 0 at + SCATTER_SPAN: band-limited noise gives 0.2..0.6, a pulse 0.01..0.05, with premature beats or
+// atrial fibrillation 0.1..0.2. Before the pulse shape is known a first reading needs a regular rhythm.
+const SCATTER = 0.25;
+const SCATTER_FIRST = 0.1;
+const SCATTER_SPAN = 0.1;
+const IRREGULAR = 0.2; // mean relative deviation from the counted intervals tolerated before confidence drops
+const REGIME_SECONDS = 2.5; // a new rhythm at the end of the window is judged alone once it lasts this long
 const MIN_CONFIDENCE = 0.5;
 const HARMONIC_RATIO = 0.8; // autocorrelation at a fraction of the period this close to it: a subharmonic
 const PEAK_SPREAD = 0.25; // mean relative deviation of beat peak sizes tolerated before confidence drops
-const LEARN_CONFIDENCE = 0.8; // windows this good teach the pulse shape
+const MOTION_G = 0.05; // acceleration beyond gravity (RMS over ~0.5 s) from which the wrist is moving
+const MOTION_LOOKBACK = 1; // s of PPG before a motion sample flagged with it (averaging and drain delay)
 const WATCHDOG_WINDOWS = 4; // invalid readings in a row (finger on) before the detector relearns
 
 export class HeartRateEstimator {
@@ -83,6 +102,14 @@ export class HeartRateEstimator {
   #n = 0;
   #started = -1; // sample at which the current continuous stretch began
   #noFingerAt = -1; // last sample without a finger
+  // Motion: gravity per axis (slow average), the rest low-passed per axis, its energy (RMS^2, ~0.5 s).
+  #gravity = new Float64Array(3);
+  #band = new Float64Array(3);
+  #bandAlpha = 0;
+  #motionEnergy = -1;
+  #gravityAlpha = 0;
+  #energyAlpha = 0;
+  #motionLookback = 0;
   #invalidRun = 0; // consecutive invalid readings with a finger on the sensor
   // Window scratch: its beats, their flags (0 motion, 1 kept, 2 wrong shape), intervals, peaks, sorting.
   #winAt: Float64Array;
@@ -114,6 +141,38 @@ export class HeartRateEstimator {
     this.#peaks = new Float32Array(capacity);
     this.#sorted = new Float64Array(capacity);
     this.#trace = new PulseTrace(this.#window, fs);
+    const motionRate = options.motionRate ?? 25;
+    this.#gravityAlpha = Math.min(1, (2 * Math.PI * 0.3) / motionRate); // ~0.3 Hz high-pass
+    this.#bandAlpha = Math.min(1, (2 * Math.PI * 5) / motionRate); // ~5 Hz low-pass: the pulse band
+    this.#energyAlpha = Math.min(1, 1 / (0.5 * motionRate));
+    this.#motionLookback = Math.round(MOTION_LOOKBACK * fs);
+  }
+
+  /** One accelerometer sample, g, at `motionRate` per second, before the PPG samples of the same period: while
+   *  the wrist moves, beats are flagged as motion (as the detector flags artifact peaks) and windows made
+   *  mostly of motion carry no reading. Without calls here the estimator relies on the PPG alone. */
+  pushMotion(x: number, y: number, z: number): void {
+    const g = this.#gravity;
+    if (this.#motionEnergy < 0) {
+      g[0] = x;
+      g[1] = y;
+      g[2] = z;
+      this.#motionEnergy = 0;
+    }
+    const a = this.#gravityAlpha;
+    g[0] += a * (x - g[0]);
+    g[1] += a * (y - g[1]);
+    g[2] += a * (z - g[2]);
+    const d = this.#band;
+    const b = this.#bandAlpha;
+    d[0] += b * (x - g[0] - d[0]);
+    d[1] += b * (y - g[1] - d[1]);
+    d[2] += b * (z - g[2] - d[2]);
+    this.#motionEnergy += this.#energyAlpha * (d[0] * d[0] + d[1] * d[1] + d[2] * d[2] - this.#motionEnergy);
+    if (this.#motionEnergy < MOTION_G * MOTION_G) return;
+    const n = this.#n;
+    this.#beats.flagMotion(n - this.#motionLookback, n + this.#beats.motionMargin);
+    this.#trace.flagMotion(n - this.#motionLookback, n);
   }
 
   /** One raw sample. Returns true when `reading` has just been renewed. */
@@ -228,6 +287,15 @@ export class HeartRateEstimator {
       if (count < 2) beats.medianInterval = 0;
       return;
     }
+    // A step in rate within the window: judge the new rhythm alone (against the old one, its intervals
+    // would be merged as spurious peaks or counted as missed beats).
+    let from = start;
+    const known = this.#trace.pulseKnown;
+    const regime = known ? recentRegime(this.#intervals, count, REGIME_SECONDS * this.sampleRate, this.#sorted) : 0;
+    if (regime > 0) {
+      from = this.#dropBefore(beatCount, regime);
+      count = this.#collectIntervals(beatCount);
+    }
     let m = median(this.#intervals, count, this.#sorted);
     // Beats whose pulse does not look like the others (motion reshapes them, a spurious peak has no pulse)
     // are dropped; their neighbours then span one interval (spurious peak) or two (distorted real beat).
@@ -236,6 +304,10 @@ export class HeartRateEstimator {
     if (count < 2) return;
     m = median(this.#intervals, count, this.#sorted);
     beats.medianInterval = m;
+    // How scattered the intervals are as found: noise peaks come at intervals all over the place, which the
+    // merging and span counting below would otherwise make look regular.
+    const spread = scatter(this.#intervals, 0, count, m);
+    const rhythm = 1 - clamp01((spread - (known ? SCATTER : SCATTER_FIRST)) / SCATTER_SPAN);
     // Merge too-short intervals forward (a spurious extra peak); count each group as the whole number of
     // median intervals it spans (2 for a missed beat), dropping groups that fit no whole number.
     let spanned = 0;
@@ -261,26 +333,48 @@ export class HeartRateEstimator {
     if (spanned < 2) return;
     const mean = sum / spanned;
     const bpm = (60 * this.sampleRate) / mean;
-    const coverage = Math.min(1, sum / this.#window / 0.7);
+    const coverage = Math.min(1, sum / (end - from) / 0.7);
     const regularity = 1 - clamp01((deviation / sum - IRREGULAR) / 0.25);
     const acceptance = all > 0 ? sum / all : 0;
     // The beats must describe the signal: its autocorrelation at the beat period has to be high; and when half
     // or a third of that period repeats as well, beats were missed in a regular pattern (every other one).
-    this.#trace.prepare(mean);
+    this.#trace.prepare(mean, end - from);
     const periodicity = this.#trace.periodicity(mean);
     const harmonic = Math.max(this.#trace.periodicity(mean / 2), this.#trace.periodicity(mean / 3));
     const fundamental = harmonic >= HARMONIC_RATIO * periodicity ? 0 : 1;
     if (fundamental === 0) beats.missingBeats(); // the threshold is above some of the beats: lower it
     // Pulses from one heart differ little in size; motion adds and removes slope at random.
     const consistency = 1 - clamp01((this.#peakSpread(beatCount) - PEAK_SPREAD) / 0.2);
-    const confidence =
-      coverage * regularity * acceptance * shape * fundamental * consistency * clamp01((periodicity - MIN_PERIODICITY) / 0.25);
+    const periodic = clamp01((periodicity - (known ? MIN_PERIODICITY : MIN_PERIODICITY_FIRST)) / PERIODIC_SPAN);
+    const confidence = coverage * regularity * acceptance * shape * fundamental * consistency * rhythm * periodic;
     r.confidence = confidence;
     if (confidence >= MIN_CONFIDENCE && bpm >= HEART_RATE_MIN_BPM && bpm <= HEART_RATE_MAX_BPM) {
       r.bpm = bpm;
       r.valid = true;
-      if (confidence >= LEARN_CONFIDENCE) this.#trace.learnPulse();
+      // Only a regular window teaches the shape: one learnt from noise would let more noise through.
+      if (spread <= SCATTER_FIRST) this.#trace.learnPulse();
     }
+  }
+
+  /** Leave out the window's beats before the one that starts interval `k` (flag them as a break); returns
+   *  that beat's time. */
+  #dropBefore(beatCount: number, k: number): number {
+    let count = 0;
+    let previous = -1;
+    for (let i = 0; i < beatCount; i++) {
+      const flag = this.#winFlag[i];
+      if (flag === 0) {
+        previous = -1;
+        continue;
+      }
+      if (flag !== 1) continue;
+      if (previous >= 0 && count++ === k) {
+        for (let j = 0; j < previous; j++) this.#winFlag[j] = 0;
+        return this.#winAt[previous];
+      }
+      previous = i;
+    }
+    return this.#winAt[previous];
   }
 
   /** Intervals between consecutive kept beats of the window into #intervals; a motion-flagged beat breaks

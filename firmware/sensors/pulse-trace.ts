@@ -25,6 +25,7 @@ export class PulseTrace {
   #detrended: Float32Array;
   #last = -1; // j of the newest sample
   #window: number; // samples per window
+  #prepared = 0; // samples prepared for periodicity()
   #template = new Float32Array(SEGMENT);
   #segment = new Float32Array(SEGMENT);
   #templateUsable = false;
@@ -45,6 +46,11 @@ export class PulseTrace {
     this.#trace.fill(0);
     this.#motion.fill(0);
     this.#last = -1;
+  }
+
+  /** A pulse shape has been learnt from good windows. */
+  get pulseKnown(): boolean {
+    return this.#pulseKnown;
   }
 
   forgetPulse(): void {
@@ -69,11 +75,13 @@ export class PulseTrace {
     for (let i = 0; i < back; i++) this.#motion[(this.#last - i + size) % size] = 1;
   }
 
-  /** Prepare the last window for periodicity(): motion stretches zeroed, outliers clipped to 3x the median
-   *  magnitude, and a moving average one beat `period` (input samples) long subtracted, so that baseline
-   *  wander the band-pass let through cannot pass for periodicity at short lags. */
-  prepare(period: number): void {
-    const n = this.#window;
+  /** Prepare the last `samples` input samples (at most a window) for periodicity(): motion stretches zeroed,
+   *  outliers clipped to 3x the median magnitude, and a moving average one beat `period` (input samples)
+   *  long subtracted, so that baseline wander the band-pass let through cannot pass for periodicity at
+   *  short lags. */
+  prepare(period: number, samples: number): void {
+    const n = Math.min(this.#window, Math.ceil(samples / this.decimation));
+    this.#prepared = n;
     const size = this.#trace.length;
     const first = this.#last - n + 1 + size; // + size keeps the index positive
     const x = this.#work;
@@ -81,7 +89,7 @@ export class PulseTrace {
       const v = this.#trace[(first + i) % size];
       x[i] = v < 0 ? -v : v;
     }
-    const limit = 3 * select(x, n >> 1);
+    const limit = 3 * select(x, n, n >> 1);
     for (let i = 0; i < n; i++) {
       const k = (first + i) % size;
       const v = this.#motion[k] ? 0 : this.#trace[k]; // motion stretches take no part
@@ -105,7 +113,7 @@ export class PulseTrace {
 
   /** Normalised autocorrelation of the prepared window at `lag` input samples (interpolated). */
   periodicity(lag: number): number {
-    const n = this.#window;
+    const n = this.#prepared;
     const decimated = lag / this.decimation;
     const k = Math.floor(decimated);
     if (k < 1 || k + 1 >= n) return 0;
@@ -180,9 +188,9 @@ function autocorrelation(x: Float32Array, n: number, lag: number): number {
   return xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0;
 }
 
-/** The k-th smallest of x (quickselect, reorders x). */
-function select(x: Float32Array, k: number): number {
-  let lo = 0, hi = x.length - 1;
+/** The k-th smallest of x[0..n) (quickselect, reorders them). */
+function select(x: Float32Array, n: number, k: number): number {
+  let lo = 0, hi = n - 1;
   while (lo < hi) {
     const pivot = x[(lo + hi) >> 1];
     let i = lo, j = hi;
