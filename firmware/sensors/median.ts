@@ -1,9 +1,10 @@
 // Median without allocation: insertion sort of a copy into a caller-owned scratch array (the counts here are
 // a few dozen beats at most).
 
-/** Median of values[from..count). */
-export function median(values: ArrayLike<number>, count: number, scratch: Float64Array, from = 0): number {
-  const n = count - from;
+/** Median of values[from..end), sorted into scratch[0..end - from) (which may be the same array as values
+ *  when that part lies before `from`). */
+export function median(values: ArrayLike<number>, end: number, scratch: Float32Array | Float64Array, from = 0): number {
+  const n = end - from;
   for (let i = 0; i < n; i++) {
     const v = values[from + i];
     let j = i - 1;
