@@ -136,6 +136,7 @@ export class BeatDetector {
     s[ARTIFACT_COUNT] = 0;
     s[COUNT] = 0;
     s[ARTIFACT_UNTIL] = -1;
+    s[BASE] = n;
   }
 
   /** Learn the level again from sample `n`, keeping the beats found so far and finding more meanwhile with
@@ -260,7 +261,7 @@ export class BeatDetector {
     const s = this.#s;
     const f = this.#f;
     const ring = s[F] + F_RING;
-    if (at - s[BASE] >= 2 * REBASE) {
+    while (at - s[BASE] >= 2 * REBASE) {
       // Keep stored times small enough for Float32: move the origin on (older beats go negative, unused).
       s[BASE] += REBASE;
       for (let k = 0; k < s[CAPACITY]; k++) f[ring + 2 * k] -= REBASE;
