@@ -17,7 +17,8 @@ const R = {
 } as const;
 const WHO_AM_I = 0x33;
 const ODR_HZ = [0, 1, 10, 25, 50, 100, 200, 400];
-const FULL_SCALE_G = [2, 4, 8, 16];
+/** Sensitivity, mg per count, by full-scale code (datasheet table 4): low-power, normal, high-resolution. */
+const MG_PER_DIGIT = { lowPower: [16, 32, 64, 192], normal: [4, 8, 16, 48], highResolution: [1, 2, 4, 12] };
 const DEPTH = 32;
 const FifoMode = { Bypass: 0, Fifo: 1, Stream: 2, StreamToFifo: 3 } as const;
 
@@ -194,17 +195,18 @@ export class Lis2dh12Model implements I2CTarget {
   #convert(t: number): void {
     const r = this.regs;
     this.source.acceleration(t, this.#a);
-    const fullScale = FULL_SCALE_G[(r[R.Ctrl4] >> 4) & 3];
+    const range = (r[R.Ctrl4] >> 4) & 3;
     const lowPower = (r[R.Ctrl1] & 0x08) !== 0;
     const highResolution = (r[R.Ctrl4] & 0x08) !== 0;
     const bits = lowPower ? 8 : highResolution ? 12 : 10;
+    const mg = (lowPower ? MG_PER_DIGIT.lowPower : highResolution ? MG_PER_DIGIT.highResolution : MG_PER_DIGIT.normal)[range];
     const enabled = r[R.Ctrl1] & 7;
     const values = [this.#a.x, this.#a.y, this.#a.z];
     for (let axis = 0; axis < 3; axis++) {
       if (!(enabled & (1 << axis))) continue;
       // Left-justified: the top `bits` bits of the 16-bit word carry the value.
       const steps = 1 << (bits - 1);
-      const code = Math.max(-steps, Math.min(steps - 1, Math.round((values[axis] / fullScale) * steps)));
+      const code = Math.max(-steps, Math.min(steps - 1, Math.round((values[axis] * 1000) / mg)));
       this.#latest[axis] = code << (16 - bits);
     }
     r[R.Status] |= (r[R.Status] & 0x08 ? 0x80 : 0) | 0x08; // ZYXDA, ZYXOR when the last set was not read
