@@ -3,8 +3,8 @@
 //
 // The intervals between clean consecutive beats, relative to their median. Beats whose pulse does not have
 // the learnt shape are dropped first (pulse-trace.ts). When the rate stepped within the window (a run of at
-// least 2.5 s of agreeing intervals at its end, 30 % away from the regular ones before), only the new rhythm
-// is judged, so a step is tracked within two windows. Intervals shorter than 0.62 x the median are merged
+// least 2.5 s of agreeing intervals at its end that, against the regular ones before, would pass for spurious
+// peaks or missed beats), only the new rhythm is judged, so a step is tracked within two windows. Intervals shorter than 0.62 x the median are merged
 // with the next one (a spurious extra peak); a group up to 1.55 x counts as one interval (so a premature beat
 // and its compensatory pause count as the two intervals they are), a longer one as k missed-beat intervals
 // when within 20 % of k medians, otherwise it is dropped. bpm = 60 x intervals counted / time they span: the
@@ -19,9 +19,8 @@ import { type BeatDetector, LOWER } from "./beat-detector.js";
 import { median } from "./median.js";
 import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM } from "./plausibility.js";
 import type { PulseTrace } from "./pulse-trace.js";
-import { recentRegime, scatter } from "./rhythm.js";
+import { recentRegime, scatter, UPPER_SINGLE } from "./rhythm.js";
 
-const UPPER_SINGLE = 1.55; // up to this x median interval, a group is one beat-to-beat interval
 const MISSED_FIT = 0.2; // a longer group spans k >= 2 intervals when within k x (1 +- MISSED_FIT) medians
 const MAX_SPANS = 3; // more missed beats than this in a row: not a gap in detection but in the signal
 // Autocorrelation the beat period must show in the filtered signal (confidence 0 below, 1 at + PERIODIC_SPAN):
