@@ -28,8 +28,9 @@ export const DECIMATION = TRACE_SCALARS;
 const WINDOW = DECIMATION + 1, SIZE = DECIMATION + 2, LAST = DECIMATION + 3;
 const PREPARED = DECIMATION + 4, TEMPLATE_USABLE = DECIMATION + 5, PULSE_KNOWN = DECIMATION + 6;
 const F = DECIMATION + 7; // where its arrays start in #f
+const LIKENESS = DECIMATION + 8; // mean correlation of the checked pulses with the reference
 /** Scalars it keeps. */
-export const TRACE_SIZE = 8;
+export const TRACE_SIZE = 9;
 // Arrays, from F in #f: the window's mean pulse, one beat's pulse, the learnt pulse, then the trace ring.
 const TEMPLATE = 0, SEG = SEGMENT, PULSE = 2 * SEGMENT, TRACE = 3 * SEGMENT;
 
@@ -63,6 +64,11 @@ export class PulseTrace {
 
   get decimation(): number {
     return this.#s[DECIMATION];
+  }
+
+  /** Mean correlation of the pulses last checked with the reference (0 when too few to judge). */
+  get likeness(): number {
+    return this.#s[LIKENESS];
   }
 
   /** A pulse shape has been learnt from good windows. */
@@ -171,21 +177,26 @@ export class PulseTrace {
     }
     const usable = used >= 3 && standardise(f, template);
     s[TEMPLATE_USABLE] = usable ? 1 : 0;
+    s[LIKENESS] = 0;
     if (!usable) return 1; // too few to judge
     const known = s[PULSE_KNOWN] === 1;
     const reference = known ? s[F] + PULSE : template;
     if (known && correlate(f, template, reference) < SHAPE_MIN) return 0;
     let checked = 0;
     let fit = 0;
+    let likeness = 0;
     for (let i = 0; i < count; i++) {
       if (window[flags + i] !== 1) continue;
       const loaded = this.#load((origin + window[times + i]) / decimation - offset, step);
       if (loaded === UNUSABLE) continue;
       checked++;
       // A pulse that runs into motion is not a clean pulse.
-      if (loaded === LOADED && correlate(f, segment, reference) >= SHAPE_MIN) fit++;
+      const r = loaded === LOADED ? correlate(f, segment, reference) : 0;
+      likeness += r;
+      if (r >= SHAPE_MIN) fit++;
       else window[flags + i] = SHAPE_REJECTED;
     }
+    s[LIKENESS] = likeness / checked;
     const share = fit / checked;
     return Math.min(1, Math.max(0, ((share - SHAPE_SHARE) / (1 - SHAPE_SHARE)) * 2));
   }

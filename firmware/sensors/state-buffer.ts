@@ -9,9 +9,9 @@
 // checks that every part stays inside its place).
 export const FILTER_SCALARS = 0; // biquad.ts: the estimator's band-pass, two sections at fixed places
 export const DETECTOR_SCALARS = 14; // beat-detector.ts: 21
-export const TRACE_SCALARS = 35; // pulse-trace.ts: 8
-export const ESTIMATOR_SCALARS = 43; // heart-rate.ts: its own 18, motion 10
-export const SCALARS = 43 + 18 + 10;
+export const TRACE_SCALARS = 35; // pulse-trace.ts: 9
+export const ESTIMATOR_SCALARS = 44; // heart-rate.ts: its own 18, motion 10
+export const SCALARS = 44 + 18 + 10;
 
 export class StateBuffer {
   /** Every part's scalars. */

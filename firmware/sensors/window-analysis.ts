@@ -12,8 +12,9 @@
 // Confidence = coverage of the window by counted intervals x regularity x share of time counted x pulse
 // shape score x consistency of pulse sizes x rhythm (scatter of the intervals as found, before merging) x
 // periodicity (autocorrelation at the beat period). Until a pulse shape has been learnt (from a valid,
-// regular window) rhythm and periodicity must be those of a clear pulse: band-limited noise makes
-// quasi-regular peaks that merging and span counting would pass. When half or a third of the period repeats
+// regular window) rhythm and periodicity must be those of a clear pulse (or of a variable rhythm whose
+// pulses all look alike): band-limited noise makes quasi-regular peaks that merging and span counting
+// would pass. When half or a third of the period repeats
 // as well, every other beat was missed: confidence is zero and the detector's threshold is lowered.
 import { type BeatDetector, LOWER } from "./beat-detector.js";
 import { median } from "./median.js";
@@ -28,6 +29,11 @@ const MAX_SPANS = 3; // more missed beats than this in a row: not a gap in detec
 const MIN_PERIODICITY = 0.15;
 const MIN_PERIODICITY_FIRST = 0.55;
 const PERIODIC_SPAN = 0.25;
+// ... or, for a first reading of a variable rhythm, this much with pulses alike: mean correlation with the
+// window's mean pulse from LIKENESS_FIRST (0) to + LIKENESS_SPAN (1). Pulses 0.97..0.99, noise 0.89..0.96.
+const MIN_PERIODICITY_ALIKE = 0.3;
+const LIKENESS_FIRST = 0.97;
+const LIKENESS_SPAN = 0.02;
 // Scatter of the intervals as found (mean relative deviation from their median) from which confidence falls,
 // to 0 at + SCATTER_SPAN: band-limited noise gives 0.2..0.6, a pulse 0.01..0.05, with premature beats or
 // atrial fibrillation 0.1..0.2. Before the pulse shape is known a first reading needs a regular rhythm.
@@ -151,7 +157,7 @@ export class WindowAnalysis {
     const harmonic = Math.max(trace.periodicity(mean / 2, f), trace.periodicity(mean / 3, f));
     const fundamental = harmonic >= HARMONIC_RATIO * periodicity ? 0 : 1;
     if (fundamental === 0) beats.missingBeats(); // the threshold is above some of the beats: lower it
-    const periodic = clamp01((periodicity - (known ? MIN_PERIODICITY : MIN_PERIODICITY_FIRST)) / PERIODIC_SPAN);
+    const periodic = known ? clamp01((periodicity - MIN_PERIODICITY) / PERIODIC_SPAN) : firstPeriodic(periodicity, trace.likeness);
     const confidence = coverage * regularity * acceptance * shape * fundamental * consistency * rhythm * periodic;
     r.confidence = confidence;
     if (confidence >= MIN_CONFIDENCE && bpm >= HEART_RATE_MIN_BPM && bpm <= HEART_RATE_MAX_BPM) {
@@ -216,6 +222,14 @@ export class WindowAnalysis {
     for (let i = 0; i < n; i++) spread += Math.abs(f[peaks + i] - m);
     return spread / (n * m);
   }
+}
+
+/** Until the wearer's pulse shape is known: a clearly periodic signal, or (a variable rhythm, whose
+ *  autocorrelation at the mean period is lower) a fairly periodic one whose pulses all look alike. */
+function firstPeriodic(periodicity: number, likeness: number): number {
+  const periodic = clamp01((periodicity - MIN_PERIODICITY_FIRST) / PERIODIC_SPAN);
+  const alike = clamp01((likeness - LIKENESS_FIRST) / LIKENESS_SPAN) * clamp01((periodicity - MIN_PERIODICITY_ALIKE) / PERIODIC_SPAN);
+  return periodic > alike ? periodic : alike;
 }
 
 function clamp01(x: number): number {

@@ -246,6 +246,13 @@ describe("heart-rate estimator: no pulse, rate steps, irregular rhythms, motion 
     }
   });
 
+  it("a first reading does not wait on a strongly variable rhythm (HRV and RSA 8 %): within 16 s of the start", () => {
+    for (const seed of [1, 4, 5]) {
+      const readings = runHeartRate(scenario("high-variability").make(seed, 30), 30);
+      expect(readings.find((r) => r.valid)?.end, `seed ${seed}`).toBeLessThanOrEqual(16);
+    }
+  });
+
   it("a step from 70 to 130 bpm and back is tracked within 6 s, and no reading strays outside the two rates", () => {
     for (const seed of [1, 2, 3]) {
       const source = scenario("steps-70-130-70").make(seed, 120);
