@@ -2,18 +2,18 @@
 // after Zong et al. 2003), one sample at a time, into a ring of beats.
 //
 // A beat is the SSF's maximum after it crosses half the median of the last five beats' peaks, at least a
-// refractory time (0.55 median intervals, never less than 60/312 s) after the previous beat. The first 2.5 s
-// (one beat even at 25 bpm) only learn the level. A peak above 3x the recent ones is motion: it is kept as an
-// unclean beat and the half second around it is flagged. Only clean beats at a plausible distance from the
-// previous one teach the threshold; a long silence lets it decay; a lasting new level (8 "artifacts" over 6 s)
-// is adopted.
+// refractory time (0.45 median intervals, never less than 60/312 s) after the previous beat. The first 2.5 s
+// (one beat even at 25 bpm) only learn the level; learning it again later goes on detecting meanwhile. A
+// peak above 3x the recent ones is motion: it is kept as an unclean beat and the half second around it is
+// flagged. Only clean beats at a plausible distance from the previous one teach the threshold; a long
+// silence lets it decay; a lasting new level (8 "artifacts" over 6 s) is adopted.
+//
+// Memory: scalars and arrays in the estimator's StateBuffer. Beat times are stored as samples since `base`, which moves on every 2^22 samples
+// (11.6 h at 100/s), so Float32 holds them exactly.
 import { HEART_RATE_MAX_BPM } from "./plausibility.js";
 import { median } from "./median.js";
+import { DETECTOR_SCALARS, type StateBuffer } from "./state-buffer.js";
 
-/** Ring capacity for `seconds` of beats: room for 6 per second (360 bpm, beyond any plausible rate) and some. */
-export function beatCapacity(seconds: number): number {
-  return Math.ceil(seconds * 6) + 16;
-}
 /** Shorter than this x the median interval: a spurious extra peak. */
 export const LOWER = 0.62;
 
@@ -26,156 +26,251 @@ const LEARN_SECONDS = 2.5;
 const REFRACTORY_MARGIN = 1.25; // the shortest refractory time is that of 1.25 x the highest plausible rate
 const MISSED_BEAT_FACTOR = 0.6; // threshold scale when beats are known to be missed
 const MOTION_MARGIN_SECONDS = 0.5; // flagged around an artifact peak
+// Refractory time after a beat, in median intervals: short enough that a rate up to 2.2x the last window's
+// is still seen (a step from 70 to 130 bpm), long enough to skip the dicrotic wave at rest.
+const REFRACTORY_SHARE = 0.45;
+const REBASE = 2 ** 22; // samples; beat times stay below 2^23 + REBASE < 2^24, exact in Float32
+
+// Scalars, in the estimator's shared Float64Array (#s).
+const RATE = DETECTOR_SCALARS, REFRACTORY = RATE + 1, MOTION_MARGIN = RATE + 2, CAPACITY = RATE + 3;
+const COUNT = RATE + 4, HEAD = RATE + 5, MEDIAN_INTERVAL = RATE + 7;
+/** Where the last sample flagged as motion is kept (the estimator reads it every sample). */
+export const ARTIFACT_UNTIL = RATE + 6;
+const LEARN_UNTIL = RATE + 8, LEARN_MAX = RATE + 9, THRESHOLD = RATE + 10, IN_PEAK = RATE + 11;
+const PEAK_VALUE = RATE + 12, PEAK_AT = RATE + 13, LAST_BEAT = RATE + 14, REF_COUNT = RATE + 15;
+const REF_AT = RATE + 16, ARTIFACT_COUNT = RATE + 17, ARTIFACT_RUN_START = RATE + 18, BASE = RATE + 19;
+const F = RATE + 20; // where its arrays start in #f
+/** Scalars it keeps. */
+export const DETECTOR_SIZE = 21;
+// Arrays, from F in #f: threshold history, artifact run, then the ring (time since BASE, SSF peak with a
+// negative sign for a beat during motion). Medians sort into the shared scratch at 0.
+const F_REFS = 0, F_RUN = F_REFS + REFS, F_RING = F_RUN + RELEARN_AFTER;
+/** Scratch (at the start of the shared floats) its medians need. */
+export const DETECTOR_SCRATCH = RELEARN_AFTER;
 
 /** What one step found. */
-export const Detection = { None: 0, Beat: 1, Artifact: 2 } as const;
+export const Detection = Object.freeze({ None: 0, Beat: 1, Artifact: 2 } as const);
 export type Detection = (typeof Detection)[keyof typeof Detection];
 
 export class BeatDetector {
-  // The ring: beat times (sample index of the SSF peak), 1 = clean / 0 = during motion, SSF peak.
-  readonly at: Float64Array;
-  readonly clean: Uint8Array;
-  readonly peak: Float32Array;
-  readonly capacity: number;
-  count = 0;
-  head = 0;
-  /** Samples up to this one are flagged as motion. */
-  artifactUntil = -1;
-  /** Median beat interval of the last window, set by the estimator (0 when unknown). */
-  medianInterval = 0;
-  readonly motionMargin: number;
-  #rate: number;
-  #refractory: number;
-  #learnUntil = 0;
-  #learnMax = 0;
-  #threshold = 0;
-  #inPeak = false;
-  #peakValue = 0;
-  #peakAt = 0;
-  #lastBeat = -1;
-  #refs = new Float32Array(REFS);
-  #refCount = 0;
-  #refAt = 0;
-  #artifactRun = new Float32Array(RELEARN_AFTER);
-  #artifactCount = 0;
-  #artifactRunStart = 0;
-  #scratch = new Float64Array(RELEARN_AFTER);
+  readonly #s: Float64Array;
+  readonly #f: Float32Array;
 
-  constructor(sampleRate: number, capacity: number) {
-    this.#rate = sampleRate;
-    this.capacity = capacity;
-    this.at = new Float64Array(capacity);
-    this.clean = new Uint8Array(capacity);
-    this.peak = new Float32Array(capacity);
+  /** Ring capacity for `seconds` of beats: the most the refractory time lets through, and some. */
+  static capacity(seconds: number): number {
+    return Math.ceil((seconds * REFRACTORY_MARGIN * HEART_RATE_MAX_BPM) / 60) + 4;
+  }
+
+  /** Floats it takes from a StateBuffer (on top of its scalars). */
+  static floats(capacity: number): number {
+    return F_RING + 2 * capacity;
+  }
+
+  constructor(memory: StateBuffer, sampleRate: number, capacity: number) {
+    const s = (this.#s = memory.scalars);
+    this.#f = memory.floats;
+    s.fill(0, DETECTOR_SCALARS, DETECTOR_SCALARS + DETECTOR_SIZE);
+    s[F] = memory.reserve(BeatDetector.floats(capacity));
+    s[RATE] = sampleRate;
+    s[CAPACITY] = capacity;
     // Shorter than the fastest plausible beat, so that a faster rhythm is measured (and then refused as
     // implausible) instead of being clipped to just below the limit.
-    this.#refractory = Math.round((60 / (REFRACTORY_MARGIN * HEART_RATE_MAX_BPM)) * sampleRate);
-    this.motionMargin = Math.round(MOTION_MARGIN_SECONDS * sampleRate);
+    s[REFRACTORY] = Math.round((60 / (REFRACTORY_MARGIN * HEART_RATE_MAX_BPM)) * sampleRate);
+    s[MOTION_MARGIN] = Math.round(MOTION_MARGIN_SECONDS * sampleRate);
+    s[ARTIFACT_UNTIL] = -1;
+    s[LAST_BEAT] = -1;
+  }
+
+  /** Beats in the ring. */
+  get count(): number {
+    return this.#s[COUNT];
+  }
+
+  /** Samples up to this one are flagged as motion. */
+  get artifactUntil(): number {
+    return this.#s[ARTIFACT_UNTIL];
+  }
+
+  /** Samples flagged around an artifact. */
+  get motionMargin(): number {
+    return this.#s[MOTION_MARGIN];
+  }
+
+  /** Median beat interval of the last window, set by the estimator (0 when unknown). */
+  get medianInterval(): number {
+    return this.#s[MEDIAN_INTERVAL];
+  }
+
+  set medianInterval(samples: number) {
+    this.#s[MEDIAN_INTERVAL] = samples;
+  }
+
+  /** Ring index of the beat `back` beats before the latest (0 = the latest). */
+  index(back: number): number {
+    const capacity = this.#s[CAPACITY];
+    return (this.#s[HEAD] - 1 - back + 2 * capacity) % capacity;
+  }
+
+  /** Sample index of the beat at ring index `k`. */
+  time(k: number): number {
+    return this.#f[this.#s[F] + F_RING + 2 * k] + this.#s[BASE];
+  }
+
+  /** SSF peak of the beat at ring index `k`. */
+  peak(k: number): number {
+    return Math.abs(this.#f[this.#s[F] + F_RING + 2 * k + 1]);
+  }
+
+  /** The beat at ring index `k` was found away from motion. */
+  clean(k: number): boolean {
+    return this.#f[this.#s[F] + F_RING + 2 * k + 1] > 0;
   }
 
   /** Forget the beats and the level; learn again from sample `n`. */
   restart(n: number): void {
+    const s = this.#s;
     this.relearn(n);
-    this.#lastBeat = -1;
-    this.#refCount = 0;
-    this.#artifactCount = 0;
-    this.count = 0;
-    this.artifactUntil = -1;
+    s[LAST_BEAT] = -1;
+    s[REF_COUNT] = 0;
+    s[THRESHOLD] = 0;
+    s[ARTIFACT_COUNT] = 0;
+    s[COUNT] = 0;
+    s[ARTIFACT_UNTIL] = -1;
+    s[BASE] = n;
   }
 
-  /** Learn the level again from sample `n`, keeping the beats found so far. */
+  /** Learn the level again from sample `n`, keeping the beats found so far and finding more meanwhile with
+   *  the old level (a gap of several seconds would keep the windows invalid). */
   relearn(n: number): void {
-    this.#learnUntil = n + Math.round(LEARN_SECONDS * this.#rate);
-    this.#learnMax = 0;
-    this.#inPeak = false;
-    this.medianInterval = 0;
+    const s = this.#s;
+    s[LEARN_UNTIL] = n + Math.round(LEARN_SECONDS * s[RATE]);
+    s[LEARN_MAX] = 0;
+    s[IN_PEAK] = 0;
+    s[MEDIAN_INTERVAL] = 0;
+  }
+
+  /** Motion (seen by an accelerometer) from sample `from` until sample `until`: beats found from `from` on
+   *  are not clean, nor any found up to `until`. */
+  flagMotion(from: number, until: number): void {
+    const s = this.#s;
+    const f = this.#f;
+    if (until > s[ARTIFACT_UNTIL]) s[ARTIFACT_UNTIL] = until;
+    const ring = s[F] + F_RING;
+    for (let back = 0; back < s[COUNT]; back++) {
+      const k = this.index(back);
+      if (f[ring + 2 * k] + s[BASE] < from) break;
+      f[ring + 2 * k + 1] = -Math.abs(f[ring + 2 * k + 1]);
+    }
   }
 
   /** The estimator found the beats at a multiple of the signal's period: beats below the threshold are being
    *  missed. Lower it, and forget the (too long) median interval that sets the refractory time. */
   missingBeats(): void {
-    for (let i = 0; i < REFS; i++) this.#refs[i] *= MISSED_BEAT_FACTOR;
-    this.#threshold *= MISSED_BEAT_FACTOR;
-    this.medianInterval = 0;
+    const s = this.#s;
+    const f = this.#f;
+    for (let i = 0; i < REFS; i++) f[s[F] + F_REFS + i] *= MISSED_BEAT_FACTOR;
+    s[THRESHOLD] *= MISSED_BEAT_FACTOR;
+    s[MEDIAN_INTERVAL] = 0;
   }
 
-  /** One SSF value `z` at sample `n`. */
+  /** One SSF value `z` at sample `n`. Scalars are read into locals once (typed-array access is dear on XS). */
   step(z: number, n: number): Detection {
-    if (n < this.#learnUntil) {
-      if (z > this.#learnMax) this.#learnMax = z;
-      if (n + 1 === this.#learnUntil) this.#setReference(this.#learnMax);
-      return Detection.None;
+    const s = this.#s;
+    const learnUntil = s[LEARN_UNTIL];
+    let threshold = s[THRESHOLD];
+    if (n < learnUntil) {
+      if (z > s[LEARN_MAX]) s[LEARN_MAX] = z;
+      if (n + 1 === learnUntil) {
+        this.#setReference(s[LEARN_MAX]);
+        threshold = s[THRESHOLD];
+      }
+      if (threshold === 0) return Detection.None; // nothing learnt yet
     }
     // No beat for a long time: the amplitude dropped; let the threshold follow it down (e-fold per second).
-    const silence = this.#lastBeat < 0 ? n - this.#learnUntil : n - this.#lastBeat;
-    if (silence > LEARN_SECONDS * this.#rate) this.#threshold *= 1 - 1 / this.#rate;
-    if (this.#inPeak) {
-      if (z > this.#peakValue) {
-        this.#peakValue = z;
-        this.#peakAt = n;
-      } else if (z < 0.5 * this.#peakValue || n - this.#peakAt > 0.3 * this.#rate) {
-        this.#inPeak = false;
-        return this.#beat(this.#peakAt, this.#peakValue);
+    const rate = s[RATE];
+    const last = s[LAST_BEAT];
+    if ((last < 0 ? n - learnUntil : n - last) > LEARN_SECONDS * rate) {
+      threshold *= 1 - 1 / rate;
+      s[THRESHOLD] = threshold;
+    }
+    if (s[IN_PEAK]) {
+      const value = s[PEAK_VALUE];
+      if (z > value) {
+        s[PEAK_VALUE] = z;
+        s[PEAK_AT] = n;
+      } else if (z < 0.5 * value || n - s[PEAK_AT] > 0.3 * rate) {
+        s[IN_PEAK] = 0;
+        return this.#beat(s[PEAK_AT], value);
       }
       return Detection.None;
     }
-    const refractory = Math.max(this.#refractory, 0.55 * this.medianInterval);
-    if (z > this.#threshold && this.#threshold > 0 && (this.#lastBeat < 0 || n - this.#lastBeat >= refractory)) {
-      this.#inPeak = true;
-      this.#peakValue = z;
-      this.#peakAt = n;
+    if (z > threshold && threshold > 0) {
+      const share = REFRACTORY_SHARE * s[MEDIAN_INTERVAL];
+      const refractory = share > s[REFRACTORY] ? share : s[REFRACTORY];
+      if (last < 0 || n - last >= refractory) {
+        s[IN_PEAK] = 1;
+        s[PEAK_VALUE] = z;
+        s[PEAK_AT] = n;
+      }
     }
     return Detection.None;
   }
 
   #beat(at: number, peak: number): Detection {
-    const reference = this.#threshold * 2;
+    const s = this.#s;
+    const f = this.#f;
+    const reference = s[THRESHOLD] * 2;
     if (peak > ARTIFACT_RATIO * reference) {
-      this.artifactUntil = at + this.motionMargin;
-      if (this.#artifactCount === 0) this.#artifactRunStart = at;
-      this.#artifactRun[this.#artifactCount % RELEARN_AFTER] = peak;
-      this.#artifactCount++;
+      s[ARTIFACT_UNTIL] = at + s[MOTION_MARGIN];
+      if (s[ARTIFACT_COUNT] === 0) s[ARTIFACT_RUN_START] = at;
+      f[s[F] + F_RUN + (s[ARTIFACT_COUNT] % RELEARN_AFTER)] = peak;
+      s[ARTIFACT_COUNT]++;
       this.#add(at, false, peak);
-      if (this.#artifactCount >= RELEARN_AFTER && at - this.#artifactRunStart >= RELEARN_SECONDS * this.#rate) {
+      if (s[ARTIFACT_COUNT] >= RELEARN_AFTER && at - s[ARTIFACT_RUN_START] >= RELEARN_SECONDS * s[RATE]) {
         // The level really changed (e.g. the finger pressed harder): adopt it rather than stay deaf.
-        this.#setReference(median(this.#artifactRun, RELEARN_AFTER, this.#scratch));
+        this.#setReference(median(f, s[F] + F_RUN + RELEARN_AFTER, f, s[F] + F_RUN));
       }
       return Detection.Artifact;
     }
-    this.#artifactCount = 0;
-    const interval = this.#lastBeat < 0 ? 0 : at - this.#lastBeat;
-    const clean = at > this.artifactUntil;
+    s[ARTIFACT_COUNT] = 0;
+    const interval = s[LAST_BEAT] < 0 ? 0 : at - s[LAST_BEAT];
+    const clean = at > s[ARTIFACT_UNTIL];
     this.#add(at, clean, peak);
     // Only clean beats at a plausible distance from the last one teach the threshold: a run of small noise
     // peaks accepted between beats must not drag it down until noise is all it sees, nor motion push it up.
-    const m = this.medianInterval;
+    const m = s[MEDIAN_INTERVAL];
     if (clean && (m === 0 || (interval >= LOWER * m && interval <= UPPER * m))) {
-      this.#refs[this.#refAt] = peak;
-      this.#refAt = (this.#refAt + 1) % REFS;
-      if (this.#refCount < REFS) this.#refCount++;
-      this.#threshold = 0.5 * median(this.#refs, this.#refCount, this.#scratch);
+      const refs = s[F] + F_REFS;
+      f[refs + s[REF_AT]] = peak;
+      s[REF_AT] = (s[REF_AT] + 1) % REFS;
+      if (s[REF_COUNT] < REFS) s[REF_COUNT]++;
+      s[THRESHOLD] = 0.5 * median(f, refs + s[REF_COUNT], f, refs);
     }
     return Detection.Beat;
   }
 
-  /** Ring index of the beat `back` beats before the latest (0 = the latest). */
-  index(back: number): number {
-    return (this.head - 1 - back + 2 * this.capacity) % this.capacity;
-  }
-
   #setReference(peak: number): void {
-    this.#refs.fill(peak);
-    this.#refCount = REFS;
-    this.#threshold = 0.5 * peak;
-    this.#artifactCount = 0;
+    const s = this.#s;
+    this.#f.fill(peak, s[F] + F_REFS, s[F] + F_REFS + REFS);
+    s[REF_COUNT] = REFS;
+    s[THRESHOLD] = 0.5 * peak;
+    s[ARTIFACT_COUNT] = 0;
   }
 
   #add(at: number, clean: boolean, peak: number): void {
-    this.at[this.head] = at;
-    this.clean[this.head] = clean ? 1 : 0;
-    this.peak[this.head] = peak;
-    this.head = (this.head + 1) % this.capacity;
-    if (this.count < this.capacity) this.count++;
-    this.#lastBeat = at;
+    const s = this.#s;
+    const f = this.#f;
+    const ring = s[F] + F_RING;
+    while (at - s[BASE] >= 2 * REBASE) {
+      // Keep stored times small enough for Float32: move the origin on (older beats go negative, unused).
+      s[BASE] += REBASE;
+      for (let k = 0; k < s[CAPACITY]; k++) f[ring + 2 * k] -= REBASE;
+    }
+    const head = s[HEAD];
+    f[ring + 2 * head] = at - s[BASE];
+    f[ring + 2 * head + 1] = clean ? peak : -peak;
+    s[HEAD] = (head + 1) % s[CAPACITY];
+    if (s[COUNT] < s[CAPACITY]) s[COUNT]++;
+    s[LAST_BEAT] = at;
   }
 }

@@ -4,26 +4,23 @@
 // beats/min) of the inverted signal (counts fall as blood volume rises); the slope sum function (sum of the
 // positive slopes over ~120 ms) that peaks once per systolic upstroke, fed to the BeatDetector; the filtered
 // signal, decimated, into the PulseTrace for the quality checks.
-//
 // Per window (every `stepSeconds`, over the last `windowSeconds`, 8 s / 2 s as in the IEEE SPC 2015 scoring):
-// the intervals between clean consecutive beats, relative to their median. Intervals shorter than 0.62 x the
-// median are merged with the next one (a spurious extra peak); a group up to 1.55 x counts as one interval
-// (so a premature beat and its compensatory pause count as the two intervals they are), a longer one as k
-// missed-beat intervals when within 20 % of k medians, otherwise it is dropped. bpm = 60 x intervals counted /
-// time they span: the mean rate over the window, as an ECG reference computes it.
-// Beats whose pulse does not have the learnt shape are dropped first (see pulse-trace.ts).
-// Confidence = coverage of the window by counted intervals x regularity x share of time counted x pulse
-// shape score x consistency of pulse sizes x periodicity (autocorrelation at the beat period). When half or
-// a third of the period repeats as well, every other beat was missed: confidence is zero and the detector's
-// threshold is lowered. A reading is valid only with a finger present over the whole window, no gap in it,
-// confidence >= 0.5 and bpm inside 25..250 (design.md section 6). Invalid readings carry NaN, never a stale
-// or guessed number. A finger on the sensor and no valid reading four times running makes the detector
-// learn the pulse level and shape again.
-import { beatCapacity, BeatDetector, Detection, LOWER } from "./beat-detector.js";
-import { Biquad } from "./biquad.js";
-import { median } from "./median.js";
-import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM } from "./plausibility.js";
-import { PulseTrace } from "./pulse-trace.js";
+// a rate and a confidence from the window's beats (window-analysis.ts). A reading is valid only with a finger
+// present over the whole window, no gap in it, confidence >= 0.5 and bpm inside 25..250 (plausibility.ts).
+// Invalid readings carry NaN, never a stale or guessed number. A finger on the sensor and no valid reading
+// four times running makes the detector learn the pulse level and shape again.
+// With an accelerometer (pushMotion), beats and trace are flagged as motion while the wrist moves in the
+// pulse band (motion.ts), so windows made mostly of motion carry no reading; without one the estimator
+// relies on the PPG alone.
+//
+// Memory (firmware/sensors/README.md, "Memory"): every number lives in one StateBuffer; the parts hold views
+// of it, and the only other objects are the parts themselves and the reading.
+import { ARTIFACT_UNTIL, BeatDetector, DETECTOR_SCRATCH, Detection } from "./beat-detector.js";
+import { biquadReset, cascadeStep, designBiquad, FIRST_SECTION, SECOND_SECTION } from "./biquad.js";
+import { MOTION_SIZE, startMotion, stepMotion } from "./motion.js";
+import { DECIMATION, PulseTrace } from "./pulse-trace.js";
+import { ESTIMATOR_SCALARS, StateBuffer } from "./state-buffer.js";
+import { WindowAnalysis } from "./window-analysis.js";
 
 export interface HeartRateOptions {
   /** Samples per second given to push(): the sensor's FIFO rate (e.g. Max30102.outputRate). */
@@ -34,6 +31,8 @@ export interface HeartRateOptions {
   stepSeconds?: number;
   /** Raw counts below which no finger covers the sensor (default 25000 of 2^18, IR at ~7 mA, 4096 nA). */
   fingerThreshold?: number;
+  /** Samples per second given to pushMotion(), when an accelerometer is used (default 25). */
+  motionRate?: number;
 }
 
 export interface HeartRateReading {
@@ -49,125 +48,147 @@ export interface HeartRateReading {
   at: number;
 }
 
-const UPPER_SINGLE = 1.55; // up to this x median interval, a group is one beat-to-beat interval
-const MISSED_FIT = 0.2; // a longer group spans k >= 2 intervals when within k x (1 +- MISSED_FIT) medians
-const MAX_SPANS = 3; // more missed beats than this in a row: not a gap in detection but in the signal
-const MIN_PERIODICITY = 0.15; // autocorrelation the beat period must show in the filtered signal
-const IRREGULAR = 0.2; // mean relative deviation from the median interval tolerated before confidence drops
-const MIN_CONFIDENCE = 0.5;
-const HARMONIC_RATIO = 0.8; // autocorrelation at a fraction of the period this close to it: a subharmonic
-const PEAK_SPREAD = 0.25; // mean relative deviation of beat peak sizes tolerated before confidence drops
-const LEARN_CONFIDENCE = 0.8; // windows this good teach the pulse shape
 const WATCHDOG_WINDOWS = 4; // invalid readings in a row (finger on) before the detector relearns
+const MOTION_LOOKBACK = 1; // s of PPG before a moving accelerometer sample flagged with it (its ~0.5 s average lags)
+const SLOPE_SECONDS = 0.12; // the slope sum function's span
+
+// Scalars, in the shared Float64Array (#s): time in samples, the stretch, the window, finger detection, the
+// slope sum, the filters, motion.
+const N = ESTIMATOR_SCALARS, STARTED = N + 1, NO_FINGER_AT = N + 2, INVALID_RUN = N + 3, WINDOW = N + 4;
+const STEP = N + 5, FINGER_THRESHOLD = N + 6, ORIGIN = N + 7, DC = N + 8, DC_ALPHA = N + 9, SSF = N + 10;
+const PREVIOUS = N + 11, SLOPE_AT = N + 12, SLOPE_END = N + 13, LOOKBACK = N + 14, SLOPE_RING = N + 15;
+const SAMPLE_RATE = N + 16, NEXT_WINDOW = N + 17, MOTION = N + 18;
+/** Scalars it keeps (the band-pass filter's are at FILTER_SCALARS). */
+export const ESTIMATOR_SIZE = MOTION + MOTION_SIZE - ESTIMATOR_SCALARS;
 
 export class HeartRateEstimator {
-  readonly sampleRate: number;
   /** The latest reading; the same object is renewed every step. */
   readonly reading: HeartRateReading = { bpm: Number.NaN, confidence: 0, fingerPresent: false, valid: false, at: 0 };
-  #window: number;
-  #step: number;
-  #fingerThreshold: number;
-  #hp: Biquad;
-  #lp: Biquad;
-  #beats: BeatDetector;
-  #trace: PulseTrace;
-  // Slope sum function: running sum over a ring of positive slopes.
-  #slopes: Float32Array;
-  #slopeAt = 0;
-  #ssf = 0;
-  #previous = 0;
-  #origin = 0;
-  #dc = 0;
-  #dcAlpha: number;
-  // Time, in samples.
-  #n = 0;
-  #started = -1; // sample at which the current continuous stretch began
-  #noFingerAt = -1; // last sample without a finger
-  #invalidRun = 0; // consecutive invalid readings with a finger on the sensor
-  // Window scratch: its beats, their flags (0 motion, 1 kept, 2 wrong shape), intervals, peaks, sorting.
-  #winAt: Float64Array;
-  #winFlag: Uint8Array;
-  #intervals: Float64Array;
-  #peaks: Float32Array;
-  #sorted: Float64Array;
+  readonly #s: Float64Array;
+  readonly #f: Float32Array; // (shared) from SLOPE_RING: the positive slopes of the last SLOPE_SECONDS, a ring
+  readonly #beats: BeatDetector;
+  readonly #trace: PulseTrace;
+  readonly #analysis: WindowAnalysis;
 
   constructor(options: HeartRateOptions) {
     const fs = options.sampleRate;
     if (!(fs >= 10 && fs <= 1000)) throw new RangeError(`sample rate ${fs}`);
-    this.sampleRate = fs;
     const windowSeconds = options.windowSeconds ?? 8;
     const stepSeconds = options.stepSeconds ?? 2;
     if (!(windowSeconds >= 5 && windowSeconds <= 60)) throw new RangeError(`window ${windowSeconds} s (5..60)`);
     if (!(stepSeconds > 0 && stepSeconds <= windowSeconds)) throw new RangeError(`step ${stepSeconds} s`);
-    this.#window = Math.round(windowSeconds * fs);
-    this.#step = Math.max(1, Math.round(stepSeconds * fs));
-    this.#fingerThreshold = options.fingerThreshold ?? 25000;
-    this.#hp = Biquad.highPass(0.5, fs);
-    this.#lp = Biquad.lowPass(Math.min(5, fs / 4), fs);
-    this.#slopes = new Float32Array(Math.max(2, Math.round(0.12 * fs)));
-    this.#dcAlpha = 1 / fs; // ~1 s time constant
-    const capacity = beatCapacity(this.#window / fs);
-    this.#beats = new BeatDetector(fs, capacity);
-    this.#winAt = new Float64Array(capacity);
-    this.#winFlag = new Uint8Array(capacity);
-    this.#intervals = new Float64Array(capacity);
-    this.#peaks = new Float32Array(capacity);
-    this.#sorted = new Float64Array(capacity);
-    this.#trace = new PulseTrace(this.#window, fs);
+    const window = Math.round(windowSeconds * fs);
+    const slopes = Math.max(2, Math.round(SLOPE_SECONDS * fs));
+    const capacity = BeatDetector.capacity(windowSeconds);
+    const scratch = Math.max(DETECTOR_SCRATCH, WindowAnalysis.floats(capacity, PulseTrace.windowSamples(window, fs)));
+    const memory = new StateBuffer(scratch, BeatDetector.floats(capacity) + PulseTrace.floats(window, fs) + slopes);
+    const s = (this.#s = memory.scalars);
+    this.#f = memory.floats;
+    this.#beats = new BeatDetector(memory, fs, capacity);
+    this.#trace = new PulseTrace(memory, window, fs);
+    this.#analysis = new WindowAnalysis(memory.floats, capacity);
+    s[SLOPE_RING] = memory.reserve(slopes);
+    s[SLOPE_END] = s[SLOPE_RING] + slopes;
+    s[SAMPLE_RATE] = fs;
+    s[WINDOW] = window;
+    s[NEXT_WINDOW] = window;
+    s[STEP] = Math.max(1, Math.round(stepSeconds * fs));
+    s[FINGER_THRESHOLD] = options.fingerThreshold ?? 25000;
+    s[DC_ALPHA] = 1 / fs; // ~1 s time constant
+    s[LOOKBACK] = Math.round(MOTION_LOOKBACK * fs);
+    s[STARTED] = -1;
+    s[NO_FINGER_AT] = -1;
+    designBiquad(s, FIRST_SECTION, 0.5, fs, true); // high-pass
+    designBiquad(s, SECOND_SECTION, Math.min(5, fs / 4), fs, false); // low-pass
+    startMotion(s, MOTION, options.motionRate ?? 25);
+  }
+
+  /** Samples per second given to push(). */
+  get sampleRate(): number {
+    return this.#s[SAMPLE_RATE];
+  }
+
+  /** One accelerometer sample, g, at `motionRate` per second, before the PPG samples of the same period: while
+   *  the wrist moves, beats are flagged as motion (as the detector flags artifact peaks) and windows made
+   *  mostly of motion carry no reading. Without calls here the estimator relies on the PPG alone. */
+  pushMotion(x: number, y: number, z: number): void {
+    const s = this.#s;
+    if (!stepMotion(s, MOTION, x, y, z)) return;
+    const n = s[N];
+    this.#beats.flagMotion(n - s[LOOKBACK], n + this.#beats.motionMargin);
+    this.#trace.flagMotion(n - s[LOOKBACK], n);
   }
 
   /** One raw sample. Returns true when `reading` has just been renewed. */
   push(counts: number): boolean {
-    const n = this.#n++;
-    if (this.#started < 0) this.#restart(counts, n);
-    this.#dc += this.#dcAlpha * (counts - this.#dc);
-    const finger = this.#dc >= this.#fingerThreshold;
+    // Scalars are read into locals once: on XS a typed-array access costs several times a local's.
+    const s = this.#s;
+    const n = s[N];
+    s[N] = n + 1;
+    if (s[STARTED] < 0) this.#restart(counts, n);
+    const dc = s[DC] + s[DC_ALPHA] * (counts - s[DC]);
+    s[DC] = dc;
+    const finger = dc >= s[FINGER_THRESHOLD];
+    const noFingerAt = s[NO_FINGER_AT];
     if (!finger) {
-      if (this.#noFingerAt !== n - 1) this.#restart(counts, n); // finger removed: start again when it returns
-      this.#noFingerAt = n;
-    } else if (n > 0 && this.#noFingerAt === n - 1) {
+      if (noFingerAt !== n - 1) this.#restart(counts, n); // finger removed: start again when it returns
+      s[NO_FINGER_AT] = n;
+    } else if (n > 0 && noFingerAt === n - 1) {
       this.#restart(counts, n); // finger placed: the step would look like a huge beat
     }
-    const beats = this.#beats;
-    const y = this.#lp.step(this.#hp.step(this.#origin - counts));
-    this.#trace.push(y, n, n <= beats.artifactUntil);
-    const slope = y - this.#previous;
-    this.#previous = y;
+    const y = cascadeStep(s, s[ORIGIN] - counts);
+    if (n % s[DECIMATION] === 0) this.#trace.push(y, n, n <= s[ARTIFACT_UNTIL]);
+    const slope = y - s[PREVIOUS];
+    s[PREVIOUS] = y;
     const positive = slope > 0 ? slope : 0;
-    this.#ssf += positive - this.#slopes[this.#slopeAt];
-    this.#slopes[this.#slopeAt] = positive;
-    this.#slopeAt = (this.#slopeAt + 1) % this.#slopes.length;
-    if (beats.step(this.#ssf, n) === Detection.Artifact) {
-      this.#trace.flagMotion(beats.at[beats.index(0)] - beats.motionMargin, n + 1);
+    const f = this.#f;
+    const at = s[SLOPE_AT];
+    const ssf = s[SSF] + positive - f[at];
+    s[SSF] = ssf;
+    f[at] = positive;
+    s[SLOPE_AT] = at + 1 === s[SLOPE_END] ? s[SLOPE_RING] : at + 1;
+    const beats = this.#beats;
+    if (beats.step(ssf, n) === Detection.Artifact) {
+      this.#trace.flagMotion(beats.time(beats.index(0)) - beats.motionMargin, n + 1);
     }
-    const done = this.#n;
-    if (done >= this.#window && (done - this.#window) % this.#step === 0) {
-      this.#evaluate(finger);
-      this.#watchdog(finger && !this.reading.valid && this.#started <= done - this.#window);
-      return true;
-    }
-    return false;
+    if (n + 1 < s[NEXT_WINDOW]) return false;
+    s[NEXT_WINDOW] += s[STEP];
+    this.#evaluate(finger);
+    this.#watchdog(finger && !this.reading.valid && s[STARTED] <= n + 1 - s[WINDOW]);
+    return true;
   }
 
   /** `lost` samples are missing (FIFO overflow, failed read): the stream starts again after them, and no
    *  reading is valid until a whole window has passed without a gap. The current reading is withdrawn at
    *  once: while the sensor cannot be read it must not go on looking fresh. */
   markGap(lost: number): void {
-    this.#n += Math.max(0, lost);
-    this.#started = -1;
+    const s = this.#s;
+    s[N] += Math.max(0, lost);
+    s[STARTED] = -1;
+    this.#schedule();
     this.#withdraw();
   }
 
   /** Forget everything (e.g. after reconfiguring the sensor or for another wearer). */
   reset(): void {
-    this.#n = 0;
-    this.#noFingerAt = -1;
-    this.#started = -1;
-    this.#invalidRun = 0;
+    const s = this.#s;
+    s[N] = 0;
+    s[NO_FINGER_AT] = -1;
+    s[STARTED] = -1;
+    s[INVALID_RUN] = 0;
+    this.#schedule();
     this.#trace.forgetPulse();
     this.#withdraw();
     this.reading.fingerPresent = false;
     this.reading.at = 0;
+  }
+
+  /** The next reading is due when the sample count reaches NEXT_WINDOW: a whole window, then every step,
+   *  counted from sample 0 (gaps included). */
+  #schedule(): void {
+    const s = this.#s;
+    const late = s[N] + 1 - s[WINDOW];
+    s[NEXT_WINDOW] = s[WINDOW] + (late > 0 ? Math.ceil(late / s[STEP]) * s[STEP] : 0);
   }
 
   #withdraw(): void {
@@ -179,14 +200,16 @@ export class HeartRateEstimator {
 
   /** Start a continuous stretch at sample `n` with raw value `counts`. */
   #restart(counts: number, n: number): void {
-    this.#started = n;
-    this.#origin = counts;
-    this.#dc = counts;
-    this.#hp.reset();
-    this.#lp.reset();
-    this.#slopes.fill(0);
-    this.#ssf = 0;
-    this.#previous = 0;
+    const s = this.#s;
+    s[STARTED] = n;
+    s[ORIGIN] = counts;
+    s[DC] = counts;
+    biquadReset(s, FIRST_SECTION);
+    biquadReset(s, SECOND_SECTION);
+    this.#f.fill(0, s[SLOPE_RING], s[SLOPE_END]);
+    s[SLOPE_AT] = s[SLOPE_RING];
+    s[SSF] = 0;
+    s[PREVIOUS] = 0;
     this.#beats.restart(n);
     this.#trace.restart();
   }
@@ -194,126 +217,22 @@ export class HeartRateEstimator {
   /** A finger on the sensor and still no valid reading window after window: the detector may be locked on
    *  the wrong level or shape (e.g. after motion). Learn both again, keeping the filters running. */
   #watchdog(stuck: boolean): void {
-    this.#invalidRun = stuck ? this.#invalidRun + 1 : 0;
-    if (this.#invalidRun < WATCHDOG_WINDOWS) return;
-    this.#invalidRun = 0;
-    this.#beats.relearn(this.#n);
+    const s = this.#s;
+    s[INVALID_RUN] = stuck ? s[INVALID_RUN] + 1 : 0;
+    if (s[INVALID_RUN] < WATCHDOG_WINDOWS) return;
+    s[INVALID_RUN] = 0;
+    this.#beats.relearn(s[N]);
     this.#trace.forgetPulse();
   }
 
   #evaluate(finger: boolean): void {
+    const s = this.#s;
     const r = this.reading;
-    const end = this.#n;
-    const start = end - this.#window;
+    const end = s[N];
     r.at = end;
     r.fingerPresent = finger;
-    r.valid = false;
-    r.bpm = Number.NaN;
-    r.confidence = 0;
-    // The window's beats, oldest first.
-    const beats = this.#beats;
-    let beatCount = 0;
-    for (let i = beats.count; i > 0; i--) {
-      const k = beats.index(i - 1);
-      const at = beats.at[k];
-      if (at < start || at < this.#started) continue;
-      this.#winAt[beatCount] = at;
-      this.#winFlag[beatCount] = beats.clean[k];
-      this.#peaks[beatCount] = beats.peak[k];
-      beatCount++;
-    }
-    const fingerWholeWindow = this.#noFingerAt < start && this.#started <= start;
-    let count = this.#collectIntervals(beatCount);
-    if (count < 2 || !fingerWholeWindow) {
-      if (count < 2) beats.medianInterval = 0;
-      return;
-    }
-    let m = median(this.#intervals, count, this.#sorted);
-    // Beats whose pulse does not look like the others (motion reshapes them, a spurious peak has no pulse)
-    // are dropped; their neighbours then span one interval (spurious peak) or two (distorted real beat).
-    const shape = this.#trace.checkShapes(this.#winAt, this.#winFlag, beatCount, m);
-    count = this.#collectIntervals(beatCount);
-    if (count < 2) return;
-    m = median(this.#intervals, count, this.#sorted);
-    beats.medianInterval = m;
-    // Merge too-short intervals forward (a spurious extra peak); count each group as the whole number of
-    // median intervals it spans (2 for a missed beat), dropping groups that fit no whole number.
-    let spanned = 0;
-    let sum = 0;
-    let all = 0;
-    let deviation = 0;
-    let pending = 0;
-    for (let i = 0; i < count; i++) {
-      pending += this.#intervals[i];
-      if (pending < LOWER * m) continue;
-      all += pending;
-      // Up to UPPER_SINGLE medians is one interval (a compensatory pause after a premature beat reaches ~1.45);
-      // beyond, it must be close to a whole number of them to count as missed beats.
-      const spans = pending <= UPPER_SINGLE * m ? 1 : Math.round(pending / m);
-      const ratio = pending / (spans * m);
-      if (spans === 1 || (spans <= MAX_SPANS && ratio >= 1 - MISSED_FIT && ratio <= 1 + MISSED_FIT)) {
-        spanned += spans;
-        sum += pending;
-        deviation += Math.abs(ratio - 1) * pending;
-      }
-      pending = 0;
-    }
-    if (spanned < 2) return;
-    const mean = sum / spanned;
-    const bpm = (60 * this.sampleRate) / mean;
-    const coverage = Math.min(1, sum / this.#window / 0.7);
-    const regularity = 1 - clamp01((deviation / sum - IRREGULAR) / 0.25);
-    const acceptance = all > 0 ? sum / all : 0;
-    // The beats must describe the signal: its autocorrelation at the beat period has to be high; and when half
-    // or a third of that period repeats as well, beats were missed in a regular pattern (every other one).
-    this.#trace.prepare(mean);
-    const periodicity = this.#trace.periodicity(mean);
-    const harmonic = Math.max(this.#trace.periodicity(mean / 2), this.#trace.periodicity(mean / 3));
-    const fundamental = harmonic >= HARMONIC_RATIO * periodicity ? 0 : 1;
-    if (fundamental === 0) beats.missingBeats(); // the threshold is above some of the beats: lower it
-    // Pulses from one heart differ little in size; motion adds and removes slope at random.
-    const consistency = 1 - clamp01((this.#peakSpread(beatCount) - PEAK_SPREAD) / 0.2);
-    const confidence =
-      coverage * regularity * acceptance * shape * fundamental * consistency * clamp01((periodicity - MIN_PERIODICITY) / 0.25);
-    r.confidence = confidence;
-    if (confidence >= MIN_CONFIDENCE && bpm >= HEART_RATE_MIN_BPM && bpm <= HEART_RATE_MAX_BPM) {
-      r.bpm = bpm;
-      r.valid = true;
-      if (confidence >= LEARN_CONFIDENCE) this.#trace.learnPulse();
-    }
+    // The window counts from the start of the stretch with a finger on the sensor.
+    const since = Math.max(s[STARTED], s[NO_FINGER_AT] + 1);
+    this.#analysis.evaluate(r, this.#beats, this.#trace, end - s[WINDOW], end, since, this.sampleRate);
   }
-
-  /** Intervals between consecutive kept beats of the window into #intervals; a motion-flagged beat breaks
-   *  the sequence, a shape-rejected one is skipped over. Returns their number. */
-  #collectIntervals(beatCount: number): number {
-    let count = 0;
-    let previous = -1;
-    for (let i = 0; i < beatCount; i++) {
-      const flag = this.#winFlag[i];
-      if (flag === 0) {
-        previous = -1;
-        continue;
-      }
-      if (flag !== 1) continue;
-      const at = this.#winAt[i];
-      if (previous >= 0) this.#intervals[count++] = at - previous;
-      previous = at;
-    }
-    return count;
-  }
-
-  /** Mean relative deviation of the SSF peaks of the window's clean beats from their median. */
-  #peakSpread(beatCount: number): number {
-    // Motion-flagged beats are left out; compact the rest to the front of #peaks.
-    let n = 0;
-    for (let i = 0; i < beatCount; i++) if (this.#winFlag[i] === 1) this.#peaks[n++] = this.#peaks[i];
-    const m = median(this.#peaks, n, this.#sorted);
-    let spread = 0;
-    for (let i = 0; i < n; i++) spread += Math.abs(this.#peaks[i] - m);
-    return spread / (n * m);
-  }
-}
-
-function clamp01(x: number): number {
-  return x < 0 ? 0 : x > 1 ? 1 : x;
 }

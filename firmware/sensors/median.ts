@@ -1,9 +1,12 @@
 // Median without allocation: insertion sort of a copy into a caller-owned scratch array (the counts here are
 // a few dozen beats at most).
 
-export function median(values: ArrayLike<number>, count: number, scratch: Float64Array): number {
-  for (let i = 0; i < count; i++) {
-    const v = values[i];
+/** Median of values[from..end), sorted into scratch[0..end - from) (which may be the same array as values
+ *  when that part lies before `from`). */
+export function median(values: ArrayLike<number>, end: number, scratch: Float32Array | Float64Array, from = 0): number {
+  const n = end - from;
+  for (let i = 0; i < n; i++) {
+    const v = values[from + i];
     let j = i - 1;
     while (j >= 0 && scratch[j] > v) {
       scratch[j + 1] = scratch[j];
@@ -11,6 +14,6 @@ export function median(values: ArrayLike<number>, count: number, scratch: Float6
     }
     scratch[j + 1] = v;
   }
-  const mid = count >> 1;
-  return count & 1 ? scratch[mid] : (scratch[mid - 1] + scratch[mid]) / 2;
+  const mid = n >> 1;
+  return n & 1 ? scratch[mid] : (scratch[mid - 1] + scratch[mid]) / 2;
 }

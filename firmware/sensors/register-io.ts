@@ -8,10 +8,10 @@ export class RegisterIO {
   readonly part: string;
   readonly address: number;
   #io: I2C;
-  // Reused transmit buffers: register accesses allocate nothing of ours per call.
-  #one = new Uint8Array(1);
-  #two = new Uint8Array(2);
-  #three = new Uint8Array(3);
+  // The register pointer of a read, reused: reads (the per-sample path) allocate nothing of ours but their
+  // result. Writes (configuration) make their 2 or 3 bytes each time rather than keep buffers for them: a
+  // typed array costs the heap more than its bytes (firmware/sensors/README.md, "Memory").
+  #pointer = new Uint8Array(1);
 
   constructor(sensor: SensorBus, defaultAddress: number, part: string) {
     const { io, ...pins } = sensor;
@@ -26,9 +26,9 @@ export class RegisterIO {
 
   /** `count` bytes starting at register `register` (the part decides how its pointer advances). */
   read(register: number, count: number): Uint8Array {
-    this.#one[0] = register;
+    this.#pointer[0] = register;
     try {
-      this.#io.write(this.#one, false);
+      this.#io.write(this.#pointer, false);
       return new Uint8Array(this.#io.read(count));
     } catch (error) {
       throw this.#fail(`reading register 0x${register.toString(16)}`, error);
@@ -46,16 +46,11 @@ export class RegisterIO {
   }
 
   writeByte(register: number, value: number): void {
-    this.#two[0] = register;
-    this.#two[1] = value & 0xff;
-    this.#write(this.#two, register);
+    this.#write(Uint8Array.of(register, value & 0xff), register);
   }
 
   writeWord(register: number, value: number): void {
-    this.#three[0] = register;
-    this.#three[1] = (value >> 8) & 0xff;
-    this.#three[2] = value & 0xff;
-    this.#write(this.#three, register);
+    this.#write(Uint8Array.of(register, (value >> 8) & 0xff, value & 0xff), register);
   }
 
   close(): void {

@@ -29,6 +29,18 @@ export function loadPleth(path: string): RecordedPpg {
   return { rate, values };
 }
 
+/** A `pleth` header, then one value per line, recorded at `rate` samples/s. */
+export function loadPlethColumn(path: string, rate: number): RecordedPpg {
+  const lines = readFileSync(path, "utf8").trim().split(/\r?\n/).slice(1);
+  return { rate, values: Float32Array.from(lines, Number) };
+}
+
+/** An `r_peak_time_s` header, then one beat time (s) per line, ascending. */
+export function loadBeatTimes(path: string): Float64Array {
+  const lines = readFileSync(path, "utf8").trim().split(/\r?\n/).slice(1);
+  return Float64Array.from(lines, Number);
+}
+
 /** `window_start_s,window_end_s,reference_hr_bpm` rows with a header. */
 export function loadReferenceHeartRate(path: string): ReferenceWindow[] {
   return readFileSync(path, "utf8")

@@ -1,9 +1,13 @@
-// Synthetic finger PPG following a ground-truth heart-rate trajectory (design.md section 6): each beat is two
-// Gaussians in phase (Tang et al., Sci Rep 10:13883, 2020: systolic a=1.0 at -1.5161 rad, width 0.6303;
-// diastolic a=0.1999 at 0.8186 rad, width 1.0225), with beat-to-beat variability, respiratory sinus
-// arrhythmia and amplitude/baseline modulation, premature beats with compensatory pauses, baseline wander,
-// white noise, motion-artifact bursts, or no finger at all. Seeded: the same options give the same light.
+// Synthetic finger PPG following a ground-truth heart-rate trajectory: each beat is two Gaussians in phase
+// (Tang et al., Sci Rep 10:13883, 2020: systolic a=1.0 at -1.5161 rad, width 0.6303; diastolic a=0.1999 at
+// 0.8186 rad, width 1.0225), with beat-to-beat variability, respiratory sinus arrhythmia and
+// amplitude/baseline modulation, premature beats with compensatory pauses, an irregular
+// (atrial-fibrillation-like) rhythm, baseline wander, white noise, noise confined to a frequency band,
+// motion-artifact bursts (on their own, or from arm motion an accelerometer sees too), no pulse under the
+// sensor, or no finger at all. Seeded: the same options give the same light.
+import type { ArmMotion } from "./arm-motion.js";
 import type { OpticalSample, OpticalSource } from "./optical.js";
+import { meanHeartRate } from "./ppg-reference.js";
 import { Prng } from "./prng.js";
 
 export interface MotionBurst {
@@ -26,11 +30,20 @@ export interface SyntheticPpgOptions {
   respirationAmplitude?: number;
   /** Probability that a beat is premature (short interval, weak pulse, compensatory pause). */
   ectopicRate?: number;
+  /** Irregular rhythm (atrial-fibrillation-like): each interval is the rate's interval x (1 +- up to this),
+   *  uniformly, and a pulse is weaker after a shorter filling time (default 0). */
+  irregularity?: number;
   /** Slow baseline wander amplitude, in pulse amplitudes (default 0.5). */
   baselineWander?: number;
   /** White noise standard deviation per sample, in pulse amplitudes (default 0.02). */
   noise?: number;
+  /** Noise confined to [low, high] Hz (e.g. vasomotion, tremor, fidgeting), RMS in pulse amplitudes. */
+  bandNoise?: { rms: number; low: number; high: number };
+  /** A finger (or wrist) on the sensor, but no pulse in the light: everything else stays. */
+  noPulse?: boolean;
   motion?: MotionBurst[];
+  /** Arm motion an accelerometer on the wrist sees too: its artifact is added to the light. */
+  arm?: ArmMotion;
   /** Motion artifact amplitude, in pulse amplitudes (default 6). */
   motionAmplitude?: number;
   /** No finger on the sensor: only a little leaked light and noise. */
@@ -48,6 +61,8 @@ const A2 = 0.1999, MU2 = 0.8186, S2 = 1.0225;
 const SHAPE_MAX_SECONDS = 0.8;
 /** Red light per IR light, and red perfusion per IR perfusion (ratio ~0.6: SpO2 around 97 %). */
 const RED_LEVEL = 0.7, RED_PERFUSION = 0.6;
+/** Sinusoids summed into band noise: enough for a Gaussian-looking, aperiodic signal over minutes. */
+const BAND_COMPONENTS = 32;
 
 interface Burst {
   start: number;
@@ -70,6 +85,8 @@ export class SyntheticPpg implements OpticalSource {
   #respPhase: number;
   #wander: { f: number; p: number; a: number }[];
   #bursts: Burst[];
+  #band: { f: number; p: number; a: number }[];
+  #previousLength: number;
 
   constructor(options: SyntheticPpgOptions) {
     this.options = options;
@@ -86,20 +103,22 @@ export class SyntheticPpg implements OpticalSource {
       gain: Float64Array.from([0, 0, 0], () => rng.uniform(0.4, 1)),
       dcShift: rng.uniform(-0.03, 0.03),
     }));
+    const band = options.bandNoise;
+    this.#band = band
+      ? Array.from({ length: BAND_COMPONENTS }, () => ({
+          f: rng.uniform(band.low, band.high),
+          p: rng.uniform(0, 2 * Math.PI),
+          a: band.rms * Math.sqrt(2 / BAND_COMPONENTS),
+        }))
+      : [];
     this.#beatLength = 60 / options.heartRate(0);
+    this.#previousLength = this.#beatLength;
     this.beats.push(0);
   }
 
   /** Mean heart rate over [from, to) from the beat onsets inside it, as an ECG-derived reference would be. */
   referenceHeartRate(from: number, to: number): number {
-    let first = -1, last = -1, count = 0;
-    for (const t of this.beats) {
-      if (t < from || t >= to) continue;
-      if (first < 0) first = t;
-      last = t;
-      count++;
-    }
-    return count < 2 ? Number.NaN : (60 * (count - 1)) / (last - first);
+    return meanHeartRate(this.beats, from, to);
   }
 
   sample(t: number, out: OpticalSample): void {
@@ -122,7 +141,7 @@ export class SyntheticPpg implements OpticalSource {
     const theta = -Math.PI + (2 * Math.PI * (t - this.#beatStart)) / shapeLength;
     const d1 = theta - MU1, d2 = theta - MU2;
     const shape = A1 * Math.exp(-(d1 * d1) / (2 * S1 * S1)) + A2 * Math.exp(-(d2 * d2) / (2 * S2 * S2));
-    const pulse = shape * this.#beatAmplitude * (1 + (o.respirationAmplitude ?? 0.1) * resp);
+    const pulse = o.noPulse ? 0 : shape * this.#beatAmplitude * (1 + (o.respirationAmplitude ?? 0.1) * resp);
     let baseline = 0.3 * resp;
     for (const w of this.#wander) baseline += w.a * Math.sin(2 * Math.PI * w.f * t + w.p);
     let motion = 0, dcShift = 0;
@@ -135,7 +154,10 @@ export class SyntheticPpg implements OpticalSource {
       motion += wave * envelope * (o.motionAmplitude ?? 6);
       dcShift += envelope * b.dcShift;
     }
-    const signal = pulse + baseline + motion + (o.noise ?? 0.02) * rng.gauss();
+    if (o.arm) motion += o.arm.artifact(t);
+    let band = 0;
+    for (const c of this.#band) band += c.a * Math.sin(2 * Math.PI * c.f * t + c.p);
+    const signal = pulse + baseline + motion + band + (o.noise ?? 0.02) * rng.gauss();
     const perfusion = o.perfusion ?? 0.015;
     out.ir = level * (1 + dcShift) * (1 - perfusion * signal);
     out.red = level * RED_LEVEL * (1 + dcShift) * (1 - perfusion * RED_PERFUSION * signal);
@@ -144,6 +166,7 @@ export class SyntheticPpg implements OpticalSource {
   #nextBeat(): void {
     const o = this.options;
     const rng = this.#rng;
+    this.#previousLength = this.#beatLength;
     this.#beatStart += this.#beatLength;
     this.beats.push(this.#beatStart);
     const base = 60 / o.heartRate(this.#beatStart);
@@ -158,6 +181,13 @@ export class SyntheticPpg implements OpticalSource {
     if (rng.next() < (o.ectopicRate ?? 0)) {
       this.#beatLength = 0.65 * base;
       this.#compensatory = 1.35 * base;
+      return;
+    }
+    const irregularity = o.irregularity ?? 0;
+    if (irregularity > 0) {
+      // No rhythm to speak of: the interval is drawn afresh, and the ventricle ejects less after a short fill.
+      this.#beatLength = base * (1 + irregularity * (2 * rng.next() - 1));
+      this.#beatAmplitude = Math.min(1.3, Math.max(0.5, this.#previousLength / base));
       return;
     }
     const resp = Math.sin(2 * Math.PI * ((o.respirationRate ?? 15) / 60) * this.#beatStart + this.#respPhase);

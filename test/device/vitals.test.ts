@@ -9,7 +9,9 @@ import { SensorError } from "../../firmware/sensors/errors.js";
 import { SimulatedPpg, SimulatedThermometer } from "../../firmware/simulated/ppg.js";
 import { VirtualI2CBus } from "../../host-sim/chips/bus.js";
 import { Max30102Model } from "../../host-sim/chips/max30102-model.js";
+import { Lis2dh12Model } from "../../host-sim/chips/lis2dh12-model.js";
 import { Max30205Model } from "../../host-sim/chips/max30205-model.js";
+import { walking } from "../../host-sim/chips/ppg-scenarios.js";
 import { SyntheticPpg } from "../../host-sim/chips/ppg-synthetic.js";
 import { Tmp117Model } from "../../host-sim/chips/tmp117-model.js";
 import { ManualClock } from "../support/manual-clock.js";
@@ -90,6 +92,65 @@ describe("device sensor chain on the chip models", () => {
     const vitals = startVitals({ io: bus.io }, clock, () => {});
     expect(readings(clock, bus, vitals, 30).hr).toEqual([]);
     vitals.close();
+  });
+
+  it("with an LIS2DH12 on the wrist: walking windows carry no reading, rest ones do; without it the cadence is read", () => {
+    const hrDuring = (accelerometer: boolean) => {
+      const clock = new ManualClock();
+      const bus = new VirtualI2CBus();
+      const { arm, heartRate } = walking(4, 160); // the arm swings from 20 s to 140 s at 1.3 Hz (78 bpm)
+      bus.attach(new Max30102Model({ source: new SyntheticPpg({ seed: 4, heartRate, arm }) }));
+      if (accelerometer) bus.attach(new Lis2dh12Model({ source: arm }));
+      bus.attach(new Tmp117Model({ temperature: 36.4 }));
+      const errors: Error[] = [];
+      const vitals = startVitals({ io: bus.io }, clock, (e) => errors.push(e));
+      const rest = readings(clock, bus, vitals, 20, 2).hr;
+      const walk = readings(clock, bus, vitals, 110, 2).hr.slice(5); // from 30 s: windows wholly in the walk
+      vitals.close();
+      expect(errors).toEqual([]);
+      return { rest, walk };
+    };
+    const withAccelerometer = hrDuring(true);
+    expect(withAccelerometer.rest.length).toBeGreaterThan(3);
+    expect(withAccelerometer.walk).toEqual([]);
+    const without = hrDuring(false);
+    expect(without.walk.length).toBeGreaterThan(20);
+    expect(without.walk.filter((bpm) => Math.abs(bpm - 78) < 4).length).toBeGreaterThan(without.walk.length / 2);
+  });
+
+  it("finds the accelerometer at 0x18 too, and reports another part where one should be", () => {
+    const at18 = new VirtualI2CBus();
+    at18.attach(new Max30102Model({ source: new SyntheticPpg({ seed: 1, heartRate: () => 70 }) }));
+    const chip = new Lis2dh12Model({ source: { acceleration: (_t, a) => Object.assign(a, { x: 0, y: 0, z: 1 }) }, address: 0x18 });
+    at18.attach(chip);
+    const clock = new ManualClock();
+    const vitals = startVitals({ io: at18.io }, clock, () => {});
+    expect(chip.outputRate).toBe(25); // configured by the driver
+    vitals.close();
+
+    const wrong = new VirtualI2CBus();
+    wrong.attach(new Max30102Model({ source: new SyntheticPpg({ seed: 1, heartRate: () => 70 }) }));
+    wrong.attach(new Lis2dh12Model({ source: { acceleration: (_t, a) => Object.assign(a, { x: 0, y: 0, z: 1 }) }, whoAmI: 0x44 }));
+    const errors: Error[] = [];
+    startVitals({ io: wrong.io }, new ManualClock(), (e) => errors.push(e)).close();
+    expect(errors.map((e) => (e as SensorError).code)).toEqual(["wrong-part", "absent", "absent"]); // + no thermometer
+  });
+
+  it("an accelerometer that fails to read is reported, and the heart rate goes on", () => {
+    const clock = new ManualClock();
+    const bus = new VirtualI2CBus();
+    bus.attach(new Max30102Model({ source: new SyntheticPpg({ seed: 7, heartRate: () => 75 }) }));
+    bus.attach(new Lis2dh12Model({ source: { acceleration: (_t, a) => Object.assign(a, { x: 0, y: 0, z: 1 }) } }));
+    bus.attach(new Tmp117Model({ temperature: 36.4 }));
+    const errors: Error[] = [];
+    const vitals = startVitals({ io: bus.io }, clock, (e) => errors.push(e));
+    run(clock, bus, 5);
+    bus.failNext(3, "bus-error", { address: 0x19 });
+    const { hr } = readings(clock, bus, vitals, 30);
+    vitals.close();
+    expect(errors.map((e) => (e as SensorError).part)).toEqual(["LIS2DH12", "LIS2DH12", "LIS2DH12"]);
+    expect(hr.length).toBeGreaterThan(3);
+    for (const bpm of hr) expect(Math.abs(bpm - 75)).toBeLessThan(3);
   });
 
   it("a failing read is reported, and the chain carries on", () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { loadPleth, loadReferenceHeartRate } from "../../host-sim/chips/ppg-files.js";
 import { WaveformReplay } from "../../host-sim/chips/ppg-replay.js";
-import { runHeartRate, score } from "../../host-sim/chips/ppg-run.js";
-import { motionBursts, SCENARIOS } from "../../host-sim/chips/ppg-scenarios.js";
+import { HELD_OUT_RECORDS, loadRecord, TUNING_RECORDS } from "../../host-sim/chips/ppg-records.js";
+import { runHeartRate, score, stepTracking } from "../../host-sim/chips/ppg-run.js";
+import { motionBursts, rateSteps, SCENARIOS } from "../../host-sim/chips/ppg-scenarios.js";
 import { SyntheticPpg } from "../../host-sim/chips/ppg-synthetic.js";
 import { Prng } from "../../host-sim/chips/prng.js";
 import { HeartRateEstimator } from "../../firmware/sensors/heart-rate.js";
@@ -210,5 +211,143 @@ describe("heart-rate estimator behaviour", () => {
     expect(s.windows).toBeGreaterThan(5);
     expect(s.validShare).toBe(1);
     expect(s.mae).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("heart-rate estimator: no pulse, rate steps, irregular rhythms, motion (issue #13)", () => {
+  /** Something on the skin, no pulse in the light, noise in [low, high] Hz of `rms` pulse amplitudes. */
+  const noPulse = (seed: number, rms: number, low = 0.8, high = 3) =>
+    new SyntheticPpg({ seed, heartRate: () => 70, noPulse: true, bandNoise: { rms, low, high } });
+
+  it("no pulse, noise in the pulse band (0.8-3 Hz) from a tenth to a whole pulse amplitude: not one reading", () => {
+    let windows = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6])
+      for (const rms of [0.1, 0.25, 0.5, 1]) {
+        const readings = runHeartRate(noPulse(seed, rms), 60);
+        windows += readings.length;
+        expect(readings.filter((r) => r.valid), `seed ${seed}, rms ${rms}`).toHaveLength(0);
+        expect(readings.every((r) => r.fingerPresent && Number.isNaN(r.bpm))).toBe(true);
+      }
+    expect(windows).toBeGreaterThan(500);
+  });
+
+  it("the pulse goes (the sensor slid off the artery) while the band noise stays: no reading after a few windows", () => {
+    for (const [seed, rms] of [[1, 0.1], [2, 0.1], [4, 0.05]]) {
+      const source = new SyntheticPpg({ seed, heartRate: () => 75, bandNoise: { rms, low: 0.8, high: 3 } });
+      const sliding = {
+        sample(t: number, out: { red: number; ir: number; ambient: number }) {
+          source.options.noPulse = t >= 40;
+          source.sample(t, out);
+        },
+      };
+      const readings = runHeartRate(sliding, 100);
+      expect(readings.filter((r) => r.end < 40 && r.valid).length, `seed ${seed}: a pulse first`).toBeGreaterThan(8);
+      expect(readings.filter((r) => r.end >= 50 && r.valid), `seed ${seed}`).toHaveLength(0);
+    }
+  });
+
+  it("a first reading does not wait on a strongly variable rhythm (HRV and RSA 8 %): within 16 s of the start", () => {
+    for (const seed of [1, 4, 5]) {
+      const readings = runHeartRate(scenario("high-variability").make(seed, 30), 30);
+      expect(readings.find((r) => r.valid)?.end, `seed ${seed}`).toBeLessThanOrEqual(16);
+    }
+  });
+
+  it("a step from 70 to 130 bpm and back is tracked within 6 s, and no reading strays outside the two rates", () => {
+    for (const seed of [1, 2, 3]) {
+      const source = scenario("steps-70-130-70").make(seed, 120);
+      const readings = runHeartRate(source, 120);
+      const tracked = stepTracking(readings, 70, rateSteps(120), (a, b) => source.referenceHeartRate(a, b));
+      for (const latency of tracked.latencies) expect(latency, `seed ${seed}`).toBeLessThanOrEqual(6);
+      expect(tracked.strays, `seed ${seed}`).toBe(0);
+      expect(tracked.steady.mae, `seed ${seed}`).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("stepTracking counts a reading stuck on the old rate as not tracked", () => {
+    const stuck = Array.from({ length: 30 }, (_, i) => ({ end: 8 + 2 * i, bpm: 70, valid: true, confidence: 1, fingerPresent: true }));
+    const tracked = stepTracking(stuck, 70, [{ at: 30, bpm: 130 }], () => 70);
+    expect(tracked.latencies).toEqual([Number.POSITIVE_INFINITY]);
+  });
+
+  it("fast ramps (2 bpm/s) and a very low perfusion (0.1 %) stay within 2 bpm", () => {
+    for (const name of ["ramps-70-150-70", "low-perfusion"]) {
+      const s = scoreScenario(name, 4, 150);
+      expect(s.mae, name).toBeLessThanOrEqual(2);
+      expect(s.validShare, name).toBeGreaterThanOrEqual(0.95);
+    }
+  });
+
+  it("an atrial-fibrillation-like rhythm (every interval +-25 %) is measured as its mean rate when it is measured", () => {
+    for (const seed of [1, 2]) {
+      const s = scoreScenario("af-like", seed, 120);
+      expect(s.valid, `seed ${seed}`).toBeGreaterThan(5);
+      expect(s.mae, `seed ${seed}`).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it("walking (1.3 Hz arm swing): without an accelerometer the cadence passes for the pulse; with one those windows are withheld", () => {
+    const source = scenario("walking").make(5, 160);
+    const reference = (a: number, b: number) => source.referenceHeartRate(a, b);
+    const walking = (r: { end: number }) => r.end - 8 >= 25 && r.end <= 135; // windows wholly inside the walk
+    const without = runHeartRate(source, 160);
+    expect(score(without.filter(walking), reference).mae).toBeGreaterThan(10); // ~78 bpm read for ~95
+    const again = scenario("walking").make(5, 160);
+    const withAccelerometer = runHeartRate(again, 160, { accelerometer: again.options.arm });
+    expect(withAccelerometer.filter(walking).filter((r) => r.valid)).toHaveLength(0);
+    const s = score(withAccelerometer, reference);
+    expect(s.valid).toBeGreaterThan(10); // the rest before and after
+    expect(s.mae).toBeLessThanOrEqual(1);
+  });
+
+  it("gestures with an accelerometer: the windows it calls valid are within 5 bpm, and most stay valid", () => {
+    for (const seed of [1, 2]) {
+      const source = scenario("arm-gestures").make(seed, 120);
+      const s = score(runHeartRate(source, 120, { accelerometer: source.options.arm }), (a, b) => source.referenceHeartRate(a, b));
+      expect(s.maxError, `seed ${seed}`).toBeLessThanOrEqual(5);
+      expect(s.validShare, `seed ${seed}`).toBeGreaterThan(0.5);
+    }
+  });
+
+  it("an accelerometer on a still wrist changes nothing", () => {
+    const still = { acceleration: (_t: number, out: { x: number; y: number; z: number }) => Object.assign(out, { x: 0.05, y: -0.1, z: 0.99 }) };
+    const a = runHeartRate(scenario("high-variability").make(6, 60), 60);
+    const b = runHeartRate(scenario("high-variability").make(6, 60), 60, { accelerometer: still });
+    expect(b).toEqual(a);
+  });
+});
+
+describe("heart-rate estimator on real PPG it was not tuned on (BIDMC, ECG R-peaks)", () => {
+  function scoreRecords(names: readonly string[]) {
+    let windows = 0, valid = 0, errors = 0;
+    for (const name of names) {
+      const record = loadRecord(name);
+      const replay = new WaveformReplay(record.ppg.values, record.ppg.rate);
+      const s = score(runHeartRate(replay, replay.duration), record.reference);
+      windows += s.windows;
+      valid += s.valid;
+      errors += s.mae * s.valid;
+    }
+    return { windows, validShare: valid / windows, mae: errors / valid };
+  }
+
+  it("held-out records pooled: MAE <= 0.5 bpm with >= 95 % valid windows", () => {
+    const s = scoreRecords(HELD_OUT_RECORDS);
+    expect(s.windows).toBe(7 * 117);
+    expect(s.mae).toBeLessThanOrEqual(0.5);
+    expect(s.validShare).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("the tuning records too", () => {
+    const s = scoreRecords(TUNING_RECORDS);
+    expect(s.mae).toBeLessThanOrEqual(0.5);
+    expect(s.validShare).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("bidmc01's reference from its R-peaks is the reference_hr.csv it came with", () => {
+    const record = loadRecord("bidmc01");
+    for (const w of loadReferenceHeartRate("test/data/bidmc01/reference_hr.csv")) {
+      expect(record.reference(w.start, w.end)).toBeCloseTo(w.bpm, 2);
+    }
   });
 });

@@ -4,6 +4,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SensorError } from "../../firmware/sensors/errors.js";
 import { VirtualI2CBus } from "../../host-sim/chips/bus.js";
+import { ArmMotion } from "../../host-sim/chips/arm-motion.js";
+import { Lis2dh12Model } from "../../host-sim/chips/lis2dh12-model.js";
 import { Max30102Model } from "../../host-sim/chips/max30102-model.js";
 import { Max30205Model } from "../../host-sim/chips/max30205-model.js";
 import { Tmp117Model } from "../../host-sim/chips/tmp117-model.js";
@@ -99,6 +101,27 @@ describe("sensor drivers in XS on the chip models", () => {
     const valid = fromXs.filter((r) => r.valid);
     expect(valid.length).toBeGreaterThan(5);
     for (const r of valid) expect(Math.abs(r.bpm! - 84)).toBeLessThan(3);
+  });
+
+  it("reads the LIS2DH12 FIFO in XS exactly as under Node, across an overflow", async () => {
+    const arm = () => new ArmMotion({ seed: 5, episodes: [{ kind: "gesture", start: 0.5, duration: 3, amplitude: 0.8 }] });
+    const xsBus = new VirtualI2CBus();
+    xsBus.attach(new Lis2dh12Model({ source: arm() }));
+    const nodeBus = new VirtualI2CBus();
+    nodeBus.attach(new Lis2dh12Model({ source: arm() }));
+    const node = sensorSteps(nodeBus.io);
+    xs = await XsFirmware.start({ entry: "test/xs/entries/sensors.ts", ports: { I2C: xsBus.io } });
+    expect(await xs.call("openAccelerometer")).toEqual(node.openAccelerometer());
+    let samples = 0;
+    for (const ms of [100, 100, 1500, 100, 100]) {
+      xsBus.advance(ms);
+      nodeBus.advance(ms);
+      const fromXs = await xs.call<{ count: number; discontinuity: boolean }>("drainAccelerometer");
+      expect(fromXs).toEqual(node.drainAccelerometer());
+      samples += fromXs.count;
+    }
+    expect(samples).toBeGreaterThan(35);
+    await xs.call("closeAll");
   });
 
   it("reports a missing chip as SensorError absent, from XS", async () => {

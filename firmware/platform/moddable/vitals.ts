@@ -1,12 +1,19 @@
 // The device's sensor chain, as vital sources for the TelemetryApp: the MAX30102 FIFO drained on a timer
 // into the heart-rate estimator, and skin temperature from a TMP117 or MAX30205 (they share 0x48, so the
 // TMP117 is tried first: it has an identity register, the MAX30205 has none). A missing or failing part
-// leaves its source out and is reported; the other vital still works.
+// leaves its source out and is reported; the other vital still works. An LIS2DH12 / LIS3DH accelerometer,
+// when the board has one, tells the estimator when the wrist moves (its FIFO is drained on the same timer,
+// before the PPG); without one the estimator works on the PPG alone. It is optional: its absence is not
+// reported.
 //
 // Pure: the bus and the clock come in, so the host tests run this against the chip models of
-// host-sim/chips, and the lin simulator against a simulated light source (vitals-simulated.ts).
+// host-sim/chips, and the lin simulator against a simulated light source (sensors-simulated.ts).
+// Memory: one object holds the loop's state; its only functions are the timer's callback and the two
+// sources the app calls (bound methods: no closure scopes kept alive).
 import type { Clock, SensorBus, TimerId } from "../ports.js";
 import { HeartRateEstimator } from "../../sensors/heart-rate.js";
+import { Lis2dh12, LIS2DH12_ADDRESS } from "../../sensors/lis2dh12.js";
+import { SensorError } from "../../sensors/errors.js";
 import { Max30102 } from "../../sensors/max30102.js";
 import { Max30205, type Max30205Config } from "../../sensors/max30205.js";
 import { Tmp117 } from "../../sensors/tmp117.js";
@@ -17,12 +24,25 @@ import { asError } from "../as-error.js";
 
 /** FIFO drain period: the MAX30102 holds 32 samples, 320 ms at 100 samples/s; drain well before it fills. */
 export const DRAIN_MS = 100;
+/** The accelerometer's other address (SA0 low). */
+const LIS2DH12_ALTERNATE_ADDRESS = 0x18;
 
 /** What the drain loop needs of a PPG front end (Max30102 satisfies it). */
 export interface PpgSource {
   /** Samples per second in the FIFO. */
   readonly outputRate: number;
   sample(): { count: number; ir: ArrayLike<number>; lost: number; discontinuity: boolean };
+  close(): void;
+}
+
+/** What the drain loop needs of an accelerometer (Lis2dh12 satisfies it). */
+export interface MotionSource {
+  /** Samples per second in the FIFO. */
+  readonly outputRate: number;
+  /** g per count of `xyz`. */
+  readonly scale: number;
+  /** xyz[3i..3i + 2] for i < count, oldest first. */
+  sample(): { count: number; xyz: ArrayLike<number> };
   close(): void;
 }
 
@@ -39,53 +59,99 @@ export interface Vitals {
 }
 
 /** Runs a PPG source into the heart-rate estimator and a thermometer, and offers both as vital sources.
- *  `drainMs` is for simulations that need another period (e.g. to overflow the FIFO on purpose). */
+ *  `drainMs` is for simulations that need another period (e.g. to overflow the FIFO on purpose);
+ *  `motion`, an accelerometer on the same wrist. */
 export function runVitals(
   clock: Clock,
   ppg: PpgSource | undefined,
   thermometer: Thermometer | undefined,
   onError: (error: Error) => void,
   drainMs: number = DRAIN_MS,
+  motion?: MotionSource,
 ): Vitals {
-  const sources: Partial<Record<ReadingKind, VitalSource>> = {};
-  let timer: TimerId | undefined;
-  let closed = false;
-  let estimator: HeartRateEstimator | undefined;
-  if (ppg) {
-    const hr = new HeartRateEstimator({ sampleRate: ppg.outputRate });
-    estimator = hr;
-    const drain = () => {
-      timer = undefined;
-      if (closed) return;
-      try {
-        const s = ppg.sample();
-        if (s.discontinuity) hr.markGap(s.lost);
-        for (let i = 0; i < s.count; i++) hr.push(s.ir[i]);
-      } catch (error) {
-        hr.markGap(0); // the stream is broken: no reading until a whole clean window has passed
-        onError(asError(error));
-      }
-      timer = clock.set(drain, drainMs);
-    };
-    timer = clock.set(drain, drainMs);
-    // Only a valid estimate is a reading; NaN (no finger, settling, noise) is "nothing now".
-    sources.hr = () => (hr.reading.valid ? hr.reading.bpm : undefined);
-  }
-  if (thermometer) {
+  return new VitalsLoop(clock, ppg, thermometer, onError, drainMs, motion);
+}
+
+class VitalsLoop implements Vitals {
+  readonly sources: Partial<Record<ReadingKind, VitalSource>> = {};
+  readonly estimator?: HeartRateEstimator;
+  readonly #clock: Clock;
+  readonly #ppg: PpgSource | undefined;
+  readonly #thermometer: Thermometer | undefined;
+  readonly #motion: MotionSource | undefined;
+  readonly #onError: (error: Error) => void;
+  readonly #drainMs: number;
+  readonly #tick = this.#drain.bind(this);
+  #timer: TimerId | undefined;
+  #closed = false;
+
+  constructor(
+    clock: Clock,
+    ppg: PpgSource | undefined,
+    thermometer: Thermometer | undefined,
+    onError: (error: Error) => void,
+    drainMs: number,
+    motion: MotionSource | undefined,
+  ) {
+    this.#clock = clock;
+    this.#ppg = ppg;
+    this.#thermometer = thermometer;
+    this.#motion = ppg ? motion : undefined;
+    this.#onError = onError;
+    this.#drainMs = drainMs;
+    if (ppg) {
+      this.estimator = new HeartRateEstimator({ sampleRate: ppg.outputRate, motionRate: this.#motion?.outputRate });
+      // Only a valid estimate is a reading; NaN (no finger, settling, noise) is "nothing now".
+      this.sources.hr = this.#heartRate.bind(this);
+      this.#timer = clock.set(this.#tick, drainMs);
+    }
     // Each completed conversion once (the drivers' freshness rules); the MAX30205's first call only starts one.
-    sources.temp = () => thermometer.sample()?.temperature;
+    if (thermometer) this.sources.temp = this.#temperature.bind(this);
   }
-  return {
-    sources,
-    estimator,
-    close() {
-      if (closed) return;
-      closed = true;
-      if (timer !== undefined) clock.clear(timer);
-      ppg?.close();
-      thermometer?.close();
-    },
-  };
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) this.#clock.clear(this.#timer);
+    this.#ppg?.close();
+    this.#motion?.close();
+    this.#thermometer?.close();
+  }
+
+  #heartRate(): number | undefined {
+    const r = this.estimator!.reading;
+    return r.valid ? r.bpm : undefined;
+  }
+
+  #temperature(): number | undefined {
+    return this.#thermometer!.sample()?.temperature;
+  }
+
+  #drain(): void {
+    this.#timer = undefined;
+    if (this.#closed) return;
+    const hr = this.estimator!;
+    const motion = this.#motion;
+    if (motion) {
+      // Motion first: it flags the PPG samples of the same period as they arrive.
+      try {
+        const m = motion.sample();
+        const g = motion.scale;
+        for (let i = 0; i < m.count; i++) hr.pushMotion(m.xyz[3 * i] * g, m.xyz[3 * i + 1] * g, m.xyz[3 * i + 2] * g);
+      } catch (error) {
+        this.#onError(asError(error)); // the PPG goes on, judged as without an accelerometer meanwhile
+      }
+    }
+    try {
+      const s = this.#ppg!.sample();
+      if (s.discontinuity) hr.markGap(s.lost);
+      for (let i = 0; i < s.count; i++) hr.push(s.ir[i]);
+    } catch (error) {
+      hr.markGap(0); // the stream is broken: no reading until a whole clean window has passed
+      this.#onError(asError(error));
+    }
+    this.#timer = this.#clock.set(this.#tick, this.#drainMs);
+  }
 }
 
 /** The real parts on an I2C bus (device.I2C.default on the board). */
@@ -97,7 +163,24 @@ export function startVitals(bus: SensorBus, clock: Clock, onError: (error: Error
   } catch (error) {
     onError(asError(error));
   }
-  return runVitals(clock, ppg, openThermometer(bus, onError), onError);
+  const motion = ppg ? openAccelerometer(bus, onError) : undefined;
+  return runVitals(clock, ppg, openThermometer(bus, onError), onError, DRAIN_MS, motion);
+}
+
+/** An LIS2DH12 (or LIS3DH) at 0x19, else at 0x18; undefined when neither answers (no accelerometer on this
+ *  board: not an error). Anything else that goes wrong is reported. */
+export function openAccelerometer(bus: SensorBus, onError: (error: Error) => void): Lis2dh12 | undefined {
+  for (const address of [LIS2DH12_ADDRESS, LIS2DH12_ALTERNATE_ADDRESS]) {
+    try {
+      return new Lis2dh12({ sensor: { ...bus, address } });
+    } catch (error) {
+      if (!(error instanceof SensorError && error.code === "absent")) {
+        onError(asError(error));
+        return undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The part at 0x48: a TMP117, else a MAX30205 (with `max30205` settings; one-shot by default). Both
@@ -119,4 +202,3 @@ export function openThermometer(
     }
   }
 }
-

@@ -2,6 +2,7 @@
 // virtual bus directly) and inside XS (through the forwarded I2C port), and the results can be compared.
 import type { I2CConstructor } from "../../../firmware/platform/ports.js";
 import { HeartRateEstimator } from "../../../firmware/sensors/heart-rate.js";
+import { Lis2dh12 } from "../../../firmware/sensors/lis2dh12.js";
 import { Max30102, type Max30102Settings } from "../../../firmware/sensors/max30102.js";
 import { Max30205 } from "../../../firmware/sensors/max30205.js";
 import { Tmp117 } from "../../../firmware/sensors/tmp117.js";
@@ -27,7 +28,18 @@ export function sensorSteps(io: I2CConstructor) {
   let ppg: Max30102 | undefined;
   let estimator: HeartRateEstimator | undefined;
   let thermometer: Max30205 | Tmp117 | undefined;
+  let accelerometer: Lis2dh12 | undefined;
   return {
+    openAccelerometer() {
+      accelerometer = new Lis2dh12({ sensor: { io } });
+      return { outputRate: accelerometer.outputRate, scale: accelerometer.scale };
+    },
+    /** The accelerometer's FIFO, in g, as the estimator gets it. */
+    drainAccelerometer(): { count: number; g: number[]; discontinuity: boolean } {
+      const s = accelerometer!.sample();
+      const g = Array.from(s.xyz.subarray(0, 3 * s.count), (v) => v * accelerometer!.scale);
+      return { count: s.count, g, discontinuity: s.discontinuity };
+    },
     openPpg(settings: Max30102Settings) {
       ppg = new Max30102({ sensor: { io }, ...settings });
       return { configuration: ppg.configuration, outputRate: ppg.outputRate };
@@ -74,7 +86,8 @@ export function sensorSteps(io: I2CConstructor) {
     closeAll() {
       ppg?.close();
       thermometer?.close();
-      ppg = thermometer = undefined;
+      accelerometer?.close();
+      ppg = thermometer = accelerometer = undefined;
     },
   };
 }
