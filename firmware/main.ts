@@ -76,6 +76,7 @@ function start(settings: DeviceSettings): void {
     throw error;
   }
   trace(`outbox: ${app.outbox.count} stored readings\n`);
+  sensors.sink = app; // heart-rate estimates are pushed to the app as they are made
   app.start();
 }
 

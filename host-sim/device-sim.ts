@@ -135,6 +135,7 @@ export class SimulatedDevice {
       await link.close();
       throw error;
     }
+    device.#vitals.sink = device.app; // heart-rate estimates are pushed as they are made
     device.#vitals.start();
     device.app.start();
     return device;

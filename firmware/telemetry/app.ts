@@ -1,6 +1,8 @@
 // The telemetry app: sample -> store (outbox) -> batch -> publish QoS 1 -> PUBACK removes from the outbox.
 //
-//   sensors --(interval timers)--> plausibility --> outbox.append (durable first) --> batcher
+//   polled sensors --(interval timers)--\
+//   pushed readings --(offer, at most one per interval)--> plausibility --> resolution (precision.ts)
+//       --> outbox.append (durable first) --> batcher
 //                                         \--> alarms --> devices/<id>/alerts at once (QoS 1)
 //   batcher releases --> SenML pack (JSON/CBOR) --> devices/<id>/telemetry (QoS 1) --PUBACK--> outbox.ack
 //   connect --> devices/<id>/status "online" (retained); the will says "offline" (retained)
@@ -24,7 +26,8 @@ import { deviceBaseName, encodeTelemetry, type StampedReading } from "./payload.
 import { isPlausible } from "./plausibility.js";
 import { decodeReading, encodeReading, type Reading, type ReadingKind } from "./reading.js";
 import { alertDocument, OFFLINE_STATUS, onlineStatus, type StatusCounters } from "./status.js";
-import { knownWallTime, Stamper } from "./timestamp.js";
+import { atResolution } from "./precision.js";
+import { knownWallTime, Stamper, wallTimeAt } from "./timestamp.js";
 import { validatePack } from "./senml.js";
 import { encodeUtf8 } from "../mqtt/utf8.js";
 import { asError } from "../platform/as-error.js";
@@ -38,8 +41,20 @@ export interface TelemetryClient {
   close(): void;
 }
 
-/** One vital sign's current value, or undefined when there is none now (no finger, still settling). */
+/** One vital sign's current value, or undefined when there is none now (no finger, still settling). The app
+ *  polls it every interval: for a value that is fresh at each read (a temperature conversion). */
 export type VitalSource = () => number | undefined;
+
+/** Where a vital sign that makes its own readings pushes each one, once (the heart-rate estimator: one
+ *  estimate per window step). TelemetryApp is one. */
+export interface VitalSink {
+  /** A reading of `kind` taken at `ticks` on the app's monotonic clock (e.g. when its window ended). */
+  offer(kind: ReadingKind, value: number, ticks: number): void;
+}
+
+/** A pushed reading's time comes from its sensor's sample count, so one interval on the sensor's clock may
+ *  measure slightly less on the app's (a FIFO is read up to a sample late): this much is forgiven. */
+const OFFER_TOLERANCE_MS = 100;
 
 /** Client options the app does not set itself (it sets clientId, will and the connection callbacks). */
 export type TelemetryMqttOptions = Omit<MqttClientOptions, "clientId" | "will" | "onConnect" | "onDisconnect" | "onMessage" | "onError">;
@@ -51,6 +66,7 @@ export interface TelemetryAppOptions {
   /** Sampling, batching and time stamps. */
   clock: Clock;
   storage: Storage;
+  /** Polled sources; a kind without one can be pushed with offer(). */
   sensors: Partial<Record<ReadingKind, VitalSource>>;
   mqtt: TelemetryMqttOptions;
   /** Start-up configuration (a partial update over the defaults); a stored remote config overrides it. */
@@ -79,7 +95,7 @@ const OFFLINE_PAYLOAD = encodeUtf8(OFFLINE_STATUS);
 /** Storage name of the last accepted remote configuration. */
 const CONFIG_FILE = "config";
 
-export class TelemetryApp {
+export class TelemetryApp implements VitalSink {
   readonly topics: DeviceTopics;
   readonly outbox: Outbox;
   readonly client: TelemetryClient;
@@ -91,6 +107,8 @@ export class TelemetryApp {
   #batcher: Batcher<number>;
   #stamper: Stamper;
   #timers: Partial<Record<ReadingKind, TimerId>> = {};
+  /** Ticks of the last pushed reading kept, per kind (at most one per interval). */
+  #lastOffer: Record<ReadingKind, number> = { hr: -Infinity, temp: -Infinity };
   /** Records handed to the client and not yet completed, and how many batches they make. */
   #inClient = new Set<number>();
   #batchesInClient = 0;
@@ -173,7 +191,8 @@ export class TelemetryApp {
     this.#schedule("temp");
   }
 
-  /** Takes one reading now (the timers call this; exposed for tests and for on-demand readings). */
+  /** Takes one reading from the polled source now (the timers call this; exposed for tests and for
+   *  on-demand readings). */
   sample(kind: ReadingKind): void {
     const source = this.#options.sensors[kind];
     if (!source || this.#closed) return;
@@ -185,26 +204,23 @@ export class TelemetryApp {
       this.#error(asError(error));
       return;
     }
-    if (value === undefined) return;
-    if (!isPlausible(kind, value)) {
-      this.#faults++;
-      return;
-    }
-    const reading: Reading = { kind, value, ticks: this.#clock.ticks() };
-    const wall = knownWallTime(this.#clock);
-    if (wall !== undefined) reading.time = wall;
-    let seq: number;
+    if (value !== undefined) this.#take(kind, value, this.#clock.ticks());
+  }
+
+  /**
+   * A pushed reading (VitalSink), kept unless one of its kind was kept less than the kind's interval
+   * before it: the interval is "at most one reading per interval", so a source that makes a reading every
+   * 2 s with hrIntervalMs 5000 has every third one kept. Nothing before start() or after close(). Never
+   * throws: the source is the sensor loop.
+   */
+  offer(kind: ReadingKind, value: number, ticks: number): void {
+    if (!this.#started || this.#closed) return;
+    if (ticks - this.#lastOffer[kind] < this.#interval(kind) - OFFER_TOLERANCE_MS) return;
     try {
-      seq = this.outbox.append(encodeReading(reading)); // durable before anything is published
+      if (this.#take(kind, value, ticks)) this.#lastOffer[kind] = ticks;
     } catch (error) {
       this.#error(asError(error));
-      return;
     }
-    const alert = this.#alarms.update(kind, value);
-    if (alert) this.#publish(this.topics.alerts, alertDocument(alert, seq, reading.time), { qos: 1 });
-    this.#batcher.add(seq, reading.ticks);
-    // Released readings that could not go yet (clock unset, client queue full, refused) retry now.
-    this.#send();
   }
 
   /** Stops sampling, releases timers and closes the client. Stored readings stay in the outbox. */
@@ -218,10 +234,39 @@ export class TelemetryApp {
 
   // ---- sampling -----------------------------------------------------------------------------------
 
+  /** Stores a reading taken at `ticks` (outbox first), alarms on it and hands it to the batcher; false when
+   *  it was refused (implausible, or the outbox failed). */
+  #take(kind: ReadingKind, raw: number, ticks: number): boolean {
+    if (!isPlausible(kind, raw)) {
+      this.#faults++;
+      return false;
+    }
+    const value = atResolution(kind, raw);
+    const reading: Reading = { kind, value, ticks };
+    const wall = knownWallTime(this.#clock);
+    if (wall !== undefined) reading.time = wallTimeAt(ticks, this.#clock.ticks(), wall);
+    let seq: number;
+    try {
+      seq = this.outbox.append(encodeReading(reading)); // durable before anything is published
+    } catch (error) {
+      this.#error(asError(error));
+      return false;
+    }
+    const alert = this.#alarms.update(kind, value);
+    if (alert) this.#publish(this.topics.alerts, alertDocument(alert, seq, reading.time), { qos: 1 });
+    this.#batcher.add(seq, ticks);
+    // Released readings that could not go yet (clock unset, client queue full, refused) retry now.
+    this.#send();
+    return true;
+  }
+
+  #interval(kind: ReadingKind): number {
+    return kind === "hr" ? this.#config.hrIntervalMs : this.#config.tempIntervalMs;
+  }
+
   #schedule(kind: ReadingKind): void {
     this.#unschedule(kind);
     if (!this.#options.sensors[kind] || this.#closed) return;
-    const interval = kind === "hr" ? this.#config.hrIntervalMs : this.#config.tempIntervalMs;
     this.#timers[kind] = this.#clock.set(() => {
       this.#timers[kind] = undefined;
       this.#schedule(kind); // first, so nothing a sample throws can stop the sampling
@@ -230,7 +275,7 @@ export class TelemetryApp {
       } catch (error) {
         this.#error(asError(error));
       }
-    }, interval);
+    }, this.#interval(kind));
   }
 
   #unschedule(kind: ReadingKind): void {

@@ -6,6 +6,7 @@
 //   Pulse:       <=40 -> 3, 41-50 -> 1, 51-90 -> 0, 91-110 -> 1, 111-130 -> 2, >=131 -> 3
 //   Temperature: <=35.0 -> 3, 35.1-36.0 -> 1, 36.1-38.0 -> 0, 38.1-39.0 -> 1, >=39.1 -> 2
 
+import { atResolution } from "./precision.js";
 import type { ReadingKind } from "./reading.js";
 
 export type News2Score = 0 | 1 | 2 | 3;
@@ -60,11 +61,6 @@ export interface Alert {
   threshold: number;
 }
 
-/** Same resolution as the NEWS2 chart, so a threshold of 39.1 alarms on a reading charted as 39.1. */
-function charted(kind: ReadingKind, value: number): number {
-  return kind === "hr" ? Math.round(value) : Math.round(value * 10) / 10;
-}
-
 /**
  * Edge-triggered alarms per vital: an alert when a vital enters an alarm band or flips from low to high,
  * and one when it returns to normal. Readings that stay in the same band raise nothing more: they are in
@@ -91,7 +87,8 @@ export class AlarmMonitor {
   update(kind: ReadingKind, value: number): Alert | undefined {
     const t = this.#thresholds;
     const [low, high] = kind === "hr" ? [t.hrLow, t.hrHigh] : [t.tempLow, t.tempHigh];
-    const v = charted(kind, value);
+    // The chart's resolution is the readings' own (precision.ts): a threshold of 39.1 alarms on a reading of 39.1.
+    const v = atResolution(kind, value);
     const level: AlarmLevel = v <= low ? "low" : v >= high ? "high" : "normal";
     const previous = this.#level[kind];
     if (level === previous) return undefined;

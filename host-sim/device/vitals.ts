@@ -5,7 +5,7 @@
 // so a stalled event loop overflows the FIFO here as a busy device would.
 import type { Clock } from "../../firmware/platform/ports.js";
 import { Max30102 } from "../../firmware/sensors/max30102.js";
-import type { VitalSource } from "../../firmware/telemetry/app.js";
+import type { VitalSink, VitalSource } from "../../firmware/telemetry/app.js";
 import type { ReadingKind } from "../../firmware/telemetry/reading.js";
 import {
   DRAIN_MS,
@@ -39,9 +39,9 @@ function raise(error: Error): never {
 
 export class SimulatedVitals {
   readonly bus: VirtualI2CBus;
-  /** What the app samples: the latest valid heart-rate estimate, the latest temperature conversion.
-   *  Nothing before start(). */
-  readonly sources: Record<ReadingKind, VitalSource>;
+  /** What the app polls: the latest temperature conversion. Nothing before start(). Heart-rate estimates
+   *  are pushed to `sink` instead, each once, stamped at the end of its window. */
+  readonly sources: Partial<Record<ReadingKind, VitalSource>>;
   /** Latest temperature conversion, for display (undefined: none yet). */
   temperature: number | undefined;
   #clock: Clock;
@@ -53,6 +53,7 @@ export class SimulatedVitals {
   #onError: (error: Error) => void;
   #last: number;
   #vitals: Vitals | undefined;
+  #sink: VitalSink | undefined;
   #closed = false;
 
   constructor(options: VitalsOptions) {
@@ -87,21 +88,30 @@ export class SimulatedVitals {
       },
       close: () => thermometer.close(),
     };
-    this.sources = {
-      hr: () => this.#vitals?.sources.hr?.(),
-      temp: () => this.#vitals?.sources.temp?.(),
-    };
+    this.sources = { temp: () => this.#vitals?.sources.temp?.() };
+  }
+
+  /** Where heart-rate estimates go (the app), from start() on. */
+  get sink(): VitalSink | undefined {
+    return this.#sink;
+  }
+
+  set sink(sink: VitalSink | undefined) {
+    this.#sink = sink;
+    if (this.#vitals) this.#vitals.sink = sink;
   }
 
   /** Latest valid heart-rate estimate, for display (undefined: none yet, or no valid estimate now). */
   get bpm(): number | undefined {
-    return this.sources.hr();
+    const r = this.#vitals?.estimator?.reading;
+    return r?.valid ? r.bpm : undefined;
   }
 
   /** Starts draining the FIFO (the device's chain, at this simulation's drain period). */
   start(): void {
     if (this.#vitals !== undefined || this.#closed) return;
     this.#vitals = runVitals(this.#clock, this.#ppg, this.#thermometer, this.#onError, this.#drainMs);
+    this.#vitals.sink = this.#sink;
   }
 
   close(): void {

@@ -205,7 +205,8 @@ async function app(figures: XsFigure[]): Promise<{ heapAfterConnectBytes: number
     const compute = xs.meters.compute;
     const after = await xs.call<AppStatus>("status");
     const readings = after.taken - before.taken;
-    if (readings < 60 || after.errors.length > 0) throw new Error(`the app took ${readings} readings in 60 s, errors ${JSON.stringify(after.errors)}`);
+    // A heart-rate estimate every 2 s (pushed) and a temperature every 5 s: 42 readings in 60 s.
+    if (readings < 40 || after.errors.length > 0) throw new Error(`the app took ${readings} readings in 60 s, errors ${JSON.stringify(after.errors)}`);
     figures.push({
       key: "app.reading.compute",
       what: `app steady state per reading (drains, estimator, outbox, SenML, publish; ${readings} in 60 s)`,

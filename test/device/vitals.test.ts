@@ -1,11 +1,13 @@
 // The device's sensor chain (firmware/platform/moddable/vitals.ts) on the register-level chip models of
 // host-sim/chips, and the lin simulator's chain on the simulated light source: both must give the app
-// heart rates near the truth and skin temperatures, and report parts that are missing.
+// heart rates near the truth and skin temperatures, and report parts that are missing. Heart rate is pushed
+// (each valid estimate once, stamped at its window's end); temperature is polled.
 import { describe, expect, it } from "vitest";
 import { startSensors as startSimulatedSensors } from "../../firmware/platform/moddable/sensors-simulated.js";
 import type * as DeviceSensors from "../../firmware/platform/moddable/sensors.js";
 import { DRAIN_MS, runVitals, startVitals, type Vitals } from "../../firmware/platform/moddable/vitals.js";
 import { SensorError } from "../../firmware/sensors/errors.js";
+import { Max30102 } from "../../firmware/sensors/max30102.js";
 import { SimulatedPpg, SimulatedThermometer } from "../../firmware/simulated/ppg.js";
 import { VirtualI2CBus } from "../../host-sim/chips/bus.js";
 import { Max30102Model } from "../../host-sim/chips/max30102-model.js";
@@ -28,18 +30,25 @@ function run(clock: ManualClock, bus: VirtualI2CBus | undefined, seconds: number
   }
 }
 
-/** Takes the app's readings every `every` seconds over `seconds`, as its sampling timers would. */
+/** Over `seconds`: the heart rates the chain pushes (with their times and the estimator's sample count
+ *  when each was made), and the temperatures polled every `every` seconds, as the app's timer would. */
 function readings(clock: ManualClock, bus: VirtualI2CBus | undefined, vitals: Vitals, seconds: number, every = 5) {
   const hr: number[] = [];
+  const pushed: { kind: string; bpm: number; ticks: number; at: number }[] = [];
   const temp: number[] = [];
+  vitals.sink = {
+    offer(kind, bpm, ticks) {
+      hr.push(bpm);
+      pushed.push({ kind, bpm, ticks, at: vitals.estimator!.reading.at });
+    },
+  };
   for (let t = 0; t < seconds; t += every) {
     run(clock, bus, every);
-    const h = vitals.sources.hr?.();
     const c = vitals.sources.temp?.();
-    if (h !== undefined) hr.push(h);
     if (c !== undefined) temp.push(c);
   }
-  return { hr, temp };
+  vitals.sink = undefined;
+  return { hr, pushed, temp };
 }
 
 describe("device sensor chain on the chip models", () => {
@@ -58,6 +67,32 @@ describe("device sensor chain on the chip models", () => {
     expect(temp.length).toBeGreaterThan(0);
     for (const c of temp) expect(c).toBeCloseTo(36.2, 1);
     expect(clock.pending).toBe(0); // close() stopped the drain timer
+  });
+
+  it("pushes each valid estimate once, stamped with the end of its window on the monotonic clock", () => {
+    const clock = new ManualClock();
+    const bus = new VirtualI2CBus();
+    bus.attach(new Max30102Model({ source: new SyntheticPpg({ seed: 7, heartRate: () => 75 }) }));
+    // Drained every 300 ms, so a window (200 samples, 2 s) mostly ends between two drains.
+    const ppg = new Max30102({ sensor: { io: bus.io }, mode: "spo2", sampleRate: 400, sampleAverage: 4 });
+    const vitals = runVitals(clock, ppg, undefined, () => {}, 300);
+    // No sink yet: estimates are made and not kept anywhere.
+    run(clock, bus, 20);
+    expect(vitals.estimator!.reading.valid).toBe(true);
+    const { pushed } = readings(clock, bus, vitals, 40);
+    vitals.close();
+    // A reading every 2 s step of the estimator, each once: 20 windows end within 40 s (21 when the drain
+    // after the sink was set found one that ended just before).
+    expect(pushed.length).toBeGreaterThanOrEqual(20);
+    expect(pushed.length).toBeLessThanOrEqual(21);
+    for (const p of pushed) expect(p.kind).toBe("hr");
+    for (let i = 1; i < pushed.length; i++) {
+      expect(pushed[i].at - pushed[i - 1].at).toBe(200); // samples: one step, never the same estimate twice
+      expect(pushed[i].ticks - pushed[i - 1].ticks).toBeCloseTo(2000, -1);
+    }
+    // The stamp is the window's last sample, not the drain that found it: 100 samples/s from tick 0.
+    for (const p of pushed) expect(Math.abs(p.ticks - p.at * 10)).toBeLessThanOrEqual(10);
+    expect(pushed.filter((p) => p.ticks % 300 !== 0).length).toBeGreaterThan(10);
   });
 
   it("falls back to a MAX30205 at 0x48 when no TMP117 answers", () => {
@@ -105,7 +140,8 @@ describe("device sensor chain on the chip models", () => {
       const errors: Error[] = [];
       const vitals = startVitals({ io: bus.io }, clock, (e) => errors.push(e));
       const rest = readings(clock, bus, vitals, 20, 2).hr;
-      const walk = readings(clock, bus, vitals, 110, 2).hr.slice(5); // from 30 s: windows wholly in the walk
+      // From 30 s: windows wholly in the walk.
+      const walk = readings(clock, bus, vitals, 110, 2).pushed.filter((p) => p.ticks >= 30_000).map((p) => p.bpm);
       vitals.close();
       expect(errors).toEqual([]);
       return { rest, walk };

@@ -8,7 +8,7 @@ export function startSensors(clock: Clock, onError: (error: Error) => void): Vit
   const bus = device.I2C?.default as unknown as SensorBus | undefined;
   if (!bus) {
     onError(new Error("sensors: this board has no default I2C bus (device.I2C.default)"));
-    return { sources: {}, close() {} };
+    return { sources: {}, sink: undefined, close() {} };
   }
   return startVitals({ ...bus, hz: 400_000 }, clock, onError);
 }

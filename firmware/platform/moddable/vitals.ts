@@ -8,8 +8,10 @@
 //
 // Pure: the bus and the clock come in, so the host tests run this against the chip models of
 // host-sim/chips, and the lin simulator against a simulated light source (sensors-simulated.ts).
-// Memory: one object holds the loop's state; its only functions are the timer's callback and the two
-// sources the app calls (bound methods: no closure scopes kept alive).
+// Heart rate is pushed: each new valid estimate goes to `sink` (the app) once, stamped with the time its
+// window ended. Temperature is polled: a conversion is fresh once (the drivers' rules).
+// Memory: one object holds the loop's state; its only functions are the timer's callback and the
+// temperature source the app calls (bound methods: no closure scopes kept alive, none per reading).
 import type { Clock, SensorBus, TimerId } from "../ports.js";
 import { HeartRateEstimator } from "../../sensors/heart-rate.js";
 import { Lis2dh12, LIS2DH12_ADDRESS } from "../../sensors/lis2dh12.js";
@@ -18,7 +20,7 @@ import { Max30102 } from "../../sensors/max30102.js";
 import { Max30205, type Max30205Config } from "../../sensors/max30205.js";
 import { Tmp117 } from "../../sensors/tmp117.js";
 import type { TemperatureSample } from "../../sensors/temperature.js";
-import type { VitalSource } from "../../telemetry/app.js";
+import type { VitalSink, VitalSource } from "../../telemetry/app.js";
 import type { ReadingKind } from "../../telemetry/reading.js";
 import { asError } from "../as-error.js";
 
@@ -52,13 +54,17 @@ export interface Thermometer {
 }
 
 export interface Vitals {
+  /** The polled vitals (temperature). */
   readonly sources: Partial<Record<ReadingKind, VitalSource>>;
+  /** Where each new valid heart-rate estimate goes (the app); estimates before it is set are not kept. */
+  sink: VitalSink | undefined;
   /** The latest heart-rate estimator state (for traces). */
   readonly estimator?: HeartRateEstimator;
   close(): void;
 }
 
-/** Runs a PPG source into the heart-rate estimator and a thermometer, and offers both as vital sources.
+/** Runs a PPG source into the heart-rate estimator, pushing its estimates to `sink`, and offers a
+ *  thermometer as a polled source.
  *  `drainMs` is for simulations that need another period (e.g. to overflow the FIFO on purpose);
  *  `motion`, an accelerometer on the same wrist. */
 export function runVitals(
@@ -75,6 +81,7 @@ export function runVitals(
 class VitalsLoop implements Vitals {
   readonly sources: Partial<Record<ReadingKind, VitalSource>> = {};
   readonly estimator?: HeartRateEstimator;
+  sink: VitalSink | undefined;
   readonly #clock: Clock;
   readonly #ppg: PpgSource | undefined;
   readonly #thermometer: Thermometer | undefined;
@@ -101,8 +108,6 @@ class VitalsLoop implements Vitals {
     this.#drainMs = drainMs;
     if (ppg) {
       this.estimator = new HeartRateEstimator({ sampleRate: ppg.outputRate, motionRate: this.#motion?.outputRate });
-      // Only a valid estimate is a reading; NaN (no finger, settling, noise) is "nothing now".
-      this.sources.hr = this.#heartRate.bind(this);
       this.#timer = clock.set(this.#tick, drainMs);
     }
     // Each completed conversion once (the drivers' freshness rules); the MAX30205's first call only starts one.
@@ -116,11 +121,6 @@ class VitalsLoop implements Vitals {
     this.#ppg?.close();
     this.#motion?.close();
     this.#thermometer?.close();
-  }
-
-  #heartRate(): number | undefined {
-    const r = this.estimator!.reading;
-    return r.valid ? r.bpm : undefined;
   }
 
   #temperature(): number | undefined {
@@ -142,15 +142,27 @@ class VitalsLoop implements Vitals {
         this.#onError(asError(error)); // the PPG goes on, judged as without an accelerometer meanwhile
       }
     }
+    const ppg = this.#ppg!;
     try {
-      const s = this.#ppg!.sample();
+      const s = ppg.sample();
+      // The FIFO's newest sample was taken about now; each one before it a sample period earlier.
+      const now = this.#clock.ticks();
       if (s.discontinuity) hr.markGap(s.lost);
-      for (let i = 0; i < s.count; i++) hr.push(s.ir[i]);
+      for (let i = 0; i < s.count; i++) {
+        if (hr.push(s.ir[i])) this.#estimated(now - ((s.count - 1 - i) * 1000) / ppg.outputRate);
+      }
     } catch (error) {
       hr.markGap(0); // the stream is broken: no reading until a whole clean window has passed
       this.#onError(asError(error));
     }
     this.#timer = this.#clock.set(this.#tick, this.#drainMs);
+  }
+
+  /** The estimator renewed its reading with the sample taken at `ticks`, the end of its window (its
+   *  `reading.at`): a valid one is a heart-rate reading; NaN (no finger, settling, noise) is none. */
+  #estimated(ticks: number): void {
+    const r = this.estimator!.reading;
+    if (r.valid) this.sink?.offer("hr", r.bpm, ticks); // the app never throws here
   }
 }
 

@@ -1,10 +1,11 @@
 // XS entry: the telemetry app with the sensor chain, wired as firmware/main.ts wires them on the device -
-// startVitals (MAX30102 drained into the heart-rate estimator, TMP117 or MAX30205 skin temperature) feeding
-// TelemetryApp, which publishes over the MQTT client - on forwarded ports (I2C to the host chip models,
-// socket to Node TLS, storage, clock).
+// startVitals (MAX30102 drained into the heart-rate estimator, whose estimates are pushed to the app; TMP117
+// or MAX30205 skin temperature, polled) feeding TelemetryApp, which publishes over the MQTT client - on
+// forwarded ports (I2C to the host chip models, socket to Node TLS, storage, clock).
 import type { ConnectInfo } from "../../../firmware/mqtt/client-options.js";
 import { startVitals, type Vitals } from "../../../firmware/platform/moddable/vitals.js";
-import { TelemetryApp, type TelemetryMqttOptions, type VitalSource } from "../../../firmware/telemetry/app.js";
+import { TelemetryApp, type TelemetryMqttOptions, type VitalSink, type VitalSource } from "../../../firmware/telemetry/app.js";
+import type { ReadingKind } from "../../../firmware/telemetry/reading.js";
 import type { AppConfig } from "../../../firmware/telemetry/config.js";
 import type { StatusCounters } from "../../../firmware/telemetry/status.js";
 import { collectGarbage, expose } from "../runtime/link.js";
@@ -23,7 +24,8 @@ export interface AppStatus {
   disconnects: number;
   errors: { name: string; code?: string; message: string }[];
   counters: StatusCounters;
-  /** Values the app took from the sensors (each becomes a reading unless implausible). */
+  /** Values the sensors gave the app, polled or pushed (each becomes a reading unless implausible or, pushed,
+   *  within the interval of the last one kept). */
   taken: number;
   /** Latest heart-rate estimate, or null while not valid. */
   bpm: number | null;
@@ -36,6 +38,14 @@ let app: TelemetryApp | undefined;
 let vitals: Vitals | undefined;
 const seen = { connects: 0, disconnects: 0, errors: [] as AppStatus["errors"] };
 let taken = 0;
+
+/** Counts the heart-rate estimates pushed, and hands them on to the app (one object, not one per reading). */
+const countedSink: VitalSink = {
+  offer(kind: ReadingKind, value: number, ticks: number) {
+    taken++;
+    app?.offer(kind, value, ticks);
+  },
+};
 
 /** Counts the values a vital source gives. */
 function counted(source: VitalSource | undefined): VitalSource | undefined {
@@ -69,7 +79,7 @@ function startApp(settings: AppSettings): void {
     clock: xsClock,
     storage: xsStorage,
     config: settings.config,
-    sensors: { hr: counted(vitals?.sources.hr), temp: counted(vitals?.sources.temp) },
+    sensors: { temp: counted(vitals?.sources.temp) },
     mqtt: { ...settings.mqtt, Socket: XsSocket, clock: xsClock, random: () => 0.5 },
     onConnect: (_info: ConnectInfo) => {
       seen.connects++;
@@ -81,6 +91,7 @@ function startApp(settings: AppSettings): void {
     },
     onError: reportError,
   });
+  if (vitals) vitals.sink = countedSink;
   app.start();
 }
 
@@ -115,7 +126,7 @@ expose({
     };
   },
 
-  /** Take one reading of `kind` now (the app's timers do this on their own). */
+  /** Take one reading of `kind` from its polled source now (the app's timers do this on their own). */
   sample(kind: "hr" | "temp") {
     app!.sample(kind);
   },
