@@ -361,6 +361,90 @@ describe("TelemetryApp", () => {
   });
 });
 
+describe("TelemetryApp: pushed readings (VitalSink)", () => {
+  /** A heart-rate estimator's output: a new estimate every `stepMs`, pushed with the tick its window ended,
+   *  `lagMs` before the push (the FIFO drain that finds it comes later). */
+  function estimator(app: TelemetryApp, clock: VirtualClock, values: number[], stepMs = 2000, lagMs = 300) {
+    for (const value of values) {
+      clock.advance(stepMs);
+      app.offer("hr", value, clock.ticks() - lagMs);
+    }
+  }
+  const hrRecords = (client: FakeClient) =>
+    client.on("devices/wearable-001/telemetry").flatMap((m) => pack(m.payload)).filter((r) => r.n === "hr");
+
+  it("keeps each estimate once with hrIntervalMs 1000 (a 2 s estimate is never sent twice), stamped at its window's end", () => {
+    const { app, client, clock } = rig({ sensors: {}, config: { hrIntervalMs: 1000, batchMaxReadings: 5, batchMaxAgeMs: 60_000 } });
+    app.start();
+    client.up();
+    const values = [61, 62, 63, 64, 65, 66, 67, 68, 69, 70];
+    estimator(app, clock, values);
+    const records = hrRecords(client);
+    expect(records.map((r) => r.v)).toEqual(values);
+    // Window ends at ticks 1000 + 2000k - 300 (the rig's clock starts at tick 1000, wall EPOCH).
+    expect(records[0].bt).toBe((EPOCH + 2000 - 300) / 1000);
+    expect(records.slice(1, 5).map((r) => r.t)).toEqual([2, 4, 6, 8]);
+  });
+
+  it("keeps at most one reading per hrIntervalMs: estimates every 2 s with 5 s keep every third", () => {
+    const { app, client, clock } = rig({ sensors: {}, config: { hrIntervalMs: 5000, batchMaxReadings: 1 } });
+    app.start();
+    client.up();
+    estimator(app, clock, [60, 61, 62, 63, 64, 65, 66, 67, 68, 69]);
+    expect(hrRecords(client).map((r) => r.v)).toEqual([60, 63, 66, 69]);
+  });
+
+  it("forgives a window that ends a few ms early on the app's clock, not a reading that comes too soon", () => {
+    const { app, client, clock } = rig({ sensors: {}, config: { hrIntervalMs: 2000, batchMaxReadings: 1 } });
+    app.start();
+    client.up();
+    app.offer("hr", 70, clock.ticks());
+    app.offer("hr", 71, clock.ticks() + 1990); // the sensor's 2 s measured as 1.99 s: kept
+    app.offer("hr", 72, clock.ticks() + 3500); // 1.51 s after the last one kept: dropped
+    app.offer("hr", 73, clock.ticks() + 3990);
+    expect(hrRecords(client).map((r) => r.v)).toEqual([70, 71, 73]);
+  });
+
+  it("rounds to whole bpm before storing and alarming; an implausible estimate is a fault and does not hold the interval", () => {
+    const { app, client, clock, errors } = rig({ sensors: {}, config: { hrIntervalMs: 1000, batchMaxReadings: 1 } });
+    app.start();
+    client.up();
+    app.offer("hr", 300, clock.ticks());
+    app.offer("hr", 130.6, clock.ticks() + 100); // charted 131: the NEWS2 red band
+    expect(app.counters.faults).toBe(1);
+    expect(hrRecords(client).map((r) => r.v)).toEqual([131]);
+    const [alert] = client.on("devices/wearable-001/alerts");
+    expect(JSON.parse(text(alert.payload))).toMatchObject({ v: 131, level: "high", seq: 1 });
+    expect(errors).toEqual([]);
+  });
+
+  it("stores a pushed reading before anything is published", () => {
+    const { app, client, clock } = rig({ sensors: {}, config: { hrIntervalMs: 1000, batchMaxReadings: 1 } });
+    app.start();
+    const stored: number[] = [];
+    client.up();
+    const publish = client.publish.bind(client);
+    client.publish = (topic, payload, options, done) => {
+      stored.push(app.outbox.count);
+      publish(topic, payload, options, done);
+    };
+    app.offer("hr", 135, clock.ticks()); // an alert and a batch
+    expect(client.on("devices/wearable-001/alerts")).toHaveLength(1);
+    expect(stored).toEqual([1, 1]);
+  });
+
+  it("takes nothing pushed before start() or after close()", () => {
+    const { app, client, clock } = rig({ sensors: {}, config: { hrIntervalMs: 1000, batchMaxReadings: 1 } });
+    app.offer("hr", 70, clock.ticks());
+    expect(app.outbox.count).toBe(0);
+    app.start();
+    client.up();
+    app.close();
+    app.offer("hr", 70, clock.ticks() + 5000);
+    expect(app.outbox.count).toBe(0);
+  });
+});
+
 describe("TelemetryApp: property — every stored reading is published and leaves the outbox only when acknowledged", () => {
   type Op =
     | { kind: "tick"; ms: number }
