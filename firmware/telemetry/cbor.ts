@@ -177,6 +177,11 @@ export class CborWriter {
     return this;
   }
 
+  /** A decimal fraction (tag 4, section 3.4.4): [exponent, mantissa], worth mantissa x 10^exponent. */
+  decimal(mantissa: number, exponent: number): this {
+    return this.tag(4).array(2).int(exponent).int(mantissa);
+  }
+
   /** A tag (major type 6); write the tagged item next. */
   tag(n: number): this {
     if (!Number.isSafeInteger(n) || n < 0) throw new CborError("unsupported-value", `invalid tag ${n}`);
@@ -272,6 +277,12 @@ export class CborWriter {
     this.#buffer = next;
     this.#view = new DataView(next.buffer);
   }
+}
+
+/** Bytes of a safe integer's encoding (head and argument, section 3). */
+export function intBytes(n: number): number {
+  const argument = n < 0 ? -1 - n : n;
+  return argument < 24 ? 1 : argument < 0x100 ? 2 : argument < 0x10000 ? 3 : argument < TWO_32 ? 5 : 9;
 }
 
 /** One value as CBOR bytes. */

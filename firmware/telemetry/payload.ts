@@ -1,5 +1,6 @@
 // Telemetry batches as SenML packs: one record per reading, base name = the device, base time = the
-// oldest reading (absolute, seconds since the epoch), t relative to it with millisecond resolution, and
+// oldest reading (absolute, seconds since the epoch), t relative to it, both in whole seconds (the
+// resolution of a reading's time, precision.ts), and
 // the reading's outbox sequence number in "seq" (see senml.ts for why that label is safe to add). The
 // unit of the most frequent kind goes once into bu (base unit); only the other records carry u.
 //
@@ -13,6 +14,7 @@
 // beats per minute and 1.2 1/s would invite unit mistakes downstream.
 
 import type { ReadingKind } from "./reading.js";
+import { wholeSecondMs } from "./precision.js";
 import { ABSOLUTE_TIME, SENML_CBOR, SENML_JSON, SenmlError, senmlCbor, senmlJsonBytes, type SenmlRecord } from "./senml.js";
 
 export type PayloadFormat = "json" | "cbor";
@@ -39,7 +41,7 @@ export function deviceBaseName(deviceId: string): string {
 export function telemetryPack(baseName: string, readings: StampedReading[]): SenmlRecord[] {
   if (readings.length === 0) throw new SenmlError("empty-pack", "a telemetry batch needs at least one reading");
   let baseMs = Infinity;
-  for (const r of readings) baseMs = Math.min(baseMs, Math.round(r.time));
+  for (const r of readings) baseMs = Math.min(baseMs, wholeSecondMs(r.time));
   if (!(baseMs / 1000 >= ABSOLUTE_TIME)) {
     throw new SenmlError("invalid-value", `reading time ${baseMs} ms is not an absolute time: the clock must be set first`);
   }
@@ -54,7 +56,7 @@ export function telemetryPack(baseName: string, readings: StampedReading[]): Sen
     record.n = names.n;
     if (names.u !== baseUnit) record.u = names.u;
     record.v = r.value;
-    const t = (Math.round(r.time) - baseMs) / 1000;
+    const t = (wholeSecondMs(r.time) - baseMs) / 1000;
     if (t !== 0) record.t = t;
     record.seq = r.seq;
     pack.push(record);

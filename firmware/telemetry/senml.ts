@@ -1,5 +1,10 @@
 // SenML packs (RFC 8428) in JSON (section 5) and CBOR (section 6), from one record model.
 //
+// Numbers in CBOR (section 6): "integers, floating-point numbers, or decimal fractions (CBOR Tag 4)", chosen
+// so that the value converts to exactly the same double as the JSON number. We write the shortest of an
+// integer, a float16/32 (when exact), a decimal fraction and a float64: 36.6 C is the decimal fraction
+// 366 x 10^-1 (6 bytes), where a float64 takes 9 and no shorter float holds it.
+//
 // Labels and CBOR keys (section 6, Table 4): bver -1, bn -2, bt -3, bu -4, n 0, u 1, v 2, vs 3, vb 4, s 5,
 // t 6, ut 7. That table is conclusive: any further label is carried under its text name in CBOR too.
 //
@@ -11,7 +16,7 @@
 // Names (section 4.5.1): bn + n must be non-empty, start with a letter or digit and use only
 // A-Z a-z 0-9 - : . / _ — checked here so a bad device id is caught before anything is published.
 
-import { CborWriter } from "./cbor.js";
+import { CborWriter, intBytes } from "./cbor.js";
 import { encodeUtf8 } from "../mqtt/utf8.js";
 
 export interface SenmlRecord {
@@ -160,10 +165,44 @@ export function senmlCbor(pack: SenmlRecord[]): Uint8Array {
       if (value === undefined) continue;
       if (typeof key === "number") w.int(key);
       else w.text(key);
-      if (typeof value === "number") w.number(value);
+      if (typeof value === "number") writeNumber(w, value);
       else if (typeof value === "boolean") w.bool(value);
       else w.text(value);
     }
   }
   return w.finish();
+}
+
+/** Powers of ten that are exact doubles (10^22 is the last). */
+const POWERS_OF_TEN = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+/** JavaScript's shortest round-trip form of a finite number: sign, digits, fraction digits, exponent. */
+const NUMBER_TEXT = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/;
+const FLOAT64_BYTES = 9;
+
+/** A finite number as the shortest CBOR item that gives back exactly the same double (section 6). */
+function writeNumber(w: CborWriter, n: number): void {
+  // Integers and float16/32-exact values: CborWriter.number picks the shortest (-0 stays a float).
+  if (Number.isSafeInteger(n) || Math.fround(n) === n) {
+    w.number(n);
+    return;
+  }
+  // The digits of the shortest decimal that reads back as n: exact as m x 10^e when m and 10^|e| are exact
+  // doubles (one correctly rounded operation), and worth it when shorter than the float64.
+  const parts = NUMBER_TEXT.exec(String(n));
+  if (parts !== null) {
+    const fraction = parts[3] ?? "";
+    const mantissa = Number(parts[1] + parts[2] + fraction);
+    const exponent = Number(parts[4] ?? "0") - fraction.length;
+    const power = POWERS_OF_TEN[Math.abs(exponent)];
+    if (
+      Number.isSafeInteger(mantissa) &&
+      power !== undefined &&
+      (exponent < 0 ? mantissa / power : mantissa * power) === n &&
+      2 + intBytes(exponent) + intBytes(mantissa) < FLOAT64_BYTES
+    ) {
+      w.decimal(mantissa, exponent);
+      return;
+    }
+  }
+  w.float64(n);
 }

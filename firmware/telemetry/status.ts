@@ -3,6 +3,7 @@
 
 import type { Alert } from "./news2.js";
 import { SENML_NAMES } from "./payload.js";
+import { wholeSecondMs } from "./precision.js";
 
 export interface StatusCounters {
   /** Readings the outbox dropped (oldest first) because it was full. */
@@ -31,7 +32,8 @@ export function onlineStatus(counters: StatusCounters): string {
 /** The will's payload: what devices/<id>/status says after an unclean disconnect. */
 export const OFFLINE_STATUS = '{"state":"offline"}';
 
-/** An alert on devices/<id>/alerts; `time` in ms since the epoch when known, `seq` the reading's. */
+/** An alert on devices/<id>/alerts; `time` in ms since the epoch when known (sent in whole seconds, as the
+ *  reading's own record), `seq` the reading's. */
 export function alertDocument(alert: Alert, seq: number, time: number | undefined): string {
   const doc: Record<string, unknown> = {
     n: SENML_NAMES[alert.kind].n,
@@ -42,6 +44,6 @@ export function alertDocument(alert: Alert, seq: number, time: number | undefine
     threshold: alert.threshold,
     seq,
   };
-  if (time !== undefined) doc.t = time / 1000;
+  if (time !== undefined) doc.t = wholeSecondMs(time) / 1000;
   return JSON.stringify(doc);
 }

@@ -195,11 +195,11 @@ describe("TelemetryApp", () => {
     expect(client.on("devices/wearable-001/telemetry")).toHaveLength(0);
     expect(app.outbox.count).toBe(3);
     clock.advance(500);
-    clock.setWallTime(EPOCH);
+    clock.setWallTime(EPOCH + 500);
     clock.advance(500); // the next reading triggers another attempt
     const [batch] = client.on("devices/wearable-001/telemetry");
     const records = pack(batch.payload);
-    expect(records[0].bt).toBe((EPOCH - 2500) / 1000); // sampled at ticks 2000, clock set at ticks 4500
+    expect(records[0].bt).toBe((EPOCH - 2000) / 1000); // sampled at ticks 2000, clock set to EPOCH + 500 at ticks 4500
     expect(records.map((r) => r.t ?? 0)).toEqual([0, 1, 2]);
   });
 
@@ -378,11 +378,12 @@ describe("TelemetryApp: pushed readings (VitalSink)", () => {
     app.start();
     client.up();
     const values = [61, 62, 63, 64, 65, 66, 67, 68, 69, 70];
-    estimator(app, clock, values);
+    // Each found a whole second after its window ended, so the stamp shows through whole-second times.
+    estimator(app, clock, values, 2000, 1000);
     const records = hrRecords(client);
     expect(records.map((r) => r.v)).toEqual(values);
-    // Window ends at ticks 1000 + 2000k - 300 (the rig's clock starts at tick 1000, wall EPOCH).
-    expect(records[0].bt).toBe((EPOCH + 2000 - 300) / 1000);
+    // Window ends at ticks 1000 + 2000k - 1000 (the rig's clock starts at tick 1000, wall EPOCH).
+    expect(records[0].bt).toBe((EPOCH + 2000 - 1000) / 1000);
     expect(records.slice(1, 5).map((r) => r.t)).toEqual([2, 4, 6, 8]);
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { CborError, CborWriter, encodeCbor, type CborValue } from "../../firmware/telemetry/cbor.js";
 import { decodeCbor, Tagged } from "./support/cbor-decode.js";
+import { oracleDecode } from "./support/cbor-oracle.js";
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 const fromHex = (h: string) => new Uint8Array(h.match(/../g)?.map((x) => parseInt(x, 16)) ?? []);
@@ -100,6 +101,12 @@ describe("CBOR encoder: RFC 8949 Appendix A vectors", () => {
   it.each(others)("%s", (_name, value, expected) => {
     expect(hex(encodeCbor(value))).toBe(expected);
   });
+  it("decimal fraction (tag 4, section 3.4.4) 273.15 -> c48221196ab3, read by the oracle as 273.15", () => {
+    const bytes = new CborWriter().decimal(27315, -2).finish();
+    expect(hex(bytes)).toBe("c48221196ab3");
+    expect(oracleDecode(bytes)).toBe(273.15);
+  });
+
   it("tag 1 (epoch time) 1363896240 -> c11a514b67b0", () => {
     expect(hex(new CborWriter().tag(1).uint(1363896240).finish())).toBe("c11a514b67b0");
   });
@@ -121,7 +128,7 @@ describe("CBOR encoder: errors and buffer growth", () => {
   });
 });
 
-describe("CBOR encoder: property — round trip through an independent decoder", () => {
+describe("CBOR encoder: property — round trip through our test decoder and the cbor-x oracle", () => {
   const leaf = fc.oneof(
     fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
     fc.double(),
@@ -147,9 +154,11 @@ describe("CBOR encoder: property — round trip through an independent decoder",
   it("decodes to the same value and uses preferred serialization", () => {
     fc.assert(
       fc.property(value, (v) => {
-        const decoded = decodeCbor(encodeCbor(v));
+        const bytes = encodeCbor(v);
+        const decoded = decodeCbor(bytes);
         expect(decoded.preferred).toBe(true);
         expect(toJs(decoded.value)).toEqual(v);
+        expect(toJs(oracleDecode(bytes))).toEqual(v);
       }),
       { seed: 8949, numRuns: 500 },
     );
@@ -173,6 +182,7 @@ describe("CBOR encoder: property — round trip through an independent decoder",
       fc.property(doubles, (d) => {
         const bytes = new CborWriter().float(d).finish();
         expect(Object.is(decodeCbor(bytes).value, d)).toBe(true);
+        expect(Object.is(oracleDecode(bytes), d)).toBe(true);
         const width = bytes.length - 1;
         expect(width).toBe(inHalf(d) ? 2 : Math.fround(d) === d ? 4 : 8);
         seen = seen.map((c, i) => c + (width === [2, 4, 8][i] ? 1 : 0));

@@ -2,25 +2,39 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { senmlCbor, senmlJson, senmlJsonBytes, SenmlError, type SenmlRecord } from "../../firmware/telemetry/senml.js";
 import { deviceBaseName, encodeTelemetry, telemetryPack, type StampedReading } from "../../firmware/telemetry/payload.js";
-import { decodeCbor } from "./support/cbor-decode.js";
+import { decodeCbor, Tagged } from "./support/cbor-decode.js";
+import { oracleDecode } from "./support/cbor-oracle.js";
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 // RFC 8428 section 6, Table 4, and our extension label.
 const KEYS = new Map<unknown, string>([
   [-1, "bver"], [-2, "bn"], [-3, "bt"], [-4, "bu"], [0, "n"], [1, "u"], [2, "v"], [3, "vs"], [4, "vb"], [5, "s"], [6, "t"], [7, "ut"], ["seq", "seq"],
 ]);
-const cborToRecords = (bytes: Uint8Array): SenmlRecord[] => {
-  const decoded = decodeCbor(bytes);
-  expect(decoded.preferred).toBe(true);
-  return (decoded.value as Map<unknown, unknown>[]).map((m) => {
+const toRecords = (maps: Map<unknown, unknown>[], number: (v: unknown) => unknown): SenmlRecord[] =>
+  maps.map((m) => {
     const r: Record<string, unknown> = {};
     for (const [k, v] of m) {
       const label = KEYS.get(k);
       expect(label, `unexpected CBOR key ${String(k)}`).toBeDefined();
-      r[label as string] = v;
+      r[label as string] = number(v);
     }
     return r as SenmlRecord;
   });
+/** A decimal fraction (tag 4, [exponent, mantissa]) as the double its text reads as (RFC 8428 section 6). */
+const decimal = (v: unknown): unknown => {
+  if (!(v instanceof Tagged)) return v;
+  expect(v.tag).toBe(4);
+  const [exponent, mantissa] = v.value as [number, number];
+  return Number(`${mantissa}e${exponent}`);
+};
+/** The records of a SenML CBOR pack, by our test decoder (which also checks preferred serialization) and by
+ *  the oracle, which must agree. */
+const cborToRecords = (bytes: Uint8Array): SenmlRecord[] => {
+  const decoded = decodeCbor(bytes);
+  expect(decoded.preferred).toBe(true);
+  const records = toRecords(decoded.value as Map<unknown, unknown>[], decimal);
+  expect(toRecords(oracleDecode(bytes) as Map<unknown, unknown>[], (v) => v)).toEqual(records);
+  return records;
 };
 
 describe("SenML JSON", () => {
@@ -66,6 +80,38 @@ describe("SenML JSON", () => {
 });
 
 describe("SenML CBOR", () => {
+  it("writes a number as the shortest exact item: integer, float16/32, decimal fraction or float64 (hand-assembled bytes)", () => {
+    const v = (x: number) => hex(senmlCbor([{ n: "x", v: x }])).slice("81a2006178".length + 2);
+    expect(v(72)).toBe("1848");
+    expect(v(36.5)).toBe("f95090"); // float16
+    expect(v(36.6)).toBe("c4822019016e"); // tag 4 [-1, 366]: 6 bytes, a float64 would be 9
+    expect(v(-0.1)).toBe("c4822020"); // [-1, -1]
+    expect(v(1e21)).toBe("c4821501"); // [21, 1]
+    expect(v(Math.PI)).toBe("fb400921fb54442d18"); // no decimal shorter than 9 bytes
+    expect(v(5e-324)).toBe("fb0000000000000001"); // 10^-324 is no exact double
+    expect(cborToRecords(senmlCbor([{ n: "x", v: 36.6 }]))[0].v).toBe(36.6);
+  });
+
+  it("property: a decimal number's item is never longer than a float64 and reads back as exactly the same double", () => {
+    const decimals = fc.oneof(
+      fc.integer({ min: 300, max: 450 }).map((n) => n / 10), // body temperatures at 0.1 C
+      fc.tuple(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.integer({ min: 1, max: 12 })).map(([m, k]) => m / 10 ** k),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+    );
+    let tagged = 0;
+    fc.assert(
+      fc.property(decimals, (x) => {
+        const bytes = senmlCbor([{ n: "x", v: x }]);
+        const item = bytes.length - 5; // 81 a2 00 61 78 02 | item
+        expect(item - 1).toBeLessThanOrEqual(9);
+        if (bytes[6] === 0xc4) tagged++;
+        expect(Object.is(cborToRecords(bytes)[0].v, x)).toBe(true);
+      }),
+      { seed: 4, numRuns: 2000 },
+    );
+    expect(tagged).toBeGreaterThan(500);
+  });
+
   it("uses the integer keys of RFC 8428 section 6 (hand-assembled bytes)", () => {
     // [{-2: "a/", 0: "t", 2: 1}]
     expect(hex(senmlCbor([{ bn: "a/", n: "t", v: 1 }]))).toBe("81a3" + "21" + "62612f" + "00" + "6174" + "02" + "01");
@@ -117,6 +163,7 @@ describe("SenML: property — JSON and CBOR carry the same pack", () => {
 
 describe("telemetry payload", () => {
   const t0 = Date.UTC(2026, 10, 22, 0, 30, 0, 125);
+  const t0s = Math.round(t0 / 1000); // times go out in whole seconds
   const readings: StampedReading[] = [
     { seq: 41, kind: "hr", value: 72, time: t0 },
     { seq: 42, kind: "temp", value: 36.8125, time: t0 + 1000 },
@@ -125,9 +172,9 @@ describe("telemetry payload", () => {
 
   it("builds a pack with base name, absolute base time, relative t and sequence numbers", () => {
     expect(telemetryPack(deviceBaseName("wearable-42"), readings)).toEqual([
-      { bn: "wearable-42/", bt: t0 / 1000, bu: "beat/min", n: "hr", v: 72, seq: 41 },
+      { bn: "wearable-42/", bt: t0s, bu: "beat/min", n: "hr", v: 72, seq: 41 },
       { n: "temp", u: "Cel", v: 36.8125, t: 1, seq: 42 },
-      { n: "hr", v: 74.5, t: 2.25, seq: 43 },
+      { n: "hr", v: 74.5, t: 2, seq: 43 }, // 2.25 s after the first: 2.375 s past a whole second, so 2
     ]);
   });
 
@@ -141,9 +188,20 @@ describe("telemetry payload", () => {
 
   it("uses the oldest reading as base time, so every resolved time is absolute", () => {
     const pack = telemetryPack("d/", [readings[1], readings[0]]);
-    expect(pack[0].bt).toBe(t0 / 1000);
+    expect(pack[0].bt).toBe(t0s);
     expect(pack[0].t).toBe(1);
     expect(pack[1].t).toBeUndefined();
+  });
+
+  it("times go out in whole seconds (precision.ts): bt an integer, t small integers, rounded to the nearest", () => {
+    const times = [t0 + 499, t0 + 1375, t0 + 2874, t0 + 61_500];
+    const pack = telemetryPack("d/", times.map((time, i) => ({ seq: i + 1, kind: "hr" as const, value: 70, time })));
+    expect(pack[0].bt).toBe(Math.round((t0 + 499) / 1000));
+    expect(pack.map((r) => r.t ?? 0)).toEqual([0, 1, 2, 61]); // whole seconds 1, 2, 3, 62 past t0's
+    // In CBOR: bt a uint32 (5 bytes), t one byte below 24, two up to 255.
+    const cbor = hex(encodeTelemetry("d/", [{ seq: 1, kind: "hr", value: 70, time: t0 }, { seq: 2, kind: "hr", value: 71, time: t0 + 30_000 }], "cbor").bytes);
+    expect(cbor).toContain("221a" + t0s.toString(16).padStart(8, "0"));
+    expect(cbor).toContain("06181e");
   });
 
   it("refuses readings whose time is not absolute (clock not set)", () => {
