@@ -1,5 +1,5 @@
 // `npm run bench -- <name>`: runs bench/<name>.ts, which prints a table and, as its last line, one JSON
-// object (design.md section 8).
+// object (the figures a script can compare, e.g. ratios measured side by side in the same run).
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";

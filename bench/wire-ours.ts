@@ -3,7 +3,11 @@
 // client's timers run on a virtual clock that is advanced in steps, while the sockets are real: after
 // each step the event loop runs until every PUBLISH handed to the client is acknowledged, so a reading's
 // latency (sample -> PUBACK) is measured in simulated time and is the batching delay (the link's round
-// trip would add the same to both designs).
+// trip would add the same to both designs). Heart rate is pushed as the device's sensor chain pushes it
+// (an estimate per window step, stamped at the window's end on the sample grid, found by a later drain);
+// temperature is polled by the app's timer. What the app's client sends (its CONNECT, subscription and
+// publishes) is recorded, so MQTT.js can send the very same (wire-same.ts).
+import mqttPacket from "mqtt-packet";
 import { MqttClient } from "../firmware/mqtt/client.js";
 import type { MqttClientOptions, PublishOptions } from "../firmware/mqtt/client-options.js";
 import type { ProtocolVersion } from "../firmware/mqtt/packets.js";
@@ -17,6 +21,14 @@ import { decodeCbor } from "../test/telemetry/support/cbor-decode.js";
 import { MemoryStorage } from "../test/telemetry/support/memory-storage.js";
 import { minus, recordTotals, until, type RunResult, type WireReading } from "./wire-run.js";
 import { startCountingRelay } from "./wire-relay.js";
+import { mqttTap, tappedSocketClass } from "./wire-tap.js";
+
+/** What the app's client did on the wire, for MQTT.js to do the same. */
+export interface Session {
+  connect: mqttPacket.IConnectPacket;
+  subscriptions: string[];
+  publishes: { topic: string; payload: Uint8Array; options: PublishOptions }[];
+}
 
 export interface OursOptions {
   broker: { host: string; port: number };
@@ -66,28 +78,47 @@ class LateClock implements Clock {
 }
 
 /**
- * Deterministic vital sources: heart rate to 0.1 bpm, temperature in TMP117 steps (1/128 C). Each gives
- * `limit[kind]` readings, then none (so exactly the planned readings are taken, whatever the timer drift).
+ * Deterministic vitals: heart-rate estimates to 0.1 bpm, pushed every `hrStepMs` and stamped at the
+ * window's end on the sample grid, while the drain that finds each runs late like every timer; temperature
+ * in TMP117 steps (1/128 C), polled. The app rounds both to their resolution (precision.ts); the naive peer
+ * sends them as they come. Each kind gives `limit[kind]` readings, then none (exactly the planned readings, whatever the
+ * drift). `out` gets every reading in the order the app stores them (seq order).
  */
-function vitals(clock: Clock, limit: Record<WireReading["kind"], number>, out: WireReading[]) {
+function vitals(clock: Clock, hrStepMs: number, limit: Record<WireReading["kind"], number>, out: WireReading[]) {
   const taken = { hr: 0, temp: 0 };
-  const take = (kind: WireReading["kind"], value: (n: number) => number): number | undefined => {
+  const wallAt = (ticks: number) => clock.wallTime()! - (clock.ticks() - ticks);
+  const take = (kind: WireReading["kind"], ticks: number): number | undefined => {
     if (taken[kind] >= limit[kind]) return undefined;
-    const v = value(taken[kind]++);
-    out.push({ kind, value: v, time: clock.wallTime()! });
+    const n = taken[kind]++;
+    const v =
+      kind === "hr"
+        ? Math.round((72 + 6 * Math.sin(n / 9.5) + ((n * 7919) % 13) / 10) * 10) / 10
+        : Math.round((36.6 + 0.3 * Math.sin(n / 9.7)) * 128) / 128;
+    out.push({ kind, value: v, time: wallAt(ticks) });
     return v;
   };
+  let app: TelemetryApp | undefined;
+  let windowEnd = 0;
+  const drain = (): void => {
+    windowEnd += hrStepMs;
+    const value = take("hr", windowEnd);
+    if (value === undefined) return;
+    app!.offer("hr", value, windowEnd);
+    clock.set(drain, windowEnd + hrStepMs - clock.ticks());
+  };
   return {
-    sources: {
-      hr: () => take("hr", (n) => Math.round((72 + 6 * Math.sin(n / 9.5) + ((n * 7919) % 13) / 10) * 10) / 10),
-      temp: () => take("temp", (n) => Math.round((36.6 + 0.3 * Math.sin(n / 9.7)) * 128) / 128),
+    sources: { temp: () => take("temp", clock.ticks()) },
+    start(to: TelemetryApp) {
+      app = to;
+      windowEnd = clock.ticks();
+      clock.set(drain, hrStepMs);
     },
     done: () => taken.hr >= limit.hr && taken.temp >= limit.temp,
   };
 }
 
 /** One run of the app: connect, sample for durationMs, drain the outbox, close. */
-export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: WireReading[]; simulatedMs: number }> {
+export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: WireReading[]; simulatedMs: number; session: Session }> {
   const started = Date.now();
   const virtual = new VirtualClock(o.wallOrigin);
   const clock = new LateClock(virtual, o.timerLatenessMs);
@@ -99,6 +130,14 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
   const acked = new Set<number>();
   const latencies: number[] = [];
   let failure: Error | undefined;
+  const session: Partial<Session> & Pick<Session, "subscriptions" | "publishes"> = { subscriptions: [], publishes: [] };
+  const parser = mqttPacket.parser({ protocolVersion: o.protocolVersion });
+  parser.on("packet", (packet) => {
+    if (packet.cmd === "connect") session.connect ??= packet;
+  });
+  const tap = mqttTap(o.protocolVersion === 5 ? 5 : 4, (packet) => {
+    if (session.connect === undefined) parser.parse(Buffer.from(packet));
+  });
 
   // The app's own client, watched: every PUBLISH's completion, and each telemetry batch's readings.
   const createClient = (options: MqttClientOptions): TelemetryClient => {
@@ -108,22 +147,26 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
         return client.connected;
       },
       connect: () => client.connect(),
-      subscribe: (subs, opts, done) => client.subscribe(subs, opts, done),
+      subscribe: (subs, opts, done) => {
+        for (const s of Array.isArray(subs) ? subs : [subs]) session.subscriptions.push(typeof s === "string" ? s : s.topicFilter);
+        client.subscribe(subs, opts, done);
+      },
       close: () => client.close(),
       publish(t: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void) {
-        const batch = t === topic && payload instanceof Uint8Array ? batchTimes(payload) : [];
+        const batch = t === topic && payload instanceof Uint8Array ? batchSeqs(payload) : [];
         client.publish(t, payload, options, (error) => {
           pending--;
           if (error) failure ??= error;
           else {
             const now = clock.wallTime()!;
-            for (const r of batch) {
-              acked.add(r.seq);
-              latencies.push(now - r.time);
+            for (const seq of batch) {
+              acked.add(seq);
+              latencies.push(now - sampled[seq - 1].time); // from the sample itself, not its rounded time stamp
             }
           }
           done?.(error);
         });
+        session.publishes.push({ topic: t, payload: typeof payload === "string" ? new TextEncoder().encode(payload) : payload, options: options ?? {} });
         pending++; // after publish(): a QueueFullError throw is not a PUBLISH
         publishes++;
       },
@@ -132,7 +175,8 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
 
   let setup: { up: number; down: number } | undefined;
   const limit = { hr: 0, temp: 0 }; // set from the app's effective configuration below
-  const sensors = vitals(clock, limit, sampled);
+  const hrStepMs = o.config.hrIntervalMs ?? 1000;
+  const sensors = vitals(clock, hrStepMs, limit, sampled);
   const app = new TelemetryApp({
     deviceId: o.deviceId,
     clock,
@@ -140,7 +184,7 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
     sensors: sensors.sources,
     config: o.config,
     mqtt: {
-      Socket: nodeSocketClass({ clock }),
+      Socket: tappedSocketClass(nodeSocketClass({ clock }), tap),
       clock,
       brokers: [{ host: "127.0.0.1", port: relay.port }],
       secure: o.secure,
@@ -164,6 +208,7 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
 
   try {
     app.start();
+    sensors.start(app);
     await until(() => setup !== undefined || failure !== undefined, "CONNACK");
     check();
     await until(() => pending === 0 || failure !== undefined, "status and subscription");
@@ -190,6 +235,7 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
       setup: setup!,
       teardown: minus(total, before),
       records: recordTotals(relay),
+      mqtt: tap.bytes,
       publishes,
       maxLatencyMs: Math.max(...latencies),
       meanLatencyMs: latencies.reduce((a, b) => a + b, 0) / latencies.length,
@@ -198,6 +244,7 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
       wallMs: Date.now() - started,
       simulatedMs,
       sampled,
+      session: session as Session,
     };
   } finally {
     app.close();
@@ -205,13 +252,7 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
   }
 }
 
-/** seq and wall time (ms) of each reading in a SenML CBOR pack (RFC 8428: bt -3, t 6; seq a text key). */
-function batchTimes(payload: Uint8Array): { seq: number; time: number }[] {
-  const pack = decodeCbor(payload).value as Map<unknown, unknown>[];
-  let bt = 0;
-  return pack.map((record) => {
-    if (record.has(-3)) bt = record.get(-3) as number;
-    const t = (record.get(6) as number | undefined) ?? 0;
-    return { seq: record.get("seq") as number, time: Math.round((bt + t) * 1000) };
-  });
+/** The seq of each reading in a SenML CBOR pack (a text key, see firmware/telemetry/senml.ts). */
+function batchSeqs(payload: Uint8Array): number[] {
+  return (decodeCbor(payload).value as Map<unknown, unknown>[]).map((record) => record.get("seq") as number);
 }

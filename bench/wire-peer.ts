@@ -1,11 +1,15 @@
-// The peer side of the wire bench: MQTT.js as a naive publisher would use it: mqtts, MQTT 3.1.1 (its
+// The naive peer of the wire bench: MQTT.js as a naive publisher would use it: mqtts, MQTT 3.1.1 (its
 // default), one JSON document per reading at QoS 1 on devices/<id>/telemetry. Each reading is published
 // when the previous one's PUBACK is back, as at 1 Hz on a real link (so packets are never coalesced more
 // than they would be in the field); its time is real, the bytes go through the same kind of relay.
+// connectMqttJs is how both MQTT.js runs (this one and wire-same.ts) connect: TLS as the device profile,
+// the plaintext tapped.
+import { connect as tlsConnect } from "node:tls";
 import mqtt from "mqtt";
 import { DEVICE_HANDSHAKE } from "../host-sim/tls-profile.js";
 import { minus, recordTotals, type RunResult, type WireReading } from "./wire-run.js";
-import { startCountingRelay } from "./wire-relay.js";
+import { startCountingRelay, type CountingRelay } from "./wire-relay.js";
+import { mqttTap, tapStream, type MqttTap } from "./wire-tap.js";
 
 export interface PeerOptions {
   broker: { host: string; port: number };
@@ -27,25 +31,40 @@ export function naiveDocument(deviceId: string, reading: WireReading, seq: numbe
   });
 }
 
+/** MQTT.js connected through `relay` with the device's TLS (1.2, its suites and curve), plaintext to `tap`. */
+export async function connectMqttJs(relay: CountingRelay, tls: PeerOptions["tls"], options: mqtt.IClientOptions, tap: MqttTap): Promise<mqtt.MqttClient> {
+  const stream = () => tapStream(tlsConnect({ host: "127.0.0.1", port: relay.port, ca: tls.ca, cert: tls.cert, key: tls.key, ...DEVICE_HANDSHAKE }), tap);
+  const client = new mqtt.MqttClient(stream, { reconnectPeriod: 0, ...options });
+  await new Promise<void>((resolve, reject) => {
+    client.once("connect", () => resolve());
+    client.once("error", reject);
+  });
+  return client;
+}
+
+/** The run's totals once the client has closed (after `before`, the bytes before closing). */
+export function mqttJsResult(relay: CountingRelay, tap: MqttTap, counts: Pick<RunResult, "readings" | "setup" | "publishes" | "maxLatencyMs" | "meanLatencyMs">, before: { up: number; down: number }, started: number): RunResult {
+  const total = relay.total();
+  const first = relay.connections[0];
+  return {
+    ...counts,
+    total,
+    teardown: minus(total, before),
+    records: recordTotals(relay),
+    mqtt: tap.bytes,
+    tlsVersion: first.serverVersion,
+    cipherSuite: first.cipherSuite,
+    wallMs: Date.now() - started,
+  };
+}
+
 export async function runPeer(o: PeerOptions): Promise<RunResult> {
   const started = Date.now();
   const relay = await startCountingRelay(o.broker);
+  const tap = mqttTap(4);
   let client: mqtt.MqttClient | undefined;
   try {
-    client = await mqtt.connectAsync({
-      protocol: "mqtts",
-      host: "127.0.0.1",
-      port: relay.port,
-      protocolVersion: 4,
-      clientId: o.deviceId,
-      clean: true,
-      reconnectPeriod: 0,
-      ca: o.tls.ca,
-      cert: o.tls.cert,
-      key: o.tls.key,
-      // The same TLS as the device profile (host-sim/tls-profile.ts): TLS 1.2, the device's suites and curve.
-      ...DEVICE_HANDSHAKE,
-    });
+    client = await connectMqttJs(relay, o.tls, { protocolVersion: 4, clientId: o.deviceId, clean: true }, tap);
     const setup = relay.total(); // CONNACK has crossed the relay
     const topic = `devices/${o.deviceId}/telemetry`;
     let max = 0;
@@ -60,21 +79,8 @@ export async function runPeer(o: PeerOptions): Promise<RunResult> {
     const before = relay.total();
     await client.endAsync();
     await relay.idle();
-    const total = relay.total();
-    const first = relay.connections[0];
-    return {
-      readings: o.readings.length,
-      total,
-      setup,
-      teardown: minus(total, before),
-      records: recordTotals(relay),
-      publishes: o.readings.length,
-      maxLatencyMs: max,
-      meanLatencyMs: sumLatency / o.readings.length,
-      tlsVersion: first.serverVersion,
-      cipherSuite: first.cipherSuite,
-      wallMs: Date.now() - started,
-    };
+    const n = o.readings.length;
+    return mqttJsResult(relay, tap, { readings: n, setup, publishes: n, maxLatencyMs: max, meanLatencyMs: sumLatency / n }, before, started);
   } finally {
     client?.end(true);
     await relay.close();

@@ -1,7 +1,8 @@
 // What one wire-bench run measures and how it is summed up; shared by the app run (wire-ours.ts), the
-// MQTT.js run (wire-peer.ts) and the report (wire.ts).
+// MQTT.js runs (wire-peer.ts, wire-same.ts) and the report (wire.ts).
 import type { ReadingKind } from "../firmware/telemetry/reading.js";
 import type { CountingRelay, RecordBytes, WireCount } from "./wire-relay.js";
+import type { MqttBytes } from "./wire-tap.js";
 
 /** One vital-sign reading as the app sampled it (the peer publishes the same list). */
 export interface WireReading {
@@ -22,6 +23,8 @@ export interface RunResult {
   teardown: WireCount;
   /** TLS records by content type, both directions summed. */
   records: RecordBytes;
+  /** The MQTT plaintext inside the application data records, by role, both directions summed. */
+  mqtt: MqttBytes;
   /** PUBLISH packets sent (telemetry, and for the app also status). */
   publishes: number;
   /** Longest time from a reading's sample to the PUBACK that acknowledged it (simulated ms for the app). */

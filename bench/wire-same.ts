@@ -1,0 +1,58 @@
+// The fair peer of the wire bench: MQTT.js speaking MQTT 5 with topic aliases (autoAssignTopicAlias) that
+// does exactly what the app's client did (wire-ours.ts records it): the same CONNECT (client id, keep
+// alive, will, properties), the same subscription, and the same publishes - the status and every SenML
+// batch, byte for byte, with the same QoS, retain flags and properties - each when the previous one is
+// acknowledged. The payloads being equal, the difference between the two runs is what the two clients
+// and their transports do with them. Against a 3.1.1 broker (aedes) both speak 3.1.1: no aliases, no
+// properties.
+import type mqtt from "mqtt";
+import type { Session } from "./wire-ours.js";
+import { connectMqttJs, mqttJsResult, type PeerOptions } from "./wire-peer.js";
+import { startCountingRelay } from "./wire-relay.js";
+import type { RunResult } from "./wire-run.js";
+import { mqttTap } from "./wire-tap.js";
+
+export async function runSame(o: Omit<PeerOptions, "readings"> & { session: Session; readings: number }): Promise<RunResult> {
+  const started = Date.now();
+  const relay = await startCountingRelay(o.broker);
+  const c = o.session.connect;
+  const v5 = c.protocolVersion === 5;
+  const tap = mqttTap(v5 ? 5 : 4);
+  let client: mqtt.MqttClient | undefined;
+  try {
+    client = await connectMqttJs(
+      relay,
+      o.tls,
+      {
+        protocolVersion: v5 ? 5 : 4,
+        clientId: c.clientId,
+        clean: c.clean,
+        keepalive: c.keepalive,
+        ...(c.will ? { will: { ...c.will, payload: Buffer.from(c.will.payload) } } : {}),
+        ...(v5 && c.properties ? { properties: c.properties } : {}),
+        autoAssignTopicAlias: v5,
+      },
+      tap,
+    );
+    const setup = relay.total();
+    for (const topic of o.session.subscriptions) await client.subscribeAsync(topic, { qos: 1 });
+    let max = 0;
+    let sumLatency = 0;
+    for (const p of o.session.publishes) {
+      const sent = performance.now();
+      const properties = v5 && p.options.properties ? { ...p.options.properties } : undefined;
+      await client.publishAsync(p.topic, Buffer.from(p.payload), { qos: p.options.qos ?? 0, retain: p.options.retain ?? false, ...(properties ? { properties } : {}) });
+      const latency = performance.now() - sent;
+      max = Math.max(max, latency);
+      sumLatency += latency;
+    }
+    const before = relay.total();
+    await client.endAsync();
+    await relay.idle();
+    const n = o.session.publishes.length;
+    return mqttJsResult(relay, tap, { readings: o.readings, setup, publishes: n, maxLatencyMs: max, meanLatencyMs: sumLatency / n }, before, started);
+  } finally {
+    client?.end(true);
+    await relay.close();
+  }
+}
