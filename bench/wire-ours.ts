@@ -17,6 +17,7 @@ import type { AppConfig } from "../firmware/telemetry/config.js";
 import { deviceTopics } from "../firmware/telemetry/device-topics.js";
 import { VirtualClock } from "../host-sim/xs/virtual-clock.js";
 import { nodeSocketClass } from "../host-sim/platform/node-socket.js";
+import { resolveSeqs } from "../host-sim/senml-seq.js";
 import { decodeCbor } from "../test/telemetry/support/cbor-decode.js";
 import { MemoryStorage } from "../test/telemetry/support/memory-storage.js";
 import { minus, recordTotals, until, type RunResult, type WireReading } from "./wire-run.js";
@@ -252,7 +253,7 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
   }
 }
 
-/** The seq of each reading in a SenML CBOR pack (a text key, see firmware/telemetry/senml.ts). */
+/** The seq of each reading in a SenML CBOR pack (a text key that carries over, see host-sim/senml-seq.ts). */
 function batchSeqs(payload: Uint8Array): number[] {
-  return (decodeCbor(payload).value as Map<unknown, unknown>[]).map((record) => record.get("seq") as number);
+  return resolveSeqs(decodeCbor(payload).value as Map<unknown, unknown>[]);
 }

@@ -1,8 +1,12 @@
 // Telemetry batches as SenML packs: one record per reading, base name = the device, base time = the
 // oldest reading (absolute, seconds since the epoch), t relative to it, both in whole seconds (the
-// resolution of a reading's time, precision.ts), and
-// the reading's outbox sequence number in "seq" (see senml.ts for why that label is safe to add). The
-// unit of the most frequent kind goes once into bu (base unit); only the other records carry u.
+// resolution of a reading's time, precision.ts), and the reading's outbox sequence number in "seq" (see
+// senml.ts for why that label is safe to add). The unit of the most frequent kind goes once into bu (base
+// unit); only the other records carry u.
+//
+// "seq" carries over like a base value: it is written on the first record and wherever a reading's number
+// is not the previous record's + 1; a record without it has the previous record's seq + 1. A batch is
+// mostly consecutive readings, so a pack usually says it once (7 bytes less per record in CBOR).
 //
 // Base name: `<deviceId>/`, so names read "wearable-42/hr". RFC 8428 recommends a globally unique bn such
 // as an RFC 9039 URN (urn:dev:mac:..., urn:dev:ops:<OUI>-<product>-<serial>); a plain device id is not one
@@ -58,7 +62,7 @@ export function telemetryPack(baseName: string, readings: StampedReading[]): Sen
     record.v = r.value;
     const t = (wholeSecondMs(r.time) - baseMs) / 1000;
     if (t !== 0) record.t = t;
-    record.seq = r.seq;
+    if (i === 0 || r.seq !== readings[i - 1].seq + 1) record.seq = r.seq;
     pack.push(record);
   }
   return pack;

@@ -8,7 +8,8 @@
 // Labels and CBOR keys (section 6, Table 4): bver -1, bn -2, bt -3, bu -4, n 0, u 1, v 2, vs 3, vb 4, s 5,
 // t 6, ut 7. That table is conclusive: any further label is carried under its text name in CBOR too.
 //
-// Sequence numbers: SenML has no field for them. We add the label "seq" to each record. Section 4.4:
+// Sequence numbers: SenML has no field for them. We add the label "seq" (payload.ts: written where it does
+// not follow from the previous record's). Section 4.4:
 // receivers MUST ignore labels they do not understand unless the label ends in "_" (must-understand). So a
 // plain SenML consumer reads the measurements correctly and just ignores "seq"; our backend uses it to
 // drop the duplicates QoS 1 may deliver and to spot gaps (drops are also reported in status).
@@ -34,7 +35,8 @@ export interface SenmlRecord {
   /** Time, seconds, relative to bt (or absolute when >= 2^28 on its own). */
   t?: number;
   ut?: number;
-  /** Extension label (not must-understand): the outbox sequence number of this reading. */
+  /** Extension label (not must-understand): the outbox sequence number of this reading; when absent, the
+   *  previous record's + 1 (payload.ts). */
   seq?: number;
 }
 

@@ -5,6 +5,7 @@ import type { MqttClientOptions, PublishOptions, SubscribeCallback } from "../..
 import { MqttClient } from "../../firmware/mqtt/client.js";
 import type { Subscription } from "../../firmware/mqtt/packets.js";
 import type { TelemetryClient } from "../../firmware/telemetry/app.js";
+import { resolveSeqs } from "../senml-seq.js";
 
 export interface ReadingCounts {
   /** Readings handed to the client in telemetry PUBLISHes (a resend after a reconnect counts once). */
@@ -21,9 +22,8 @@ export function packInfo(payload: Uint8Array | string): { readings: number; last
     const text = typeof payload === "string" ? payload : new TextDecoder().decode(payload);
     const pack: unknown = JSON.parse(text);
     if (!Array.isArray(pack)) return { readings: 0, lastSeq: 0 };
-    let lastSeq = 0;
-    for (const record of pack as { seq?: unknown }[]) if (typeof record.seq === "number" && record.seq > lastSeq) lastSeq = record.seq;
-    return { readings: pack.length, lastSeq };
+    const seqs = pack.length > 0 ? resolveSeqs(pack as { seq?: unknown }[]) : [];
+    return { readings: pack.length, lastSeq: Math.max(0, ...seqs) };
   }
   // CBOR major type 4 (array, RFC 8949 section 3.1): the count is in the head.
   const head = payload[0];

@@ -10,10 +10,17 @@ import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
 import { FakeClient } from "./support/fake-client.js";
 import { MemoryStorage } from "./support/memory-storage.js";
 import { decodeCbor } from "./support/cbor-decode.js";
+import { resolveSeqs } from "../../host-sim/senml-seq.js";
 
 const EPOCH = Date.UTC(2026, 10, 22, 1, 0, 0);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
-const pack = (b: Uint8Array) => JSON.parse(text(b)) as SenmlRecord[];
+/** A SenML JSON pack as sent, and with every record's seq resolved (it carries over, payload.ts). */
+const raw = (b: Uint8Array) => JSON.parse(text(b)) as SenmlRecord[];
+const pack = (b: Uint8Array) => {
+  const records = raw(b);
+  const seqs = resolveSeqs(records);
+  return records.map((r, i) => ({ ...r, seq: seqs[i] }));
+};
 
 interface Rig {
   app: TelemetryApp;
@@ -99,10 +106,10 @@ describe("TelemetryApp", () => {
     clock.advance(1000);
     const [batch] = client.on("devices/wearable-001/telemetry");
     expect(batch.options).toMatchObject({ qos: 1, properties: { contentType: "application/senml+json", payloadFormatIndicator: 1 } });
-    expect(pack(batch.payload)).toEqual([
+    expect(raw(batch.payload)).toEqual([
       { bn: "wearable-001/", bt: (EPOCH + 1000) / 1000, bu: "beat/min", n: "hr", v: 72, seq: 1 },
-      { n: "hr", v: 72, t: 1, seq: 2 },
-      { n: "hr", v: 72, t: 2, seq: 3 },
+      { n: "hr", v: 72, t: 1 }, // seq 2 and 3: the previous + 1
+      { n: "hr", v: 72, t: 2 },
     ]);
     expect(app.outbox.count).toBe(3);
     batch.done?.();
@@ -257,7 +264,8 @@ describe("TelemetryApp", () => {
     // Binary payload: no Payload Format Indicator (absent = unspecified bytes, MQTT 5.0 section 3.3.2.3.2).
     expect(batch.options?.properties).toEqual({ contentType: "application/senml+cbor" });
     const decoded = decodeCbor(batch.payload).value as Map<unknown, unknown>[];
-    expect(decoded.map((m) => m.get("seq"))).toEqual([1, 2]);
+    expect(decoded.map((m) => m.get("seq"))).toEqual([1, undefined]);
+    expect(resolveSeqs(decoded)).toEqual([1, 2]);
     expect(client.on("devices/wearable-001/alerts")).toHaveLength(1);
     app.close();
     const next = rig({ storage });

@@ -4,6 +4,7 @@ import { senmlCbor, senmlJson, senmlJsonBytes, SenmlError, type SenmlRecord } fr
 import { deviceBaseName, encodeTelemetry, telemetryPack, type StampedReading } from "../../firmware/telemetry/payload.js";
 import { decodeCbor, Tagged } from "./support/cbor-decode.js";
 import { oracleDecode } from "./support/cbor-oracle.js";
+import { resolveSeqs } from "../../host-sim/senml-seq.js";
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 // RFC 8428 section 6, Table 4, and our extension label.
@@ -173,9 +174,18 @@ describe("telemetry payload", () => {
   it("builds a pack with base name, absolute base time, relative t and sequence numbers", () => {
     expect(telemetryPack(deviceBaseName("wearable-42"), readings)).toEqual([
       { bn: "wearable-42/", bt: t0s, bu: "beat/min", n: "hr", v: 72, seq: 41 },
-      { n: "temp", u: "Cel", v: 36.8125, t: 1, seq: 42 },
-      { n: "hr", v: 74.5, t: 2, seq: 43 }, // 2.25 s after the first: 2.375 s past a whole second, so 2
+      { n: "temp", u: "Cel", v: 36.8125, t: 1 }, // seq 42: the previous + 1
+      { n: "hr", v: 74.5, t: 2 }, // 2.25 s after the first: 2.375 s past a whole second, so 2
     ]);
+  });
+
+  it("writes seq where it does not follow from the previous record's (+1), and a back end resolves every one", () => {
+    const seqs = [7, 8, 9, 12, 13, 20];
+    const pack = telemetryPack("d/", seqs.map((seq, i) => ({ seq, kind: "hr" as const, value: 70, time: t0 + 1000 * i })));
+    expect(pack.map((r) => r.seq)).toEqual([7, undefined, undefined, 12, undefined, 20]);
+    expect(resolveSeqs(pack)).toEqual(seqs);
+    expect(resolveSeqs(cborToRecords(encodeTelemetry("d/", pack.map((_r, i) => ({ seq: seqs[i], kind: "hr" as const, value: 70, time: t0 + 1000 * i })), "cbor").bytes))).toEqual(seqs);
+    expect(() => resolveSeqs([{ n: "x" } as { seq?: unknown }])).toThrow(/no usable seq/);
   });
 
   it("puts the unit of the most frequent kind in bu and gives only the others u", () => {

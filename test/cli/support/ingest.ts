@@ -2,6 +2,7 @@
 // lets it read devices/+/# and write devices/+/config), on a persistent session so a broker restart
 // loses nothing it was sent. It keeps every SenML record it received, in arrival order.
 import mqtt from "mqtt";
+import { resolveSeqs } from "../../../host-sim/senml-seq.js";
 import type { TestPki } from "../../support/certs.js";
 
 export interface ReceivedRecord {
@@ -25,12 +26,14 @@ export interface Ingest {
   close(): Promise<void>;
 }
 
-/** Resolves a SenML JSON pack (section 4.6: base values carry over; t relative to bt). */
+/** Resolves a SenML JSON pack (section 4.6: base values carry over; t relative to bt; seq carries over as
+ *  the previous + 1, host-sim/senml-seq.ts). */
 export function resolvePack(topic: string, text: string): ReceivedRecord[] {
   const pack = JSON.parse(text) as Record<string, unknown>[];
   if (!Array.isArray(pack) || pack.length === 0) throw new Error("not a non-empty SenML array");
   let bn = "", bt = 0, bu: string | undefined;
-  return pack.map((r) => {
+  const seqs = resolveSeqs(pack);
+  return pack.map((r, i) => {
     if (typeof r.bn === "string") bn = r.bn;
     if (typeof r.bt === "number") bt = r.bt;
     if (typeof r.bu === "string") bu = r.bu;
@@ -39,10 +42,9 @@ export function resolvePack(topic: string, text: string): ReceivedRecord[] {
     if (!/^[A-Za-z0-9][A-Za-z0-9\-:./_]*$/.test(name)) throw new Error(`bad SenML name ${name}`);
     if (typeof r.v !== "number" || !Number.isFinite(r.v)) throw new Error(`record without a numeric v: ${JSON.stringify(r)}`);
     if (unit === undefined) throw new Error(`record without a unit: ${JSON.stringify(r)}`);
-    if (typeof r.seq !== "number" || !Number.isInteger(r.seq)) throw new Error(`record without seq: ${JSON.stringify(r)}`);
     const time = bt + (typeof r.t === "number" ? r.t : 0);
     if (time < 2 ** 28) throw new Error(`time ${time} is not absolute`);
-    return { topic, name, unit, value: r.v, time, seq: r.seq };
+    return { topic, name, unit, value: r.v, time, seq: seqs[i] };
   });
 }
 
