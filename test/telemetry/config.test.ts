@@ -76,10 +76,19 @@ describe("config", () => {
   });
 
   it("property: every accepted configuration is within the limits and consistent", () => {
-    const field = fc.constantFrom(...Object.keys(CONFIG_LIMITS));
-    const value = fc.oneof(fc.double(), fc.integer({ min: -10, max: 4_000_000 }), fc.string(), fc.constant(null));
+    // Mostly values within the field's own limits (so that many updates are accepted and checked), then
+    // values just outside them and anything at all.
+    const anything = fc.oneof(fc.double(), fc.integer({ min: -10, max: 4_000_000 }), fc.string(), fc.constant(null));
+    const pair = fc.constantFrom(...(Object.keys(CONFIG_LIMITS) as (keyof typeof CONFIG_LIMITS)[])).chain((f) => {
+      const l = CONFIG_LIMITS[f];
+      const within = l.integer ? fc.integer({ min: l.min, max: l.max }) : fc.double({ min: l.min, max: l.max, noNaN: true });
+      const around = fc.double({ min: l.min - 1, max: l.max + 1, noNaN: true });
+      return fc.tuple(fc.constant<string>(f), fc.oneof({ weight: 6, arbitrary: within }, { weight: 1, arbitrary: around }, { weight: 1, arbitrary: anything }));
+    });
+    let accepted = 0;
+    let refused = 0;
     fc.assert(
-      fc.property(fc.array(fc.tuple(field, value), { maxLength: 6 }), (pairs) => {
+      fc.property(fc.array(pair, { maxLength: 6 }), (pairs) => {
         const update: Record<string, unknown> = {};
         for (const [f, v] of pairs) {
           if (f.startsWith("thresholds.")) {
@@ -87,7 +96,11 @@ describe("config", () => {
           } else update[f] = v;
         }
         const r = applyConfigUpdate(DEFAULT_CONFIG, update);
-        if (!r.ok) return;
+        if (!r.ok) {
+          refused++;
+          return;
+        }
+        if (pairs.length > 0) accepted++;
         const c = r.config;
         for (const [f, limit] of Object.entries(CONFIG_LIMITS)) {
           const v = f.startsWith("thresholds.") ? c.thresholds[f.slice(11) as keyof AppConfig["thresholds"]] : (c[f as keyof AppConfig] as number);
@@ -100,5 +113,8 @@ describe("config", () => {
       }),
       { seed: 5, numRuns: 500 },
     );
+    // The checks above ran on non-empty accepted updates, not only on refusals and the defaults.
+    expect(accepted).toBeGreaterThanOrEqual(150);
+    expect(refused).toBeGreaterThanOrEqual(100);
   });
 });
