@@ -4,9 +4,9 @@
 // each step the event loop runs until every PUBLISH handed to the client is acknowledged, so a reading's
 // latency (sample -> PUBACK) is measured in simulated time and is the batching delay (the link's round
 // trip would add the same to both designs).
-import { MqttClient } from "../firmware/mqtt/client.js";
-import type { MqttClientOptions, PublishOptions } from "../firmware/mqtt/client-options.js";
-import type { ProtocolVersion } from "../firmware/mqtt/packets.js";
+import { MqttClient } from "../firmware/mqtt/client/client.js";
+import type { MqttClientOptions, PublishOptions } from "../firmware/mqtt/client/options.js";
+import type { ProtocolVersion } from "../firmware/mqtt/codec/packets.js";
 import type { Clock, TimerId, TlsOptions } from "../firmware/platform/ports.js";
 import { TelemetryApp, type TelemetryClient } from "../firmware/telemetry/app.js";
 import type { AppConfig } from "../firmware/telemetry/config.js";

@@ -9,7 +9,7 @@
 // TLS handshake, because that is what the link carries; steady state (handshake and close excluded) is
 // shown too. The broker is mosquitto (MQTT 5, so the app's topic aliases are in play); `aedes` runs the
 // same comparison against the in-process aedes, which speaks MQTT 3.1.1 only (no aliases, no properties).
-import { encodeUtf8 } from "../firmware/mqtt/utf8.js";
+import { encodeUtf8 } from "../firmware/common/utf8.js";
 import type { AppConfig } from "../firmware/telemetry/config.js";
 import { deviceBaseName, encodeTelemetry, type StampedReading } from "../firmware/telemetry/payload.js";
 import { DEVICE_CIPHER_SUITES } from "../host-sim/tls-profile.js";

@@ -12,7 +12,7 @@ import { openStorage } from "./platform/moddable/storage.js";
 import type { Vitals } from "./platform/moddable/vitals.js";
 import { whenClockSet } from "./platform/moddable/wall-clock.js";
 import type { Storage, TlsOptions } from "./platform/ports.js";
-import type { ConnectInfo } from "./mqtt/client-options.js";
+import type { ConnectInfo } from "./mqtt/client/options.js";
 import { TelemetryApp } from "./telemetry/app.js";
 import type { AppConfig } from "./telemetry/config.js";
 

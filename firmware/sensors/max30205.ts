@@ -6,7 +6,7 @@
 // sample() returns each conversion exactly once. Continuous mode has no ready flag: sample() then returns the
 // latest conversion, which is at most one conversion time (about 50 ms) old once the first one has finished.
 import type { SensorBus } from "../platform/ports.js";
-import { SensorError } from "./errors.js";
+import { SensorError } from "./sensor-error.js";
 import { probe, RegisterIO, signed16 } from "./register-io.js";
 import { applySettings } from "./settings.js";
 import type { TemperatureSample } from "./temperature.js";

@@ -3,7 +3,7 @@
 // The result register holds 0x8000 (-256 C) after power-up until the first conversion: the driver only
 // returns a temperature when the Data_Ready flag says a conversion has completed since the last read.
 import type { SensorBus } from "../platform/ports.js";
-import { SensorError } from "./errors.js";
+import { SensorError } from "./sensor-error.js";
 import { probe, RegisterIO, signed16 } from "./register-io.js";
 import { applySettings } from "./settings.js";
 import type { TemperatureSample } from "./temperature.js";

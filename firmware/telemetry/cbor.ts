@@ -8,7 +8,7 @@
 // are encoded as floats. NaN is the canonical quiet NaN 0xf97e00 (section 4.2.2).
 // Text strings go through the firmware's strict UTF-8 encoder: a lone surrogate or U+0000 is refused.
 
-import { utf8Length, writeUtf8 } from "../mqtt/utf8.js";
+import { utf8Length, writeUtf8 } from "../common/utf8.js";
 
 export type CborErrorCode = "unsupported-value" | "invalid-text" | "invalid-length";
 

@@ -4,7 +4,7 @@
 // refuses the whole update (the current configuration stays) with a ConfigError naming the field, which
 // the app publishes on devices/<id>/config/rejected.
 
-import { decodeUtf8 } from "../mqtt/utf8.js";
+import { decodeUtf8 } from "../common/utf8.js";
 import { NEWS2_THRESHOLDS, type AlarmThresholds } from "./news2.js";
 import type { PayloadFormat } from "./payload.js";
 import { PLAUSIBLE } from "./plausibility.js";

@@ -12,7 +12,7 @@
 // A-Z a-z 0-9 - : . / _ — checked here so a bad device id is caught before anything is published.
 
 import { CborWriter } from "./cbor.js";
-import { encodeUtf8 } from "../mqtt/utf8.js";
+import { encodeUtf8 } from "../common/utf8.js";
 
 export interface SenmlRecord {
   bver?: number;

@@ -6,8 +6,8 @@
 // with a scripted socket on a manual clock for the exact delays.
 import { connect, createServer, type Server, type Socket as NetSocket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { PersistentFailureError } from "../../firmware/mqtt/client-errors.js";
-import { MqttClient } from "../../firmware/mqtt/client.js";
+import { PersistentFailureError } from "../../firmware/mqtt/client/client-errors.js";
+import { MqttClient } from "../../firmware/mqtt/client/client.js";
 import { NetworkError } from "../../firmware/platform/network-error.js";
 import type { Socket, SocketOptions } from "../../firmware/platform/ports.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";

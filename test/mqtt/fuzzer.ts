@@ -9,10 +9,10 @@
 // a failure.
 import fc from "fast-check";
 import { isDeepStrictEqual } from "node:util";
-import { PacketDecoder, decodePacket } from "../../firmware/mqtt/decode.js";
-import { encode } from "../../firmware/mqtt/encode.js";
-import { ProtocolError } from "../../firmware/mqtt/errors.js";
-import type { Packet, ProtocolVersion } from "../../firmware/mqtt/packets.js";
+import { PacketDecoder, decodePacket } from "../../firmware/mqtt/codec/decode.js";
+import { encode } from "../../firmware/mqtt/codec/encode.js";
+import { ProtocolError } from "../../firmware/mqtt/codec/protocol-error.js";
+import type { Packet, ProtocolVersion } from "../../firmware/mqtt/codec/packets.js";
 import { packetArbitrary } from "./arbitraries.js";
 import { concat, pushInChunks } from "./chunks.js";
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { TelemetryApp, type TelemetryAppOptions } from "../../firmware/telemetry/app.js";
-import { ClientError, QueueFullError } from "../../firmware/mqtt/client-errors.js";
+import { ClientError, QueueFullError } from "../../firmware/mqtt/client/client-errors.js";
 import type { SenmlRecord } from "../../firmware/telemetry/senml.js";
 import type { AppConfig } from "../../firmware/telemetry/config.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";

@@ -18,7 +18,7 @@ import { DnsError } from "./dns-error.js";
 import { tlsFailure } from "./tls-failure.js";
 import { NetworkError } from "../network-error.js";
 import { TlsError } from "../tls-error.js";
-import { asError } from "../as-error.js";
+import { asError } from "../../common/as-error.js";
 
 type Callbacks = { onReadable?: (count: number) => void; onWritable?: (count: number) => void; onError?: () => void };
 

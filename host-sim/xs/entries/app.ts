@@ -2,7 +2,7 @@
 // startVitals (MAX30102 drained into the heart-rate estimator, TMP117 or MAX30205 skin temperature) feeding
 // TelemetryApp, which publishes over the MQTT client - on forwarded ports (I2C to the host chip models,
 // socket to Node TLS, storage, clock).
-import type { ConnectInfo } from "../../../firmware/mqtt/client-options.js";
+import type { ConnectInfo } from "../../../firmware/mqtt/client/options.js";
 import { startVitals, type Vitals } from "../../../firmware/platform/moddable/vitals.js";
 import { TelemetryApp, type TelemetryMqttOptions, type VitalSource } from "../../../firmware/telemetry/app.js";
 import type { AppConfig } from "../../../firmware/telemetry/config.js";

@@ -1,7 +1,7 @@
 // XS entry: the MQTT codec, called in batches so one crank handles many packets.
-import { encode } from "../../../firmware/mqtt/encode.js";
-import { decodePacket, PacketDecoder } from "../../../firmware/mqtt/decode.js";
-import type { Packet, ProtocolVersion } from "../../../firmware/mqtt/packets.js";
+import { encode } from "../../../firmware/mqtt/codec/encode.js";
+import { decodePacket, PacketDecoder } from "../../../firmware/mqtt/codec/decode.js";
+import type { Packet, ProtocolVersion } from "../../../firmware/mqtt/codec/packets.js";
 import { expose } from "../../../host-sim/xs/runtime/link.js";
 import { fromWire, type Outcome, outcomeOf } from "./codec-wire.js";
 

@@ -1,5 +1,5 @@
 // The fixed header: packet type, flags and Remaining Length (3.1.1 section 2.2, 5.0 section 2.1).
-import { malformed } from "./errors.js";
+import { malformed } from "./protocol-error.js";
 import type { PacketType, ProtocolVersion } from "./packets.js";
 import { sectionsFor } from "./sections.js";
 

@@ -1,8 +1,8 @@
 // Bytes waiting for the socket. The ECMA-419 socket takes at most the count it last reported through
 // onWritable, so encoded packets wait here and go out in writes that never exceed it; small packets are
 // coalesced into one write. QoS 0 messages complete once their last byte has been handed to the socket.
-import type { OutgoingMessage } from "./client-message.js";
-import type { Socket } from "../platform/ports.js";
+import type { OutgoingMessage } from "./outgoing.js";
+import type { Socket } from "../../platform/ports.js";
 
 export class OutputBuffer {
   private readonly chunks: Uint8Array[] = [];

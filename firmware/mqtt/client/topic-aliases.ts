@@ -1,8 +1,8 @@
 // MQTT 5 Topic Aliases (section 3.3.2.3.4). Aliases live for one network connection only, so both maps are
 // reset on every CONNACK.
 import { withDisconnectReason } from "./client-errors.js";
-import { ReasonCode, protocolError } from "./errors.js";
-import type { Publish } from "./packets.js";
+import { ReasonCode, protocolError } from "../codec/protocol-error.js";
+import type { Publish } from "../codec/packets.js";
 
 /**
  * Outgoing: the first Topic Alias Maximum distinct topics get an alias; the first PUBLISH on a topic carries

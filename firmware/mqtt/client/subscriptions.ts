@@ -1,11 +1,11 @@
 // SUBSCRIBE / UNSUBSCRIBE bookkeeping (3.1.1 and 5.0 sections 3.8 to 3.11): requests waiting for their SUBACK /
 // UNSUBACK, and the subscriptions the server granted, to subscribe again when it loses the session.
 import { ClientError, QueueFullError } from "./client-errors.js";
-import type { SubscribeCallback } from "./client-options.js";
-import { protocolError } from "./errors.js";
-import type { QoS, Suback, Subscribe, Subscription, Unsuback, Unsubscribe } from "./packets.js";
-import type { PacketIds } from "./session-packet-ids.js";
-import { validateTopicFilter } from "./topics.js";
+import type { SubscribeCallback } from "./options.js";
+import { protocolError } from "../codec/protocol-error.js";
+import type { QoS, Suback, Subscribe, Subscription, Unsuback, Unsubscribe } from "../codec/packets.js";
+import type { PacketIds } from "./session.js";
+import { validateTopicFilter } from "../codec/topics.js";
 
 export interface PendingRequest<P extends Subscribe | Unsubscribe = Subscribe | Unsubscribe> {
   packet: P;

@@ -1,7 +1,7 @@
 // Packet -> bytes. Each packet is measured first, then written once into one Uint8Array of exactly its
 // size: no intermediate buffers, no concatenation. Fields that exist only in MQTT 5.0 (reason codes,
 // properties, subscription options) are ignored when encoding for 3.1.1.
-import { malformed, ProtocolError, protocolError } from "./errors.js";
+import { malformed, ProtocolError, protocolError } from "./protocol-error.js";
 import {
   AUTH,
   CONNACK,
@@ -36,7 +36,7 @@ import { WILL, propertiesBlockLength, propertiesLength, writeBinary, writeProper
 import { checkReasonCode } from "./reason-codes.js";
 import { type Sections, sectionsFor } from "./sections.js";
 import { checkSharedSubscription, validateTopicFilter, validateTopicName } from "./topics.js";
-import { MAX_STRING_BYTES, utf8Length } from "./utf8.js";
+import { MAX_STRING_BYTES, utf8Length } from "../../common/utf8.js";
 
 /**
  * Encodes one packet for `protocolVersion`. Throws ProtocolError for a packet that must not be sent:

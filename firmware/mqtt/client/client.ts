@@ -8,40 +8,34 @@
 //   publishes are unacknowledged; the queue behind them is bounded and refuses with QueueFullError;
 // - no write exceeds the socket's writable count;
 // - a broken packet from the broker closes the connection with a typed error and reconnects (4.13).
-import { Backoff } from "./client-backoff.js";
-import { DEFAULT_KEEP_ALIVE, DEFAULT_MAXIMUM_PACKET_SIZE, ServerLimits, connectPacket } from "./client-connect.js";
-import { ClientError, ConnackError, MessageTooLargeError, PersistentFailureError, QueueFullError, TimeoutError, refusal, socketError } from "./client-errors.js";
-import { MESSAGE_OVERHEAD, MessageState, type OutgoingMessage } from "./client-message.js";
-import type { Broker, ConnectInfo, DisconnectOptions, MqttClientOptions, PublishOptions, SubscribeCallback } from "./client-options.js";
-import { OutputBuffer } from "./client-output.js";
-import { encodePublish, resendInflight } from "./client-publish.js";
-import { OutgoingQueue } from "./client-queue.js";
-import { IncomingTopicAliases, OutgoingTopicAliases } from "./client-topic-alias.js";
-import { PacketDecoder } from "./decode.js";
-import { encode } from "./encode.js";
-import { ProtocolError, ReasonCode, protocolError } from "./errors.js";
-import { PUBLISH } from "./fixed-header.js";
-import { propertiesLength } from "./properties.js";
+import { asError } from "../../common/as-error.js";
+import { encodeUtf8 } from "../../common/utf8.js";
+import type { Socket } from "../../platform/ports.js";
+import { PacketDecoder } from "../codec/decode.js";
+import { encode } from "../codec/encode.js";
+import { PUBLISH } from "../codec/fixed-header.js";
 import type {
   Connack,
   Packet,
   Properties,
   ProtocolVersion,
-  Publish,
-  PublishResponse,
-  Suback,
   Subscribe,
   Subscription,
-  Unsuback,
   Unsubscribe,
-} from "./packets.js";
-import type { Socket } from "../platform/ports.js";
-import { SessionState } from "./session-state.js";
-import { subscriptionList, topicFilterList } from "./session-subscriptions.js";
-import { ClientTimers, type TimerOwner } from "./client-timers.js";
-import { validateTopicName } from "./topics.js";
-import { encodeUtf8 } from "./utf8.js";
-import { asError } from "../platform/as-error.js";
+} from "../codec/packets.js";
+import { propertiesLength } from "../codec/properties.js";
+import { ProtocolError, ReasonCode, protocolError } from "../codec/protocol-error.js";
+import { validateTopicName } from "../codec/topics.js";
+import { ClientError, ConnackError, PersistentFailureError, QueueFullError, TimeoutError, socketError } from "./client-errors.js";
+import { DEFAULT_KEEP_ALIVE, DEFAULT_MAXIMUM_PACKET_SIZE, ServerLimits, connectPacket } from "./connect.js";
+import type { Broker, ConnectInfo, DisconnectOptions, MqttClientOptions, PublishOptions, SubscribeCallback } from "./options.js";
+import { MESSAGE_OVERHEAD, MessageState, OutgoingQueue, encodePublish, resendInflight, type OutgoingMessage } from "./outgoing.js";
+import { OutputBuffer } from "./output.js";
+import { SessionState } from "./session.js";
+import { subscriptionList, topicFilterList } from "./subscriptions.js";
+import { receive, type Receiver } from "./incoming.js";
+import { Backoff, ClientTimers, type TimerOwner } from "./timers.js";
+import { IncomingTopicAliases, OutgoingTopicAliases } from "./topic-aliases.js";
 
 const State = {
   Idle: 0, // not started, or stopped after a failure with reconnect disabled
@@ -53,12 +47,11 @@ const State = {
 } as const;
 type State = (typeof State)[keyof typeof State];
 
-/** 5.0 reason code 0x92: Packet Identifier not found (sections 3.6.2.1, 3.7.2.1). */
-const PACKET_ID_NOT_FOUND = 0x92;
-
-export class MqttClient implements TimerOwner {
-  private readonly options: MqttClientOptions;
-  private readonly protocolVersion: ProtocolVersion;
+export class MqttClient implements TimerOwner, Receiver {
+  /** @internal */
+  readonly options: MqttClientOptions;
+  /** @internal */
+  readonly protocolVersion: ProtocolVersion;
   private readonly brokers: Broker[];
   private state: State = State.Idle;
   private socket: Socket | undefined;
@@ -76,19 +69,27 @@ export class MqttClient implements TimerOwner {
   private readonly decoder: PacketDecoder;
   private readonly output = new OutputBuffer();
   private readonly queue: OutgoingQueue;
-  private readonly session: SessionState;
-  private readonly timers: ClientTimers;
+  /** @internal */
+  readonly session: SessionState;
+  /** @internal */
+  readonly timers: ClientTimers;
   private readonly backoff: Backoff;
   // MQTT 5 only (3.1.1 has no topic aliases).
   private readonly aliasesOut: OutgoingTopicAliases | undefined;
-  private readonly aliasesIn: IncomingTopicAliases | undefined;
+  /** @internal */
+  readonly aliasesIn: IncomingTopicAliases | undefined;
 
   private readonly server = new ServerLimits();
-  private readonly maximumPacketSize: number;
+  /** @internal */
+  readonly maximumPacketSize: number;
 
   // Bound once: no closure per packet on the hot path, none per connection. A socket binding makes no
   // callback after close() (ports.ts), so a socket's callbacks always concern the connection in hand.
-  private readonly onPacket = (packet: Packet): void => this.handlePacket(packet);
+  private readonly onPacket = (packet: Packet): void => {
+    // Packets after one that ended the connection (in the same chunk) belong to a dead connection.
+    if (this.readingGeneration !== this.generation) return;
+    receive(this, packet, this.state === State.AwaitingConnack);
+  };
   private readonly onWritten = (message: OutgoingMessage): void => this.complete(message);
   private readonly onSocketReadable = (): void => this.readable();
   private readonly onSocketWritable = (count: number): void => this.writableChanged(count);
@@ -321,7 +322,8 @@ export class MqttClient implements TimerOwner {
     this.pump();
   }
 
-  private connack(packet: Connack): void {
+  /** @internal (for incoming.ts) */
+  connack(packet: Connack): void {
     this.timers.stopConnect();
     const properties = packet.properties;
     if (packet.reasonCode !== 0) {
@@ -372,7 +374,8 @@ export class MqttClient implements TimerOwner {
   }
 
   /** The connection is gone (or must go): clean up, report, and schedule the next attempt. */
-  private connectionEnded(reason: Error): void {
+  /** @internal (for incoming.ts) */
+  connectionEnded(reason: Error): void {
     if (this.state === State.Closed || this.state === State.Idle || this.state === State.Waiting) return;
     const wasConnected = this.state === State.Connected;
     this.teardown();
@@ -486,148 +489,6 @@ export class MqttClient implements TimerOwner {
     if (!nested && generation === this.generation) this.pump();
   }
 
-  private handlePacket(packet: Packet): void {
-    // Packets after one that ended the connection (in the same chunk) belong to a dead connection.
-    if (this.readingGeneration !== this.generation) return;
-    if (this.state === State.AwaitingConnack) {
-      // [MQTT-3.2.0-1]: the first packet from the server is CONNACK.
-      if (packet.type !== "connack") throw protocolError("3.2.0-1", `${packet.type} before CONNACK`);
-      this.connack(packet);
-      return;
-    }
-    switch (packet.type) {
-      case "publish":
-        this.incomingPublish(packet);
-        return;
-      case "puback":
-        this.puback(packet);
-        return;
-      case "pubrec":
-        this.pubrec(packet);
-        return;
-      case "pubrel":
-        // 4.3.3: always answer PUBREL with PUBCOMP, even for an identifier we do not know (5.0: 0x92).
-        this.sendPacket(
-          this.session.incomingQos2.release(packet.packetId) || this.protocolVersion === 4
-            ? { type: "pubcomp", packetId: packet.packetId }
-            : { type: "pubcomp", packetId: packet.packetId, reasonCode: PACKET_ID_NOT_FOUND },
-        );
-        return;
-      case "pubcomp":
-        this.pubcomp(packet);
-        return;
-      case "suback":
-        this.suback(packet);
-        return;
-      case "unsuback":
-        this.unsuback(packet);
-        return;
-      case "pingresp":
-        this.timers.pingResponse();
-        return;
-      case "disconnect":
-        // 5.0 section 3.14: the server ends the connection and tells us why.
-        this.connectionEnded(
-          new ClientError(
-            "server-disconnect",
-            `server sent DISCONNECT 0x${(packet.reasonCode ?? 0).toString(16)}`,
-            packet.reasonCode ?? 0,
-            packet.properties?.reasonString,
-          ),
-        );
-        return;
-      case "connack":
-        throw protocolError("3.2.0-2", "a second CONNACK on one connection"); // [MQTT-3.2.0-2]
-      default:
-        // A packet only a client may send (direction table, section 2.1.2), or AUTH we never asked for.
-        throw protocolError("2.1.2", `unexpected ${packet.type} from the server`);
-    }
-  }
-
-  private incomingPublish(packet: Publish): void {
-    this.aliasesIn?.resolve(packet);
-    const id = packet.packetId ?? 0;
-    if (packet.qos === 2) {
-      // 4.3.3 method B: delivered once, PUBREC'd every time.
-      if (this.session.incomingQos2.receive(id)) this.deliver(packet);
-      this.sendPacket({ type: "pubrec", packetId: id });
-      return;
-    }
-    this.deliver(packet);
-    if (packet.qos === 1) this.sendPacket({ type: "puback", packetId: id });
-  }
-
-  private deliver(packet: Publish): void {
-    if (packet.oversize !== undefined) {
-      this.call(this.options.onError, new MessageTooLargeError(packet.topic, packet.oversize, this.maximumPacketSize));
-      return;
-    }
-    const onMessage = this.options.onMessage;
-    if (!onMessage) return;
-    try {
-      onMessage(packet.topic, packet.payload, packet);
-    } catch (error) {
-      this.call(this.options.onError, asError(error));
-    }
-  }
-
-  private puback(packet: PublishResponse<"puback">): void {
-    const m = this.session.inflight.get(packet.packetId);
-    if (!m || m.qos !== 1) return; // An unexpected PUBACK is ignored, not fatal.
-    this.session.removeInflight(m);
-    this.complete(m, refusal(packet));
-  }
-
-  private pubrec(packet: PublishResponse<"pubrec">): void {
-    const m = this.session.inflight.get(packet.packetId);
-    if (!m || m.qos !== 2) {
-      // 5.0 section 3.6.2.1: PUBREL with 0x92 for an identifier we do not have.
-      this.sendPacket(
-        this.protocolVersion === 5
-          ? { type: "pubrel", packetId: packet.packetId, reasonCode: PACKET_ID_NOT_FOUND }
-          : { type: "pubrel", packetId: packet.packetId },
-      );
-      return;
-    }
-    const error = refusal(packet);
-    if (error) {
-      // 5.0 section 4.3.3: a PUBREC with a reason code >= 0x80 ends the flow; no PUBREL.
-      this.session.removeInflight(m);
-      this.complete(m, error);
-      return;
-    }
-    m.state = MessageState.Released;
-    this.sendPacket({ type: "pubrel", packetId: m.packetId });
-  }
-
-  private pubcomp(packet: PublishResponse<"pubcomp">): void {
-    const m = this.session.inflight.get(packet.packetId);
-    if (!m || m.state !== MessageState.Released) return; // An unexpected PUBCOMP is ignored.
-    this.session.removeInflight(m);
-    this.complete(m);
-  }
-
-  private suback(packet: Suback): void {
-    const request = this.session.subscriptions.suback(packet);
-    if (!request) return; // not ours: ignore like a stray PUBACK
-    if (request.done) {
-      this.callRequest(request.done, undefined, packet.reasonCodes, packet);
-      return;
-    }
-    // An automatic re-subscribe has no caller to tell: a refusal goes to onError.
-    const refused = packet.reasonCodes.find((code) => code >= 0x80);
-    if (refused !== undefined) {
-      this.call(this.options.onError, new ClientError("subscribe-refused", "re-subscribe refused", refused, packet.properties?.reasonString));
-    }
-  }
-
-  private unsuback(packet: Unsuback): void {
-    const request = this.session.subscriptions.unsuback(packet);
-    if (!request) return;
-    const codes = packet.reasonCodes ?? request.packet.topicFilters.map(() => 0);
-    this.callRequest(request.done, undefined, codes, packet);
-  }
-
   // ---- writing ------------------------------------------------------------------------------------
 
   private request(packet: Subscribe | Unsubscribe, done: SubscribeCallback | undefined): void {
@@ -647,7 +508,8 @@ export class MqttClient implements TimerOwner {
     }
   }
 
-  private sendPacket(packet: Packet): void {
+  /** @internal (for incoming.ts) */
+  sendPacket(packet: Packet): void {
     if (!this.socket) return;
     this.output.push(encode(packet, this.protocolVersion));
     this.pump();
@@ -737,7 +599,8 @@ export class MqttClient implements TimerOwner {
 
   // ---- callbacks ----------------------------------------------------------------------------------
 
-  private complete(m: OutgoingMessage, error?: Error): void {
+  /** @internal (for incoming.ts) */
+  complete(m: OutgoingMessage, error?: Error): void {
     const done = m.done;
     if (!done) return;
     m.done = undefined;
@@ -748,7 +611,8 @@ export class MqttClient implements TimerOwner {
     }
   }
 
-  private callRequest(
+  /** @internal (for incoming.ts) */
+  callRequest(
     done: SubscribeCallback | undefined,
     error: Error | undefined,
     codes: number[],
@@ -762,7 +626,8 @@ export class MqttClient implements TimerOwner {
     }
   }
 
-  private call<A>(callback: ((arg: A) => void) | undefined, arg?: A): void {
+  /** @internal (for incoming.ts) */
+  call<A>(callback: ((arg: A) => void) | undefined, arg?: A): void {
     if (!callback) return;
     try {
       callback.call(this.options, arg as A);

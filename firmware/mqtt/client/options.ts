@@ -1,7 +1,7 @@
 // What the MQTT client is built from: the platform ports, the brokers, the session settings and the
 // callbacks through which it reports (XS-friendly: plain functions, no EventEmitter, no Promises).
-import type { Clock, SocketConstructor, TlsOptions } from "../platform/ports.js";
-import type { Properties, ProtocolVersion, Publish, QoS, Will } from "./packets.js";
+import type { Clock, SocketConstructor, TlsOptions } from "../../platform/ports.js";
+import type { Properties, ProtocolVersion, Publish, QoS, Will } from "../codec/packets.js";
 
 export interface Broker {
   host: string;

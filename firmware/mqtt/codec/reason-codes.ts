@@ -1,6 +1,6 @@
 // Which reason / return codes each packet may carry. Anything else is a Protocol Error in either
 // direction: we neither send nor accept a code the spec does not define for that packet.
-import { protocolError } from "./errors.js";
+import { protocolError } from "./protocol-error.js";
 import type { ProtocolVersion } from "./packets.js";
 import { AUTH, CONNACK, DISCONNECT, PUBACK, PUBCOMP, PUBREC, PUBREL, SUBACK, UNSUBACK } from "./fixed-header.js";
 

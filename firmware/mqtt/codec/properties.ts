@@ -1,7 +1,7 @@
 // MQTT 5.0 Properties (section 2.2.2): which packet may carry which property, how each value is encoded,
 // and the rules every property error cites as 2.2.2.2 (unknown identifier, not allowed in this packet,
 // given twice, value out of range).
-import { type ProtocolError, malformed, protocolError } from "./errors.js";
+import { type ProtocolError, malformed, protocolError } from "./protocol-error.js";
 import type { Properties, UserProperty } from "./packets.js";
 import {
   AUTH,
@@ -24,7 +24,7 @@ import {
 } from "./fixed-header.js";
 import type { Reader } from "./reader.js";
 import { validateTopicName } from "./topics.js";
-import { MAX_STRING_BYTES, utf8Length, writeUtf8 } from "./utf8.js";
+import { MAX_STRING_BYTES, utf8Length, writeUtf8 } from "../../common/utf8.js";
 
 /** Pseudo packet type for Will Properties (3.1.3.2): type 0 is otherwise reserved. */
 export const WILL = 0;

@@ -13,12 +13,12 @@
 //   its views alias nothing else.
 // - The decoder keeps no reference to a caller's chunk after push() returns; only the bytes of an
 //   incomplete packet are copied and kept.
-import { ProtocolError, protocolError, malformed } from "./errors.js";
+import { ProtocolError, protocolError, malformed } from "./protocol-error.js";
 import { decodeBody } from "./decode-body.js";
 import { CONNECT, MAX_VARIABLE_BYTE_INTEGER, PUBLISH, checkFirstByte, variableByteIntegerLength } from "./fixed-header.js";
 import type { Packet, ProtocolVersion, Publish, QoS } from "./packets.js";
 import { sectionsFor } from "./sections.js";
-import { decodeUtf8 } from "./utf8.js";
+import { decodeUtf8 } from "../../common/utf8.js";
 
 /**
  * Default limit on the size of a whole packet (fixed header included): the largest packet MQTT can frame
