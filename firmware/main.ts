@@ -5,7 +5,7 @@
 import config from "mc/config";
 import { moddableClock } from "./platform/moddable/clock.js";
 import { deviceTls } from "./platform/moddable/certificates.js";
-import { deviceSettings, type DeviceSettings } from "./platform/moddable/device-config.js";
+import { deviceSettings, type DeviceSettings } from "./platform/device-settings.js";
 import { startSensors } from "./platform/moddable/sensors.js";
 import { ModdableSocket } from "./platform/moddable/socket.js";
 import { openStorage } from "./platform/moddable/storage.js";

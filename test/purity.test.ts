@@ -53,7 +53,8 @@ function pureSources(dir = join(root, "firmware")): string[] {
 
 /** Specifiers a source imports or re-exports: `from "x"`, `import "x"` (side effects), `import("x")`, `require("x")`. */
 export function specifiers(source: string): string[] {
-  const found = source.matchAll(/\bfrom\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']|\brequire\s*\(\s*["']([^"']+)["']/gm);
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/(?!\/).*$/gm, ""); // comments say "from ..." too
+  const found = code.matchAll(/\bfrom\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']|\brequire\s*\(\s*["']([^"']+)["']/gm);
   return [...found].map((m) => m[1] ?? m[2] ?? m[3] ?? m[4]);
 }
 

@@ -1,6 +1,6 @@
 // The Storage port over the ECMA-419 file system (`embedded:storage/files`: littlefs on esp32, POSIX files
 // on the lin simulator). Pure: it receives a directory object, so the host tests drive it with a fake.
-import type { BufferLike, Storage } from "../ports.js";
+import type { BufferLike, Storage } from "./ports.js";
 
 /** What this binding needs of an `embedded:storage/files` Directory (typings/embedded/storage/files.d.ts). */
 export interface FilesDirectory {

@@ -2,9 +2,9 @@
 // mcconfig command line, where values arrive as strings) turned into checked device settings. Pure, so the
 // host tests cover it. Sampling and batching keys become the app's start-up configuration, which the app
 // validates against its own limits (telemetry/config.ts).
-import type { Broker } from "../../mqtt/client/options.js";
-import type { ProtocolVersion } from "../../mqtt/codec/packets.js";
-import { ConfigError, type AppConfig } from "../../telemetry/config.js";
+import type { Broker } from "../mqtt/client/options.js";
+import type { ProtocolVersion } from "../mqtt/codec/packets.js";
+import { ConfigError, type AppConfig } from "../telemetry/config.js";
 
 export interface DeviceSettings {
   deviceId: string;

@@ -14,7 +14,7 @@
 //
 // Pure: the SDK classes come in through `SocketPlatform`, so the host tests drive this with fakes.
 import type { BufferLike, Socket, SocketConstructor, SocketOptions, TlsOptions } from "../ports.js";
-import { DnsError } from "./dns-error.js";
+import { DnsError } from "../dns-error.js";
 import { tlsFailure } from "./tls-failure.js";
 import { NetworkError } from "../network-error.js";
 import { TlsError } from "../tls-error.js";
