@@ -1,4 +1,4 @@
-// MAX30205 clinical temperature sensor (design.md section 6): temperature register 0x00, two's complement,
+// MAX30205 clinical temperature sensor (datasheet 19-7464): temperature register 0x00, two's complement,
 // LSB 1/256 C. The part has no identity register, so the driver can only check that something answers and
 // that it is not a TMP117 (the two share address 0x48).
 //

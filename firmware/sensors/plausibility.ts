@@ -1,4 +1,4 @@
-// Physiological plausibility limits (design.md section 6): values outside them are sensor faults, not alarms.
+// Physiological plausibility limits (firmware/sensors/README.md): values outside them are sensor faults, not alarms.
 // The telemetry app gates readings on them (telemetry/plausibility.ts); the beat detector sizes its
 // refractory period from the highest rate.
 

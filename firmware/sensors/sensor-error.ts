@@ -1,4 +1,5 @@
-// Typed sensor errors a caller can act on (design.md section 1: errors are values with a `code`).
+// Typed sensor errors a caller can act on: values with a `code` (see firmware/common/coded-error.ts).
+import { CodedError } from "../common/coded-error.js";
 
 export type SensorErrorCode =
   /** Nothing acknowledged at the address: chip missing, unpowered or wired to other pins. */
@@ -12,16 +13,14 @@ export type SensorErrorCode =
   /** A configuration value the part does not support. */
   | "invalid-config";
 
-export class SensorError extends Error {
+export class SensorError extends CodedError<SensorErrorCode> {
   override readonly name: string = "SensorError";
-  readonly code: SensorErrorCode;
   /** The part's name, e.g. "MAX30102". */
   readonly part: string;
   /** The 7-bit I2C address involved. */
   readonly address: number;
   constructor(code: SensorErrorCode, part: string, address: number, message: string, cause?: unknown) {
-    super(`${part} at 0x${address.toString(16)}: ${message}`, cause === undefined ? undefined : { cause });
-    this.code = code;
+    super(code, `${part} at 0x${address.toString(16)}: ${message}`, cause === undefined ? undefined : { cause });
     this.part = part;
     this.address = address;
   }

@@ -1,4 +1,4 @@
-// Sensor-fault limits (design.md section 6): a heart rate outside 25..250 bpm or a body temperature outside
+// Sensor-fault limits (docs/telemetry.md, "Alarms"): a heart rate outside 25..250 bpm or a body temperature outside
 // 30..45 C is not physiology but a loose sensor, motion or a bad fit. Such readings are neither stored nor
 // alarmed on; the app counts them as sensor faults. The limits themselves live with the sensors, which
 // also size the beat detector from them.

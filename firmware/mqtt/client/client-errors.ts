@@ -1,5 +1,6 @@
 // Errors the MQTT client reports (through onError / onDisconnect / completion callbacks). Each carries a
 // `code` a caller can switch on; codec errors arrive as ProtocolError from errors.ts.
+import { CodedError } from "../../common/coded-error.js";
 import type { PublishResponse } from "../codec/packets.js";
 
 export type ClientErrorCode =
@@ -18,16 +19,14 @@ export type ClientErrorCode =
   | "client-closed" // close() was called before the operation completed
   | "invalid-argument"; // a topic, QoS or option the client will not send
 
-export class ClientError extends Error {
+export class ClientError extends CodedError<ClientErrorCode> {
   override readonly name: string = "ClientError";
-  readonly code: ClientErrorCode;
   /** MQTT 5 reason code (or 3.1.1 CONNACK return code) when the broker gave one. */
   readonly reasonCode?: number;
   /** MQTT 5 Reason String when the broker gave one. */
   readonly reasonString?: string;
   constructor(code: ClientErrorCode, message: string, reasonCode?: number, reasonString?: string) {
-    super(reasonString ? `${message}: ${reasonString}` : message);
-    this.code = code;
+    super(code, reasonString ? `${message}: ${reasonString}` : message);
     if (reasonCode !== undefined) this.reasonCode = reasonCode;
     if (reasonString !== undefined) this.reasonString = reasonString;
   }
@@ -113,7 +112,7 @@ export function refusal(packet: PublishResponse<"puback" | "pubrec">): ClientErr
 
 /** Socket failures keep their type (TlsError...) when they have one; the rest become connection-lost. */
 export function socketError(value: unknown): Error {
-  if (value instanceof Error && typeof (value as { code?: unknown }).code === "string" && value.name !== "Error") return value;
+  if (value instanceof CodedError) return value;
   const message = value instanceof Error ? value.message : value === undefined ? "connection closed" : String(value);
   return new ClientError("connection-lost", message);
 }

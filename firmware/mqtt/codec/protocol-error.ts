@@ -1,4 +1,5 @@
 // Typed errors a caller can act on. Each names the spec section it enforces, so a reader can grep for it.
+import { CodedError } from "../../common/coded-error.js";
 
 /** MQTT 5.0 reason codes the codec can ask the client to send in DISCONNECT (section 2.4). */
 export const ReasonCode = {
@@ -19,14 +20,12 @@ export type ProtocolErrorCode = "malformed-packet" | "protocol-error" | "packet-
  * the packet's protocol version follows (e.g. "2.2.3" or "1.5.4"); `reasonCode` is the MQTT 5.0 reason
  * code to send in DISCONNECT before closing the connection.
  */
-export class ProtocolError extends Error {
+export class ProtocolError extends CodedError<ProtocolErrorCode> {
   override readonly name: string = "ProtocolError";
-  readonly code: ProtocolErrorCode;
   readonly section: string;
   readonly reasonCode: number;
   constructor(code: ProtocolErrorCode, section: string, message: string) {
-    super(`MQTT ${section}: ${message}`);
-    this.code = code;
+    super(code, `MQTT ${section}: ${message}`);
     this.section = section;
     this.reasonCode =
       code === "packet-too-large"
