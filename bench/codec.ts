@@ -18,7 +18,7 @@ import mqttPacket from "mqtt-packet";
 import { PacketDecoder } from "../firmware/mqtt/codec/decode.js";
 import { encode } from "../firmware/mqtt/codec/encode.js";
 import type { Packet, ProtocolVersion } from "../firmware/mqtt/codec/packets.js";
-import { toMqttPacket } from "../test/mqtt/oracle.js";
+import { toMqttPacket } from "../support/mqtt-oracle.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;

@@ -13,8 +13,8 @@ import type { AppConfig } from "../firmware/telemetry/config.js";
 import { deviceTopics } from "../firmware/telemetry/device-topics.js";
 import { VirtualClock } from "../host-sim/xs/virtual-clock.js";
 import { nodeSocketClass } from "../host-sim/platform/node-socket.js";
-import { decodeCbor } from "../test/telemetry/support/cbor-decode.js";
-import { MemoryStorage } from "../test/telemetry/support/memory-storage.js";
+import { decodeCbor } from "../support/cbor-decode.js";
+import { MemoryStorage } from "../support/memory-storage.js";
 import { minus, recordTotals, until, type RunResult, type WireReading } from "./wire-run.js";
 import { startCountingRelay } from "./wire-relay.js";
 

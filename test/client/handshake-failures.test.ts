@@ -13,9 +13,9 @@ import type { Socket, SocketOptions } from "../../firmware/platform/ports.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
-import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
+import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
 import { ManualClock } from "../support/manual-clock.js";
-import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
+import { startMosquitto, type Mosquitto } from "../../support/mosquitto.js";
 import { until } from "./harness.js";
 
 /** TLS record content types (RFC 5246 section 6.2.1). */

@@ -8,7 +8,7 @@ import type { Publish } from "../../firmware/mqtt/codec/packets.js";
 import type { Clock } from "../../firmware/platform/ports.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
-import type { TestPki } from "../support/certs.js";
+import type { TestPki } from "../../support/certs.js";
 import { FakeBroker, type FakeConnection } from "../support/fake-broker.js";
 
 export interface Recorded {

@@ -8,7 +8,7 @@ import { encode } from "../../firmware/mqtt/codec/encode.js";
 import { ProtocolError } from "../../firmware/mqtt/codec/protocol-error.js";
 import type { Packet, ProtocolVersion } from "../../firmware/mqtt/codec/packets.js";
 import { ALLOWED_PROPERTIES, REASON_CODES, allPropertiesFor, packetArbitrary } from "./arbitraries.js";
-import { mqttPacketParse, normalize } from "./oracle.js";
+import { mqttPacketParse, normalize } from "../../support/mqtt-oracle.js";
 
 const SEED = 0x5eed;
 

@@ -6,7 +6,7 @@ import { encode } from "../../firmware/mqtt/codec/encode.js";
 import type { Packet, ProtocolVersion } from "../../firmware/mqtt/codec/packets.js";
 import { packetArbitrary } from "./arbitraries.js";
 import { concat, pushInChunks } from "./chunks.js";
-import { isByteCanonical, mqttPacketGenerate, mqttPacketParse, normalize } from "./oracle.js";
+import { isByteCanonical, mqttPacketGenerate, mqttPacketParse, normalize } from "../../support/mqtt-oracle.js";
 
 const RUNS = { numRuns: 400, seed: 0x5eed };
 

@@ -8,8 +8,8 @@ import type { AppConfig } from "../../firmware/telemetry/config.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
 import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
 import { FakeClient } from "./support/fake-client.js";
-import { MemoryStorage } from "./support/memory-storage.js";
-import { decodeCbor } from "./support/cbor-decode.js";
+import { MemoryStorage } from "../../support/memory-storage.js";
+import { decodeCbor } from "../../support/cbor-decode.js";
 
 const EPOCH = Date.UTC(2026, 10, 22, 1, 0, 0);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);

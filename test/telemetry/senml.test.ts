@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { senmlCbor, senmlJson, senmlJsonBytes, SenmlError, type SenmlRecord } from "../../firmware/telemetry/senml.js";
 import { deviceBaseName, encodeTelemetry, telemetryPack, type StampedReading } from "../../firmware/telemetry/payload.js";
-import { decodeCbor } from "./support/cbor-decode.js";
+import { decodeCbor } from "../../support/cbor-decode.js";
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 // RFC 8428 section 6, Table 4, and our extension label.

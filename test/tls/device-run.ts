@@ -9,8 +9,8 @@ import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { nodeSocketClass } from "../../host-sim/platform/node-socket.js";
 import type { TlsProfile } from "../../host-sim/tls-profile.js";
 import { publishAsync } from "../client/harness.js";
-import { DEVICE_ID, type TestPki } from "../support/certs.js";
-import { startMosquitto, type Mosquitto, type MosquittoOptions } from "../support/mosquitto.js";
+import { DEVICE_ID, type TestPki } from "../../support/certs.js";
+import { startMosquitto, type Mosquitto, type MosquittoOptions } from "../../support/mosquitto.js";
 import { startSniffer, type Sniffer } from "./sniffer.js";
 
 export type Cleanups = (() => Promise<void> | void)[];

@@ -8,8 +8,8 @@ import { ClientError, ConnackError } from "../../firmware/mqtt/client/client-err
 import { NetworkError } from "../../firmware/platform/network-error.js";
 import { TlsError, type TlsErrorCode } from "../../firmware/platform/tls-error.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
-import { DEVICE_ID, OTHER_DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
-import type { MosquittoOptions } from "../support/mosquitto.js";
+import { DEVICE_ID, OTHER_DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
+import type { MosquittoOptions } from "../../support/mosquitto.js";
 import {
   PASSWORD,
   brokerBehindSniffer as behindSniffer,

@@ -1,7 +1,7 @@
 // An in-memory Storage port for fast property tests, with the same power-loss hook as FileStorage:
 // the next append/write keeps only a prefix of its bytes and throws.
-import type { BufferLike, Storage } from "../../../firmware/platform/ports.js";
-import { PowerLossError, PowerLossHook, toBytes } from "../../../host-sim/platform/file-storage.js";
+import type { BufferLike, Storage } from "../firmware/platform/ports.js";
+import { PowerLossError, PowerLossHook, toBytes } from "../host-sim/platform/file-storage.js";
 
 export class MemoryStorage implements Storage {
   readonly files = new Map<string, Uint8Array>();

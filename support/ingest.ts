@@ -1,8 +1,8 @@
-// The back end in the CLI tests: an independent MQTT.js client with the "ingest" certificate (certs/acl
+// The back end of the tests, the CLI and the benches: an independent MQTT.js client with the "ingest" certificate (certs/acl
 // lets it read devices/+/# and write devices/+/config), on a persistent session so a broker restart
 // loses nothing it was sent. It keeps every SenML record it received, in arrival order.
 import mqtt from "mqtt";
-import type { TestPki } from "../../support/certs.js";
+import type { TestPki } from "./certs.js";
 
 export interface ReceivedRecord {
   topic: string;

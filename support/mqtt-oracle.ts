@@ -11,7 +11,7 @@
 //   (stable sort by name) so both can be compared; `isByteCanonical` says when mqtt-packet can reproduce
 //   our exact bytes.
 import mqttPacket from "mqtt-packet";
-import type { Packet, Properties, ProtocolVersion, QoS, Subscription, UserProperty } from "../../firmware/mqtt/codec/packets.js";
+import type { Packet, Properties, ProtocolVersion, QoS, Subscription, UserProperty } from "../firmware/mqtt/codec/packets.js";
 
 export type MqttPacketObject = { [key: string]: unknown };
 

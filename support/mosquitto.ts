@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const MOSQUITTO = process.env.MOSQUITTO ?? "/usr/sbin/mosquitto";
-const CERTS_DIR = fileURLToPath(new URL("../../certs/", import.meta.url));
+const CERTS_DIR = fileURLToPath(new URL("../certs/", import.meta.url));
 export const HARDENED_CONFIG = join(CERTS_DIR, "mosquitto.conf");
 export const HARDENED_ACL = join(CERTS_DIR, "acl");
 

@@ -9,12 +9,12 @@
 // a failure.
 import fc from "fast-check";
 import { isDeepStrictEqual } from "node:util";
-import { PacketDecoder, decodePacket } from "../../firmware/mqtt/codec/decode.js";
-import { encode } from "../../firmware/mqtt/codec/encode.js";
-import { ProtocolError } from "../../firmware/mqtt/codec/protocol-error.js";
-import type { Packet, ProtocolVersion } from "../../firmware/mqtt/codec/packets.js";
-import { packetArbitrary } from "./arbitraries.js";
-import { concat, pushInChunks } from "./chunks.js";
+import { PacketDecoder, decodePacket } from "../firmware/mqtt/codec/decode.js";
+import { encode } from "../firmware/mqtt/codec/encode.js";
+import { ProtocolError } from "../firmware/mqtt/codec/protocol-error.js";
+import type { Packet, ProtocolVersion } from "../firmware/mqtt/codec/packets.js";
+import { packetArbitrary } from "../test/mqtt/arbitraries.js";
+import { concat, pushInChunks } from "../test/mqtt/chunks.js";
 
 export interface FuzzFailure {
   input: string; // hex

@@ -15,9 +15,9 @@ import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureDevPki as ensureDevFiles } from "../../certs/dev-pki.js";
-import { ensureCa, ensureLeaf, withDirLock, type CertFiles } from "../../certs/pki.js";
-import type { TlsOptions } from "../../firmware/platform/ports.js";
+import { ensureDevPki as ensureDevFiles } from "../certs/dev-pki.js";
+import { ensureCa, ensureLeaf, withDirLock, type CertFiles } from "../certs/pki.js";
+import type { TlsOptions } from "../firmware/platform/ports.js";
 import type { BrokerTlsFiles } from "./mosquitto.js";
 
 export const DEVICE_ID = "wearable-001";
