@@ -21,7 +21,7 @@ import { deviceTopics, type DeviceTopics } from "./device-topics.js";
 import { AlarmMonitor } from "./news2.js";
 import { Outbox, type OutboxRecord } from "./outbox.js";
 import { deviceBaseName, encodeTelemetry, type StampedReading } from "./payload.js";
-import { isPlausible } from "./plausibility.js";
+import { isPlausible } from "./sensor-faults.js";
 import { decodeReading, encodeReading, type Reading, type ReadingKind } from "./reading.js";
 import { alertDocument, OFFLINE_STATUS, onlineStatus, type StatusCounters } from "./status.js";
 import { knownWallTime, Stamper } from "./timestamp.js";

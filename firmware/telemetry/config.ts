@@ -8,7 +8,7 @@ import { CodedError } from "../common/coded-error.js";
 import { decodeUtf8 } from "../common/utf8.js";
 import { NEWS2_THRESHOLDS, type AlarmThresholds } from "./news2.js";
 import type { PayloadFormat } from "./payload.js";
-import { PLAUSIBLE } from "./plausibility.js";
+import { PLAUSIBLE } from "./sensor-faults.js";
 
 export interface AppConfig {
   /** Heart-rate sampling interval, milliseconds. */

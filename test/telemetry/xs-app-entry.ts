@@ -5,7 +5,7 @@ import type { MqttClientOptions } from "../../firmware/mqtt/client/options.js";
 import { TelemetryApp } from "../../firmware/telemetry/app.js";
 import type { AppConfig } from "../../firmware/telemetry/config.js";
 import type { StatusCounters } from "../../firmware/telemetry/status.js";
-import { expose } from "../../host-sim/xs/runtime/link.js";
+import { expose } from "../../host-sim/xs/runtime/host-channel.js";
 import { XsSocket, xsClock, xsStorage } from "../../host-sim/xs/runtime/ports.js";
 
 export type AppSettings = {

@@ -26,7 +26,7 @@ function plain(value: unknown): unknown {
 
 let xs: XsFirmware;
 beforeAll(async () => {
-  xs = await XsFirmware.start({ entry: "test/xs/entries/codec.ts" });
+  xs = await XsFirmware.start({ entry: "test/xs/entries/codec-batches.ts" });
 });
 afterAll(async () => {
   await xs?.close();

@@ -7,7 +7,7 @@ import { startVitals, type Vitals } from "../../../firmware/platform/moddable/vi
 import { TelemetryApp, type TelemetryMqttOptions, type VitalSource } from "../../../firmware/telemetry/app.js";
 import type { AppConfig } from "../../../firmware/telemetry/config.js";
 import type { StatusCounters } from "../../../firmware/telemetry/status.js";
-import { collectGarbage, expose } from "../runtime/link.js";
+import { collectGarbage, expose } from "../runtime/host-channel.js";
 import { XsI2C, XsSocket, xsClock, xsStorage } from "../runtime/ports.js";
 
 /** What the host passes: the app's settings without the ports (the entry supplies those). */

@@ -4,7 +4,7 @@
 import { MqttClient } from "../../../firmware/mqtt/client/client.js";
 import type { ConnectInfo, MqttClientOptions } from "../../../firmware/mqtt/client/options.js";
 import type { QoS } from "../../../firmware/mqtt/codec/packets.js";
-import { collectGarbage, expose } from "../runtime/link.js";
+import { collectGarbage, expose } from "../runtime/host-channel.js";
 import { XsSocket, xsClock } from "../runtime/ports.js";
 
 /** The client options that can cross the bridge (no functions, no classes). */

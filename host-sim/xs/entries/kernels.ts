@@ -2,7 +2,7 @@
 // firmware code and nothing else (one bridge call, whose fixed cost `noop` measures).
 import { PacketDecoder } from "../../../firmware/mqtt/codec/decode.js";
 import { HeartRateEstimator } from "../../../firmware/sensors/heart-rate.js";
-import { expose } from "../runtime/link.js";
+import { expose } from "../runtime/host-channel.js";
 
 let stream = new Uint8Array(0);
 let samples = new Int32Array(0);

@@ -1,5 +1,5 @@
 // Physiological plausibility limits (firmware/sensors/README.md): values outside them are sensor faults, not alarms.
-// The telemetry app gates readings on them (telemetry/plausibility.ts); the beat detector sizes its
+// The telemetry app gates readings on them (telemetry/sensor-faults.ts); the beat detector sizes its
 // refractory period from the highest rate.
 
 export const HEART_RATE_MIN_BPM = 25;

@@ -1,7 +1,7 @@
 // The device link: a relay that counts the bytes each way and can be cut for a while.
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { DeviceLink } from "../../host-sim/device/link.js";
+import { DeviceLink } from "../../host-sim/device/network-relay.js";
 
 let server: Server | undefined;
 const links: DeviceLink[] = [];

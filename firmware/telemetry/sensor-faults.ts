@@ -7,7 +7,7 @@ import {
   BODY_TEMPERATURE_MIN_C,
   HEART_RATE_MAX_BPM,
   HEART_RATE_MIN_BPM,
-} from "../sensors/plausibility.js";
+} from "../sensors/physiological-limits.js";
 import type { ReadingKind } from "./reading.js";
 
 export const PLAUSIBLE: Record<ReadingKind, { min: number; max: number }> = {

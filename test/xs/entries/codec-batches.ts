@@ -2,7 +2,7 @@
 import { encode } from "../../../firmware/mqtt/codec/encode.js";
 import { decodePacket, PacketDecoder } from "../../../firmware/mqtt/codec/decode.js";
 import type { Packet, ProtocolVersion } from "../../../firmware/mqtt/codec/packets.js";
-import { expose } from "../../../host-sim/xs/runtime/link.js";
+import { expose } from "../../../host-sim/xs/runtime/host-channel.js";
 import { fromWire, type Outcome, outcomeOf } from "./codec-wire.js";
 
 expose({

@@ -3,7 +3,7 @@
 // answers); the host comes in through globalThis.handleCommand with calls (run an exposed function) and
 // events (a socket became readable, a timer fired). Pure: no Node API, only what the bundle wrapper
 // captured from xsnap before deleting the non-device globals (device-globals.ts).
-import { decodeMessage, encodeMessage, encodePrefixedMessage, reviveError, toWireError, type Utf8, type WireError } from "../wire.js";
+import { decodeMessage, encodeMessage, encodePrefixedMessage, reviveError, toWireError, type Utf8, type WireError } from "../bridge-format.js";
 import { firmwareErrorPrototypes as errorPrototypes } from "../error-classes.js";
 import type { BufferLike } from "../../../firmware/platform/ports.js";
 import { ANSWER_BYTES, ANSWER_ERROR, ANSWER_NUMBER, encodePortCall, EVENT, EVENTS, MESSAGE } from "../port-frame.js";
