@@ -14,8 +14,14 @@ export default tseslint.config(
     // The firmware runs on XS: keep Node and host timers out even where types would allow them.
     files: ["firmware/**/*.ts", "examples/**/*.ts"],
     rules: {
-      "no-restricted-globals": ["error", "Buffer", "process", "setTimeout", "setInterval", "require", "TextEncoder", "TextDecoder"],
-      "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "net", "tls", "crypto", "buffer", "events", "stream"] }],
+      "no-restricted-globals": [
+        "error",
+        ...["Buffer", "process", "require", "setTimeout", "setInterval", "setImmediate", "queueMicrotask"],
+        ...["console", "performance", "structuredClone", "TextEncoder", "TextDecoder"],
+      ],
+      "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "net", "tls", "crypto", "buffer", "events", "stream", "os", "path", "child_process"] }],
+      // A triple-slash reference to Node's (or the DOM's) types would open the whole firmware project to them.
+      "@typescript-eslint/triple-slash-reference": ["error", { path: "never", types: "never", lib: "never" }],
     },
   },
   {
@@ -27,7 +33,7 @@ export default tseslint.config(
     // The device bindings import the Moddable SDK's own "net" and TLS socket, which share names with Node's.
     files: ["firmware/platform/moddable/**/*.ts", "examples/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "crypto", "buffer", "events", "stream"] }],
+      "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "crypto", "buffer", "events", "stream", "os", "path", "child_process"] }],
     },
   },
 );

@@ -15,10 +15,10 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import mqttPacket from "mqtt-packet";
-import { PacketDecoder } from "../firmware/mqtt/decode.js";
-import { encode } from "../firmware/mqtt/encode.js";
-import type { Packet, ProtocolVersion } from "../firmware/mqtt/packets.js";
-import { toMqttPacket } from "../test/mqtt/oracle.js";
+import { PacketDecoder } from "../firmware/mqtt/codec/decode.js";
+import { encode } from "../firmware/mqtt/codec/encode.js";
+import type { Packet, ProtocolVersion } from "../firmware/mqtt/codec/packets.js";
+import { toMqttPacket } from "../support/mqtt-oracle.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;

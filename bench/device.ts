@@ -15,7 +15,7 @@ import { buildForSimulator, type AppBuild } from "../host-sim/mcsim/build.js";
 import { heapBytes, parseHeapLine, slotCount, type HeapSample } from "../host-sim/mcsim/heap.js";
 import { FAILURE_LINE, startMcsim } from "../host-sim/mcsim/run.js";
 import { moddableSdk } from "../host-sim/mcsim/sdk.js";
-import { startMosquitto } from "../test/support/mosquitto.js";
+import { startMosquitto } from "../support/mosquitto.js";
 
 const root = resolve(import.meta.dirname, "..");
 const STEADY_MS = 60_000;

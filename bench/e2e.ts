@@ -12,11 +12,11 @@ import mqtt from "mqtt";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { performance } from "node:perf_hooks";
-import { MqttClient } from "../firmware/mqtt/client.js";
+import { MqttClient } from "../firmware/mqtt/client/client.js";
 import { NodeClock } from "../host-sim/platform/node-clock.js";
 import { nodeSocketClass } from "../host-sim/platform/node-socket.js";
-import { DEVICE_ID, ensureDevPki, type TestPki } from "../test/support/certs.js";
-import { startMosquitto } from "../test/support/mosquitto.js";
+import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
+import { startMosquitto } from "../support/mosquitto.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;

@@ -1,7 +1,7 @@
 // `npm run fuzz -- --iterations N [--seed S]`: throws random and mutated bytes at the MQTT decoder
 // (see test/mqtt/fuzzer.ts). Reports inputs/s and every failure that is not a typed ProtocolError or a
 // packet that round-trips; exits non-zero if there was one.
-import { Fuzzer } from "../test/mqtt/fuzzer.js";
+import { Fuzzer } from "../support/mqtt-fuzzer.js";
 
 function option(name: string, fallback: number): number {
   const args = process.argv.slice(2);

@@ -1,5 +1,6 @@
 // `npm run bench -- <name>`: runs bench/<name>.ts, which prints a table and, as its last line, one JSON
-// object (the figures a script can compare, e.g. ratios measured side by side in the same run).
+// object: `{"bench": <name>, "ours": <headline figure>, ...}`, with a peer's figure and the ratio where the bench
+// has one, measured side by side in one run.
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";

@@ -3,7 +3,7 @@
 // counts when the broker really accepted and routed every reading (a 3.1.1 broker acknowledges a PUBLISH
 // its ACL drops).
 import mqtt from "mqtt";
-import { decodeCbor } from "../test/telemetry/support/cbor-decode.js";
+import { decodeCbor } from "../support/cbor-decode.js";
 import { until } from "./wire-run.js";
 
 export interface Backend {

@@ -8,9 +8,9 @@
 // temperature is polled by the app's timer. What the app's client sends (its CONNECT, subscription and
 // publishes) is recorded, so MQTT.js can send the very same (wire-same.ts).
 import mqttPacket from "mqtt-packet";
-import { MqttClient } from "../firmware/mqtt/client.js";
-import type { MqttClientOptions, PublishOptions } from "../firmware/mqtt/client-options.js";
-import type { ProtocolVersion } from "../firmware/mqtt/packets.js";
+import { MqttClient } from "../firmware/mqtt/client/client.js";
+import type { MqttClientOptions, PublishOptions } from "../firmware/mqtt/client/options.js";
+import type { ProtocolVersion } from "../firmware/mqtt/codec/packets.js";
 import type { Clock, TimerId, TlsOptions } from "../firmware/platform/ports.js";
 import { TelemetryApp, type TelemetryClient } from "../firmware/telemetry/app.js";
 import type { AppConfig } from "../firmware/telemetry/config.js";
@@ -18,8 +18,8 @@ import { deviceTopics } from "../firmware/telemetry/device-topics.js";
 import { VirtualClock } from "../host-sim/xs/virtual-clock.js";
 import { nodeSocketClass } from "../host-sim/platform/node-socket.js";
 import { resolveSeqs } from "../host-sim/senml-seq.js";
-import { decodeCbor } from "../test/telemetry/support/cbor-decode.js";
-import { MemoryStorage } from "../test/telemetry/support/memory-storage.js";
+import { decodeCbor } from "../support/cbor-decode.js";
+import { MemoryStorage } from "../support/memory-storage.js";
 import { minus, recordTotals, until, type RunResult, type WireReading } from "./wire-run.js";
 import { startCountingRelay } from "./wire-relay.js";
 import { mqttTap, tappedSocketClass } from "./wire-tap.js";

@@ -6,7 +6,7 @@
 // and their transports do with them. Against a 3.1.1 broker (aedes) both speak 3.1.1: no aliases, no
 // properties.
 import type mqtt from "mqtt";
-import type { PublishOptions } from "../firmware/mqtt/client-options.js";
+import type { PublishOptions } from "../firmware/mqtt/client/options.js";
 import type { Session } from "./wire-ours.js";
 import { connectMqttJs, mqttJsResult, type PeerOptions } from "./wire-peer.js";
 import { startCountingRelay } from "./wire-relay.js";

@@ -15,11 +15,11 @@
 import type { AppConfig } from "../firmware/telemetry/config.js";
 import { deviceBaseName, encodeTelemetry, type StampedReading } from "../firmware/telemetry/payload.js";
 import { atResolution } from "../firmware/telemetry/precision.js";
-import { encodeUtf8 } from "../firmware/mqtt/utf8.js";
+import { encodeUtf8 } from "../firmware/common/utf8.js";
 import { DEVICE_CIPHER_SUITES } from "../host-sim/tls-profile.js";
-import { startAedes } from "../test/support/aedes.js";
-import { DEVICE_ID, ensureDevPki } from "../test/support/certs.js";
-import { startMosquitto } from "../test/support/mosquitto.js";
+import { startAedes } from "../support/aedes.js";
+import { DEVICE_ID, ensureDevPki } from "../support/certs.js";
+import { startMosquitto } from "../support/mosquitto.js";
 import { startBackend, type Backend } from "./wire-backend.js";
 import { naiveDocument, runPeer } from "./wire-peer.js";
 import { runOurs } from "./wire-ours.js";

@@ -1,6 +1,6 @@
 // `npm run bench -- xs`: the XS engine's deterministic meters for the firmware's main paths (compute
 // ticks, live heap from a snapshot, slots), checked against bench/xs-budgets.json. No peer: `ours` is the
-// heap the connected client adds, in bytes (design.md section 8). `-- xs --write-budgets` resets budgets.
+// heap the connected client adds, in bytes (see bench/run.ts). `-- xs --write-budgets` resets budgets.
 import { checkBudgets, loadBudgets, writeBudgets } from "../host-sim/xs/budgets.js";
 import { measureXs } from "../host-sim/xs/measure.js";
 

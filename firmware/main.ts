@@ -5,14 +5,14 @@
 import config from "mc/config";
 import { moddableClock } from "./platform/moddable/clock.js";
 import { deviceTls } from "./platform/moddable/certificates.js";
-import { deviceSettings, type DeviceSettings } from "./platform/moddable/device-config.js";
+import { deviceSettings, type DeviceSettings } from "./platform/device-settings.js";
 import { startSensors } from "./platform/moddable/sensors.js";
 import { ModdableSocket } from "./platform/moddable/socket.js";
 import { openStorage } from "./platform/moddable/storage.js";
 import type { Vitals } from "./platform/moddable/vitals.js";
 import { whenClockSet } from "./platform/moddable/wall-clock.js";
 import type { Storage, TlsOptions } from "./platform/ports.js";
-import type { ConnectInfo } from "./mqtt/client-options.js";
+import type { ConnectInfo } from "./mqtt/client/options.js";
 import { TelemetryApp } from "./telemetry/app.js";
 import type { AppConfig } from "./telemetry/config.js";
 

@@ -1,6 +1,6 @@
 // One simulated wearable: the firmware's TelemetryApp on the simulated chips (device/vitals.ts), with the
 // host bindings of the ports - Node clock, file storage for the outbox, the Node TLS socket - dialling
-// the broker through its own link (device/link.ts) so bytes on the wire can be counted and cut.
+// the broker through its own link (device/network-relay.ts) so bytes on the wire can be counted and cut.
 //
 //   const device = await SimulatedDevice.start({ deviceId, broker, secure, dataDir, light, ... });
 //   device.snapshot()      // what the live view shows
@@ -11,7 +11,7 @@ import { TelemetryApp } from "../firmware/telemetry/app.js";
 import type { AppConfig } from "../firmware/telemetry/config.js";
 import { deviceTopics } from "../firmware/telemetry/device-topics.js";
 import { lightSource, type LightSetting } from "./device/light.js";
-import { DeviceLink, type LinkCounts } from "./device/link.js";
+import { DeviceLink, type LinkCounts } from "./device/network-relay.js";
 import { CountingClient, type ReadingCounts } from "./device/reading-counter.js";
 import { SimulatedVitals } from "./device/vitals.js";
 import { FileStorage } from "./platform/file-storage.js";

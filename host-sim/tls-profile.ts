@@ -1,5 +1,5 @@
-// The device TLS profile: make node:tls behave like the device's TLS stack (Moddable SDK, design.md
-// section 3), so a broker the device could not reach fails on the host too.
+// The device TLS profile: make node:tls behave like the device's TLS stack (the Moddable SDK's, described in
+// docs/security.md), so a broker the device could not reach fails on the host too.
 //
 //   const options = nodeTlsOptions(secure, ctx);        // throws TlsError before any byte is sent
 //   const socket = tls.connect(options);
@@ -94,7 +94,7 @@ function trustAnchors(secure: TlsOptions): X509Certificate[] {
   return publicRoots;
 }
 
-/** The name the device sends as SNI and checks against the SAN (design.md section 3: defaults to the host). */
+/** The name the device sends as SNI and checks against the SAN (docs/security.md: defaults to the host). */
 export function serverNameOf(secure: TlsOptions, ctx: Pick<TlsContext, "host">): string {
   return secure.serverName ?? ctx.host;
 }
@@ -215,7 +215,7 @@ function verifyChain(path: X509Certificate[], secure: TlsOptions, now: number): 
   );
 }
 
-/** SAN-only name check (design.md section 3): DNS with one leading wildcard label, or IPv4; no CN fallback. */
+/** SAN-only name check (docs/security.md): DNS with one leading wildcard label, or IPv4; no CN fallback. */
 export function checkServerName(leaf: X509Certificate, name: string): TlsError | undefined {
   const family = isIP(name);
   const ok =

@@ -7,7 +7,7 @@
 //   mcconfig -d -m -p esp32/nodemcu ssid=... password=... mqttHost=broker.lan
 import config from "mc/config";
 import Timer from "timer";
-import { MqttClient } from "mqtt/client";
+import { MqttClient } from "mqtt/client/client";
 import { deviceTls } from "platform/moddable/certificates";
 import { moddableClock } from "platform/moddable/clock";
 import { ModdableSocket } from "platform/moddable/socket";

@@ -1,19 +1,18 @@
 // A connection that failed for a network reason, as a value with a code: nobody refused anything at the TLS
 // or MQTT level, so the client retries (with backoff). Raised by socket bindings through onError.
+import { CodedError } from "../common/coded-error.js";
 
 export type NetworkErrorCode =
   | "connection-refused" // nothing listens at the address (TCP RST to our SYN)
   | "connection-lost"; // reset or closed by the peer or the path (also during a TLS handshake, with no alert)
 
-export class NetworkError extends Error {
+export class NetworkError extends CodedError<NetworkErrorCode> {
   override readonly name: string = "NetworkError";
-  readonly code: NetworkErrorCode;
   /** It happened while the TLS handshake was running: several in a row to one broker can mean it is not
    *  a TLS endpoint at all (a plain MQTT port), which the client treats as a persistent failure. */
   readonly duringTlsHandshake: boolean;
   constructor(code: NetworkErrorCode, message: string, duringTlsHandshake = false) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.duringTlsHandshake = duringTlsHandshake;
   }
 }

@@ -7,7 +7,7 @@ export type BufferLike = ArrayBuffer | ArrayBufferView;
 
 // ---- Socket: the ECMA-419 (Ecma TC53) TCP / TLS socket class pattern -------------------------------
 
-/** TLS options, shaped after Moddable's `secure` dictionary (design.md section 3). DER everywhere. */
+/** TLS options, shaped after the Moddable SDK's `secure` dictionary (docs/security.md). DER everywhere. */
 export interface TlsOptions {
   /** Trusted CA certificate(s), DER. */
   certificate?: ArrayBuffer | ArrayBuffer[];

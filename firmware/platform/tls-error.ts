@@ -1,5 +1,6 @@
 // A TLS failure as a value the app can act on (and show), raised by a socket binding through onError.
 // Codes follow the TLS alert / X.509 vocabulary; messages never carry key material.
+import { CodedError } from "../common/coded-error.js";
 
 export type TlsErrorCode =
   | "certificate-unknown" // server chain does not lead to our CA (unknown CA, self-signed)
@@ -13,16 +14,14 @@ export type TlsErrorCode =
   | "protocol-version" // no common TLS version (the device speaks TLS 1.2 only)
   | "handshake-failure"; // any other handshake failure (no common cipher, not TLS at all, ...)
 
-export class TlsError extends Error {
+export class TlsError extends CodedError<TlsErrorCode> {
   override readonly name: string = "TlsError";
-  readonly code: TlsErrorCode;
   /** The TLS alert description (RFC 5246 section 7.2, RFC 8446 section 6) the peer sent, when one is the
    *  evidence: 40 handshake_failure, 42 bad_certificate, 48 unknown_ca, 70 protocol_version, 116
    *  certificate_required ... */
   readonly alert?: number;
   constructor(code: TlsErrorCode, message: string, alert?: number) {
-    super(`TLS ${code}: ${message}`);
-    this.code = code;
+    super(code, `TLS ${code}: ${message}`);
     if (alert !== undefined) this.alert = alert;
   }
 }

@@ -10,7 +10,7 @@
 //
 // Memory: scalars and arrays in the estimator's StateBuffer. Beat times are stored as samples since `base`, which moves on every 2^22 samples
 // (11.6 h at 100/s), so Float32 holds them exactly.
-import { HEART_RATE_MAX_BPM } from "./plausibility.js";
+import { HEART_RATE_MAX_BPM } from "./physiological-limits.js";
 import { median } from "./median.js";
 import { DETECTOR_SCALARS, type StateBuffer } from "./state-buffer.js";
 

@@ -6,7 +6,7 @@
 // signal, decimated, into the PulseTrace for the quality checks.
 // Per window (every `stepSeconds`, over the last `windowSeconds`, 8 s / 2 s as in the IEEE SPC 2015 scoring):
 // a rate and a confidence from the window's beats (window-analysis.ts). A reading is valid only with a finger
-// present over the whole window, no gap in it, confidence >= 0.5 and bpm inside 25..250 (plausibility.ts).
+// present over the whole window, no gap in it, confidence >= 0.5 and bpm inside 25..250 (physiological-limits.ts).
 // Invalid readings carry NaN, never a stale or guessed number. A finger on the sensor and no valid reading
 // four times running makes the detector learn the pulse level and shape again.
 // With an accelerometer (pushMotion), beats and trace are flagged as motion while the wrist moves in the

@@ -4,7 +4,7 @@
 // (ST datasheet DocID025056: registers 8, FIFO 5.1; burst reads wrap from OUT_Z_H to OUT_X_L, AN3308 5.3).
 // Its job here is motion for the heart-rate estimator: the wrist moving is what corrupts optical PPG.
 import type { SensorBus } from "../platform/ports.js";
-import { SensorError } from "./errors.js";
+import { SensorError } from "./sensor-error.js";
 import { probe, RegisterIO } from "./register-io.js";
 
 export const LIS2DH12_ADDRESS = 0x19; // SA0 high; 0x18 with SA0 low

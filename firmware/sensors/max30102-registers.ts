@@ -1,4 +1,4 @@
-// MAX30102 register map (MAX30101/MAX30105 share it; design.md section 6, datasheet 19-7740).
+// MAX30102 register map (MAX30101/MAX30105 share it; datasheet 19-7740, "Register Map").
 
 export const MAX30102_ADDRESS = 0x57;
 export const MAX30102_PART_ID = 0x15;

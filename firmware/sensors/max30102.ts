@@ -3,7 +3,7 @@
 // The chip samples on its own clock into a 32-deep FIFO; sample() drains it. Samples the host was too slow
 // to collect are counted from the overflow counter and reported, never dropped silently.
 import type { SensorBus } from "../platform/ports.js";
-import { SensorError } from "./errors.js";
+import { SensorError } from "./sensor-error.js";
 import { probe, RegisterIO } from "./register-io.js";
 import { applySettings } from "./settings.js";
 import {

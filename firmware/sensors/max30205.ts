@@ -1,4 +1,4 @@
-// MAX30205 clinical temperature sensor (design.md section 6): temperature register 0x00, two's complement,
+// MAX30205 clinical temperature sensor (datasheet 19-7464): temperature register 0x00, two's complement,
 // LSB 1/256 C. The part has no identity register, so the driver can only check that something answers and
 // that it is not a TMP117 (the two share address 0x48).
 //
@@ -6,7 +6,7 @@
 // sample() returns each conversion exactly once. Continuous mode has no ready flag: sample() then returns the
 // latest conversion, which is at most one conversion time (about 50 ms) old once the first one has finished.
 import type { SensorBus } from "../platform/ports.js";
-import { SensorError } from "./errors.js";
+import { SensorError } from "./sensor-error.js";
 import { probe, RegisterIO, signed16 } from "./register-io.js";
 import { applySettings } from "./settings.js";
 import type { TemperatureSample } from "./temperature.js";

@@ -2,7 +2,7 @@
 // failed transfer becomes a SensorError("bus") that names the part and the register; drivers turn the
 // first one into "absent" when it happens while they look for the chip.
 import type { I2C, SensorBus } from "../platform/ports.js";
-import { SensorError } from "./errors.js";
+import { SensorError } from "./sensor-error.js";
 
 export class RegisterIO {
   readonly part: string;

@@ -1,9 +1,9 @@
-// TMP117 digital temperature sensor (design.md section 6): result register 0x00, two's complement,
+// TMP117 digital temperature sensor (datasheet SNOSD82): result register 0x00, two's complement,
 // LSB 0.0078125 C; device id register 0x0F reads 0x?117 (bits 15:12 are the revision).
 // The result register holds 0x8000 (-256 C) after power-up until the first conversion: the driver only
 // returns a temperature when the Data_Ready flag says a conversion has completed since the last read.
 import type { SensorBus } from "../platform/ports.js";
-import { SensorError } from "./errors.js";
+import { SensorError } from "./sensor-error.js";
 import { probe, RegisterIO, signed16 } from "./register-io.js";
 import { applySettings } from "./settings.js";
 import type { TemperatureSample } from "./temperature.js";

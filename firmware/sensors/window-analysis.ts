@@ -18,7 +18,7 @@
 // as well, every other beat was missed: confidence is zero and the detector's threshold is lowered.
 import { type BeatDetector, LOWER } from "./beat-detector.js";
 import { median } from "./median.js";
-import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM } from "./plausibility.js";
+import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM } from "./physiological-limits.js";
 import type { PulseTrace } from "./pulse-trace.js";
 import { recentRegime, scatter, UPPER_SINGLE } from "./rhythm.js";
 

@@ -3,9 +3,10 @@
 // output rate. Deliberately small; the register-level chip models with realistic noise, motion and real
 // recordings are host-sim/chips (Node and XS tests), which the device build does not carry.
 //
-// Light: IR counts fall as blood volume rises; one beat is two Gaussians in phase (Tang et al., Sci Rep
-// 10:13883, 2020, the same shape as host-sim/chips/ppg-synthetic.ts), plus a little deterministic noise.
+// Light: IR counts fall as blood volume rises; one beat is the two-Gaussian pulse of beat-shape.ts (the
+// host's synthetic PPG uses the same), plus a little deterministic noise.
 import type { Clock } from "../platform/ports.js";
+import { beatShape } from "./beat-shape.js";
 
 export interface SimulatedPpgOptions {
   clock: Clock;
@@ -22,11 +23,6 @@ const PULSE = 1_200; // pulsatile part, counts (perfusion index ~1.5 %)
 const NOISE = 15; // counts, peak
 const FIFO = 32; // the chip keeps the newest 32 samples when nobody drains it (rollover on)
 
-function beatShape(phase: number): number {
-  // phase in radians, -pi..pi around the beat
-  const g = (a: number, mu: number, s: number) => a * Math.exp(-((phase - mu) ** 2) / (2 * s * s));
-  return g(1.0, -1.5161, 0.6303) + g(0.1999, 0.8186, 1.0225);
-}
 
 export class SimulatedPpg {
   readonly outputRate: number;

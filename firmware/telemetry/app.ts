@@ -12,10 +12,10 @@
 // each reading to the client once per boot; only a reboot makes the outbox replay (records below
 // Outbox.bootSeq), and a refusal makes the app take them back.
 
-import { MqttClient } from "../mqtt/client.js";
-import { ClientError, MessageTooLargeError, PersistentFailureError, QueueFullError } from "../mqtt/client-errors.js";
-import type { ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "../mqtt/client-options.js";
-import type { Subscription } from "../mqtt/packets.js";
+import { MqttClient } from "../mqtt/client/client.js";
+import { ClientError, MessageTooLargeError, PersistentFailureError, QueueFullError } from "../mqtt/client/client-errors.js";
+import type { ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "../mqtt/client/options.js";
+import type { Subscription } from "../mqtt/codec/packets.js";
 import type { Clock, Storage, TimerId } from "../platform/ports.js";
 import { Batcher } from "./batcher.js";
 import { applyConfigUpdate, ConfigError, DEFAULT_CONFIG, MAX_INCOMING_PACKET_BYTES, parseConfigUpdate, rejectionDocument, type AppConfig } from "./config.js";
@@ -23,14 +23,14 @@ import { deviceTopics, type DeviceTopics } from "./device-topics.js";
 import { AlarmMonitor } from "./news2.js";
 import { Outbox, type OutboxRecord } from "./outbox.js";
 import { deviceBaseName, encodeTelemetry, type StampedReading } from "./payload.js";
-import { isPlausible } from "./plausibility.js";
+import { isPlausible } from "./sensor-faults.js";
 import { decodeReading, encodeReading, type Reading, type ReadingKind } from "./reading.js";
 import { alertDocument, OFFLINE_STATUS, onlineStatus, type StatusCounters } from "./status.js";
 import { atResolution } from "./precision.js";
 import { knownWallTime, Stamper, wallTimeAt } from "./timestamp.js";
 import { validatePack } from "./senml.js";
-import { encodeUtf8 } from "../mqtt/utf8.js";
-import { asError } from "../platform/as-error.js";
+import { encodeUtf8 } from "../common/utf8.js";
+import { asError } from "../common/as-error.js";
 
 /** What the app needs of the MQTT client (MqttClient satisfies it; tests may pass a fake). */
 export interface TelemetryClient {

@@ -7,18 +7,14 @@
 // tell them apart; -0 stays a float to keep its sign. Integers beyond 2^53 are not exact in JavaScript and
 // are encoded as floats. NaN is the canonical quiet NaN 0xf97e00 (section 4.2.2).
 // Text strings go through the firmware's strict UTF-8 encoder: a lone surrogate or U+0000 is refused.
+import { CodedError } from "../common/coded-error.js";
 
-import { utf8Length, writeUtf8 } from "../mqtt/utf8.js";
+import { utf8Length, writeUtf8 } from "../common/utf8.js";
 
 export type CborErrorCode = "unsupported-value" | "invalid-text" | "invalid-length";
 
-export class CborError extends Error {
+export class CborError extends CodedError<CborErrorCode> {
   override readonly name: string = "CborError";
-  readonly code: CborErrorCode;
-  constructor(code: CborErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 /** What encodeCbor accepts. Plain objects become maps with text keys; a Map may have any keys (e.g. SenML's ints). */

@@ -3,11 +3,12 @@
 // partial document over the current configuration: only the fields given change. Anything invalid
 // refuses the whole update (the current configuration stays) with a ConfigError naming the field, which
 // the app publishes on devices/<id>/config/rejected.
+import { CodedError } from "../common/coded-error.js";
 
-import { decodeUtf8 } from "../mqtt/utf8.js";
+import { decodeUtf8 } from "../common/utf8.js";
 import { NEWS2_THRESHOLDS, type AlarmThresholds } from "./news2.js";
 import type { PayloadFormat } from "./payload.js";
-import { PLAUSIBLE } from "./plausibility.js";
+import { PLAUSIBLE } from "./sensor-faults.js";
 
 export interface AppConfig {
   /** Heart-rate sampling interval, milliseconds. */
@@ -53,14 +54,12 @@ export type ConfigErrorCode =
   | "inconsistent"
   | "too-large";
 
-export class ConfigError extends Error {
+export class ConfigError extends CodedError<ConfigErrorCode> {
   override readonly name: string = "ConfigError";
-  readonly code: ConfigErrorCode;
   /** Dotted path of the offending field (e.g. "thresholds.hrHigh"), when one is to blame. */
   readonly field?: string;
   constructor(code: ConfigErrorCode, message: string, field?: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.field = field;
   }
 }

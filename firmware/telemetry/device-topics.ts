@@ -3,7 +3,7 @@
 // SenML name (RFC 8428 section 4.5.1), so a bad id fails at start-up rather than on the first publish. The
 // prefix must be a topic name of its own (no wildcards, no empty level at either end); the broker's ACL has to
 // allow it (certs/acl grants devices/<CN>/#).
-import { validateTopicName } from "../mqtt/topics.js";
+import { validateTopicName } from "../mqtt/codec/topics.js";
 import { ConfigError } from "./config.js";
 
 export interface DeviceTopics {

@@ -18,6 +18,7 @@
 //
 // RAM: the live payloads are kept in memory (the port has no ranged read), packed (outbox-index.ts): about
 // 1.5 x their size. Opening reads a file whole once and replays it without an object per frame.
+import { CodedError } from "../common/coded-error.js";
 
 import type { Storage } from "../platform/ports.js";
 import {
@@ -36,13 +37,8 @@ export type { OutboxRecord } from "./outbox-index.js";
 
 export type OutboxErrorCode = "record-too-large" | "invalid-range";
 
-export class OutboxError extends Error {
+export class OutboxError extends CodedError<OutboxErrorCode> {
   override readonly name: string = "OutboxError";
-  readonly code: OutboxErrorCode;
-  constructor(code: OutboxErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 export interface OutboxOptions {

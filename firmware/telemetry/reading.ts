@@ -3,6 +3,7 @@
 // undefined when the clock was not yet set (stamped later, see timestamp.ts).
 //
 // Stored form (big-endian): kind u8, flags u8 (bit 0: time present), value f64, ticks f64, [time f64].
+import { CodedError } from "../common/coded-error.js";
 
 export type ReadingKind = "hr" | "temp";
 
@@ -17,11 +18,10 @@ export interface Reading {
 const KIND_CODES: Record<ReadingKind, number> = { hr: 1, temp: 2 };
 const KINDS: ReadingKind[] = ["hr", "temp"];
 
-export class ReadingFormatError extends Error {
+export class ReadingFormatError extends CodedError<"reading-format"> {
   override readonly name: string = "ReadingFormatError";
-  readonly code = "reading-format";
   constructor(message: string) {
-    super(message);
+    super("reading-format", message);
   }
 }
 

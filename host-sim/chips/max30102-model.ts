@@ -1,4 +1,4 @@
-// Register-level model of the MAX30102 (datasheet 19-7740; design.md section 6) for the virtual I2C bus.
+// Register-level model of the MAX30102 (datasheet 19-7740) for the virtual I2C bus.
 // Modelled: the register file with auto-incrementing pointer (not at FIFO_DATA), part and revision id,
 // soft reset, shutdown, HR/SpO2/multi-LED modes, sample rate, pulse width (resolution), ADC range, LED
 // currents, sample averaging, the 32-deep FIFO with 5-bit write/read pointers, overflow counter saturating at

@@ -1,10 +1,11 @@
-// Synthetic finger PPG following a ground-truth heart-rate trajectory: each beat is two Gaussians in phase
-// (Tang et al., Sci Rep 10:13883, 2020: systolic a=1.0 at -1.5161 rad, width 0.6303; diastolic a=0.1999 at
-// 0.8186 rad, width 1.0225), with beat-to-beat variability, respiratory sinus arrhythmia and
+// Synthetic finger PPG following a ground-truth heart-rate trajectory: each beat is the two-Gaussian pulse
+// of firmware/simulated/beat-shape.ts (the one pulse model, shared with the simulator's sensor), with
+// beat-to-beat variability, respiratory sinus arrhythmia and
 // amplitude/baseline modulation, premature beats with compensatory pauses, an irregular
 // (atrial-fibrillation-like) rhythm, baseline wander, white noise, noise confined to a frequency band,
 // motion-artifact bursts (on their own, or from arm motion an accelerometer sees too), no pulse under the
 // sensor, or no finger at all. Seeded: the same options give the same light.
+import { beatShape } from "../../firmware/simulated/beat-shape.js";
 import type { ArmMotion } from "./arm-motion.js";
 import type { OpticalSample, OpticalSource } from "./optical.js";
 import { meanHeartRate } from "./ppg-reference.js";
@@ -55,8 +56,6 @@ export interface SyntheticPpgOptions {
   ambient?: number;
 }
 
-const A1 = 1.0, MU1 = -1.5161, S1 = 0.6303;
-const A2 = 0.1999, MU2 = 0.8186, S2 = 1.0225;
 /** Longest duration of the two-Gaussian beat shape, s. */
 const SHAPE_MAX_SECONDS = 0.8;
 /** Red light per IR light, and red perfusion per IR perfusion (ratio ~0.6: SpO2 around 97 %). */
@@ -139,8 +138,7 @@ export class SyntheticPpg implements OpticalSource {
     // and diastole lengthens (the Gaussians' tails carry on past +pi), as in a real heart.
     const shapeLength = Math.min(this.#beatLength, SHAPE_MAX_SECONDS);
     const theta = -Math.PI + (2 * Math.PI * (t - this.#beatStart)) / shapeLength;
-    const d1 = theta - MU1, d2 = theta - MU2;
-    const shape = A1 * Math.exp(-(d1 * d1) / (2 * S1 * S1)) + A2 * Math.exp(-(d2 * d2) / (2 * S2 * S2));
+    const shape = beatShape(theta);
     const pulse = o.noPulse ? 0 : shape * this.#beatAmplitude * (1 + (o.respirationAmplitude ?? 0.1) * resp);
     let baseline = 0.3 * resp;
     for (const w of this.#wander) baseline += w.a * Math.sin(2 * Math.PI * w.f * t + w.p);

@@ -1,6 +1,6 @@
 // Where the TLS material comes from: the files given on the command line (PEM or DER), else the dev PKI
-// (certs/dev-pki.ts), generated on first use. The device gets DER, as on the real thing (design.md
-// section 3). Key material is only read and handed on, never printed.
+// (certs/dev-pki.ts), generated on first use. The device gets DER, as on the real thing (docs/device.md,
+// "Certificates as resources"). Key material is only read and handed on, never printed.
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ensureDevPki, type DevPki } from "../../certs/dev-pki.js";

@@ -3,7 +3,7 @@
 // certificate, a port that does not speak TLS) or a refused identity. A broker that is down or restarting,
 // a cut link, a single failed handshake or a refused publish are what the device rides out (reconnect with
 // backoff, outbox).
-import { ConnackError, PersistentFailureError } from "../../firmware/mqtt/client-errors.js";
+import { ConnackError, PersistentFailureError } from "../../firmware/mqtt/client/client-errors.js";
 
 /** CONNACK codes that refuse the identity: 3.1.1 section 3.2.2.3 (4, 5), 5.0 section 3.2.2.2 (0x86, 0x87, 0x8C). */
 const AUTH_REFUSALS = new Set([4, 5, 0x86, 0x87, 0x8c]);

@@ -1,9 +1,9 @@
 // Counts readings through the MQTT client the app uses: how many went into telemetry PUBLISHes and how
 // many of those the broker acknowledged (PUBACK, MQTT 3.3.4). It decorates the client the app builds
 // (TelemetryAppOptions.createClient), so the app itself runs unchanged.
-import type { MqttClientOptions, PublishOptions, SubscribeCallback } from "../../firmware/mqtt/client-options.js";
-import { MqttClient } from "../../firmware/mqtt/client.js";
-import type { Subscription } from "../../firmware/mqtt/packets.js";
+import type { MqttClientOptions, PublishOptions, SubscribeCallback } from "../../firmware/mqtt/client/options.js";
+import { MqttClient } from "../../firmware/mqtt/client/client.js";
+import type { Subscription } from "../../firmware/mqtt/codec/packets.js";
 import type { TelemetryClient } from "../../firmware/telemetry/app.js";
 import { resolveSeqs } from "../senml-seq.js";
 

@@ -7,6 +7,7 @@
 // host-sim/mcsim/tsc/tsc, which only transpiles, and all the modules are type-checked in one tsc program
 // against the configuration mcconfig generated (its paths and the SDK's typings): the same check, once.
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { ModdableSdk } from "./sdk.js";
@@ -61,16 +62,17 @@ export async function buildForSimulator(sdk: ModdableSdk, app: AppBuild): Promis
 }
 
 /** Every module mcconfig will compile (its per-module tsconfig files), type-checked in one program that
- *  extends mcconfig's generated tsconfig-base.json. */
+ *  extends mcconfig's generated tsconfig-base.json. (mcconfig leaves the files of modules an earlier build
+ *  had: those whose source is gone are left out.) */
 async function typeCheck(modules: string, cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const files: string[] = [];
+  const files = new Set<string>();
   for (const entry of await readdir(modules, { recursive: true })) {
     if (!entry.endsWith("-tsconfig.json")) continue;
     const perModule = JSON.parse(await readFile(join(modules, entry), "utf8")) as { files: string[] };
-    files.push(...perModule.files);
+    for (const file of perModule.files) if (existsSync(file)) files.add(file);
   }
-  if (files.length === 0) return;
+  if (files.size === 0) return;
   const check = join(modules, "tsconfig-check.json");
-  await writeFile(check, JSON.stringify({ extends: "./tsconfig-base.json", compilerOptions: { noEmit: true }, files }, null, 2));
+  await writeFile(check, JSON.stringify({ extends: "./tsconfig-base.json", compilerOptions: { noEmit: true }, files: [...files] }, null, 2));
   await run(TSC, ["-p", check], cwd, env);
 }

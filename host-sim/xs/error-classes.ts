@@ -1,8 +1,8 @@
 // Firmware error classes that keep their class across the bridge (both directions), so `instanceof` and
 // `code` work on either side. Pure: the XS runtime bundles it too.
-import { ProtocolError } from "../../firmware/mqtt/errors.js";
+import { ProtocolError } from "../../firmware/mqtt/codec/protocol-error.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";
-import { SensorError } from "../../firmware/sensors/errors.js";
+import { SensorError } from "../../firmware/sensors/sensor-error.js";
 
 export const firmwareErrorPrototypes: Record<string, object> = {
   ProtocolError: ProtocolError.prototype,

@@ -1,7 +1,7 @@
 // Runs a firmware bundle inside the XS engine and talks to it: call the functions the entry exposed,
 // forward its ports to Node bindings, and keep the engine's meters.
 //
-//   const xs = await XsFirmware.start({ entry: "test/xs/entries/codec.ts" });
+//   const xs = await XsFirmware.start({ entry: "test/xs/entries/codec-batches.ts" });
 //   const packets = await xs.call("decodeAll", frames, 4);
 //   xs.meters.compute; await xs.heap(); await xs.close();
 import { XsError, XsWorker, type Meters, type XsReply } from "./bridge.js";
@@ -20,7 +20,7 @@ import {
   MESSAGE,
   PORT_CALL,
 } from "./port-frame.js";
-import { decodeMessage, encodeMessage, encodePrefixedMessage, reviveError, toWireError, type Utf8, type WireError } from "./wire.js";
+import { decodeMessage, encodeMessage, encodePrefixedMessage, reviveError, toWireError, type Utf8, type WireError } from "./bridge-format.js";
 
 const utf8: Utf8 = {
   encode: (text) => new TextEncoder().encode(text),
@@ -28,7 +28,7 @@ const utf8: Utf8 = {
 };
 
 export interface XsFirmwareOptions {
-  /** The XS entry module (TypeScript) that imports the firmware and exposes functions (runtime/link.ts). */
+  /** The XS entry module (TypeScript) that imports the firmware and exposes functions (runtime/host-channel.ts). */
   entry: string;
   ports?: HostBindings;
   name?: string;

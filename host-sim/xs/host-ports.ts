@@ -10,7 +10,7 @@ import type {
   Storage,
   TimerId,
 } from "../../firmware/platform/ports.js";
-import { toWireError } from "./wire.js";
+import { toWireError } from "./bridge-format.js";
 
 /** The Node bindings XS gets through the bridge; a port left out fails clearly when XS uses it. */
 export interface HostBindings {

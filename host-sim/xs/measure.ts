@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encode } from "../../firmware/mqtt/encode.js";
+import { encode } from "../../firmware/mqtt/codec/encode.js";
 import { createBoard } from "../chips/board.js";
 import type { VirtualI2CBus } from "../chips/bus.js";
 import { FileStorage } from "../platform/file-storage.js";

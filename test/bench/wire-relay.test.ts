@@ -4,7 +4,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { TLSSocket, connect as tlsConnect } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { RecordCounter, parseServerHello, startCountingRelay, type CountingRelay } from "../../bench/wire-relay.js";
-import { ensureDevPki } from "../support/certs.js";
+import { ensureDevPki } from "../../support/certs.js";
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

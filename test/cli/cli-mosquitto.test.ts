@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
-import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
+import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
+import { startMosquitto, type Mosquitto } from "../../support/mosquitto.js";
 import { startCli, summaryOf, type CliRun } from "./support/cli-process.js";
-import { checkSequence, startIngest, type Ingest } from "./support/ingest.js";
+import { checkSequence, startIngest, type Ingest } from "../../support/ingest.js";
 
 const TELEMETRY = `devices/${DEVICE_ID}/telemetry`;
 /** Readings every second, batches of up to 3 released within a second: quick runs, real batching. */

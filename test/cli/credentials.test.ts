@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCertificates, loadPrivateKey, resolveCredentials } from "../../host-sim/cli/credentials.js";
 import { UsageError } from "../../host-sim/cli/options.js";
-import { DEVICE_ID, OTHER_DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
+import { DEVICE_ID, OTHER_DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
 
 let pki: TestPki;
 let dir: string;

@@ -2,7 +2,7 @@
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mayRead, mayWrite, startEmbeddedBroker, type EmbeddedBroker } from "../../host-sim/embedded-broker.js";
-import { ensureDevPki, type TestPki } from "../support/certs.js";
+import { ensureDevPki, type TestPki } from "../../support/certs.js";
 
 describe("embedded broker ACL", () => {
   it("lets a device write below its own tree and read only its config", () => {

@@ -1,7 +1,7 @@
 // What ends the CLI: a handshake failure that persists, and refused identities; not the network coming and
 // going, and not one failed handshake.
 import { describe, expect, it } from "vitest";
-import { ClientError, ConnackError, PersistentFailureError } from "../../firmware/mqtt/client-errors.js";
+import { ClientError, ConnackError, PersistentFailureError } from "../../firmware/mqtt/client/client-errors.js";
 import { NetworkError } from "../../firmware/platform/network-error.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 import { fatalReason } from "../../host-sim/cli/fatal.js";

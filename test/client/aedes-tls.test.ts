@@ -2,8 +2,8 @@
 import type mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TlsError } from "../../firmware/platform/tls-error.js";
-import { startAedes, type AedesBroker } from "../support/aedes.js";
-import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
+import { startAedes, type AedesBroker } from "../../support/aedes.js";
+import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
 import { IngestPeers, TestClients, publishAsync, subscribeAsync, text, until } from "./harness.js";
 
 let pki: TestPki;

@@ -1,6 +1,6 @@
-// Connect behaviours (design.md section 5), checked byte by byte against a scripted broker.
+// Connect behaviours (MQTT 3.1.1 / 5.0 sections 3.1 and 3.2), checked byte by byte against a scripted broker.
 import { describe, expect, it } from "vitest";
-import { ConnackError, TimeoutError } from "../../firmware/mqtt/client-errors.js";
+import { ConnackError, TimeoutError } from "../../firmware/mqtt/client/client-errors.js";
 import { ManualClock } from "../support/manual-clock.js";
 import { REASON_CODES } from "../mqtt/arbitraries.js";
 import { makeClient, until, useFakeBroker } from "./harness.js";

@@ -1,8 +1,8 @@
 // Fault injection through the proxy, against aedes (plain MQTT so the proxy can see packets): swallowed and
 // delayed acks, stalls, cuts mid-packet, unreachable brokers. Real clock, short timeouts.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startAedes, type AedesBroker } from "../support/aedes.js";
-import { ensureDevPki } from "../support/certs.js";
+import { startAedes, type AedesBroker } from "../../support/aedes.js";
+import { ensureDevPki } from "../../support/certs.js";
 import { FaultProxy } from "../support/proxy.js";
 import { TestClients, publishAsync, until, type ClientOptions, type Harness } from "./harness.js";
 

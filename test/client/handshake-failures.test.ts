@@ -6,16 +6,16 @@
 // with a scripted socket on a manual clock for the exact delays.
 import { connect, createServer, type Server, type Socket as NetSocket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { PersistentFailureError } from "../../firmware/mqtt/client-errors.js";
-import { MqttClient } from "../../firmware/mqtt/client.js";
+import { PersistentFailureError } from "../../firmware/mqtt/client/client-errors.js";
+import { MqttClient } from "../../firmware/mqtt/client/client.js";
 import { NetworkError } from "../../firmware/platform/network-error.js";
 import type { Socket, SocketOptions } from "../../firmware/platform/ports.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
-import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
+import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
 import { ManualClock } from "../support/manual-clock.js";
-import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
+import { startMosquitto, type Mosquitto } from "../../support/mosquitto.js";
 import { until } from "./harness.js";
 
 /** TLS record content types (RFC 5246 section 6.2.1). */

@@ -2,13 +2,13 @@
 // (a scripted broker with its clients, client pools for real brokers, MQTT.js ingest peers).
 import mqtt from "mqtt";
 import { afterEach, beforeEach } from "vitest";
-import { MqttClient } from "../../firmware/mqtt/client.js";
-import type { ConnectInfo, MqttClientOptions } from "../../firmware/mqtt/client-options.js";
-import type { Publish } from "../../firmware/mqtt/packets.js";
+import { MqttClient } from "../../firmware/mqtt/client/client.js";
+import type { ConnectInfo, MqttClientOptions } from "../../firmware/mqtt/client/options.js";
+import type { Publish } from "../../firmware/mqtt/codec/packets.js";
 import type { Clock } from "../../firmware/platform/ports.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
-import type { TestPki } from "../support/certs.js";
+import type { TestPki } from "../../support/certs.js";
 import { FakeBroker, type FakeConnection } from "../support/fake-broker.js";
 
 export interface Recorded {

@@ -1,9 +1,9 @@
 // The client against mosquitto 2.0 (the Debian package) over TLS with client certificates, MQTT 3.1.1 and
 // 5.0, using the project's hardened broker config (identity from the certificate, per-device ACL).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ClientError } from "../../firmware/mqtt/client-errors.js";
-import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
-import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
+import type { ClientError } from "../../firmware/mqtt/client/client-errors.js";
+import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
+import { startMosquitto, type Mosquitto } from "../../support/mosquitto.js";
 import { FaultProxy } from "../support/proxy.js";
 import { IngestPeers, TestClients, publishAsync, subscribeAsync, text, until } from "./harness.js";
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "../../firmware/platform/ports.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
-import { ensureDevPki, type TestPki } from "../support/certs.js";
+import { ensureDevPki, type TestPki } from "../../support/certs.js";
 
 let pki: TestPki;
 let port = 0;

@@ -1,8 +1,8 @@
 // MQTT 5 publish options and DISCONNECT options, checked against a scripted broker: a bad option fails that
 // one operation with a typed error, never the connection (MQTT 5.0 sections 3.3.2.3, 3.14.2).
 import { describe, expect, it } from "vitest";
-import { ClientError } from "../../firmware/mqtt/client-errors.js";
-import { ProtocolError } from "../../firmware/mqtt/errors.js";
+import { ClientError } from "../../firmware/mqtt/client/client-errors.js";
+import { ProtocolError } from "../../firmware/mqtt/codec/protocol-error.js";
 import { publishAsync, useFakeBroker } from "./harness.js";
 
 const fake = useFakeBroker({ protocolVersion: 5 });

@@ -1,6 +1,6 @@
 // Client -> broker publishing, checked byte by byte against a scripted broker.
 import { describe, expect, it } from "vitest";
-import { ClientError, QueueFullError } from "../../firmware/mqtt/client-errors.js";
+import { ClientError, QueueFullError } from "../../firmware/mqtt/client/client-errors.js";
 import { publishAsync, until, useFakeBroker } from "./harness.js";
 
 const fake = useFakeBroker();

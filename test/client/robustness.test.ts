@@ -2,7 +2,7 @@
 // (MQTT 5: DISCONNECT with the matching reason code first) and reconnects. Never a crash, never a hang.
 // Also: backpressure - the client never writes more than the socket's writable count.
 import { describe, expect, it } from "vitest";
-import { ProtocolError } from "../../firmware/mqtt/errors.js";
+import { ProtocolError } from "../../firmware/mqtt/codec/protocol-error.js";
 import type { BufferLike, Socket, SocketOptions } from "../../firmware/platform/ports.js";
 import { nodeSocketClass } from "../../host-sim/platform/node-socket.js";
 import { until, useFakeBroker } from "./harness.js";

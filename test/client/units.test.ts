@@ -1,13 +1,13 @@
 // Unit and property tests of the client's small parts: output buffer, queue, packet ids, topic aliases.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MessageState, type OutgoingMessage } from "../../firmware/mqtt/client-message.js";
-import { OutputBuffer } from "../../firmware/mqtt/client-output.js";
-import { OutgoingQueue } from "../../firmware/mqtt/client-queue.js";
-import { IncomingTopicAliases, OutgoingTopicAliases } from "../../firmware/mqtt/client-topic-alias.js";
-import type { Publish } from "../../firmware/mqtt/packets.js";
+import { MessageState, type OutgoingMessage } from "../../firmware/mqtt/client/outgoing.js";
+import { OutputBuffer } from "../../firmware/mqtt/client/output.js";
+import { OutgoingQueue } from "../../firmware/mqtt/client/outgoing.js";
+import { IncomingTopicAliases, OutgoingTopicAliases } from "../../firmware/mqtt/client/topic-aliases.js";
+import type { Publish } from "../../firmware/mqtt/codec/packets.js";
 import type { BufferLike, Socket } from "../../firmware/platform/ports.js";
-import { PacketIds } from "../../firmware/mqtt/session-packet-ids.js";
+import { PacketIds } from "../../firmware/mqtt/client/session.js";
 
 const message = (size: number): OutgoingMessage => ({
   topic: "t",

@@ -3,8 +3,8 @@
 // every message at least once; duplicates are allowed by QoS 1 and reported.
 import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
-import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
+import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
+import { startMosquitto, type Mosquitto } from "../../support/mosquitto.js";
 import { FaultProxy } from "../support/proxy.js";
 import { makeClient, until, type Harness } from "./harness.js";
 

@@ -1,7 +1,7 @@
 // mc/config -> device settings: command-line overrides arrive as strings, bad values are refused with the
 // key named, and the sampling keys reach the app's start-up configuration.
 import { describe, expect, it } from "vitest";
-import { deviceSettings } from "../../firmware/platform/moddable/device-config.js";
+import { deviceSettings } from "../../firmware/platform/device-settings.js";
 import { ConfigError } from "../../firmware/telemetry/config.js";
 
 const base = { deviceId: "wearable-001", mqttHost: "broker.lan", mqttPort: 8883 };

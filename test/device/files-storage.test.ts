@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FilesStorage } from "../../firmware/platform/moddable/files-storage.js";
+import { FilesStorage } from "../../firmware/platform/files-storage.js";
 import { Outbox } from "../../firmware/telemetry/outbox.js";
 import { PosixDirectory } from "./posix-directory.js";
 

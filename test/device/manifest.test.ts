@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, posix, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_DEVICE_ID, ensureDevPki } from "../../certs/dev-pki.js";
-import { CA_RESOURCE, CERTIFICATE_RESOURCE, KEY_RESOURCE } from "../../firmware/platform/moddable/resource-names.js";
-import { CONFIG_KEYS, deviceSettings } from "../../firmware/platform/moddable/device-config.js";
+import { CA_RESOURCE, CERTIFICATE_RESOURCE, KEY_RESOURCE } from "../../firmware/platform/resource-names.js";
+import { CONFIG_KEYS, deviceSettings } from "../../firmware/platform/device-settings.js";
 import { applyConfigUpdate, DEFAULT_CONFIG } from "../../firmware/telemetry/config.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -110,7 +110,7 @@ describe("manifest.json modules", () => {
     const { names, problems } = reachable(platform);
     expect(problems).toEqual([]);
     expect(names.get("main")).toBe(join(root, "firmware/main.ts"));
-    for (const needed of ["telemetry/app", "mqtt/client", "platform/moddable/socket", "platform/moddable/vitals", "sensors/heart-rate"]) {
+    for (const needed of ["telemetry/app", "mqtt/client/client", "platform/moddable/socket", "platform/moddable/vitals", "sensors/heart-rate"]) {
       expect(names.has(needed), needed).toBe(true);
     }
   });

@@ -9,9 +9,9 @@ import { buildForSimulator } from "../../host-sim/mcsim/build.js";
 import { heapBytes, parseHeapLine, slotCount, type HeapSample } from "../../host-sim/mcsim/heap.js";
 import { FAILURE_LINE, startMcsim, type McsimRun } from "../../host-sim/mcsim/run.js";
 import { moddableSdk, type ModdableSdk } from "../../host-sim/mcsim/sdk.js";
-import { startIngest, type Ingest } from "../cli/support/ingest.js";
-import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
-import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
+import { startIngest, type Ingest } from "../../support/ingest.js";
+import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
+import { startMosquitto, type Mosquitto } from "../../support/mosquitto.js";
 
 const root = resolve(import.meta.dirname, "../..");
 /** The esp32 creation (manifest.json): what the highest post-GC sample must leave a quarter of. */

@@ -4,7 +4,7 @@
 // missing path answers false, move() renames.
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { FilesDirectory, FilesFile } from "../../firmware/platform/moddable/files-storage.js";
+import type { FilesDirectory, FilesFile } from "../../firmware/platform/files-storage.js";
 
 export class PosixDirectory implements FilesDirectory {
   /** Every call, for tests that check the order of operations. */

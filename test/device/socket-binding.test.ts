@@ -3,15 +3,15 @@
 // session (modules/crypt/ssl/session_419.js), which the binding steps through the handshake and reads
 // records from inside the TCP callbacks.
 import { describe, expect, it } from "vitest";
-import { DnsError } from "../../firmware/platform/moddable/dns-error.js";
+import { DnsError } from "../../firmware/platform/dns-error.js";
 import {
   moddableSocketClass,
   sessionOptions,
   type PlatformSocket,
   type SocketPlatform,
   type TlsSession,
-} from "../../firmware/platform/moddable/socket-binding.js";
-import { CLOCK_SET_AFTER_MS, tlsFailure } from "../../firmware/platform/moddable/tls-failure.js";
+} from "../../firmware/platform/ecma419/tcp-tls-socket.js";
+import { CLOCK_SET_AFTER_MS, tlsFailure } from "../../firmware/platform/ecma419/tls-failure.js";
 import type { BufferLike, SocketOptions } from "../../firmware/platform/ports.js";
 import { NetworkError } from "../../firmware/platform/network-error.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { startSensors as startSimulatedSensors } from "../../firmware/platform/moddable/sensors-simulated.js";
 import type * as DeviceSensors from "../../firmware/platform/moddable/sensors.js";
 import { DRAIN_MS, runVitals, startVitals, type Vitals } from "../../firmware/platform/moddable/vitals.js";
-import { SensorError } from "../../firmware/sensors/errors.js";
+import { SensorError } from "../../firmware/sensors/sensor-error.js";
 import { Max30102 } from "../../firmware/sensors/max30102.js";
 import { SimulatedPpg, SimulatedThermometer } from "../../firmware/simulated/ppg.js";
 import { VirtualI2CBus } from "../../host-sim/chips/bus.js";

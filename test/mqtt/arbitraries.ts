@@ -2,7 +2,7 @@
 // are left out, 5.0 reason codes always present, subscription options only when not the default).
 // The property and reason code lists here are written from the spec, independently of the codec's tables.
 import fc from "fast-check";
-import type { Packet, Properties, ProtocolVersion, QoS, Subscription, UserProperty } from "../../firmware/mqtt/packets.js";
+import type { Packet, Properties, ProtocolVersion, QoS, Subscription, UserProperty } from "../../firmware/mqtt/codec/packets.js";
 
 export interface PacketArbitraryOptions {
   /** Only packets mqtt-packet can generate: no 5.0 password without user name, no empty Client Identifier without clean start. */

@@ -1,7 +1,7 @@
 // Byte plumbing shared by the differential tests and the fuzzer: joining encodings into one stream and
 // feeding a stream to a decoder in pieces, as a socket would deliver it.
-import type { PacketDecoder } from "../../firmware/mqtt/decode.js";
-import type { Packet } from "../../firmware/mqtt/packets.js";
+import type { PacketDecoder } from "../../firmware/mqtt/codec/decode.js";
+import type { Packet } from "../../firmware/mqtt/codec/packets.js";
 
 export function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

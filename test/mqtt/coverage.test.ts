@@ -3,12 +3,12 @@
 // the listed ones decode, every other byte value is refused.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodePacket } from "../../firmware/mqtt/decode.js";
-import { encode } from "../../firmware/mqtt/encode.js";
-import { ProtocolError } from "../../firmware/mqtt/errors.js";
-import type { Packet, ProtocolVersion } from "../../firmware/mqtt/packets.js";
+import { decodePacket } from "../../firmware/mqtt/codec/decode.js";
+import { encode } from "../../firmware/mqtt/codec/encode.js";
+import { ProtocolError } from "../../firmware/mqtt/codec/protocol-error.js";
+import type { Packet, ProtocolVersion } from "../../firmware/mqtt/codec/packets.js";
 import { ALLOWED_PROPERTIES, REASON_CODES, allPropertiesFor, packetArbitrary } from "./arbitraries.js";
-import { mqttPacketParse, normalize } from "./oracle.js";
+import { mqttPacketParse, normalize } from "../../support/mqtt-oracle.js";
 
 const SEED = 0x5eed;
 

@@ -1,12 +1,12 @@
 // Property tests of the codec against mqtt-packet (the MQTT.js codec), for both protocol versions.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PacketDecoder, decodePacket } from "../../firmware/mqtt/decode.js";
-import { encode } from "../../firmware/mqtt/encode.js";
-import type { Packet, ProtocolVersion } from "../../firmware/mqtt/packets.js";
+import { PacketDecoder, decodePacket } from "../../firmware/mqtt/codec/decode.js";
+import { encode } from "../../firmware/mqtt/codec/encode.js";
+import type { Packet, ProtocolVersion } from "../../firmware/mqtt/codec/packets.js";
 import { packetArbitrary } from "./arbitraries.js";
 import { concat, pushInChunks } from "./chunks.js";
-import { isByteCanonical, mqttPacketGenerate, mqttPacketParse, normalize } from "./oracle.js";
+import { isByteCanonical, mqttPacketGenerate, mqttPacketParse, normalize } from "../../support/mqtt-oracle.js";
 
 const RUNS = { numRuns: 400, seed: 0x5eed };
 

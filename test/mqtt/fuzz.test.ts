@@ -1,6 +1,6 @@
 // A bounded, seeded run of the decoder fuzzer (the long run is `npm run fuzz`).
 import { describe, expect, it } from "vitest";
-import { runFuzz } from "./fuzzer.js";
+import { runFuzz } from "../../support/mqtt-fuzzer.js";
 
 describe("decoder fuzzing", () => {
   it("random and mutated bytes yield only packets that round-trip, or typed errors", () => {

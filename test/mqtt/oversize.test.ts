@@ -4,10 +4,10 @@
 // "skip", is still ProtocolError packet-too-large.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PacketDecoder } from "../../firmware/mqtt/decode.js";
-import { encode } from "../../firmware/mqtt/encode.js";
-import { ProtocolError } from "../../firmware/mqtt/errors.js";
-import type { Packet } from "../../firmware/mqtt/packets.js";
+import { PacketDecoder } from "../../firmware/mqtt/codec/decode.js";
+import { encode } from "../../firmware/mqtt/codec/encode.js";
+import { ProtocolError } from "../../firmware/mqtt/codec/protocol-error.js";
+import type { Packet } from "../../firmware/mqtt/codec/packets.js";
 
 const LIMIT = 256;
 const big = (qos: 0 | 1 | 2, topic = "devices/wearable-001/config", size = 10_000): Uint8Array =>

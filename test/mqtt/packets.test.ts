@@ -1,9 +1,9 @@
 // One hand-assembled byte vector per packet type and protocol version, checked both ways: our encoding is
 // exactly these bytes, and decoding these bytes gives exactly the packet.
 import { describe, expect, it } from "vitest";
-import { decodePacket } from "../../firmware/mqtt/decode.js";
-import { encode } from "../../firmware/mqtt/encode.js";
-import type { Packet, ProtocolVersion } from "../../firmware/mqtt/packets.js";
+import { decodePacket } from "../../firmware/mqtt/codec/decode.js";
+import { encode } from "../../firmware/mqtt/codec/encode.js";
+import type { Packet, ProtocolVersion } from "../../firmware/mqtt/codec/packets.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s+/g, ""), "hex"));

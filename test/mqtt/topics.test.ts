@@ -1,8 +1,8 @@
 // Topic Names, Topic Filters and matching (section 4.7), with the spec's own examples.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ProtocolError } from "../../firmware/mqtt/errors.js";
-import { topicMatches, validateTopicFilter, validateTopicName } from "../../firmware/mqtt/topics.js";
+import { ProtocolError } from "../../firmware/mqtt/codec/protocol-error.js";
+import { topicMatches, validateTopicFilter, validateTopicName } from "../../firmware/mqtt/codec/topics.js";
 import { topicFilter, topicName } from "./arbitraries.js";
 
 function sectionOf(f: () => unknown): string | undefined {

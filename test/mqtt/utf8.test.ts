@@ -1,8 +1,8 @@
 // The firmware's own UTF-8 encoder and validating decoder, against the host's (Buffer, fatal TextDecoder).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ProtocolError } from "../../firmware/mqtt/errors.js";
-import { decodeUtf8, encodeUtf8, utf8Length } from "../../firmware/mqtt/utf8.js";
+import { ProtocolError } from "../../firmware/mqtt/codec/protocol-error.js";
+import { decodeUtf8, encodeUtf8, utf8Length } from "../../firmware/common/utf8.js";
 
 const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const anyString = fc.string({ unit: fc.oneof(fc.string({ unit: "binary", minLength: 1, maxLength: 1 }), fc.constantFrom("a", "é", "€", "😀")), maxLength: 64 });

@@ -1,10 +1,10 @@
 // Every validation rule of the codec: the error is a ProtocolError with the right code and the section of
 // the spec (of the packet's protocol version) that the bytes or the packet violate.
 import { describe, expect, it } from "vitest";
-import { PacketDecoder, decodePacket } from "../../firmware/mqtt/decode.js";
-import { encode } from "../../firmware/mqtt/encode.js";
-import { ProtocolError, type ProtocolErrorCode } from "../../firmware/mqtt/errors.js";
-import type { Packet, ProtocolVersion } from "../../firmware/mqtt/packets.js";
+import { PacketDecoder, decodePacket } from "../../firmware/mqtt/codec/decode.js";
+import { encode } from "../../firmware/mqtt/codec/encode.js";
+import { ProtocolError, type ProtocolErrorCode } from "../../firmware/mqtt/codec/protocol-error.js";
+import type { Packet, ProtocolVersion } from "../../firmware/mqtt/codec/packets.js";
 
 const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s+/g, ""), "hex"));
 

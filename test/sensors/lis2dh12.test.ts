@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ArmMotion, type AccelerationSource } from "../../host-sim/chips/arm-motion.js";
 import { VirtualI2CBus } from "../../host-sim/chips/bus.js";
 import { Lis2dh12Model } from "../../host-sim/chips/lis2dh12-model.js";
-import { SensorError } from "../../firmware/sensors/errors.js";
+import { SensorError } from "../../firmware/sensors/sensor-error.js";
 import { Lis2dh12, type Lis2dh12Options } from "../../firmware/sensors/lis2dh12.js";
 
 /** Still, tilted: gravity split over the axes. */

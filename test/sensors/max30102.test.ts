@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { VirtualI2CBus } from "../../host-sim/chips/bus.js";
 import { Max30102Model, type Max30102ModelOptions } from "../../host-sim/chips/max30102-model.js";
 import { constantLight, type OpticalSource } from "../../host-sim/chips/optical.js";
-import { SensorError } from "../../firmware/sensors/errors.js";
+import { SensorError } from "../../firmware/sensors/sensor-error.js";
 import { Max30102, type Max30102Options } from "../../firmware/sensors/max30102.js";
 
 /** IR light rising with time: every FIFO sample is larger than the one before, so order and loss show. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { VirtualI2CBus } from "../../host-sim/chips/bus.js";
 import { Max30205Model } from "../../host-sim/chips/max30205-model.js";
 import { Tmp117Model } from "../../host-sim/chips/tmp117-model.js";
-import { SensorError } from "../../firmware/sensors/errors.js";
+import { SensorError } from "../../firmware/sensors/sensor-error.js";
 import { Max30205 } from "../../firmware/sensors/max30205.js";
 import { Tmp117 } from "../../firmware/sensors/tmp117.js";
 

@@ -3,7 +3,7 @@
 // tells it to - well-formed packets through mqtt-packet, or raw bytes for malformed ones.
 import { createServer, type Server, type Socket } from "node:net";
 import mqttPacket from "mqtt-packet";
-import { completePacketLength } from "./mqtt-framing.js";
+import { completePacketLength } from "../../support/mqtt-framing.js";
 
 export interface Received {
   raw: Buffer;

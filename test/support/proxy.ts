@@ -3,7 +3,7 @@
 // new connections. Over plain MQTT it also frames the broker->client stream, so tests can swallow or
 // delay chosen packets (acks).
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { completePacketLength } from "./mqtt-framing.js";
+import { completePacketLength } from "../../support/mqtt-framing.js";
 
 export type Direction = "up" | "down"; // up: client -> broker, down: broker -> client
 

@@ -13,9 +13,9 @@ import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
 import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
 import { until as pollUntil } from "../client/harness.js";
-import { startAedes, type AedesBroker } from "../support/aedes.js";
-import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
-import { decodeCbor } from "./support/cbor-decode.js";
+import { startAedes, type AedesBroker } from "../../support/aedes.js";
+import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
+import { decodeCbor } from "../../support/cbor-decode.js";
 import { resolveSeqs } from "../../host-sim/senml-seq.js";
 
 const EPOCH = Date.UTC(2026, 10, 22, 1, 0, 0);

@@ -2,14 +2,14 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { TelemetryApp, type TelemetryAppOptions } from "../../firmware/telemetry/app.js";
-import { ClientError, QueueFullError } from "../../firmware/mqtt/client-errors.js";
+import { ClientError, QueueFullError } from "../../firmware/mqtt/client/client-errors.js";
 import type { SenmlRecord } from "../../firmware/telemetry/senml.js";
 import type { AppConfig } from "../../firmware/telemetry/config.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
 import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
 import { FakeClient } from "./support/fake-client.js";
-import { MemoryStorage } from "./support/memory-storage.js";
-import { decodeCbor } from "./support/cbor-decode.js";
+import { MemoryStorage } from "../../support/memory-storage.js";
+import { decodeCbor } from "../../support/cbor-decode.js";
 import { resolveSeqs } from "../../host-sim/senml-seq.js";
 
 const EPOCH = Date.UTC(2026, 10, 22, 1, 0, 0);

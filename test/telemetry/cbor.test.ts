@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { CborError, CborWriter, encodeCbor, type CborValue } from "../../firmware/telemetry/cbor.js";
-import { decodeCbor, Tagged } from "./support/cbor-decode.js";
-import { oracleDecode } from "./support/cbor-oracle.js";
+import { decodeCbor, Tagged } from "../../support/cbor-decode.js";
+import { oracleDecode } from "../../support/cbor-oracle.js";
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 const fromHex = (h: string) => new Uint8Array(h.match(/../g)?.map((x) => parseInt(x, 16)) ?? []);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AlarmMonitor, NEWS2_THRESHOLDS, news2PulseScore, news2TemperatureScore } from "../../firmware/telemetry/news2.js";
-import { isPlausible } from "../../firmware/telemetry/plausibility.js";
+import { isPlausible } from "../../firmware/telemetry/sensor-faults.js";
 
 describe("NEWS2 scores", () => {
   it.each([

@@ -7,7 +7,7 @@ import { Outbox, OutboxError, type OutboxRecord } from "../../firmware/telemetry
 import type { Storage } from "../../firmware/platform/ports.js";
 import { FRAME_HEADER_BYTES } from "../../firmware/telemetry/outbox-frame.js";
 import { FileStorage, PowerLossError } from "../../host-sim/platform/file-storage.js";
-import { MemoryStorage } from "./support/memory-storage.js";
+import { MemoryStorage } from "../../support/memory-storage.js";
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 const payloads = (records: OutboxRecord[]) => records.map((r) => [r.seq, [...r.payload]]);

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { senmlCbor, senmlJson, senmlJsonBytes, SenmlError, type SenmlRecord } from "../../firmware/telemetry/senml.js";
 import { deviceBaseName, encodeTelemetry, telemetryPack, type StampedReading } from "../../firmware/telemetry/payload.js";
-import { decodeCbor, Tagged } from "./support/cbor-decode.js";
-import { oracleDecode } from "./support/cbor-oracle.js";
+import { decodeCbor, Tagged } from "../../support/cbor-decode.js";
+import { oracleDecode } from "../../support/cbor-oracle.js";
 import { resolveSeqs } from "../../host-sim/senml-seq.js";
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");

@@ -1,11 +1,11 @@
 // XS entry: the whole telemetry app (client, outbox, batching, SenML) inside the XS engine, on the
 // forwarded socket, clock and storage. The host sets the vital signs and triggers samples, so the test
 // decides what is measured when; the sampling timers are set far out.
-import type { MqttClientOptions } from "../../firmware/mqtt/client-options.js";
+import type { MqttClientOptions } from "../../firmware/mqtt/client/options.js";
 import { TelemetryApp } from "../../firmware/telemetry/app.js";
 import type { AppConfig } from "../../firmware/telemetry/config.js";
 import type { StatusCounters } from "../../firmware/telemetry/status.js";
-import { expose } from "../../host-sim/xs/runtime/link.js";
+import { expose } from "../../host-sim/xs/runtime/host-channel.js";
 import { XsSocket, xsClock, xsStorage } from "../../host-sim/xs/runtime/ports.js";
 
 export type AppSettings = {

@@ -7,10 +7,10 @@ import type { SenmlRecord } from "../../firmware/telemetry/senml.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
 import { XsFirmware } from "../../host-sim/xs/firmware.js";
-import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
-import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
+import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
+import { startMosquitto, type Mosquitto } from "../../support/mosquitto.js";
 import type { AppSettings, AppStatus } from "./xs-app-entry.js";
-import { MemoryStorage } from "./support/memory-storage.js";
+import { MemoryStorage } from "../../support/memory-storage.js";
 import { resolveSeqs } from "../../host-sim/senml-seq.js";
 
 const entry = "test/telemetry/xs-app-entry.ts";

@@ -1,6 +1,6 @@
 // XS entry for the telemetry modules: the same encoders, outbox and config parsing, run inside the XS
 // engine (the device's JavaScript engine), so the host test can compare them byte for byte with Node.
-import { expose } from "../../host-sim/xs/runtime/link.js";
+import { expose } from "../../host-sim/xs/runtime/host-channel.js";
 import { xsStorage } from "../../host-sim/xs/runtime/ports.js";
 import { CborWriter } from "../../firmware/telemetry/cbor.js";
 import { crc32 } from "../../firmware/telemetry/crc32.js";

@@ -6,7 +6,7 @@ import { CborWriter } from "../../firmware/telemetry/cbor.js";
 import { crc32 } from "../../firmware/telemetry/crc32.js";
 import { encodeTelemetry, type StampedReading } from "../../firmware/telemetry/payload.js";
 import { Outbox } from "../../firmware/telemetry/outbox.js";
-import { MemoryStorage } from "./support/memory-storage.js";
+import { MemoryStorage } from "../../support/memory-storage.js";
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 let xs: XsFirmware;

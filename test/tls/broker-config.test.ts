@@ -4,8 +4,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { ensureDevPki, DEVICE_ID, OTHER_DEVICE_ID, type Identity, type TestPki } from "../support/certs.js";
-import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
+import { ensureDevPki, DEVICE_ID, OTHER_DEVICE_ID, type Identity, type TestPki } from "../../support/certs.js";
+import { startMosquitto, type Mosquitto } from "../../support/mosquitto.js";
 
 let pki: TestPki;
 let broker: Mosquitto;

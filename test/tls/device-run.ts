@@ -1,16 +1,16 @@
-// Shared by the TLS matrix and the secrets test: the device's MQTT client (firmware/mqtt/client.ts) over
+// Shared by the TLS matrix and the secrets test: the device's MQTT client (firmware/mqtt/client/client.ts) over
 // the host socket binding with a TLS profile, one connection attempt, a QoS 1 publish queued before it;
 // and a hardened mosquitto behind a sniffing relay.
 
-import { MqttClient } from "../../firmware/mqtt/client.js";
-import type { MqttClientOptions } from "../../firmware/mqtt/client-options.js";
+import { MqttClient } from "../../firmware/mqtt/client/client.js";
+import type { MqttClientOptions } from "../../firmware/mqtt/client/options.js";
 import type { TlsOptions } from "../../firmware/platform/ports.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { nodeSocketClass } from "../../host-sim/platform/node-socket.js";
 import type { TlsProfile } from "../../host-sim/tls-profile.js";
 import { publishAsync } from "../client/harness.js";
-import { DEVICE_ID, type TestPki } from "../support/certs.js";
-import { startMosquitto, type Mosquitto, type MosquittoOptions } from "../support/mosquitto.js";
+import { DEVICE_ID, type TestPki } from "../../support/certs.js";
+import { startMosquitto, type Mosquitto, type MosquittoOptions } from "../../support/mosquitto.js";
 import { startSniffer, type Sniffer } from "./sniffer.js";
 
 export type Cleanups = (() => Promise<void> | void)[];

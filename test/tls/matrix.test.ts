@@ -1,15 +1,15 @@
-// The TLS negative matrix: our MQTT client (firmware/mqtt/client.ts) over the host socket binding with the
+// The TLS negative matrix: our MQTT client (firmware/mqtt/client/client.ts) over the host socket binding with the
 // device TLS profile, against a real mosquitto running the hardened config, through a relay that keeps
 // every byte the client sent. Each refusal asserts (1) the typed error, (2) that no MQTT byte went out in
 // clear (and, for TLS refusals, no application data at all), (3) that no publish was reported delivered.
 
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ClientError, ConnackError } from "../../firmware/mqtt/client-errors.js";
+import { ClientError, ConnackError } from "../../firmware/mqtt/client/client-errors.js";
 import { NetworkError } from "../../firmware/platform/network-error.js";
 import { TlsError, type TlsErrorCode } from "../../firmware/platform/tls-error.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
-import { DEVICE_ID, OTHER_DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
-import type { MosquittoOptions } from "../support/mosquitto.js";
+import { DEVICE_ID, OTHER_DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
+import type { MosquittoOptions } from "../../support/mosquitto.js";
 import {
   PASSWORD,
   brokerBehindSniffer as behindSniffer,

@@ -8,7 +8,7 @@ import type { TlsOptions } from "../../firmware/platform/ports.js";
 import { NetworkError } from "../../firmware/platform/network-error.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 import { DEVICE_CIPHER_SUITES, nodeTlsOptions } from "../../host-sim/tls-profile.js";
-import { ensureDevPki, type Identity, type TestPki } from "../support/certs.js";
+import { ensureDevPki, type Identity, type TestPki } from "../../support/certs.js";
 import { attempt, parseClientHello, startRawServer, startTlsServer, type RecordingTlsServer, type RawServer } from "./helpers.js";
 
 const DAY = 86_400_000;

@@ -5,7 +5,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
-import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
+import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
 import { PASSWORD, brokerBehindSniffer, publishAndWait, runDevice, type Cleanups, type Run } from "./device-run.js";
 import { findSecrets, keyNeedles, passwordNeedles, renderError, type Needle } from "./secret-scan.js";
 

@@ -13,9 +13,9 @@ import { SyntheticPpg } from "../../host-sim/chips/ppg-synthetic.js";
 import type { AppSettings, AppStatus } from "../../host-sim/xs/entries/app.js";
 import { XsFirmware } from "../../host-sim/xs/firmware.js";
 import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
-import { startAedes, type AedesBroker } from "../support/aedes.js";
-import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
-import { MemoryStorage } from "../telemetry/support/memory-storage.js";
+import { startAedes, type AedesBroker } from "../../support/aedes.js";
+import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
+import { MemoryStorage } from "../../support/memory-storage.js";
 
 const EPOCH = Date.UTC(2026, 10, 22, 1, 0, 0);
 const T = `devices/${DEVICE_ID}/`;

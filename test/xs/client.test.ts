@@ -7,8 +7,8 @@ import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
 import type { ClientSettings, ClientStatus, ReportedError } from "../../host-sim/xs/entries/client.js";
 import { XsFirmware } from "../../host-sim/xs/firmware.js";
-import { DEVICE_ID, ensureDevPki, type TestPki } from "../support/certs.js";
-import { startMosquitto, type Mosquitto } from "../support/mosquitto.js";
+import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
+import { startMosquitto, type Mosquitto } from "../../support/mosquitto.js";
 import { SocketTap } from "./support/socket-tap.js";
 
 const entry = "host-sim/xs/entries/client.ts";

@@ -1,6 +1,6 @@
 // MQTT packets covering every packet type, both protocol levels, the optional fields and the
 // length forms (Remaining Length of 1..3 bytes), for comparing the codec in XS with the codec under Node.
-import type { Packet } from "../../firmware/mqtt/packets.js";
+import type { Packet } from "../../firmware/mqtt/codec/packets.js";
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 const filled = (length: number) => Uint8Array.from({ length }, (_, i) => (i * 31 + 7) & 0xff);

@@ -4,9 +4,9 @@
 import fc from "fast-check";
 import mqttPacket from "mqtt-packet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodePacket, PacketDecoder } from "../../firmware/mqtt/decode.js";
-import { encode } from "../../firmware/mqtt/encode.js";
-import type { Packet, ProtocolVersion, Publish } from "../../firmware/mqtt/packets.js";
+import { decodePacket, PacketDecoder } from "../../firmware/mqtt/codec/decode.js";
+import { encode } from "../../firmware/mqtt/codec/encode.js";
+import type { Packet, ProtocolVersion, Publish } from "../../firmware/mqtt/codec/packets.js";
 import { XsFirmware } from "../../host-sim/xs/firmware.js";
 import { commonPackets, malformedFrames, v4Packets, v5Packets } from "./codec-vectors.js";
 import { type Outcome, outcomeOf } from "./entries/codec-wire.js";
@@ -26,7 +26,7 @@ function plain(value: unknown): unknown {
 
 let xs: XsFirmware;
 beforeAll(async () => {
-  xs = await XsFirmware.start({ entry: "test/xs/entries/codec.ts" });
+  xs = await XsFirmware.start({ entry: "test/xs/entries/codec-batches.ts" });
 });
 afterAll(async () => {
   await xs?.close();

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeNetstring, NetstringReader } from "../../host-sim/xs/netstring.js";
 import { decodePortCall, encodePortCall } from "../../host-sim/xs/port-frame.js";
-import { decodeMessage, encodeMessage, reviveError, toWireError } from "../../host-sim/xs/wire.js";
+import { decodeMessage, encodeMessage, reviveError, toWireError } from "../../host-sim/xs/bridge-format.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 
 const utf8 = { encode: (t: string) => new TextEncoder().encode(t), decode: (b: Uint8Array) => new TextDecoder().decode(b) };

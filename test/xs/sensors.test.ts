@@ -2,7 +2,7 @@
 // exactly what the same drivers read under Node from an identical bus: same samples, same losses, same
 // typed errors.
 import { afterEach, describe, expect, it } from "vitest";
-import { SensorError } from "../../firmware/sensors/errors.js";
+import { SensorError } from "../../firmware/sensors/sensor-error.js";
 import { VirtualI2CBus } from "../../host-sim/chips/bus.js";
 import { ArmMotion } from "../../host-sim/chips/arm-motion.js";
 import { Lis2dh12Model } from "../../host-sim/chips/lis2dh12-model.js";

@@ -8,7 +8,7 @@ import { xsnapWorkerPath } from "../../host-sim/xs/worker-binary.js";
 import { NON_DEVICE_GLOBALS } from "../../host-sim/xs/device-globals.js";
 import { XsFirmware } from "../../host-sim/xs/firmware.js";
 import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
-import { MemoryStorage } from "../telemetry/support/memory-storage.js";
+import { MemoryStorage } from "../../support/memory-storage.js";
 
 const entry = "test/xs/entries/smoke.ts";
 

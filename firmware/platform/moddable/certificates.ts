@@ -5,7 +5,7 @@
 // for as long as the client lives (measured in mcsim, docs/device.md).
 import Resource from "Resource";
 import type { TlsOptions } from "../ports.js";
-import { CA_RESOURCE, CERTIFICATE_RESOURCE, KEY_RESOURCE } from "./resource-names.js";
+import { CA_RESOURCE, CERTIFICATE_RESOURCE, KEY_RESOURCE } from "../resource-names.js";
 
 export function deviceTls(serverName?: string): TlsOptions {
   for (const name of [CA_RESOURCE, CERTIFICATE_RESOURCE, KEY_RESOURCE]) {

@@ -3,7 +3,7 @@
 import Time from "time";
 import Timer from "timer";
 import type { Clock } from "../ports.js";
-import { CLOCK_SET_AFTER_MS } from "./tls-failure.js";
+import { CLOCK_SET_AFTER_MS } from "../ecma419/tls-failure.js";
 
 export const moddableClock: Clock = {
   ticks: () => Time.ticks,

@@ -4,7 +4,7 @@ import Net from "net";
 import Session from "ssl/session";
 import Timer from "timer";
 import type { SocketConstructor } from "../ports.js";
-import { moddableSocketClass, type SocketPlatform } from "./socket-binding.js";
+import { moddableSocketClass, type SocketPlatform } from "../ecma419/tcp-tls-socket.js";
 
 export const ModdableSocket: SocketConstructor = moddableSocketClass({
   resolve: (host, callback) => Net.resolve(host, callback),

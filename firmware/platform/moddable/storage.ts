@@ -2,7 +2,7 @@
 // partition; POSIX files under config.files, by default $HOME, in the lin simulator). Both implementations
 // answer a missing path the same way (status mode 0, delete false), which files-storage.ts relies on.
 import Modules from "modules";
-import { FilesStorage, type FilesDirectory } from "./files-storage.js";
+import { FilesStorage, type FilesDirectory } from "../files-storage.js";
 
 /** The module's default export is the file system's root directory. The module opens the file system at
  *  its top level, so it cannot be preloaded, nor can a module that imports it: it is loaded here, at run

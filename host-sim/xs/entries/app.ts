@@ -2,13 +2,13 @@
 // startVitals (MAX30102 drained into the heart-rate estimator, whose estimates are pushed to the app; TMP117
 // or MAX30205 skin temperature, polled) feeding TelemetryApp, which publishes over the MQTT client - on
 // forwarded ports (I2C to the host chip models, socket to Node TLS, storage, clock).
-import type { ConnectInfo } from "../../../firmware/mqtt/client-options.js";
+import type { ConnectInfo } from "../../../firmware/mqtt/client/options.js";
 import { startVitals, type Vitals } from "../../../firmware/platform/moddable/vitals.js";
 import { TelemetryApp, type TelemetryMqttOptions, type VitalSink, type VitalSource } from "../../../firmware/telemetry/app.js";
 import type { ReadingKind } from "../../../firmware/telemetry/reading.js";
 import type { AppConfig } from "../../../firmware/telemetry/config.js";
 import type { StatusCounters } from "../../../firmware/telemetry/status.js";
-import { collectGarbage, expose } from "../runtime/link.js";
+import { collectGarbage, expose } from "../runtime/host-channel.js";
 import { XsI2C, XsSocket, xsClock, xsStorage } from "../runtime/ports.js";
 
 /** What the host passes: the app's settings without the ports (the entry supplies those). */

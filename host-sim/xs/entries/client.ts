@@ -1,10 +1,10 @@
 // XS entry: the MQTT client on the forwarded socket and clock, driven from the host (tests, bench,
 // sim:xs). The host awaits what the client reports through until(); publishes and their completions stay
 // inside XS, so a batch of publishes costs one call.
-import { MqttClient } from "../../../firmware/mqtt/client.js";
-import type { ConnectInfo, MqttClientOptions } from "../../../firmware/mqtt/client-options.js";
-import type { QoS } from "../../../firmware/mqtt/packets.js";
-import { collectGarbage, expose } from "../runtime/link.js";
+import { MqttClient } from "../../../firmware/mqtt/client/client.js";
+import type { ConnectInfo, MqttClientOptions } from "../../../firmware/mqtt/client/options.js";
+import type { QoS } from "../../../firmware/mqtt/codec/packets.js";
+import { collectGarbage, expose } from "../runtime/host-channel.js";
 import { XsSocket, xsClock } from "../runtime/ports.js";
 
 /** The client options that can cross the bridge (no functions, no classes). */

@@ -1,8 +1,8 @@
 // XS entry for the bench: the firmware's hot loops on data staged beforehand, so a measured call runs the
 // firmware code and nothing else (one bridge call, whose fixed cost `noop` measures).
-import { PacketDecoder } from "../../../firmware/mqtt/decode.js";
+import { PacketDecoder } from "../../../firmware/mqtt/codec/decode.js";
 import { HeartRateEstimator } from "../../../firmware/sensors/heart-rate.js";
-import { expose } from "../runtime/link.js";
+import { expose } from "../runtime/host-channel.js";
 
 let stream = new Uint8Array(0);
 let samples = new Int32Array(0);

@@ -12,8 +12,8 @@ import type {
   Storage,
   TimerId,
 } from "../../../firmware/platform/ports.js";
-import type { WireError } from "../wire.js";
-import { addEventTarget, portCall, removeEventTarget, request, reviveHostError } from "./link.js";
+import type { WireError } from "../bridge-format.js";
+import { addEventTarget, portCall, removeEventTarget, request, reviveHostError } from "./host-channel.js";
 
 // Port and operation codes of port-frame.ts (PORTS / OPS); `open` goes as a JSON message with its options.
 const SOCKET = 0, CLOCK = 1, STORAGE = 2, I2C_PORT = 3;

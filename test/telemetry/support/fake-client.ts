@@ -1,7 +1,7 @@
 // A stand-in for MqttClient in app unit tests: records what the app asks for and lets the test decide
 // when the connection is up and when each QoS 1 publish completes.
-import type { ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "../../../firmware/mqtt/client-options.js";
-import type { Subscription } from "../../../firmware/mqtt/packets.js";
+import type { ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "../../../firmware/mqtt/client/options.js";
+import type { Subscription } from "../../../firmware/mqtt/codec/packets.js";
 import type { TelemetryClient } from "../../../firmware/telemetry/app.js";
 
 export interface SentMessage {

@@ -1,0 +1,113 @@
+// The client side of an MQTT session (3.1.1 section 4.1, 5.0 section 4.1): what must survive a reconnect
+// when the broker resumes the session, and what is thrown away or redone when it does not: the in-flight
+// QoS 1/2 publishes, the Packet Identifiers in use, the QoS 2 receiver's state, and the subscriptions.
+import { ReasonCode, protocolError } from "../codec/protocol-error.js";
+import { withDisconnectReason } from "./client-errors.js";
+import { MessageState, type OutgoingMessage } from "./outgoing.js";
+import { Subscriptions } from "./subscriptions.js";
+
+export class SessionState {
+  readonly ids = new PacketIds();
+  /** QoS 1/2 PUBLISHes sent and not completed, in the order they were first sent (section 4.6). */
+  readonly inflight = new Map<number, OutgoingMessage>();
+  inflightBytes = 0;
+  /** QoS 2 PUBLISHes received and PUBREC'd, waiting for PUBREL: delivered once (section 4.3.3). */
+  readonly incomingQos2: IncomingQos2;
+  /** SUBSCRIBE / UNSUBSCRIBE waiting for their acks, and the granted subscriptions to redo on a lost session. */
+  readonly subscriptions = new Subscriptions(this.ids);
+
+  /** `receiveMaximum`: the MQTT 5 Receive Maximum we sent, enforced on incoming QoS 2 (section 3.3.4). */
+  constructor(receiveMaximum: number | undefined) {
+    this.incomingQos2 = new IncomingQos2(receiveMaximum);
+  }
+
+  addInflight(message: OutgoingMessage): void {
+    this.inflight.set(message.packetId, message);
+    this.inflightBytes += message.size;
+  }
+
+  removeInflight(message: OutgoingMessage): void {
+    this.inflight.delete(message.packetId);
+    this.ids.release(message.packetId);
+    this.inflightBytes -= message.size;
+    message.packetId = 0;
+  }
+
+  /**
+   * The broker has no session for us (session present = 0). Messages it never acknowledged go back to the
+   * queue to be sent as new; QoS 2 messages it already PUBREC'd are its own now (section 4.3.3), so they
+   * count as delivered. Returns [to requeue, completed].
+   */
+  lose(): [OutgoingMessage[], OutgoingMessage[]] {
+    const requeue: OutgoingMessage[] = [];
+    const completed: OutgoingMessage[] = [];
+    for (const message of this.inflight.values()) {
+      (message.state === MessageState.Released ? completed : requeue).push(message);
+    }
+    for (const message of requeue.concat(completed)) this.removeInflight(message);
+    for (const message of requeue) message.state = MessageState.Queued;
+    this.incomingQos2.clear();
+    return [requeue, completed];
+  }
+}
+
+// Packet Identifier allocation (MQTT 3.1.1 section 2.3.1, 5.0 section 2.2.1): non-zero 16-bit values, unique
+// among the client's unacknowledged PUBLISH (QoS > 0), SUBSCRIBE and UNSUBSCRIBE packets. Identifiers are
+// handed out round-robin so a late acknowledgement of a finished exchange is unlikely to hit a new one.
+export class PacketIds {
+  private readonly used = new Set<number>();
+  private last = 0;
+
+  /** A free identifier, or 0 when all 65535 are in use. */
+  allocate(): number {
+    if (this.used.size >= 0xffff) return 0;
+    let id = this.last;
+    do {
+      id = id === 0xffff ? 1 : id + 1;
+    } while (this.used.has(id));
+    this.last = id;
+    this.used.add(id);
+    return id;
+  }
+
+  release(id: number): void {
+    this.used.delete(id);
+  }
+
+  get size(): number {
+    return this.used.size;
+  }
+}
+
+// The receiver's half of QoS 2 (MQTT 4.3.3, method B): deliver on the first PUBLISH and remember its Packet
+// Identifier until PUBREL, so a resent PUBLISH (DUP=1, or DUP=0 as some brokers do) is acknowledged again
+// but not delivered again.
+export class IncomingQos2 {
+  /** PUBLISHes received and PUBREC'd, waiting for PUBREL (made with the first: most devices never get QoS 2). */
+  private ids: Set<number> | undefined;
+
+  /** `receiveMaximum`: the MQTT 5 Receive Maximum we sent (section 3.3.4); undefined = not enforced. */
+  constructor(private readonly receiveMaximum: number | undefined) {}
+
+  /** A QoS 2 PUBLISH arrived: true when it is new and must be delivered. Throws when Receive Maximum is exceeded. */
+  receive(id: number): boolean {
+    const ids = (this.ids ??= new Set<number>());
+    if (ids.has(id)) return false;
+    const limit = this.receiveMaximum;
+    if (limit !== undefined && ids.size >= limit) {
+      throw withDisconnectReason(protocolError("3.3.4", "Receive Maximum exceeded"), ReasonCode.ReceiveMaximumExceeded);
+    }
+    ids.add(id);
+    return true;
+  }
+
+  /** PUBREL arrived: forget the identifier; false when it was not known. */
+  release(id: number): boolean {
+    return this.ids?.delete(id) ?? false;
+  }
+
+  /** The broker lost the session: nothing is waiting for PUBREL any more. */
+  clear(): void {
+    this.ids?.clear();
+  }
+}

@@ -1,0 +1,103 @@
+// The build's configuration (`mc/config`: the manifest's "config" section, each key overridable on the
+// mcconfig command line, where values arrive as strings) turned into checked device settings. Pure, so the
+// host tests cover it. Sampling and batching keys become the app's start-up configuration, which the app
+// validates against its own limits (telemetry/config.ts).
+import type { Broker } from "../mqtt/client/options.js";
+import type { ProtocolVersion } from "../mqtt/codec/packets.js";
+import { ConfigError, type AppConfig } from "../telemetry/config.js";
+
+export interface DeviceSettings {
+  deviceId: string;
+  /** Topic prefix before the device id (the app defaults to "devices"). */
+  topicPrefix?: string;
+  broker: Broker;
+  /** TLS server name when it differs from the broker host (e.g. connecting by IP to a named certificate). */
+  serverName?: string;
+  protocolVersion: ProtocolVersion;
+  /** Seconds. */
+  keepAlive: number;
+  /** For brokers that authenticate by username/password over TLS (e.g. HiveMQ Cloud); never traced. */
+  username?: string;
+  password?: string;
+  /** SNTP server, used when the clock is still unset at start (the esp32 network setup normally did it). */
+  sntp?: string;
+  /** Start-up configuration for the TelemetryApp. */
+  app: Partial<AppConfig>;
+}
+
+/** Names of the mc/config keys (manifest.json "config"). */
+export const CONFIG_KEYS = {
+  deviceId: "deviceId",
+  topicPrefix: "topicPrefix",
+  host: "mqttHost",
+  port: "mqttPort",
+  serverName: "mqttServerName",
+  protocolVersion: "mqttVersion",
+  keepAlive: "mqttKeepAlive",
+  username: "mqttUsername",
+  password: "mqttPassword",
+  sntp: "sntp",
+  hrIntervalMs: "hrIntervalMs",
+  tempIntervalMs: "tempIntervalMs",
+  batchMaxReadings: "batchMaxReadings",
+  batchMaxAgeMs: "batchMaxAgeMs",
+  format: "payloadFormat",
+} as const;
+
+export function deviceSettings(config: Record<string, unknown>): DeviceSettings {
+  const k = CONFIG_KEYS;
+  const settings: DeviceSettings = {
+    deviceId: text(config, k.deviceId),
+    broker: { host: text(config, k.host), port: integer(config, k.port, 1, 65535) },
+    protocolVersion: integer(config, k.protocolVersion, 4, 5, 4) as ProtocolVersion,
+    keepAlive: integer(config, k.keepAlive, 0, 65535, 60),
+    app: {},
+  };
+  const serverName = optionalText(config, k.serverName);
+  if (serverName !== undefined) settings.serverName = serverName;
+  const username = optionalText(config, k.username);
+  if (username !== undefined) settings.username = username;
+  const password = optionalText(config, k.password);
+  if (password !== undefined) settings.password = password;
+  const topicPrefix = optionalText(config, k.topicPrefix);
+  if (topicPrefix !== undefined) settings.topicPrefix = topicPrefix;
+  const sntp = optionalText(config, k.sntp);
+  if (sntp !== undefined) settings.sntp = sntp;
+  for (const key of ["hrIntervalMs", "tempIntervalMs", "batchMaxReadings", "batchMaxAgeMs"] as const) {
+    if (config[k[key]] !== undefined) settings.app[key] = number(config, k[key]);
+  }
+  const format = optionalText(config, k.format);
+  if (format !== undefined) {
+    if (format !== "json" && format !== "cbor") throw new ConfigError("out-of-range", `${k.format} must be "json" or "cbor"`, k.format);
+    settings.app.format = format;
+  }
+  return settings;
+}
+
+function optionalText(config: Record<string, unknown>, key: string): string | undefined {
+  const value = config[key];
+  if (value === undefined || value === "") return undefined;
+  if (typeof value !== "string") throw new ConfigError("wrong-type", `${key} must be a string`, key);
+  return value;
+}
+
+function text(config: Record<string, unknown>, key: string): string {
+  const value = optionalText(config, key);
+  if (value === undefined) throw new ConfigError("out-of-range", `${key} is required (manifest config or mcconfig ${key}=...)`, key);
+  return value;
+}
+
+/** A number given as a number (manifest) or as a decimal string (command line). */
+function number(config: Record<string, unknown>, key: string): number {
+  const value = config[key];
+  const n = typeof value === "number" ? value : typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(n)) throw new ConfigError("wrong-type", `${key} must be a number, not ${JSON.stringify(value)}`, key);
+  return n;
+}
+
+function integer(config: Record<string, unknown>, key: string, min: number, max: number, fallback?: number): number {
+  if (config[key] === undefined && fallback !== undefined) return fallback;
+  const n = number(config, key);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError("out-of-range", `${key} must be an integer in ${min}..${max}`, key);
+  return n;
+}
