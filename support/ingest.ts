@@ -48,14 +48,32 @@ export function resolvePack(topic: string, text: string): ReceivedRecord[] {
   });
 }
 
-export async function startIngest(pki: TestPki, port: number, filter: string, clientId = `ingest-${process.pid}-${Date.now()}`): Promise<Ingest> {
-  const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
+/** An MQTT.js client with the ingest identity on a local broker's TLS port; `options` override the defaults
+ *  (a fresh client id, no reconnection). The one way the tests and benches reach a broker as the back end. */
+export function connectIngest(pki: TestPki, port: number, options: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
+  return mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
     ...pki.ingestTls,
-    clientId,
-    clean: false,
-    reconnectPeriod: 300,
-    connectTimeout: 5_000,
+    clientId: `ingest-${Math.random().toString(16).slice(2)}`,
+    reconnectPeriod: 0,
+    ...options,
   });
+}
+
+/** The last retained message on `topic` (e.g. a device's status), parsed as JSON, as a new subscriber sees it. */
+export async function retainedJson(pki: TestPki, port: number, topic: string): Promise<Record<string, unknown>> {
+  const client = await connectIngest(pki, port);
+  try {
+    const message = new Promise<Buffer>((resolve) => client.once("message", (_topic, payload) => resolve(payload)));
+    await client.subscribeAsync(topic, { qos: 1 });
+    return JSON.parse((await message).toString("utf8")) as Record<string, unknown>;
+  } finally {
+    await client.endAsync(true);
+  }
+}
+
+/** The back end that keeps what arrives: SenML records resolved, other messages as text. */
+export async function startIngest(pki: TestPki, port: number, filter: string, clientId = `ingest-${process.pid}-${Date.now()}`): Promise<Ingest> {
+  const client = await connectIngest(pki, port, { clientId, clean: false, reconnectPeriod: 300, connectTimeout: 5_000 });
   const records: ReceivedRecord[] = [];
   const others: Ingest["others"] = [];
   const invalid: string[] = [];

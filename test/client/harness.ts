@@ -1,6 +1,7 @@
 // Shared test plumbing: a client wired to recorders, a way to await what it reports, and the per-test fixtures
 // (a scripted broker with its clients, client pools for real brokers, MQTT.js ingest peers).
-import mqtt from "mqtt";
+import type mqtt from "mqtt";
+import { connectIngest } from "../../support/ingest.js";
 import { afterEach, beforeEach } from "vitest";
 import { MqttClient } from "../../firmware/mqtt/client/client.js";
 import type { ConnectInfo, MqttClientOptions } from "../../firmware/mqtt/client/options.js";
@@ -172,12 +173,7 @@ export class IngestPeers {
 
   async connect(options: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
     const { pki, port } = this.where();
-    const p = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
-      ...pki.ingestTls,
-      clientId: `ingest-${Math.random().toString(16).slice(2)}`,
-      reconnectPeriod: 0,
-      ...options,
-    });
+    const p = await connectIngest(pki, port, options);
     this.open.push(p);
     return p;
   }

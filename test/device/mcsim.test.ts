@@ -2,14 +2,13 @@
 // manifests for the simulator (lin) with the esp32 build's memory (the same creation: 4,928 slots, 78,848
 // chunk bytes, no growth), run in mcsim against the hardened mosquitto over mutual TLS. A firmware that
 // would run out of memory on the board aborts here; one that throws shows it in its trace.
-import mqtt from "mqtt";
 import { basename, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildForSimulator } from "../../host-sim/mcsim/build.js";
 import { heapBytes, parseHeapLine, slotCount, type HeapSample } from "../../host-sim/mcsim/heap.js";
 import { FAILURE_LINE, startMcsim, type McsimRun } from "../../host-sim/mcsim/run.js";
 import { moddableSdk, type ModdableSdk } from "../../host-sim/mcsim/sdk.js";
-import { startIngest, type Ingest } from "../../support/ingest.js";
+import { retainedJson, startIngest, type Ingest } from "../../support/ingest.js";
 import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
 import { startMosquitto, type Mosquitto } from "../../support/mosquitto.js";
 
@@ -28,17 +27,6 @@ beforeAll(async () => {
 }, BUILD_MS);
 
 const heapSamples = (run: McsimRun): HeapSample[] => run.lines.map(parseHeapLine).filter((s) => s !== undefined);
-
-async function retainedStatus(port: number): Promise<Record<string, unknown>> {
-  const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, { ...pki.ingestTls, clientId: `status-${Date.now()}`, reconnectPeriod: 0 });
-  try {
-    const message = new Promise<Buffer>((resolvePromise) => client.once("message", (_topic, payload) => resolvePromise(payload)));
-    await client.subscribeAsync(`devices/${DEVICE_ID}/status`, { qos: 1 });
-    return JSON.parse((await message).toString("utf8")) as Record<string, unknown>;
-  } finally {
-    await client.endAsync(true);
-  }
-}
 
 describe("the firmware (manifest.json) in mcsim with the esp32 memory", () => {
   let broker: Mosquitto;
@@ -69,7 +57,7 @@ describe("the firmware (manifest.json) in mcsim with the esp32 memory", () => {
     await ingest.until(() => ingest.records.filter((r) => r.name.endsWith("/hr")).length >= 3, "heart-rate readings", 60_000);
     expect(ingest.invalid).toEqual([]);
     for (const r of ingest.records.filter((x) => x.name.endsWith("/hr"))) expect(r.value).toBeGreaterThan(60);
-    expect(await retainedStatus(broker.port)).toMatchObject({ state: "online" });
+    expect(await retainedJson(pki, broker.port, `devices/${DEVICE_ID}/status`)).toMatchObject({ state: "online" });
     await run.waitFor(/^heap: /, 10_000);
     expect(run.lines.filter((line) => FAILURE_LINE.test(line))).toEqual([]);
   }, 180_000);

@@ -1,7 +1,7 @@
 // The telemetry app end to end: real MQTT client over TLS (client certificate) to aedes, an independent
 // MQTT.js subscriber as the backend, the outbox on files. Sampling runs on a manual clock so the test
 // decides when readings are taken; the client runs on real time.
-import mqtt from "mqtt";
+import type mqtt from "mqtt";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import { NodeSocket } from "../../host-sim/platform/node-socket.js";
 import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
 import { until as pollUntil } from "../client/harness.js";
 import { startAedes, type AedesBroker } from "../../support/aedes.js";
+import { connectIngest } from "../../support/ingest.js";
 import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
 import { decodeCbor } from "../../support/cbor-decode.js";
 import { resolveSeqs } from "../../host-sim/senml-seq.js";
@@ -50,10 +51,7 @@ afterEach(async () => {
 const until = (check: () => boolean, what: string) => pollUntil(check, what, 20_000);
 
 async function backend(): Promise<{ client: mqtt.MqttClient; got: Message[] }> {
-  const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${aedes.port}`, {
-    ...pki.ingestTls,
-    reconnectPeriod: 0,
-  });
+  const client = await connectIngest(pki, aedes.port);
   peers.push(client);
   const got: Message[] = [];
   client.on("message", (topic, payload, packet) => got.push({ topic, payload, retain: packet.retain, qos: packet.qos }));

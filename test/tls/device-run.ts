@@ -9,6 +9,7 @@ import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { nodeSocketClass } from "../../host-sim/platform/node-socket.js";
 import type { TlsProfile } from "../../host-sim/tls-profile.js";
 import { publishAsync } from "../client/harness.js";
+import { startIngest, type Ingest } from "../../support/ingest.js";
 import { DEVICE_ID, type TestPki } from "../../support/certs.js";
 import { startMosquitto, type Mosquitto, type MosquittoOptions } from "../../support/mosquitto.js";
 import { startSniffer, type Sniffer } from "./sniffer.js";
@@ -108,22 +109,9 @@ export function publishAndWait(client: MqttClient, topic: string): Promise<Error
   return publishAsync(client, topic, "x", { qos: 1 });
 }
 
-/** The back end: our own client with the ingest identity, subscribed to devices/+/#. */
-export function runIngest(pki: TestPki, cleanups: Cleanups, broker: Mosquitto): { ready: Promise<void>; topics: string[] } {
-  const clock = new NodeClock();
-  const topics: string[] = [];
-  let ready!: () => void;
-  const client = new MqttClient({
-    Socket: deviceSocketClass(clock),
-    clock,
-    brokers: [{ host: "localhost", address: "127.0.0.1", port: broker.port }],
-    secure: { certificate: pki.ca.certDer, clientCertificates: [pki.ingest.certDer], clientKey: pki.ingest.keyDer },
-    clientId: "ingest-matrix",
-    reconnect: false,
-    onConnect: () => client.subscribe({ topicFilter: "devices/+/#", qos: 1 }, undefined, () => ready()),
-    onMessage: (topic) => topics.push(topic),
-  });
-  cleanups.push(() => client.close());
-  client.connect();
-  return { ready: new Promise<void>((resolve) => (ready = resolve)), topics };
+/** The back end: the shared ingest subscriber (support/ingest.ts) on devices/+/#, closed at cleanup. */
+export async function runIngest(pki: TestPki, cleanups: Cleanups, broker: Mosquitto): Promise<Ingest> {
+  const ingest = await startIngest(pki, broker.port, "devices/+/#");
+  cleanups.push(() => ingest.close());
+  return ingest;
 }
