@@ -16,10 +16,13 @@
 
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile, chmod } from "node:fs/promises";
-import { createServer, connect } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../host-sim/free-port.js";
+
+export { freePort };
 
 const MOSQUITTO = process.env.MOSQUITTO ?? "/usr/sbin/mosquitto";
 const CERTS_DIR = fileURLToPath(new URL("../certs/", import.meta.url));
@@ -70,17 +73,6 @@ export interface Mosquitto {
   close(): Promise<void>;
 }
 
-/** Ask the OS for a free loopback port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 type Directives = Map<string, string | null>;
 

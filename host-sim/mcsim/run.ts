@@ -5,10 +5,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ModdableSdk } from "./sdk.js";
+import { freePort } from "../free-port.js";
 
 export interface McsimRun {
   /** Trace lines so far, without the debugger's "[Thread N] " prefix and terminal escapes. */
@@ -30,16 +30,6 @@ export interface McsimOptions {
 /** Lines that mean the app failed: an exception, an XS abort, or an error the firmware traced. */
 export const FAILURE_LINE = /# Exception|XS abort|^error:|start-up failed|unhandled/;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
   for (let attempt = 0; attempt < 20; attempt++) {
