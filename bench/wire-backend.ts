@@ -2,7 +2,8 @@
 // through a counting relay) that counts the readings delivered on devices/<id>/telemetry, so a run only
 // counts when the broker really accepted and routed every reading (a 3.1.1 broker acknowledges a PUBLISH
 // its ACL drops).
-import mqtt from "mqtt";
+import type { TestPki } from "../support/certs.js";
+import { connectIngest } from "../support/ingest.js";
 import { decodeCbor } from "../support/cbor-decode.js";
 import { until } from "./wire-run.js";
 
@@ -12,8 +13,8 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-export async function startBackend(broker: { host: string; port: number }, tls: { ca: string; cert: string; key: string }, deviceId: string): Promise<Backend> {
-  const client = await mqtt.connectAsync({ protocol: "mqtts", host: broker.host, port: broker.port, clientId: "wire-bench-ingest", reconnectPeriod: 0, ...tls });
+export async function startBackend(pki: TestPki, port: number, deviceId: string): Promise<Backend> {
+  const client = await connectIngest(pki, port, { clientId: "wire-bench-ingest" });
   await client.subscribeAsync(`devices/${deviceId}/telemetry`, { qos: 1 });
   let count = 0;
   client.on("message", (_topic, payload) => {

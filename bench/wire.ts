@@ -61,7 +61,7 @@ let simulatedMs = 0;
 const deviceTls = { ca: pki.ca.certPem, cert: pki.device.certPem, key: pki.device.keyPem };
 let backend: Backend | undefined;
 try {
-  backend = await startBackend(target, { ca: pki.ca.certPem, cert: pki.ingest.certPem, key: pki.ingest.keyPem }, DEVICE_ID);
+  backend = await startBackend(pki, target.port, DEVICE_ID);
   for (let round = 0; round < ROUNDS; round++) {
     const run = await runOurs({
       broker: target,

@@ -9,7 +9,7 @@ import { deviceSettings, type DeviceSettings } from "./platform/device-settings.
 import { startSensors } from "./platform/moddable/sensors.js";
 import { ModdableSocket } from "./platform/moddable/socket.js";
 import { openStorage } from "./platform/moddable/storage.js";
-import type { Vitals } from "./platform/moddable/vitals.js";
+import type { Vitals } from "./sensors/sensor-chain.js";
 import { whenClockSet } from "./platform/moddable/wall-clock.js";
 import type { Storage, TlsOptions } from "./platform/ports.js";
 import type { ConnectInfo } from "./mqtt/client/options.js";

@@ -1,4 +1,4 @@
-// One simulated wearable: the firmware's TelemetryApp on the simulated chips (device/vitals.ts), with the
+// One simulated wearable: the firmware's TelemetryApp on the simulated chips (device/simulated-sensors.ts), with the
 // host bindings of the ports - Node clock, file storage for the outbox, the Node TLS socket - dialling
 // the broker through its own link (device/network-relay.ts) so bytes on the wire can be counted and cut.
 //
@@ -13,7 +13,7 @@ import { deviceTopics } from "../firmware/telemetry/device-topics.js";
 import { lightSource, type LightSetting } from "./device/light.js";
 import { DeviceLink, type LinkCounts } from "./device/network-relay.js";
 import { CountingClient, type ReadingCounts } from "./device/reading-counter.js";
-import { SimulatedVitals } from "./device/vitals.js";
+import { SimulatedVitals } from "./device/simulated-sensors.js";
 import { FileStorage } from "./platform/file-storage.js";
 import { NodeClock } from "./platform/node-clock.js";
 import { NodeSocket } from "./platform/node-socket.js";

@@ -110,7 +110,7 @@ describe("manifest.json modules", () => {
     const { names, problems } = reachable(platform);
     expect(problems).toEqual([]);
     expect(names.get("main")).toBe(join(root, "firmware/main.ts"));
-    for (const needed of ["telemetry/app", "mqtt/client/client", "platform/moddable/socket", "platform/moddable/vitals", "sensors/heart-rate"]) {
+    for (const needed of ["telemetry/app", "mqtt/client/client", "platform/moddable/socket", "sensors/sensor-chain", "sensors/heart-rate"]) {
       expect(names.has(needed), needed).toBe(true);
     }
   });

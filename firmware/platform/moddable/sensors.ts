@@ -1,7 +1,7 @@
 // The device's sensors on the board's default I2C bus (`device.I2C.default`: {io: I2C, data, clock}).
 // On lin the manifest maps this module to sensors-simulated.ts instead.
 import type { Clock, SensorBus } from "../ports.js";
-import { startVitals, type Vitals } from "./vitals.js";
+import { startVitals, type Vitals } from "../../sensors/sensor-chain.js";
 
 export function startSensors(clock: Clock, onError: (error: Error) => void): Vitals {
   // The SDK's own typings describe I2C.default without its `io`; the runtime object has it.

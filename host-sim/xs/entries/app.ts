@@ -3,7 +3,7 @@
 // or MAX30205 skin temperature, polled) feeding TelemetryApp, which publishes over the MQTT client - on
 // forwarded ports (I2C to the host chip models, socket to Node TLS, storage, clock).
 import type { ConnectInfo } from "../../../firmware/mqtt/client/options.js";
-import { startVitals, type Vitals } from "../../../firmware/platform/moddable/vitals.js";
+import { startVitals, type Vitals } from "../../../firmware/sensors/sensor-chain.js";
 import { TelemetryApp, type TelemetryMqttOptions, type VitalSink, type VitalSource } from "../../../firmware/telemetry/app.js";
 import type { ReadingKind } from "../../../firmware/telemetry/reading.js";
 import type { AppConfig } from "../../../firmware/telemetry/config.js";
@@ -68,7 +68,7 @@ function wake(): void {
   for (let i = waiters.length - 1; i >= 0; i--) if (count(waiters[i].kind) >= waiters[i].count) waiters.splice(i, 1)[0].resolve();
 }
 
-/** The device's sensor chain (firmware/platform/moddable/vitals.ts) on the forwarded I2C bus. */
+/** The device's sensor chain (firmware/sensors/sensor-chain.ts) on the forwarded I2C bus. */
 function startSensors(): void {
   vitals = startVitals({ io: XsI2C }, xsClock, reportError);
 }

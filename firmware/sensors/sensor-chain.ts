@@ -12,17 +12,17 @@
 // window ended. Temperature is polled: a conversion is fresh once (the drivers' rules).
 // Memory: one object holds the loop's state; its only functions are the timer's callback and the
 // temperature source the app calls (bound methods: no closure scopes kept alive, none per reading).
-import type { Clock, SensorBus, TimerId } from "../ports.js";
-import { HeartRateEstimator } from "../../sensors/heart-rate.js";
-import { Lis2dh12, LIS2DH12_ADDRESS } from "../../sensors/lis2dh12.js";
-import { SensorError } from "../../sensors/sensor-error.js";
-import { Max30102 } from "../../sensors/max30102.js";
-import { Max30205, type Max30205Config } from "../../sensors/max30205.js";
-import { Tmp117 } from "../../sensors/tmp117.js";
-import type { TemperatureSample } from "../../sensors/temperature.js";
-import type { VitalSink, VitalSource } from "../../telemetry/app.js";
-import type { ReadingKind } from "../../telemetry/reading.js";
-import { asError } from "../../common/as-error.js";
+import type { Clock, SensorBus, TimerId } from "../platform/ports.js";
+import { HeartRateEstimator } from "./heart-rate.js";
+import { Lis2dh12, LIS2DH12_ADDRESS } from "./lis2dh12.js";
+import { SensorError } from "./sensor-error.js";
+import { Max30102 } from "./max30102.js";
+import { Max30205, type Max30205Config } from "./max30205.js";
+import { Tmp117 } from "./tmp117.js";
+import type { TemperatureSample } from "./temperature.js";
+import type { VitalSink, VitalSource } from "../telemetry/app.js";
+import type { ReadingKind } from "../telemetry/reading.js";
+import { asError } from "../common/as-error.js";
 
 /** FIFO drain period: the MAX30102 holds 32 samples, 320 ms at 100 samples/s; drain well before it fills. */
 export const DRAIN_MS = 100;

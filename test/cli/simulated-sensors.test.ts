@@ -1,7 +1,7 @@
 // The simulated sensor chain of one device on a manual clock: chip models on the virtual bus, the
 // firmware drivers and estimator, advanced by the Clock port's ticks.
 import { describe, expect, it } from "vitest";
-import { SimulatedVitals } from "../../host-sim/device/vitals.js";
+import { SimulatedVitals } from "../../host-sim/device/simulated-sensors.js";
 import { lightSource } from "../../host-sim/device/light.js";
 import { ManualClock } from "../support/manual-clock.js";
 

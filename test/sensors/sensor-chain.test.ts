@@ -1,11 +1,11 @@
-// The device's sensor chain (firmware/platform/moddable/vitals.ts) on the register-level chip models of
+// The device's sensor chain (firmware/sensors/sensor-chain.ts) on the register-level chip models of
 // host-sim/chips, and the lin simulator's chain on the simulated light source: both must give the app
 // heart rates near the truth and skin temperatures, and report parts that are missing. Heart rate is pushed
 // (each valid estimate once, stamped at its window's end); temperature is polled.
 import { describe, expect, it } from "vitest";
 import { startSensors as startSimulatedSensors } from "../../firmware/platform/moddable/sensors-simulated.js";
 import type * as DeviceSensors from "../../firmware/platform/moddable/sensors.js";
-import { DRAIN_MS, runVitals, startVitals, type Vitals } from "../../firmware/platform/moddable/vitals.js";
+import { DRAIN_MS, runVitals, startVitals, type Vitals } from "../../firmware/sensors/sensor-chain.js";
 import { SensorError } from "../../firmware/sensors/sensor-error.js";
 import { Max30102 } from "../../firmware/sensors/max30102.js";
 import { SimulatedPpg, SimulatedThermometer } from "../../firmware/simulated/ppg.js";

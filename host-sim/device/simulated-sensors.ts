@@ -1,6 +1,6 @@
 // The sensor half of one simulated wearable, in real time: the virtual board (host-sim/chips/board.ts: a
 // MAX30102 and a TMP117 or MAX30205 on one I2C bus), driven by the device's own sensor chain
-// (firmware/platform/moddable/vitals.ts: runVitals and openThermometer). The bus's virtual time follows
+// (firmware/sensors/sensor-chain.ts: runVitals and openThermometer). The bus's virtual time follows
 // the Clock port: every read of a part first advances the chips by the ticks elapsed since the last one,
 // so a stalled event loop overflows the FIFO here as a busy device would.
 import type { Clock } from "../../firmware/platform/ports.js";
@@ -14,7 +14,7 @@ import {
   type PpgSource,
   type Thermometer,
   type Vitals,
-} from "../../firmware/platform/moddable/vitals.js";
+} from "../../firmware/sensors/sensor-chain.js";
 import { createBoard, type Board } from "../chips/board.js";
 import type { VirtualI2CBus } from "../chips/bus.js";
 import type { OpticalSource } from "../chips/optical.js";
