@@ -12,7 +12,7 @@ export default tseslint.config(
   },
   {
     // The firmware runs on XS: keep Node and host timers out even where types would allow them.
-    files: ["firmware/**/*.ts", "examples/**/*.ts"],
+    files: ["firmware/**/*.ts", "examples/**/*.ts", "bench/device-apps/**/*.ts"],
     rules: {
       "no-restricted-globals": [
         "error",
@@ -31,7 +31,7 @@ export default tseslint.config(
   },
   {
     // The device bindings import the Moddable SDK's own "net" and TLS socket, which share names with Node's.
-    files: ["firmware/platform/moddable/**/*.ts", "examples/**/*.ts"],
+    files: ["firmware/platform/moddable/**/*.ts", "examples/**/*.ts", "bench/device-apps/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "crypto", "buffer", "events", "stream", "os", "path", "child_process"] }],
     },

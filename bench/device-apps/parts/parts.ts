@@ -8,31 +8,35 @@ import Instrumentation from "instrumentation";
 import Timer from "timer";
 import { moddableClock as clock } from "platform/moddable/clock";
 import { deviceTls } from "platform/moddable/certificates";
-import { deviceSettings } from "platform/moddable/device-config";
+import { deviceSettings } from "platform/device-settings";
 import { startSensors } from "platform/moddable/sensors";
 import { ModdableSocket } from "platform/moddable/socket";
 import { openStorage } from "platform/moddable/storage";
-import { MqttClient } from "mqtt/client";
+import { MqttClient } from "mqtt/client/client";
 import { HeartRateEstimator } from "sensors/heart-rate";
 import { Batcher } from "telemetry/batcher";
 import { AlarmMonitor, NEWS2_THRESHOLDS } from "telemetry/news2";
 import { Outbox } from "telemetry/outbox";
 
-const kept = [];
+const kept: unknown[] = [];
 
-function part(name, build) {
+function heapInUse(): [number, number] {
 	Debug.gc();
-	const chunk = Instrumentation.get(Instrumentation.map("XS Chunk Heap Used"));
-	const slot = Instrumentation.get(Instrumentation.map("XS Slot Heap Used"));
-	kept.push(build());
-	Debug.gc();
-	const chunkAfter = Instrumentation.get(Instrumentation.map("XS Chunk Heap Used"));
-	const slotAfter = Instrumentation.get(Instrumentation.map("XS Slot Heap Used"));
-	trace(`part: ${name} chunk ${chunkAfter - chunk} slot ${slotAfter - slot}\n`);
-	return kept[kept.length - 1];
+	const chunk = Instrumentation.get(Instrumentation.map("XS Chunk Heap Used")) ?? 0;
+	const slot = Instrumentation.get(Instrumentation.map("XS Slot Heap Used")) ?? 0;
+	return [chunk, slot];
 }
 
-export default function parts() {
+function part<T>(name: string, build: () => T): T {
+	const [chunk, slot] = heapInUse();
+	const built = build();
+	kept.push(built);
+	const [chunkAfter, slotAfter] = heapInUse();
+	trace(`part: ${name} chunk ${chunkAfter - chunk} slot ${slotAfter - slot}\n`);
+	return built;
+}
+
+export default function parts(): void {
 	const settings = part("device settings (mc/config)", () => deviceSettings(config));
 	const secure = part("TLS credentials (resources)", () => deviceTls(settings.serverName));
 	const storage = part("storage (files)", () => openStorage("parts"));
@@ -43,9 +47,7 @@ export default function parts() {
 	part("sensor chain (lin: simulated PPG, estimator, thermometer, drain timer)", () => startSensors(clock, () => {}));
 	part("MQTT client (constructed)", () => new MqttClient({ Socket: ModdableSocket, clock, brokers: [settings.broker], secure, clientId: "parts" }));
 	// The socket binding and the TLS session: measured once the handshake is done.
-	Debug.gc();
-	const chunk = Instrumentation.get(Instrumentation.map("XS Chunk Heap Used"));
-	const slot = Instrumentation.get(Instrumentation.map("XS Slot Heap Used"));
+	const [chunk, slot] = heapInUse();
 	let open = false;
 	kept.push(new ModdableSocket({
 		host: settings.broker.host,
@@ -55,15 +57,13 @@ export default function parts() {
 			if (open) return;
 			open = true;
 			Timer.set(() => {
-				Debug.gc();
-				const chunkAfter = Instrumentation.get(Instrumentation.map("XS Chunk Heap Used"));
-				const slotAfter = Instrumentation.get(Instrumentation.map("XS Slot Heap Used"));
+				const [chunkAfter, slotAfter] = heapInUse();
 				trace(`part: TLS socket (binding, TCP, TLS session after the handshake) chunk ${chunkAfter - chunk} slot ${slotAfter - slot}\n`);
 				trace("parts: done\n");
 			}, 200);
 		},
 		onReadable() {},
-		onError(error) {
+		onError(error?: Error) {
 			trace(`parts: socket failed: ${error?.message}\n`);
 		},
 	}));
