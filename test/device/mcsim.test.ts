@@ -26,30 +26,44 @@ beforeAll(async () => {
   pki = await ensureDevPki();
 }, BUILD_MS);
 
+interface InSimulator {
+  broker: Mosquitto;
+  ingest: Ingest;
+  run: McsimRun;
+}
+
+/** A hardened mosquitto, the back end on `filter`, and the app built with mcconfig and running in mcsim. */
+async function inSimulator(app: { dir: string; name: string; config: Record<string, string | number> }, filter: string, persistence = false): Promise<InSimulator> {
+  const broker = await startMosquitto({ tls: pki.brokerTls, persistence });
+  const ingest = await startIngest(pki, broker.port, filter);
+  const so = await buildForSimulator(sdk, { ...app, config: { mqttPort: broker.port, ...app.config }, env: { CERTS: pki.dir, DEVICE_ID } });
+  return { broker, ingest, run: await startMcsim(sdk, so) };
+}
+
+async function stop(s: Partial<InSimulator>): Promise<void> {
+  await s.run?.stop();
+  await s.ingest?.close();
+  await s.broker?.close();
+}
+
 const heapSamples = (run: McsimRun): HeapSample[] => run.lines.map(parseHeapLine).filter((s) => s !== undefined);
 
 describe("the firmware (manifest.json) in mcsim with the esp32 memory", () => {
+  let s: InSimulator;
   let broker: Mosquitto;
   let ingest: Ingest;
   let run: McsimRun;
 
   beforeAll(async () => {
-    broker = await startMosquitto({ tls: pki.brokerTls });
-    ingest = await startIngest(pki, broker.port, `devices/${DEVICE_ID}/#`);
-    const so = await buildForSimulator(sdk, {
-      dir: root,
-      name: basename(root), // mcconfig names the build after the manifest's folder
-      config: { mqttPort: broker.port, heapMeterMs: 2000, hrIntervalMs: 2000, batchMaxAgeMs: 6000 },
-      env: { CERTS: pki.dir, DEVICE_ID },
-    });
-    run = await startMcsim(sdk, so);
+    s = await inSimulator(
+      // mcconfig names the build after the manifest's folder
+      { dir: root, name: basename(root), config: { heapMeterMs: 2000, hrIntervalMs: 2000, batchMaxAgeMs: 6000 } },
+      `devices/${DEVICE_ID}/#`,
+    );
+    ({ broker, ingest, run } = s);
   }, BUILD_MS);
 
-  afterAll(async () => {
-    await run?.stop();
-    await ingest?.close();
-    await broker?.close();
-  });
+  afterAll(() => stop(s ?? {}));
 
   it("connects over mutual TLS, delivers readings, says online, and never fails", async () => {
     await run.waitFor(/^mqtt: connected to localhost:\d+/, 60_000);
@@ -74,27 +88,21 @@ describe("the firmware (manifest.json) in mcsim with the esp32 memory", () => {
 });
 
 describe("examples/mqtt-client in mcsim: QoS 1, a subscription, reconnection", () => {
+  let s: InSimulator;
   let broker: Mosquitto;
   let ingest: Ingest;
   let run: McsimRun;
 
   beforeAll(async () => {
-    broker = await startMosquitto({ tls: pki.brokerTls, persistence: true });
-    ingest = await startIngest(pki, broker.port, `devices/${DEVICE_ID}/example`);
-    const so = await buildForSimulator(sdk, {
-      dir: join(root, "examples/mqtt-client"),
-      name: "mqtt-client-example",
-      config: { mqttPort: broker.port, qos: 1, publishMs: 500 },
-      env: { CERTS: pki.dir, DEVICE_ID },
-    });
-    run = await startMcsim(sdk, so);
+    s = await inSimulator(
+      { dir: join(root, "examples/mqtt-client"), name: "mqtt-client-example", config: { qos: 1, publishMs: 500 } },
+      `devices/${DEVICE_ID}/example`,
+      true,
+    );
+    ({ broker, ingest, run } = s);
   }, BUILD_MS);
 
-  afterAll(async () => {
-    await run?.stop();
-    await ingest?.close();
-    await broker?.close();
-  });
+  afterAll(() => stop(s ?? {}));
 
   it("publishes at QoS 1, receives on its subscription, and resumes its session after the broker restarts", async () => {
     await run.waitFor(/^mqtt: connected to localhost:\d+ \(session present false\)/, 60_000);
