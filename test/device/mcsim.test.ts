@@ -5,8 +5,8 @@
 import { basename, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildForSimulator } from "../../host-sim/mcsim/build.js";
-import { heapBytes, parseHeapLine, slotCount, type HeapSample } from "../../host-sim/mcsim/heap.js";
-import { FAILURE_LINE, startMcsim, type McsimRun } from "../../host-sim/mcsim/run.js";
+import { heapBytes, parseHeapLine, slotCount, type HeapSample } from "../../host-sim/mcsim/heap-samples.js";
+import { FAILURE_LINE, startMcsim, type McsimRun } from "../../host-sim/mcsim/simulator.js";
 import { moddableSdk, type ModdableSdk } from "../../host-sim/mcsim/sdk.js";
 import { retainedJson, startIngest, type Ingest } from "../../support/ingest.js";
 import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
