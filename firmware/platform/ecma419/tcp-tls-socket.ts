@@ -49,7 +49,7 @@ export interface TlsSession {
 }
 
 export interface SocketPlatform {
-  /** `Net.resolve` from "net". */
+  /** `Net.resolve` (the SDK's net module). */
   resolve(host: string, callback: (name: string, address?: string) => void): void;
   /** `embedded:io/socket/tcp`. */
   TCP: new (options: { address: string; port: number } & Callbacks) => PlatformSocket;
