@@ -16,7 +16,12 @@ import type { BufferLike, SocketOptions } from "../../firmware/platform/ports.js
 import { NetworkError } from "../../firmware/platform/network-error.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";
 
-type Callbacks = { onReadable?: (n: number) => void; onWritable?: (n: number) => void; onError?: () => void };
+type Callbacks = {
+  target?: unknown;
+  onReadable?: (this: FakeTcp, n: number) => void;
+  onWritable?: (this: FakeTcp, n: number) => void;
+  onError?: (this: FakeTcp) => void;
+};
 
 class FakeTcp implements PlatformSocket {
   static opened: FakeTcp[] = [];
@@ -24,8 +29,11 @@ class FakeTcp implements PlatformSocket {
   writable = 0;
   closed = false;
   written: number[] = [];
+  /** As ECMA-419 sockets do: the option `target` is kept on the socket, and callbacks get the socket as `this`. */
+  readonly target: unknown;
   constructor(readonly options: { address: string; port: number } & Callbacks) {
     if (!/^\d+\.\d+\.\d+\.\d+$/.test(options.address)) throw new Error("invalid address"); // as lwIP / inet_aton
+    this.target = options.target;
     FakeTcp.opened.push(this);
   }
   read(): ArrayBuffer {
@@ -110,8 +118,8 @@ function platform(resolved: Record<string, string | undefined> = {}, now = Date.
 
 /** Connects the TLS socket: writable, then the server's handshake records. */
 function handshake(tcp: FakeTcp): void {
-  tcp.options.onWritable!(4096);
-  tcp.options.onReadable!(FakeSession.records);
+  tcp.options.onWritable!.call(tcp, 4096);
+  tcp.options.onReadable!.call(tcp, FakeSession.records);
 }
 
 function events() {
@@ -185,14 +193,14 @@ describe("Moddable socket binding", () => {
     const { options, log } = events();
     new Socket(options({ host: "127.0.0.1", secure }));
     const tcp = FakeTcp.opened[0];
-    tcp.options.onWritable!(4096);
+    tcp.options.onWritable!.call(tcp, 4096);
     expect(tcp.writable).toBe(4046); // ClientHello went out; waiting for the server
     expect(log).toEqual([]);
-    tcp.options.onReadable!(1);
+    tcp.options.onReadable!.call(tcp, 1);
     expect(log).toEqual([]);
-    tcp.options.onReadable!(1);
+    tcp.options.onReadable!.call(tcp, 1);
     expect(log).toEqual(["writable 3950"]); // TLS record overhead (96) kept back
-    tcp.options.onWritable!(4096);
+    tcp.options.onWritable!.call(tcp, 4096);
     expect(log).toEqual(["writable 3950", "writable 4000"]);
   });
 
@@ -201,7 +209,7 @@ describe("Moddable socket binding", () => {
     const { options, errors, log } = events();
     new Socket(options({ host: "127.0.0.1", secure }));
     FakeSession.last!.fail = new Error("certificate: auth err");
-    expect(() => FakeTcp.opened[0].options.onWritable!(4096)).not.toThrow();
+    expect(() => FakeTcp.opened[0].options.onWritable!.call(FakeTcp.opened[0], 4096)).not.toThrow();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(TlsError);
     expect((errors[0] as TlsError).code).toBe("certificate-unknown");
@@ -213,9 +221,9 @@ describe("Moddable socket binding", () => {
     const { Socket } = platform();
     const { options, errors } = events();
     new Socket(options({ host: "127.0.0.1", secure }));
-    FakeTcp.opened[0].options.onWritable!(4096);
+    FakeTcp.opened[0].options.onWritable!.call(FakeTcp.opened[0], 4096);
     FakeSession.last!.fail = new Error("alert: 2, 116");
-    FakeTcp.opened[0].options.onReadable!(1);
+    FakeTcp.opened[0].options.onReadable!.call(FakeTcp.opened[0], 1);
     expect((errors[0] as TlsError).code).toBe("certificate-required");
     expect((errors[0] as TlsError).alert).toBe(116);
   });
@@ -255,7 +263,7 @@ describe("Moddable socket binding", () => {
     const tcp = FakeTcp.opened[0];
     handshake(tcp);
     log.length = 0;
-    tcp.options.onReadable!(2); // two records
+    tcp.options.onReadable!.call(tcp, 2); // two records
     expect(log).toEqual(["readable 1"]);
     expect([...new Uint8Array(socket.read()!)]).toEqual([9]);
     expect(socket.read()).toBeUndefined();
@@ -270,7 +278,7 @@ describe("Moddable socket binding", () => {
     const { options } = events();
     const socket = new Socket(options({ host: "127.0.0.1", secure }));
     handshake(FakeTcp.opened[0]);
-    FakeTcp.opened[0].options.onWritable!(4096);
+    FakeTcp.opened[0].options.onWritable!.call(FakeTcp.opened[0], 4096);
     expect(socket.write(new Uint8Array(10))).toBe(4096 - 10 - 29 - 96);
   });
 
@@ -280,7 +288,7 @@ describe("Moddable socket binding", () => {
     new Socket(options({ host: "127.0.0.1", secure }));
     handshake(FakeTcp.opened[0]);
     FakeSession.last!.fail = new Error("alert: 2, 20");
-    FakeTcp.opened[0].options.onReadable!(1);
+    FakeTcp.opened[0].options.onReadable!.call(FakeTcp.opened[0], 1);
     expect(errors[0]).toBeInstanceOf(TlsError);
     expect(FakeTcp.opened[0].closed).toBe(true);
   });
@@ -290,7 +298,7 @@ describe("Moddable socket binding", () => {
     const { options, log } = events();
     const socket = new Socket(options({ host: "127.0.0.1" }));
     expect(FakeSession.last).toBeUndefined();
-    FakeTcp.opened[0].options.onWritable!(100);
+    FakeTcp.opened[0].options.onWritable!.call(FakeTcp.opened[0], 100);
     expect(log).toEqual(["writable 100"]);
     expect(socket.write(new Uint8Array([1, 2, 3]))).toBe(97);
     expect(FakeTcp.opened[0].written).toEqual([1, 2, 3]);
@@ -303,8 +311,8 @@ describe("Moddable socket binding", () => {
     const { options, errors } = events();
     new Socket(options({ host: "127.0.0.1", secure }));
     handshake(FakeTcp.opened[0]);
-    FakeTcp.opened[0].options.onError!();
-    FakeTcp.opened[0].options.onError!();
+    FakeTcp.opened[0].options.onError!.call(FakeTcp.opened[0]);
+    FakeTcp.opened[0].options.onError!.call(FakeTcp.opened[0]);
     expect(errors).toEqual([undefined]);
   });
 
@@ -312,8 +320,8 @@ describe("Moddable socket binding", () => {
     const { Socket } = platform();
     const { options, errors } = events();
     new Socket(options({ host: "127.0.0.1", secure }));
-    FakeTcp.opened[0].options.onWritable!(4096); // ClientHello sent
-    FakeTcp.opened[0].options.onError!();
+    FakeTcp.opened[0].options.onWritable!.call(FakeTcp.opened[0], 4096); // ClientHello sent
+    FakeTcp.opened[0].options.onError!.call(FakeTcp.opened[0]);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(NetworkError);
     expect(errors[0]).toMatchObject({ code: "connection-lost", duringTlsHandshake: true });

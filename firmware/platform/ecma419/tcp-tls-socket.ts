@@ -20,7 +20,13 @@ import { NetworkError } from "../network-error.js";
 import { TlsError } from "../tls-error.js";
 import { asError } from "../../common/as-error.js";
 
-type Callbacks = { onReadable?: (count: number) => void; onWritable?: (count: number) => void; onError?: () => void };
+/** ECMA-419 callbacks are called with the socket as `this`; the socket carries the `target` it was given. */
+type Callbacks = {
+  target?: unknown;
+  onReadable?: (this: { target?: unknown }, count: number) => void;
+  onWritable?: (this: { target?: unknown }, count: number) => void;
+  onError?: (this: { target?: unknown }) => void;
+};
 
 /** The ECMA-419 TCP socket as this binding and the TLS session use it. */
 export interface PlatformSocket {
@@ -160,12 +166,14 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
           session.initiateHandshake();
           this.#session = session;
         }
+        // ECMA-419's `target` instead of three closures per connection: the callbacks are the class's own.
         const tcp = new platform.TCP({
           address,
           port: this.#options.port,
-          onReadable: (count: number) => this.#readable(count),
-          onWritable: (count: number) => this.#writableNow(count),
-          onError: () => this.#tcpFailed(),
+          target: this,
+          onReadable: ModdableSocket.#onTcpReadable,
+          onWritable: ModdableSocket.#onTcpWritable,
+          onError: ModdableSocket.#onTcpError,
         });
         tcp.readable = tcp.writable = 0;
         this.#tcp = tcp;
@@ -173,6 +181,18 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
         // Thrown while opening: a bad address, no sockets left, or the TLS session refusing its CA.
         this.#fail(secure === undefined ? asError(error) : tlsFailure(error, platform.now()));
       }
+    }
+
+    static #onTcpReadable(this: { target?: unknown }, count: number): void {
+      (this.target as ModdableSocket).#readable(count);
+    }
+
+    static #onTcpWritable(this: { target?: unknown }, count: number): void {
+      (this.target as ModdableSocket).#writableNow(count);
+    }
+
+    static #onTcpError(this: { target?: unknown }): void {
+      (this.target as ModdableSocket).#tcpFailed();
     }
 
     #readable(count: number): void {
