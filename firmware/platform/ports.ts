@@ -23,18 +23,29 @@ export interface TlsOptions {
   applicationLayerProtocolNegotiation?: string;
 }
 
+/** What a socket callback gets as `this`: see `SocketOptions.target`. */
+export interface SocketCallbackThis {
+  readonly target?: unknown;
+}
+
 export interface SocketOptions {
   /** IP address (the device's socket needs one; resolve host names first). */
   address?: string;
   host?: string;
   port: number;
   secure?: TlsOptions;
+  /**
+   * ECMA-419's `target`: whatever the user needs in its callbacks, so that they can be shared functions
+   * rather than closures. Callbacks are called with a `this` that carries it: the socket, which keeps it
+   * as `socket.target` (ECMA-419), or these options themselves (or a copy of them).
+   */
+  target?: unknown;
   /** `count` bytes can be read now. */
-  onReadable?(count: number): void;
+  onReadable?(this: SocketCallbackThis, count: number): void;
   /** `count` bytes can be written now. The first call means the connection is established. */
-  onWritable?(count: number): void;
+  onWritable?(this: SocketCallbackThis, count: number): void;
   /** The connection failed or was closed by the peer; the socket is unusable afterwards. */
-  onError?(error?: Error): void;
+  onError?(this: SocketCallbackThis, error?: Error): void;
 }
 
 /** After close(), or after onError, a socket makes no more callbacks: its user may reuse the same callback

@@ -48,11 +48,13 @@ describe("OutputBuffer", () => {
           let w = 0;
           while (out.length > 0) {
             limit = windows[w++ % windows.length];
-            out.flush(socket, limit, (m) => {
-              completed.push(m);
-              // A completion means every byte of that chunk has been written.
-              const end = chunks.slice(0, owners.indexOf(m) + 1).reduce((n, c) => n + c.length, 0);
-              expect(written.length).toBeGreaterThanOrEqual(end);
+            out.flush(socket, limit, {
+              complete(m) {
+                completed.push(m);
+                // A completion means every byte of that chunk has been written.
+                const end = chunks.slice(0, owners.indexOf(m) + 1).reduce((n, c) => n + c.length, 0);
+                expect(written.length).toBeGreaterThanOrEqual(end);
+              },
             });
           }
           expect(written).toEqual(chunks.flatMap((c) => [...c]));
@@ -69,7 +71,7 @@ describe("OutputBuffer", () => {
     out.push(new Uint8Array(4), a);
     out.push(new Uint8Array(4), b);
     const socket: Socket = { read: () => undefined, write: () => 0, close() {} };
-    out.flush(socket, 6, () => undefined);
+    out.flush(socket, 6, { complete: () => undefined });
     expect(out.clear()).toEqual([b]);
     expect(out.length).toBe(0);
   });
@@ -97,15 +99,29 @@ describe("OutgoingQueue", () => {
 });
 
 describe("PacketIds", () => {
-  it("hands out non-zero unique identifiers round-robin and 0 when all 65535 are in use", () => {
-    const ids = new PacketIds();
-    const seen = new Set<number>();
-    for (let i = 0; i < 65535; i++) seen.add(ids.allocate());
-    expect(seen.size).toBe(65535);
-    expect(seen.has(0)).toBe(false);
+  it("hands out non-zero identifiers no holder holds, round-robin, and 0 when all 65535 are held", () => {
+    const inflight = new Map<number, string>();
+    const pending = new Map<number, string>();
+    const ids = new PacketIds(inflight, pending);
+    for (let i = 0; i < 65535; i++) {
+      const id = ids.allocate();
+      expect(id).toBeGreaterThan(0);
+      expect(inflight.has(id) || pending.has(id)).toBe(false);
+      (i % 2 ? pending : inflight).set(id, "held");
+    }
+    expect(inflight.size + pending.size).toBe(65535);
     expect(ids.allocate()).toBe(0);
-    ids.release(1234);
+    pending.delete(1234); // its exchange ended: free again
     expect(ids.allocate()).toBe(1234);
+  });
+
+  it("goes round-robin: an identifier just freed is not the next one handed out", () => {
+    const held = new Map<number, string>();
+    const ids = new PacketIds(held, new Map());
+    held.set(ids.allocate(), "a");
+    expect(ids.allocate()).toBe(2);
+    held.delete(1);
+    expect(ids.allocate()).toBe(3);
   });
 });
 

@@ -19,7 +19,14 @@ function feed(bytes: Uint8Array, cuts: number[], decoder = new PacketDecoder({ p
   let at = 0;
   for (const cut of [...cuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b), bytes.length]) {
     if (cut <= at) continue;
-    decoder.push(bytes.slice(at, cut), (p) => out.push(p));
+    // With a `target`: every path (whole, split, skipped) must call back with it as `this`.
+    decoder.push(
+      bytes.slice(at, cut),
+      function (this: Packet[], p) {
+        this.push(p);
+      },
+      out,
+    );
     at = cut;
   }
   return out;

@@ -10,7 +10,7 @@
 // - a broken packet from the broker closes the connection with a typed error and reconnects (4.13).
 import { asError } from "../../common/as-error.js";
 import { encodeUtf8 } from "../../common/utf8.js";
-import type { Socket } from "../../platform/ports.js";
+import type { Socket, SocketCallbackThis } from "../../platform/ports.js";
 import { PacketDecoder } from "../codec/decode.js";
 import { encode } from "../codec/encode.js";
 import { PUBLISH } from "../codec/fixed-header.js";
@@ -30,7 +30,7 @@ import { ClientError, ConnackError, PersistentFailureError, QueueFullError, Time
 import { DEFAULT_KEEP_ALIVE, DEFAULT_MAXIMUM_PACKET_SIZE, ServerLimits, connectPacket } from "./connect.js";
 import type { Broker, ConnectInfo, DisconnectOptions, MqttClientOptions, PublishOptions, SubscribeCallback } from "./options.js";
 import { MESSAGE_OVERHEAD, MessageState, OutgoingQueue, encodePublish, resendInflight, type OutgoingMessage } from "./outgoing.js";
-import { OutputBuffer } from "./output.js";
+import { OutputBuffer, type WrittenOwner } from "./output.js";
 import { SessionState } from "./session.js";
 import { subscriptionList, topicFilterList } from "./subscriptions.js";
 import { receive, type Receiver } from "./incoming.js";
@@ -47,7 +47,7 @@ const State = {
 } as const;
 type State = (typeof State)[keyof typeof State];
 
-export class MqttClient implements TimerOwner, Receiver {
+export class MqttClient implements TimerOwner, Receiver, WrittenOwner {
   /** @internal */
   readonly options: MqttClientOptions;
   /** @internal */
@@ -83,17 +83,18 @@ export class MqttClient implements TimerOwner, Receiver {
   /** @internal */
   readonly maximumPacketSize: number;
 
-  // Bound once: no closure per packet on the hot path, none per connection. A socket binding makes no
-  // callback after close() (ports.ts), so a socket's callbacks always concern the connection in hand.
-  private readonly onPacket = (packet: Packet): void => {
-    // Packets after one that ended the connection (in the same chunk) belong to a dead connection.
-    if (this.readingGeneration !== this.generation) return;
-    receive(this, packet, this.state === State.AwaitingConnack);
-  };
-  private readonly onWritten = (message: OutgoingMessage): void => this.complete(message);
-  private readonly onSocketReadable = (): void => this.readable();
-  private readonly onSocketWritable = (count: number): void => this.writableChanged(count);
-  private readonly onSocketError = (error?: Error): void => this.connectionEnded(socketError(error));
+  // The socket's callbacks: shared functions with the client as their `target`, so the client holds no
+  // closure for them. A socket binding makes no callback after close() (ports.ts), so a socket's callbacks
+  // always concern the connection in hand.
+  private static onSocketReadable(this: SocketCallbackThis): void {
+    (this.target as MqttClient).readable();
+  }
+  private static onSocketWritable(this: SocketCallbackThis, count: number): void {
+    (this.target as MqttClient).writableChanged(count);
+  }
+  private static onSocketError(this: SocketCallbackThis, error?: Error): void {
+    (this.target as MqttClient).connectionEnded(socketError(error));
+  }
 
   constructor(options: MqttClientOptions) {
     if (!options.brokers || options.brokers.length === 0) throw new ClientError("invalid-argument", "no brokers");
@@ -291,11 +292,13 @@ export class MqttClient implements TimerOwner, Receiver {
         host: broker.host,
         address: broker.address,
         port: broker.port,
-        // The host name goes to TLS for SNI and the certificate check even when we dial an address.
-        secure: secure ? { ...secure, serverName: secure.serverName ?? broker.host } : undefined,
-        onReadable: this.onSocketReadable,
-        onWritable: this.onSocketWritable,
-        onError: this.onSocketError,
+        // TLS takes the host name for SNI and the certificate check unless `secure.serverName` says
+        // otherwise (ports.ts), even when we dial an address: no copy of `secure` per connection.
+        secure,
+        target: this,
+        onReadable: MqttClient.onSocketReadable,
+        onWritable: MqttClient.onSocketWritable,
+        onError: MqttClient.onSocketError,
       });
     } catch (error) {
       this.connectionEnded(socketError(error));
@@ -460,7 +463,7 @@ export class MqttClient implements TimerOwner, Receiver {
     if (!socket) return;
     this.output.push(encode(packet, this.protocolVersion));
     try {
-      this.writable = this.output.flush(socket, this.writable, this.onWritten);
+      this.writable = this.output.flush(socket, this.writable, this);
     } catch {
       // Best effort: the connection is being dropped anyway.
     }
@@ -479,7 +482,7 @@ export class MqttClient implements TimerOwner, Receiver {
     const nested = this.pumping;
     this.pumping = true;
     try {
-      this.decoder.push(new Uint8Array(data), this.onPacket);
+      this.decoder.push(new Uint8Array(data), this.packetArrived, this);
     } catch (error) {
       this.pumping = nested;
       if (generation === this.generation) this.protocolFailure(asError(error));
@@ -487,6 +490,13 @@ export class MqttClient implements TimerOwner, Receiver {
     }
     this.pumping = nested;
     if (!nested && generation === this.generation) this.pump();
+  }
+
+  /** The decoder's callback (called with this client as `this`: no closure to hold). */
+  private packetArrived(packet: Packet): void {
+    // Packets after one that ended the connection (in the same chunk) belong to a dead connection.
+    if (this.readingGeneration !== this.generation) return;
+    receive(this, packet, this.state === State.AwaitingConnack);
   }
 
   // ---- writing ------------------------------------------------------------------------------------
@@ -525,7 +535,7 @@ export class MqttClient implements TimerOwner, Receiver {
       for (;;) {
         if (this.state === State.Connected) this.fill();
         if (this.output.length === 0 || this.writable <= 0) break;
-        this.writable = this.output.flush(socket, this.writable, this.onWritten);
+        this.writable = this.output.flush(socket, this.writable, this);
         this.timers.sent();
         if (this.socket !== socket) break;
       }
@@ -553,6 +563,7 @@ export class MqttClient implements TimerOwner, Receiver {
       }
       m.qos = qos;
       if (qos > 0) {
+        // Free until addInflight() below holds it.
         m.packetId = this.session.ids.allocate();
         if (m.packetId === 0) {
           this.queue.unshiftAll([m]);
@@ -574,7 +585,6 @@ export class MqttClient implements TimerOwner, Receiver {
       }
       if (!bytes) {
         this.aliasesOut?.forget(m.topic);
-        if (qos > 0) this.session.ids.release(m.packetId);
         m.packetId = 0;
         this.complete(m, failure);
         continue;
@@ -582,7 +592,6 @@ export class MqttClient implements TimerOwner, Receiver {
       if (server.maximumPacketSize > 0 && bytes.length > server.maximumPacketSize) {
         // 5.0 section 3.2.2.3.6 [MQTT-3.2.2-15]: never send a packet above the server's maximum.
         this.aliasesOut?.forget(m.topic);
-        if (qos > 0) this.session.ids.release(m.packetId);
         m.packetId = 0;
         this.complete(m, new ClientError("packet-too-large", `PUBLISH of ${bytes.length} bytes exceeds the server's Maximum Packet Size ${server.maximumPacketSize}`));
         continue;

@@ -4,6 +4,11 @@
 import type { OutgoingMessage } from "./outgoing.js";
 import type { Socket } from "../../platform/ports.js";
 
+/** Told when a message's bytes have all been handed to the socket (the client: no closure for it). */
+export interface WrittenOwner {
+  complete(message: OutgoingMessage): void;
+}
+
 export class OutputBuffer {
   private readonly chunks: Uint8Array[] = [];
   private readonly owners: (OutgoingMessage | undefined)[] = [];
@@ -24,10 +29,10 @@ export class OutputBuffer {
   }
 
   /**
-   * Write as much as `writable` allows. Returns the socket's new writable count; `written` is called for
-   * each owner whose chunk was completely written.
+   * Write as much as `writable` allows. Returns the socket's new writable count; `written.complete` is
+   * called for each owner whose chunk was completely written.
    */
-  flush(socket: Socket, writable: number, written: (owner: OutgoingMessage) => void): number {
+  flush(socket: Socket, writable: number, written: WrittenOwner): number {
     while (this.pending > 0 && writable > 0) {
       const first = this.chunks[this.head];
       let size = Math.min(this.pending, writable);
@@ -59,7 +64,7 @@ export class OutputBuffer {
           this.owners[this.head] = undefined;
           this.head++;
           this.offset = 0;
-          if (owner) written(owner);
+          if (owner) written.complete(owner);
         } else {
           this.offset += size;
           size = 0;

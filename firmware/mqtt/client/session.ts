@@ -4,21 +4,25 @@
 import { ReasonCode, protocolError } from "../codec/protocol-error.js";
 import { withDisconnectReason } from "./client-errors.js";
 import { MessageState, type OutgoingMessage } from "./outgoing.js";
-import { Subscriptions } from "./subscriptions.js";
+import { Subscriptions, type PendingRequest } from "./subscriptions.js";
 
 export class SessionState {
-  readonly ids = new PacketIds();
   /** QoS 1/2 PUBLISHes sent and not completed, in the order they were first sent (section 4.6). */
   readonly inflight = new Map<number, OutgoingMessage>();
   inflightBytes = 0;
   /** QoS 2 PUBLISHes received and PUBREC'd, waiting for PUBREL: delivered once (section 4.3.3). */
   readonly incomingQos2: IncomingQos2;
   /** SUBSCRIBE / UNSUBSCRIBE waiting for their acks, and the granted subscriptions to redo on a lost session. */
-  readonly subscriptions = new Subscriptions(this.ids);
+  readonly subscriptions: Subscriptions;
+  /** Free identifiers: those neither in flight nor pending. */
+  readonly ids: PacketIds;
 
   /** `receiveMaximum`: the MQTT 5 Receive Maximum we sent, enforced on incoming QoS 2 (section 3.3.4). */
   constructor(receiveMaximum: number | undefined) {
     this.incomingQos2 = new IncomingQos2(receiveMaximum);
+    const pending = new Map<number, PendingRequest>();
+    this.ids = new PacketIds(this.inflight, pending);
+    this.subscriptions = new Subscriptions(pending, this.ids);
   }
 
   addInflight(message: OutgoingMessage): void {
@@ -28,7 +32,6 @@ export class SessionState {
 
   removeInflight(message: OutgoingMessage): void {
     this.inflight.delete(message.packetId);
-    this.ids.release(message.packetId);
     this.inflightBytes -= message.size;
     message.packetId = 0;
   }
@@ -52,30 +55,29 @@ export class SessionState {
 }
 
 // Packet Identifier allocation (MQTT 3.1.1 section 2.3.1, 5.0 section 2.2.1): non-zero 16-bit values, unique
-// among the client's unacknowledged PUBLISH (QoS > 0), SUBSCRIBE and UNSUBSCRIBE packets. Identifiers are
-// handed out round-robin so a late acknowledgement of a finished exchange is unlikely to hit a new one.
+// among the client's unacknowledged PUBLISH (QoS > 0), SUBSCRIBE and UNSUBSCRIBE packets. Those are the keys
+// of the maps that hold the exchanges (in flight, pending requests), so an identifier is in use exactly while
+// its exchange is held: nothing to release, no second record to keep in step. Identifiers are handed out
+// round-robin so a late acknowledgement of a finished exchange is unlikely to hit a new one.
 export class PacketIds {
-  private readonly used = new Set<number>();
   private last = 0;
 
-  /** A free identifier, or 0 when all 65535 are in use. */
+  /** The exchanges that hold identifiers: the messages in flight and the pending (un)subscribe requests. */
+  constructor(
+    private readonly inflight: ReadonlyMap<number, unknown>,
+    private readonly pending: ReadonlyMap<number, unknown>,
+  ) {}
+
+  /** A free identifier (not yet held: the caller stores its exchange under it), or 0 when all 65535 are in use. */
   allocate(): number {
-    if (this.used.size >= 0xffff) return 0;
+    const { inflight, pending } = this;
+    if (inflight.size + pending.size >= 0xffff) return 0;
     let id = this.last;
     do {
       id = id === 0xffff ? 1 : id + 1;
-    } while (this.used.has(id));
+    } while (inflight.has(id) || pending.has(id));
     this.last = id;
-    this.used.add(id);
     return id;
-  }
-
-  release(id: number): void {
-    this.used.delete(id);
-  }
-
-  get size(): number {
-    return this.used.size;
   }
 }
 

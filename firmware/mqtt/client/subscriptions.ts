@@ -34,12 +34,17 @@ export function topicFilterList(topicFilters: string | string[]): string[] {
 }
 
 export class Subscriptions {
-  /** SUBSCRIBE / UNSUBSCRIBE waiting for SUBACK / UNSUBACK, by Packet Identifier (sent again on reconnect). */
-  readonly pending = new Map<number, PendingRequest>();
   /** Granted subscriptions by topic filter. */
   private readonly granted = new Map<string, Subscription>();
 
-  constructor(private readonly ids: PacketIds) {}
+  /**
+   * `pending`: SUBSCRIBE / UNSUBSCRIBE waiting for SUBACK / UNSUBACK, by Packet Identifier (sent again on
+   * reconnect); `ids` allocates from what neither it nor the messages in flight hold.
+   */
+  constructor(
+    readonly pending: Map<number, PendingRequest>,
+    private readonly ids: PacketIds,
+  ) {}
 
   /** Give the request a Packet Identifier and hold it until acknowledged; QueueFullError when none is free. */
   add(packet: Subscribe | Unsubscribe, done: SubscribeCallback | undefined): void {
@@ -104,6 +109,5 @@ export class Subscriptions {
 
   private settle(id: number): void {
     this.pending.delete(id);
-    this.ids.release(id);
   }
 }

@@ -20,6 +20,8 @@ import type { Packet, ProtocolVersion, Publish, QoS } from "./packets.js";
 import { sectionsFor } from "./sections.js";
 import { decodeUtf8 } from "../../common/utf8.js";
 
+type OnPacket = (this: unknown, packet: Packet) => void;
+
 /**
  * Default limit on the size of a whole packet (fixed header included): the largest packet MQTT can frame
  * (1 + 4 + 268435455 bytes). Devices should pass their own, much smaller, limit.
@@ -83,10 +85,12 @@ export class PacketDecoder {
    * Throws ProtocolError for the first invalid packet: the packets before it in the chunk have been
    * delivered, the rest of the chunk is dropped, and the stream cannot be resumed (close the connection;
    * reset() before reusing the decoder). If onPacket throws, the rest of the chunk is dropped as well.
+   * onPacket is called with `target` as `this` (as Array.prototype.forEach's thisArg), so a long-lived
+   * caller can pass one of its methods instead of holding a closure.
    */
-  push(chunk: Uint8Array, onPacket: (packet: Packet) => void): void {
+  push<T>(chunk: Uint8Array, onPacket: (this: T, packet: Packet) => void, target?: T): void {
     try {
-      this.consume(chunk, onPacket);
+      this.consume(chunk, onPacket as OnPacket, target);
     } catch (error) {
       this.dropPartial();
       throw error;
@@ -101,7 +105,7 @@ export class PacketDecoder {
     this.bodyLength = 0;
   }
 
-  private consume(chunk: Uint8Array, onPacket: (packet: Packet) => void): void {
+  private consume(chunk: Uint8Array, onPacket: OnPacket, target: unknown): void {
     const n = chunk.length;
     let pos = 0;
     if (this.skipping !== null) {
@@ -109,13 +113,13 @@ export class PacketDecoder {
       if (this.skipping.remaining > 0) return;
       const packet = this.skipping.packet();
       this.skipping = null;
-      onPacket(packet);
+      onPacket.call(target, packet);
     } else if (this.body !== null) {
       pos = this.fillBody(chunk, 0);
       if (this.bodyFill < this.bodyLength) return; // still incomplete: all of the chunk was used
       const bytes = this.body;
       this.dropPartial();
-      this.deliver(this.first, bytes, 0, bytes.length, onPacket);
+      this.deliver(this.first, bytes, 0, bytes.length, onPacket, target);
     } else if (this.headLength > 0) {
       // Complete a split fixed header (at most 5 bytes), then continue as if it had arrived whole.
       const head = this.head as Uint8Array;
@@ -132,10 +136,10 @@ export class PacketDecoder {
       pos = headerLength - had;
       this.headLength = 0;
       if (this.oversized(first, headerLength, remaining)) {
-        pos = this.startSkipping(first, headerLength, remaining, chunk, pos, onPacket);
+        pos = this.startSkipping(first, headerLength, remaining, chunk, pos, onPacket, target);
         if (this.skipping !== null) return;
       } else if (n - pos >= remaining) {
-        this.deliver(first, chunk, pos, pos + remaining, onPacket);
+        this.deliver(first, chunk, pos, pos + remaining, onPacket, target);
         pos += remaining;
       } else {
         this.startBody(first, remaining, chunk, pos);
@@ -167,11 +171,11 @@ export class PacketDecoder {
       }
       if (b === 0 && i - pos > 2) throw nonMinimalRemainingLength(this.protocolVersion);
       if (this.oversized(first, i - pos, remaining)) {
-        pos = this.startSkipping(first, i - pos, remaining, chunk, i, onPacket);
+        pos = this.startSkipping(first, i - pos, remaining, chunk, i, onPacket, target);
         if (this.skipping !== null) return;
       } else if (n - i >= remaining) {
         pos = i + remaining;
-        this.deliver(first, chunk, i, pos, onPacket);
+        this.deliver(first, chunk, i, pos, onPacket, target);
       } else {
         this.startBody(first, remaining, chunk, i);
         return;
@@ -196,14 +200,14 @@ export class PacketDecoder {
 
   /** Starts letting an oversize PUBLISH go by; delivers it at once when the chunk holds all of it. Returns
    *  the position after what it took. */
-  private startSkipping(first: number, headerLength: number, remaining: number, chunk: Uint8Array, from: number, onPacket: (packet: Packet) => void): number {
+  private startSkipping(first: number, headerLength: number, remaining: number, chunk: Uint8Array, from: number, onPacket: OnPacket, target: unknown): number {
     const skipped = new SkippedPublish(first, remaining, headerLength + remaining);
     const pos = skipped.take(chunk, from, this.protocolVersion);
     if (skipped.remaining > 0) {
       this.skipping = skipped;
       return pos;
     }
-    onPacket(skipped.packet());
+    onPacket.call(target, skipped.packet());
     return pos;
   }
 
@@ -249,10 +253,10 @@ export class PacketDecoder {
     return from + take;
   }
 
-  private deliver(first: number, bytes: Uint8Array, start: number, end: number, onPacket: (packet: Packet) => void): void {
+  private deliver(first: number, bytes: Uint8Array, start: number, end: number, onPacket: OnPacket, target: unknown): void {
     const packet = decodeBody(first, bytes, start, end, this.protocolVersion);
     if (packet.type === "connect") this.protocolVersion = packet.protocolVersion;
-    onPacket(packet);
+    onPacket.call(target, packet);
   }
 }
 

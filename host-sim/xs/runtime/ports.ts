@@ -27,11 +27,14 @@ function open(port: string, fields: Record<string, unknown>): void {
 
 /** Socket port: host-side events come back as onReadable / onWritable / onError, as on the device. */
 export class XsSocket implements Socket {
+  /** ECMA-419: the socket keeps the options' `target`, and its callbacks get the socket as `this`. */
+  readonly target: unknown;
   private readonly id: number;
   private closed = false;
 
   constructor(options: SocketOptions) {
-    const { onReadable, onWritable, onError, ...connection } = options;
+    const { onReadable, onWritable, onError, target, ...connection } = options;
+    this.target = target;
     this.id = addEventTarget({
       readable: (count) => onReadable?.call(this, count as number),
       writable: (count) => onWritable?.call(this, count as number),
