@@ -23,8 +23,9 @@ export interface TlsOptions {
   applicationLayerProtocolNegotiation?: string;
 }
 
-/** What a socket callback gets as `this`: see `SocketOptions.target`. */
-export interface SocketCallbackThis {
+/** What a callback given with a `target` gets as `this`: something that carries that target (see
+ *  `SocketOptions.target`; the MQTT client's options follow the same pattern). */
+export interface CallbackThis {
   readonly target?: unknown;
 }
 
@@ -41,11 +42,11 @@ export interface SocketOptions {
    */
   target?: unknown;
   /** `count` bytes can be read now. */
-  onReadable?(this: SocketCallbackThis, count: number): void;
+  onReadable?(this: CallbackThis, count: number): void;
   /** `count` bytes can be written now. The first call means the connection is established. */
-  onWritable?(this: SocketCallbackThis, count: number): void;
+  onWritable?(this: CallbackThis, count: number): void;
   /** The connection failed or was closed by the peer; the socket is unusable afterwards. */
-  onError?(this: SocketCallbackThis, error?: Error): void;
+  onError?(this: CallbackThis, error?: Error): void;
 }
 
 /** After close(), or after onError, a socket makes no more callbacks: its user may reuse the same callback

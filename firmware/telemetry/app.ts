@@ -16,7 +16,7 @@ import { MqttClient } from "../mqtt/client/client.js";
 import { ClientError, MessageTooLargeError, PersistentFailureError, QueueFullError } from "../mqtt/client/client-errors.js";
 import type { ConnectInfo, MqttClientOptions, PublishOptions, SubscribeCallback } from "../mqtt/client/options.js";
 import type { Subscription } from "../mqtt/codec/packets.js";
-import type { Clock, Storage, TimerId } from "../platform/ports.js";
+import type { CallbackThis, Clock, Storage, TimerId } from "../platform/ports.js";
 import { Batcher } from "./batcher.js";
 import { applyConfigUpdate, ConfigError, DEFAULT_CONFIG, MAX_INCOMING_PACKET_BYTES, parseConfigUpdate, rejectionDocument, type AppConfig } from "./config.js";
 import { deviceTopics, type DeviceTopics } from "./device-topics.js";
@@ -151,13 +151,27 @@ export class TelemetryApp implements VitalSink {
       clientId: options.deviceId,
       // Retained, so whoever subscribes later sees "offline" (MQTT 3.1.2.5 Will Flag, 3.1.2.7 Will Retain).
       will: { topic: this.topics.status, payload: OFFLINE_PAYLOAD, qos: 1, retain: true },
-      onConnect: (info) => this.#connected(info),
-      onMessage: (topic, payload) => this.#message(topic, payload),
-      onError: (error) => this.#clientError(error),
-      // Handed on as it is: no closure of our own (each costs RAM on the device).
+      // Shared callbacks that find this app as their `target`, and the caller's handed on as it is: no
+      // closures (each would cost RAM on the device for as long as the app runs).
+      target: this,
+      onConnect: TelemetryApp.#onConnect,
+      onMessage: TelemetryApp.#onMessage,
+      onError: TelemetryApp.#onClientError,
       onDisconnect: options.onDisconnect,
     };
     this.client = options.createClient ? options.createClient(clientOptions) : new MqttClient(clientOptions);
+  }
+
+  static #onConnect(this: CallbackThis, info: ConnectInfo): void {
+    (this.target as TelemetryApp).#connected(info);
+  }
+
+  static #onMessage(this: CallbackThis, topic: string, payload: Uint8Array): void {
+    (this.target as TelemetryApp).#message(topic, payload);
+  }
+
+  static #onClientError(this: CallbackThis, error: Error): void {
+    (this.target as TelemetryApp).#clientError(error);
   }
 
   get config(): AppConfig {

@@ -51,24 +51,26 @@ export function makeClient(options: ClientOptions): Harness {
     clientId: "test-client",
     backoff: { base: 20, cap: 200 },
     ...options,
-    onConnect: (info) => {
+    // Methods, so the test's own callbacks get the `this` the client gives (its options, with `target`).
+    onConnect(info) {
       seen.connects.push(info);
-      options.onConnect?.(info);
+      options.onConnect?.call(this, info);
     },
-    onDisconnect: (reason) => {
+    onDisconnect(reason) {
       seen.disconnects.push(reason);
-      options.onDisconnect?.(reason);
+      options.onDisconnect?.call(this, reason);
     },
-    onError: (error) => {
+    onError(error) {
       seen.errors.push(error);
-      options.onError?.(error);
+      options.onError?.call(this, error);
     },
-    onMessage: (topic, payload, packet) => {
+    onMessage(topic, payload, packet) {
       seen.messages.push({ topic, payload, packet });
-      options.onMessage?.(topic, payload, packet);
+      options.onMessage?.call(this, topic, payload, packet);
     },
-    onClose: () => {
+    onClose() {
       seen.closed++;
+      options.onClose?.call(this);
     },
   });
   return { client, seen, until };

@@ -15,6 +15,35 @@ const publish = (topic: string, payload: string, qos: number, messageId?: number
   ...extra,
 });
 
+describe("callbacks", () => {
+  it("are called with the client's options as `this`, so a shared function finds its owner as this.target", async () => {
+    const owner = { connects: 0, messages: [] as string[], closed: 0 };
+    function ownerOf(self: { target?: unknown }): typeof owner {
+      return self.target as typeof owner;
+    }
+    const h = fake.clients.start({
+      target: owner,
+      onConnect() {
+        ownerOf(this).connects++;
+      },
+      onMessage(topic) {
+        ownerOf(this).messages.push(topic);
+      },
+      onClose() {
+        ownerOf(this).closed++;
+      },
+    });
+    const c = await fake.broker.nextConnection();
+    await c.accept();
+    await until(() => owner.connects === 1, "connect");
+    c.send(publish("x/y", "zero", 0));
+    await until(() => owner.messages.length === 1, "message");
+    expect(owner.messages).toEqual(["x/y"]);
+    h.client.close();
+    await until(() => owner.closed === 1, "close");
+  });
+});
+
 describe("publish broker -> client", () => {
   it("QoS 0 is delivered with its topic and payload", async () => {
     const { h, c } = await fake.connected();

@@ -10,7 +10,7 @@
 // - a broken packet from the broker closes the connection with a typed error and reconnects (4.13).
 import { asError } from "../../common/as-error.js";
 import { encodeUtf8 } from "../../common/utf8.js";
-import type { Socket, SocketCallbackThis } from "../../platform/ports.js";
+import type { Socket, CallbackThis } from "../../platform/ports.js";
 import { PacketDecoder } from "../codec/decode.js";
 import { encode } from "../codec/encode.js";
 import { PUBLISH } from "../codec/fixed-header.js";
@@ -86,13 +86,13 @@ export class MqttClient implements TimerOwner, Receiver, WrittenOwner {
   // The socket's callbacks: shared functions with the client as their `target`, so the client holds no
   // closure for them. A socket binding makes no callback after close() (ports.ts), so a socket's callbacks
   // always concern the connection in hand.
-  private static onSocketReadable(this: SocketCallbackThis): void {
+  private static onSocketReadable(this: CallbackThis): void {
     (this.target as MqttClient).readable();
   }
-  private static onSocketWritable(this: SocketCallbackThis, count: number): void {
+  private static onSocketWritable(this: CallbackThis, count: number): void {
     (this.target as MqttClient).writableChanged(count);
   }
-  private static onSocketError(this: SocketCallbackThis, error?: Error): void {
+  private static onSocketError(this: CallbackThis, error?: Error): void {
     (this.target as MqttClient).connectionEnded(socketError(error));
   }
 

@@ -110,7 +110,7 @@ function deliver(c: Receiver, packet: Publish): void {
   const onMessage = c.options.onMessage;
   if (!onMessage) return;
   try {
-    onMessage(packet.topic, packet.payload, packet);
+    onMessage.call(c.options, packet.topic, packet.payload, packet);
   } catch (error) {
     c.call(c.options.onError, asError(error));
   }

@@ -1,6 +1,6 @@
 // What the MQTT client is built from: the platform ports, the brokers, the session settings and the
 // callbacks through which it reports (XS-friendly: plain functions, no EventEmitter, no Promises).
-import type { Clock, SocketConstructor, TlsOptions } from "../../platform/ports.js";
+import type { CallbackThis, Clock, SocketConstructor, TlsOptions } from "../../platform/ports.js";
 import type { Properties, ProtocolVersion, Publish, QoS, Will } from "../codec/packets.js";
 
 export interface Broker {
@@ -61,14 +61,20 @@ export interface MqttClientOptions {
   /** Reconnect automatically (default true). */
   reconnect?: boolean;
 
-  onConnect?(info: ConnectInfo): void;
+  /**
+   * For the callbacks below, which are called with these options as `this`: a callback shared by every
+   * client (a module function or a static method, in flash on a device) reaches its owner as `this.target`
+   * instead of being a closure that costs RAM for as long as the client lives (as ECMA-419's `target`).
+   */
+  target?: unknown;
+  onConnect?(this: CallbackThis, info: ConnectInfo): void;
   /** An established connection ended; the client reconnects unless closed. */
-  onDisconnect?(reason: Error): void;
-  onMessage?(topic: string, payload: Uint8Array, packet: Publish): void;
+  onDisconnect?(this: CallbackThis, reason: Error): void;
+  onMessage?(this: CallbackThis, topic: string, payload: Uint8Array, packet: Publish): void;
   /** A connection attempt failed, or something went wrong that did not end a connection. */
-  onError?(error: Error): void;
+  onError?(this: CallbackThis, error: Error): void;
   /** close() finished: socket and timers released. */
-  onClose?(): void;
+  onClose?(this: CallbackThis): void;
 }
 
 export interface PublishOptions {
