@@ -4,7 +4,8 @@
 //   (a) the Moddable SDK's own "mqtt" client (QoS 0 only, no reconnect): bench/device-apps/sdk-mqtt
 //   (b) this project's MQTT client alone doing the same: examples/mqtt-client with qos=0
 //   (c) the whole firmware (manifest.json; lin has simulated sensors)
-// plus the firmware's parts one by one (bench/device-apps/parts). Each app's heap meter traces chunk and slot
+// plus the firmware's parts one by one (bench/device-apps/parts) and, for reference, the SDK's socket alone
+// (bench/device-apps/sdk-socket). Each app's heap meter traces chunk and slot
 // bytes every second (firmware/platform/moddable/heap-meter.ts): at load (before main runs), right after
 // connecting, 60 s after connecting (steady), and the highest sample. Bytes on lin (64-bit, 32-byte slots);
 // slot counts compare with the esp32 creation (4,928 slots, 78,848 chunk bytes). Last line: one JSON object.
@@ -54,11 +55,15 @@ const apps: App[] = [
     build: { dir: root, name: basename(root), config: { ...common, deviceId: "wearable-001" }, env: env("wearable-001") },
   },
 ];
-const partsBuild: AppBuild = { dir: join(root, "bench/device-apps/parts"), name: "parts", config: { mqttPort: broker.port, deviceId: "wearable-004" }, env: env("wearable-004") };
+// The per-part table: our parts, and the SDK's socket as the reference row (both trace "part: ..." lines).
+const partsBuilds: AppBuild[] = [
+  { dir: join(root, "bench/device-apps/parts"), name: "parts", config: { mqttPort: broker.port, deviceId: "wearable-004" }, env: env("wearable-004") },
+  { dir: join(root, "bench/device-apps/sdk-socket"), name: "bench-sdk-socket", config: { mqttPort: broker.port }, env: env("wearable-004") },
+];
 
-console.error("building (a), (b), (c) and the parts app for lin with mcconfig ...");
+console.error("building (a), (b), (c) and the two parts apps for lin with mcconfig ...");
 const builds: string[] = [];
-for (const build of [...apps.map((a) => a.build), partsBuild]) builds.push(await buildForSimulator(sdk, build));
+for (const build of [...apps.map((a) => a.build), ...partsBuilds]) builds.push(await buildForSimulator(sdk, build));
 
 console.error(`running them side by side in mcsim for ${RUN_MS / 1000} s ...`);
 const runs = await Promise.all(builds.map((so) => startMcsim(sdk, so)));
@@ -106,7 +111,7 @@ print(header);
 console.log(widths.map((w) => "-".repeat(w)).join("  "));
 rows.forEach(print);
 
-const parts = runs[apps.length].lines.flatMap((line) => {
+const parts = runs.slice(apps.length).flatMap((run) => run.lines).flatMap((line) => {
   const m = /^part: (.+) chunk (-?\d+) slot (-?\d+)$/.exec(line);
   return m ? [{ name: m[1], chunk: Number(m[2]), slot: Number(m[3]) }] : [];
 });
@@ -144,7 +149,7 @@ console.log(
     oursHighest: heapBytes(c.highest),
     headroomSlots: Number(headroom.slots.toFixed(3)),
     headroomChunk: Number(headroom.chunk.toFixed(3)),
-    parts: Object.fromEntries(parts.map((p) => [p.name, p.chunk + p.slot])),
+    parts: Object.fromEntries(parts.map((p) => [p.name.trim(), p.chunk + p.slot])),
     failures: failures.length,
   }),
 );

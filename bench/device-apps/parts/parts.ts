@@ -13,6 +13,12 @@ import { startSensors } from "platform/moddable/sensors";
 import { ModdableSocket } from "platform/moddable/socket";
 import { openStorage } from "platform/moddable/storage";
 import { MqttClient } from "mqtt/client/client";
+import { ServerLimits } from "mqtt/client/connect";
+import { OutgoingQueue } from "mqtt/client/outgoing";
+import { OutputBuffer } from "mqtt/client/output";
+import { SessionState } from "mqtt/client/session";
+import { Backoff, ClientTimers } from "mqtt/client/timers";
+import { PacketDecoder } from "mqtt/codec/decode";
 import { HeartRateEstimator } from "sensors/heart-rate";
 import { Batcher } from "telemetry/batcher";
 import { AlarmMonitor, NEWS2_THRESHOLDS } from "telemetry/news2";
@@ -46,6 +52,15 @@ export default function parts(): void {
 	part("heart-rate estimator", () => new HeartRateEstimator({ sampleRate: 100 }));
 	part("sensor chain (lin: simulated PPG, estimator, thermometer, drain timer)", () => startSensors(clock, () => {}));
 	part("MQTT client (constructed)", () => new MqttClient({ Socket: ModdableSocket, clock, brokers: [settings.broker], secure, clientId: "parts" }));
+	// What the client holds, piece by piece, as its constructor builds them (3.1.1, default limits).
+	const owner = { connectTimedOut() {}, reconnectDue() {}, pingDue() {}, pingTimedOut() {} };
+	part("  client: session (in flight, pending, granted, QoS 2 receiver, identifiers)", () => new SessionState(undefined));
+	part("  client: timers (connect, backoff, keep alive; one timer)", () => new ClientTimers(clock, owner));
+	part("  client: decoder", () => new PacketDecoder({ protocolVersion: 4, maximumPacketSize: 65536, oversize: "skip" }));
+	part("  client: output buffer", () => new OutputBuffer());
+	part("  client: queue", () => new OutgoingQueue(1000, 256 * 1024));
+	part("  client: server limits", () => new ServerLimits());
+	part("  client: backoff", () => new Backoff(1000, 60000, Math.random));
 	// The socket binding and the TLS session: measured once the handshake is done.
 	const [chunk, slot] = heapInUse();
 	let open = false;
