@@ -42,19 +42,43 @@ export async function connectMqttJs(relay: CountingRelay, tls: PeerOptions["tls"
   return client;
 }
 
-/** The run's totals once the client has closed (after `before`, the bytes before closing). */
-export function mqttJsResult(relay: CountingRelay, tap: MqttTap, counts: Pick<RunResult, "readings" | "setup" | "publishes" | "maxLatencyMs" | "meanLatencyMs">, before: { up: number; down: number }, started: number): RunResult {
+/**
+ * The measured part of an MQTT.js run, once connected (`setup`: the bytes so far): `count` publishes, each
+ * when the previous one is acknowledged, timed; then the client closes and the run's totals are taken.
+ */
+export async function publishAndClose(
+  run: { relay: CountingRelay; tap: MqttTap; client: mqtt.MqttClient; started: number; setup: { up: number; down: number }; readings: number },
+  count: number,
+  publish: (client: mqtt.MqttClient, i: number) => Promise<unknown>,
+): Promise<RunResult> {
+  const { relay, tap, client } = run;
+  let max = 0;
+  let sumLatency = 0;
+  for (let i = 0; i < count; i++) {
+    const sent = performance.now();
+    await publish(client, i);
+    const latency = performance.now() - sent;
+    max = Math.max(max, latency);
+    sumLatency += latency;
+  }
+  const before = relay.total();
+  await client.endAsync();
+  await relay.idle();
   const total = relay.total();
   const first = relay.connections[0];
   return {
-    ...counts,
+    readings: run.readings,
+    setup: run.setup,
+    publishes: count,
+    maxLatencyMs: max,
+    meanLatencyMs: sumLatency / count,
     total,
     teardown: minus(total, before),
     records: recordTotals(relay),
     mqtt: tap.bytes,
     tlsVersion: first.serverVersion,
     cipherSuite: first.cipherSuite,
-    wallMs: Date.now() - started,
+    wallMs: Date.now() - run.started,
   };
 }
 
@@ -67,20 +91,10 @@ export async function runPeer(o: PeerOptions): Promise<RunResult> {
     client = await connectMqttJs(relay, o.tls, { protocolVersion: 4, clientId: o.deviceId, clean: true }, tap);
     const setup = relay.total(); // CONNACK has crossed the relay
     const topic = `devices/${o.deviceId}/telemetry`;
-    let max = 0;
-    let sumLatency = 0;
-    for (let i = 0; i < o.readings.length; i++) {
-      const sent = performance.now();
-      await client.publishAsync(topic, naiveDocument(o.deviceId, o.readings[i], i + 1), { qos: 1 });
-      const latency = performance.now() - sent;
-      max = Math.max(max, latency);
-      sumLatency += latency;
-    }
-    const before = relay.total();
-    await client.endAsync();
-    await relay.idle();
-    const n = o.readings.length;
-    return mqttJsResult(relay, tap, { readings: n, setup, publishes: n, maxLatencyMs: max, meanLatencyMs: sumLatency / n }, before, started);
+    const readings = o.readings;
+    return await publishAndClose({ relay, tap, client, started, setup, readings: readings.length }, readings.length, (c, i) =>
+      c.publishAsync(topic, naiveDocument(o.deviceId, readings[i], i + 1), { qos: 1 }),
+    );
   } finally {
     client?.end(true);
     await relay.close();

@@ -8,7 +8,7 @@
 import type mqtt from "mqtt";
 import type { PublishOptions } from "../firmware/mqtt/client/options.js";
 import type { Session } from "./wire-ours.js";
-import { connectMqttJs, mqttJsResult, type PeerOptions } from "./wire-peer.js";
+import { connectMqttJs, publishAndClose, type PeerOptions } from "./wire-peer.js";
 import { startCountingRelay } from "./wire-relay.js";
 import type { RunResult } from "./wire-run.js";
 import { mqttTap } from "./wire-tap.js";
@@ -37,21 +37,12 @@ export async function runSame(o: Omit<PeerOptions, "readings"> & { session: Sess
     );
     const setup = relay.total();
     for (const topic of o.session.subscriptions) await client.subscribeAsync(topic, { qos: 1 });
-    let max = 0;
-    let sumLatency = 0;
-    for (const p of o.session.publishes) {
-      const sent = performance.now();
+    const publishes = o.session.publishes;
+    return await publishAndClose({ relay, tap, client, started, setup, readings: o.readings }, publishes.length, (c, i) => {
+      const p = publishes[i];
       const properties = v5 ? mqttJsProperties(p.options.properties) : undefined;
-      await client.publishAsync(p.topic, Buffer.from(p.payload), { qos: p.options.qos ?? 0, retain: p.options.retain ?? false, ...(properties ? { properties } : {}) });
-      const latency = performance.now() - sent;
-      max = Math.max(max, latency);
-      sumLatency += latency;
-    }
-    const before = relay.total();
-    await client.endAsync();
-    await relay.idle();
-    const n = o.session.publishes.length;
-    return mqttJsResult(relay, tap, { readings: o.readings, setup, publishes: n, maxLatencyMs: max, meanLatencyMs: sumLatency / n }, before, started);
+      return c.publishAsync(p.topic, Buffer.from(p.payload), { qos: p.options.qos ?? 0, retain: p.options.retain ?? false, ...(properties ? { properties } : {}) });
+    });
   } finally {
     client?.end(true);
     await relay.close();
