@@ -5,21 +5,12 @@ import { PacketDecoder, decodePacket } from "../../firmware/mqtt/codec/decode.js
 import { encode } from "../../firmware/mqtt/codec/encode.js";
 import { ProtocolError, type ProtocolErrorCode } from "../../firmware/mqtt/codec/protocol-error.js";
 import type { Packet, ProtocolVersion } from "../../firmware/mqtt/codec/packets.js";
+import { thrown } from "../support/thrown.js";
 
 const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s+/g, ""), "hex"));
 
-function caught(f: () => unknown): ProtocolError {
-  try {
-    f();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProtocolError);
-    return error as ProtocolError;
-  }
-  throw new Error("expected a ProtocolError, nothing was thrown");
-}
-
 function expectError(f: () => unknown, code: ProtocolErrorCode, section: string): void {
-  const error = caught(f);
+  const error = thrown(f, ProtocolError);
   expect({ code: error.code, section: error.section }).toEqual({ code, section });
 }
 

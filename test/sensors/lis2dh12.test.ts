@@ -4,6 +4,7 @@ import { VirtualI2CBus } from "../../host-sim/chips/bus.js";
 import { Lis2dh12Model } from "../../host-sim/chips/lis2dh12-model.js";
 import { SensorError } from "../../firmware/sensors/sensor-error.js";
 import { Lis2dh12, type Lis2dh12Options } from "../../firmware/sensors/lis2dh12.js";
+import { thrown } from "../support/thrown.js";
 
 /** Still, tilted: gravity split over the axes. */
 const still: AccelerationSource = {
@@ -30,15 +31,6 @@ function setup(source: AccelerationSource = still, driver: Partial<Lis2dh12Optio
   return { bus, chip, sensor };
 }
 
-function thrown(f: () => unknown): SensorError {
-  try {
-    f();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SensorError);
-    return error as SensorError;
-  }
-  throw new Error("expected a SensorError");
-}
 
 const axes = (s: { count: number; xyz: Int16Array }, scale: number) =>
   Array.from({ length: s.count }, (_, i) => [s.xyz[3 * i] * scale, s.xyz[3 * i + 1] * scale, s.xyz[3 * i + 2] * scale]);
@@ -46,19 +38,19 @@ const axes = (s: { count: number; xyz: Int16Array }, scale: number) =>
 describe("LIS2DH12 driver against the register-level model", () => {
   it("reports an absent chip as absent, and another part at the address by its WHO_AM_I", () => {
     const empty = new VirtualI2CBus();
-    const absent = thrown(() => new Lis2dh12({ sensor: { io: empty.io } }));
+    const absent = thrown(() => new Lis2dh12({ sensor: { io: empty.io } }), SensorError);
     expect(absent.code).toBe("absent");
     expect(absent.address).toBe(0x19);
     const bus = new VirtualI2CBus();
     bus.attach(new Lis2dh12Model({ source: still, whoAmI: 0x32 }));
-    const wrong = thrown(() => new Lis2dh12({ sensor: { io: bus.io } }));
+    const wrong = thrown(() => new Lis2dh12({ sensor: { io: bus.io } }), SensorError);
     expect(wrong.code).toBe("wrong-part");
     expect(wrong.message).toMatch(/0x32/);
   });
 
   it("refuses a rate or range the part does not have", () => {
-    expect(thrown(() => setup(still, { rate: 30 as 25 })).code).toBe("invalid-config");
-    expect(thrown(() => setup(still, { range: 3 as 2 })).code).toBe("invalid-config");
+    expect(thrown(() => setup(still, { rate: 30 as 25 }), SensorError).code).toBe("invalid-config");
+    expect(thrown(() => setup(still, { range: 3 as 2 }), SensorError).code).toBe("invalid-config");
   });
 
   it("configures normal mode, the rate, the range, block data update and the FIFO in stream mode", () => {
@@ -118,7 +110,7 @@ describe("LIS2DH12 driver against the register-level model", () => {
     const { bus, sensor } = setup(still);
     bus.advance(200);
     bus.failNext(1, "bus-error", { address: 0x19 });
-    expect(thrown(() => sensor.sample()).code).toBe("bus");
+    expect(thrown(() => sensor.sample(), SensorError).code).toBe("bus");
     bus.advance(100);
     expect(sensor.sample().discontinuity).toBe(true);
     bus.advance(100);

@@ -4,6 +4,7 @@ import { Max30102Model, type Max30102ModelOptions } from "../../host-sim/chips/m
 import { constantLight, type OpticalSource } from "../../host-sim/chips/optical.js";
 import { SensorError } from "../../firmware/sensors/sensor-error.js";
 import { Max30102, type Max30102Options } from "../../firmware/sensors/max30102.js";
+import { thrown } from "../support/thrown.js";
 
 /** IR light rising with time: every FIFO sample is larger than the one before, so order and loss show. */
 const ramp: OpticalSource = {
@@ -24,20 +25,11 @@ function setup(model: Partial<Max30102ModelOptions> = {}, driver: Partial<Max301
   return { bus, chip, sensor };
 }
 
-function thrown(f: () => unknown): SensorError {
-  try {
-    f();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SensorError);
-    return error as SensorError;
-  }
-  throw new Error("expected a SensorError");
-}
 
 describe("MAX30102 driver against the register-level model", () => {
   it("reports an absent chip clearly", () => {
     const bus = new VirtualI2CBus();
-    const error = thrown(() => new Max30102({ sensor: { io: bus.io } }));
+    const error = thrown(() => new Max30102({ sensor: { io: bus.io } }), SensorError);
     expect(error.code).toBe("absent");
     expect(error.address).toBe(0x57);
     expect(error.message).toMatch(/MAX30102 at 0x57/);
@@ -46,14 +38,14 @@ describe("MAX30102 driver against the register-level model", () => {
   it("refuses another part at 0x57 by its part id", () => {
     const bus = new VirtualI2CBus();
     bus.attach(new Max30102Model({ source: constantLight(1, 1), partId: 0x11 }));
-    const error = thrown(() => new Max30102({ sensor: { io: bus.io } }));
+    const error = thrown(() => new Max30102({ sensor: { io: bus.io } }), SensorError);
     expect(error.code).toBe("wrong-part");
     expect(error.message).toMatch(/0x11/);
   });
 
   it("resets, polling until RESET clears, and gives up with a timeout when it never does", () => {
     expect(() => setup({ resetReads: 5 })).not.toThrow();
-    expect(thrown(() => setup({ resetReads: 1000 })).code).toBe("timeout");
+    expect(thrown(() => setup({ resetReads: 1000 }), SensorError).code).toBe("timeout");
   });
 
   it("resets on demand and comes back with the same configuration", () => {
@@ -88,12 +80,12 @@ describe("MAX30102 driver against the register-level model", () => {
 
   it("rejects settings the part cannot do", () => {
     const { sensor } = setup();
-    expect(thrown(() => sensor.configure({ sampleRate: 1600, pulseWidth: 411 })).code).toBe("invalid-config");
-    expect(thrown(() => sensor.configure({ sampleRate: 123 as 100 })).code).toBe("invalid-config");
-    expect(thrown(() => sensor.configure({ irCurrent: 60 })).code).toBe("invalid-config");
-    expect(thrown(() => sensor.configure({ almostFull: 10 })).code).toBe("invalid-config");
-    expect(thrown(() => sensor.configure({ mode: "proximity" as "spo2" })).code).toBe("invalid-config");
-    expect(thrown(() => sensor.configure({ mode: "multi-led", slots: ["none", "ir", "none", "none"] })).code).toBe("invalid-config");
+    expect(thrown(() => sensor.configure({ sampleRate: 1600, pulseWidth: 411 }), SensorError).code).toBe("invalid-config");
+    expect(thrown(() => sensor.configure({ sampleRate: 123 as 100 }), SensorError).code).toBe("invalid-config");
+    expect(thrown(() => sensor.configure({ irCurrent: 60 }), SensorError).code).toBe("invalid-config");
+    expect(thrown(() => sensor.configure({ almostFull: 10 }), SensorError).code).toBe("invalid-config");
+    expect(thrown(() => sensor.configure({ mode: "proximity" as "spo2" }), SensorError).code).toBe("invalid-config");
+    expect(thrown(() => sensor.configure({ mode: "multi-led", slots: ["none", "ir", "none", "none"] }), SensorError).code).toBe("invalid-config");
   });
 
   it("turns light into 18-bit counts by LED current and ADC range, red then IR", () => {
@@ -181,7 +173,7 @@ describe("MAX30102 driver against the register-level model", () => {
     const { bus, sensor } = setup({}, { sampleRate: 100, sampleAverage: 1 });
     bus.advance(100);
     bus.failNext(1);
-    const error = thrown(() => sensor.sample());
+    const error = thrown(() => sensor.sample(), SensorError);
     expect(error.code).toBe("bus");
     expect(error.message).toMatch(/register 0x4/);
     bus.advance(100);
@@ -195,7 +187,7 @@ describe("MAX30102 driver against the register-level model", () => {
     const { bus, sensor } = setup({}, { sampleRate: 100, sampleAverage: 1 });
     bus.advance(100);
     bus.failNext(1, "bus-error", { after: 2 }); // pointer write and read pass, the FIFO_DATA pointer write fails
-    expect(thrown(() => sensor.sample()).code).toBe("bus");
+    expect(thrown(() => sensor.sample(), SensorError).code).toBe("bus");
     bus.advance(100);
     const s = sensor.sample();
     expect(s.count).toBe(20);
