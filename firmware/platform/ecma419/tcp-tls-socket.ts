@@ -13,7 +13,7 @@
 //   (session_419.js): they are set here from the TCP callbacks.
 //
 // Pure: the SDK classes come in through `SocketPlatform`, so the host tests drive this with fakes.
-import type { BufferLike, Socket, SocketConstructor, SocketOptions, TlsOptions } from "../ports.js";
+import type { BufferLike, CallbackThis, Socket, SocketConstructor, SocketOptions, TlsOptions } from "../ports.js";
 import { DnsError } from "../dns-error.js";
 import { tlsFailure } from "./tls-failure.js";
 import { NetworkError } from "../network-error.js";
@@ -23,9 +23,9 @@ import { asError } from "../../common/as-error.js";
 /** ECMA-419 callbacks are called with the socket as `this`; the socket carries the `target` it was given. */
 type Callbacks = {
   target?: unknown;
-  onReadable?: (this: { target?: unknown }, count: number) => void;
-  onWritable?: (this: { target?: unknown }, count: number) => void;
-  onError?: (this: { target?: unknown }) => void;
+  onReadable?: (this: CallbackThis, count: number) => void;
+  onWritable?: (this: CallbackThis, count: number) => void;
+  onError?: (this: CallbackThis) => void;
 };
 
 /** The ECMA-419 TCP socket as this binding and the TLS session use it. */
@@ -183,15 +183,15 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
       }
     }
 
-    static #onTcpReadable(this: { target?: unknown }, count: number): void {
+    static #onTcpReadable(this: CallbackThis, count: number): void {
       (this.target as ModdableSocket).#readable(count);
     }
 
-    static #onTcpWritable(this: { target?: unknown }, count: number): void {
+    static #onTcpWritable(this: CallbackThis, count: number): void {
       (this.target as ModdableSocket).#writableNow(count);
     }
 
-    static #onTcpError(this: { target?: unknown }): void {
+    static #onTcpError(this: CallbackThis): void {
       (this.target as ModdableSocket).#tcpFailed();
     }
 
