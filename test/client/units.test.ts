@@ -155,7 +155,7 @@ describe("topic aliases", () => {
     aliases.resolve(later);
     expect(later.topic).toBe("a/b");
     for (const bad of [p("", 2), p("x", 0), p("x", 4)]) {
-      expect(() => aliases.resolve(bad)).toThrow(expect.objectContaining({ code: "protocol-error", disconnectReason: 0x94 }));
+      expect(() => aliases.resolve(bad)).toThrow(expect.objectContaining({ code: "protocol-error", reasonCode: 0x94 }));
     }
     expect(() => aliases.resolve(p(""))).toThrow(expect.objectContaining({ code: "protocol-error", section: "3.3.2.1" }));
   });

@@ -327,6 +327,19 @@ describe("Moddable socket binding", () => {
     expect(errors[0]).toMatchObject({ code: "connection-lost", duringTlsHandshake: true });
   });
 
+  it("a TCP connect that never completed is connection-refused, with TLS behind it or not, and never a TLS failure", () => {
+    for (const tls of [secure, undefined]) {
+      const { Socket } = platform();
+      const { options, errors } = events();
+      new Socket(options({ host: "127.0.0.1", secure: tls }));
+      FakeTcp.opened[0].options.onError!.call(FakeTcp.opened[0]); // lwIP: RST to our SYN, or no route
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(NetworkError);
+      expect(errors[0]).toMatchObject({ code: "connection-refused" });
+      expect(FakeTcp.opened[0].closed).toBe(true);
+    }
+  });
+
   it("gives the SDK session one CA certificate, TLS 1.2, the host as server name, and its own option names", () => {
     const a = new ArrayBuffer(1);
     const b = new ArrayBuffer(2);

@@ -15,7 +15,7 @@ export type ClientErrorCode =
   | "retain-not-supported" // server said Retain Available = 0 (MQTT 5.0 section 3.2.2.3.5)
   | "server-disconnect" // the broker sent DISCONNECT (MQTT 5.0 section 3.14)
   | "connection-lost" // the socket failed or the peer closed it
-  | "persistent-failure" // the same handshake failure several times in a row to one broker: see cause
+  | "persistent-failure" // the broker refused the client the same way several times in a row: see cause
   | "client-closed" // close() was called before the operation completed
   | "invalid-argument"; // a topic, QoS or option the client will not send
 
@@ -68,9 +68,10 @@ export class MessageTooLargeError extends ClientError {
 }
 
 /**
- * The same TLS refusal (same code, same alert) several attempts in a row to one broker, or twice as many cuts
- * during the TLS handshake: retrying is not going to fix it (a wrong certificate, a port that does not speak
- * TLS). Reported once per streak; the client keeps trying, but with the long backoff cap.
+ * The broker refused this client the same way several attempts in a row (the same TLS alert or certificate
+ * verdict, or the same CONNACK refusal of the client: reconnect.ts): retrying is not going to fix it (a wrong
+ * certificate, revoked or unknown credentials). Reported once per streak; the client keeps trying, but with
+ * the long backoff cap.
  */
 export class PersistentFailureError extends ClientError {
   override readonly name: string = "PersistentFailureError";
@@ -91,16 +92,6 @@ export class TimeoutError extends ClientError {
   constructor(code: "connect-timeout" | "ping-timeout", message: string) {
     super(code, message);
   }
-}
-
-/**
- * Marks a ProtocolError with the MQTT 5 DISCONNECT reason code to send when it is more specific than the
- * codec's (e.g. 0x94 Topic Alias Invalid, 0x93 Receive Maximum exceeded).
- */
-export function withDisconnectReason<E extends Error>(error: E, reasonCode: number): E & { disconnectReason: number } {
-  const marked = error as E & { disconnectReason: number };
-  marked.disconnectReason = reasonCode;
-  return marked;
 }
 
 /** A v5 PUBACK / PUBREC with a reason code >= 0x80 refuses the message (5.0 sections 3.4.2.1, 3.5.2.1). */

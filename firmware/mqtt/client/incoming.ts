@@ -4,11 +4,12 @@
 // ignored, not fatal), SUBACK / UNSUBACK settling requests, DISCONNECT ending the connection with its reason.
 // A packet that breaks a rule throws a ProtocolError; the client then closes the connection (4.13).
 import { asError } from "../../common/as-error.js";
-import type { Connack, Packet, Properties, ProtocolVersion, Publish, PublishResponse, Suback, Unsuback } from "../codec/packets.js";
+import type { Connack, Packet, ProtocolVersion, Publish, PublishResponse, Suback, Unsuback } from "../codec/packets.js";
 import { protocolError } from "../codec/protocol-error.js";
+import { call, complete, settle } from "./callbacks.js";
 import { ClientError, MessageTooLargeError, refusal } from "./client-errors.js";
-import type { MqttClientOptions, SubscribeCallback } from "./options.js";
-import { MessageState, type OutgoingMessage } from "./outgoing.js";
+import type { MqttClientOptions } from "./options.js";
+import { MessageState } from "./outgoing.js";
 import type { SessionState } from "./session.js";
 import type { ClientTimers } from "./timers.js";
 import type { IncomingTopicAliases } from "./topic-aliases.js";
@@ -16,7 +17,7 @@ import type { IncomingTopicAliases } from "./topic-aliases.js";
 /** 5.0 reason code 0x92: Packet Identifier not found (sections 3.6.2.1, 3.7.2.1). */
 const PACKET_ID_NOT_FOUND = 0x92;
 
-/** What the handlers use of the client (MqttClient implements it). */
+/** What the handlers reach of the connection they serve (Connection implements it). */
 export interface Receiver {
   readonly options: MqttClientOptions;
   readonly protocolVersion: ProtocolVersion;
@@ -27,9 +28,6 @@ export interface Receiver {
   connack(packet: Connack): void;
   connectionEnded(reason: Error): void;
   sendPacket(packet: Packet): void;
-  complete(m: OutgoingMessage, error?: Error): void;
-  callRequest(done: SubscribeCallback | undefined, error: Error | undefined, codes: number[], packet?: { properties?: Properties }): void;
-  call<A>(callback: ((arg: A) => void) | undefined, arg?: A): void;
 }
 
 /** Handles one packet of the connection in hand; `awaitingConnack` until CONNACK has come. */
@@ -104,7 +102,7 @@ function incomingPublish(c: Receiver, packet: Publish): void {
 
 function deliver(c: Receiver, packet: Publish): void {
   if (packet.oversize !== undefined) {
-    c.call(c.options.onError, new MessageTooLargeError(packet.topic, packet.oversize, c.maximumPacketSize));
+    call(c.options, c.options.onError, new MessageTooLargeError(packet.topic, packet.oversize, c.maximumPacketSize));
     return;
   }
   const onMessage = c.options.onMessage;
@@ -112,7 +110,7 @@ function deliver(c: Receiver, packet: Publish): void {
   try {
     onMessage.call(c.options, packet.topic, packet.payload, packet);
   } catch (error) {
-    c.call(c.options.onError, asError(error));
+    call(c.options, c.options.onError, asError(error));
   }
 }
 
@@ -120,7 +118,7 @@ function puback(c: Receiver, packet: PublishResponse<"puback">): void {
   const m = c.session.inflight.get(packet.packetId);
   if (!m || m.qos !== 1) return; // An unexpected PUBACK is ignored, not fatal.
   c.session.removeInflight(m);
-  c.complete(m, refusal(packet));
+  complete(c.options, m, refusal(packet));
 }
 
 function pubrec(c: Receiver, packet: PublishResponse<"pubrec">): void {
@@ -138,7 +136,7 @@ function pubrec(c: Receiver, packet: PublishResponse<"pubrec">): void {
   if (error) {
     // 5.0 section 4.3.3: a PUBREC with a reason code >= 0x80 ends the flow; no PUBREL.
     c.session.removeInflight(m);
-    c.complete(m, error);
+    complete(c.options, m, error);
     return;
   }
   m.state = MessageState.Released;
@@ -149,20 +147,20 @@ function pubcomp(c: Receiver, packet: PublishResponse<"pubcomp">): void {
   const m = c.session.inflight.get(packet.packetId);
   if (!m || m.state !== MessageState.Released) return; // An unexpected PUBCOMP is ignored.
   c.session.removeInflight(m);
-  c.complete(m);
+  complete(c.options, m);
 }
 
 function suback(c: Receiver, packet: Suback): void {
   const request = c.session.subscriptions.suback(packet);
   if (!request) return; // not ours: ignore like a stray PUBACK
   if (request.done) {
-    c.callRequest(request.done, undefined, packet.reasonCodes, packet);
+    settle(c.options, request.done, undefined, packet.reasonCodes, packet);
     return;
   }
   // An automatic re-subscribe has no caller to tell: a refusal goes to onError.
   const refused = packet.reasonCodes.find((code) => code >= 0x80);
   if (refused !== undefined) {
-    c.call(c.options.onError, new ClientError("subscribe-refused", "re-subscribe refused", refused, packet.properties?.reasonString));
+    call(c.options, c.options.onError, new ClientError("subscribe-refused", "re-subscribe refused", refused, packet.properties?.reasonString));
   }
 }
 
@@ -170,5 +168,5 @@ function unsuback(c: Receiver, packet: Unsuback): void {
   const request = c.session.subscriptions.unsuback(packet);
   if (!request) return;
   const codes = packet.reasonCodes ?? request.packet.topicFilters.map(() => 0);
-  c.callRequest(request.done, undefined, codes, packet);
+  settle(c.options, request.done, undefined, codes, packet);
 }

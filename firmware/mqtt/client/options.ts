@@ -50,9 +50,9 @@ export interface MqttClientOptions {
   connectTimeout?: number; // ms from opening the socket to CONNACK, default 30 000
   pingTimeout?: number; // ms to wait for PINGRESP, default 10 000
   /** Reconnect delays, ms: full jitter up to base x 2^n, at most `cap` (default 1 000 / 60 000), or at most
-   *  `persistentCap` (default 900 000) once attempts to a broker have failed the same way persistently:
-   *  `persistentAfter` TLS refusals in a row (default 3), or twice as many cuts during the TLS handshake
-   *  (see PersistentFailureError). */
+   *  `persistentCap` (default 900 000) once a broker has refused this client the same way `persistentAfter`
+   *  times in a row (default 3): a TLS alert or certificate verdict, or a CONNACK refusing the client (see
+   *  reconnect.ts and PersistentFailureError). Refused or cut connections never count. */
   backoff?: { base?: number; cap?: number; persistentCap?: number; persistentAfter?: number };
   /** Limits on what the client holds (queued + in flight). Defaults 1 000 messages / 256 KiB. */
   queue?: { maxMessages?: number; maxBytes?: number };

@@ -2,7 +2,6 @@
 // when the broker resumes the session, and what is thrown away or redone when it does not: the in-flight
 // QoS 1/2 publishes, the Packet Identifiers in use, the QoS 2 receiver's state, and the subscriptions.
 import { ReasonCode, protocolError } from "../codec/protocol-error.js";
-import { withDisconnectReason } from "./client-errors.js";
 import { MessageState, type OutgoingMessage } from "./outgoing.js";
 import { Subscriptions, type PendingRequest } from "./subscriptions.js";
 
@@ -97,7 +96,7 @@ export class IncomingQos2 {
     if (ids.has(id)) return false;
     const limit = this.receiveMaximum;
     if (limit !== undefined && ids.size >= limit) {
-      throw withDisconnectReason(protocolError("3.3.4", "Receive Maximum exceeded"), ReasonCode.ReceiveMaximumExceeded);
+      throw protocolError("3.3.4", "Receive Maximum exceeded", ReasonCode.ReceiveMaximumExceeded);
     }
     ids.add(id);
     return true;

@@ -1,6 +1,5 @@
 // MQTT 5 Topic Aliases (section 3.3.2.3.4). Aliases live for one network connection only, so both maps are
 // reset on every CONNACK.
-import { withDisconnectReason } from "./client-errors.js";
 import { ReasonCode, protocolError } from "../codec/protocol-error.js";
 import type { Publish } from "../codec/packets.js";
 
@@ -75,5 +74,5 @@ export class IncomingTopicAliases {
 
 /** A ProtocolError that asks for DISCONNECT with Topic Alias Invalid (0x94) instead of 0x82. */
 function aliasError(message: string): Error {
-  return withDisconnectReason(protocolError("3.3.2.3.4", message), ReasonCode.TopicAliasInvalid);
+  return protocolError("3.3.2.3.4", message, ReasonCode.TopicAliasInvalid);
 }

@@ -24,15 +24,18 @@ export class ProtocolError extends CodedError<ProtocolErrorCode> {
   override readonly name: string = "ProtocolError";
   readonly section: string;
   readonly reasonCode: number;
-  constructor(code: ProtocolErrorCode, section: string, message: string) {
+  /** `reasonCode`: one more specific than the code's (e.g. 0x94 Topic Alias invalid, 0x93 Receive Maximum
+   *  exceeded). */
+  constructor(code: ProtocolErrorCode, section: string, message: string, reasonCode?: number) {
     super(code, `MQTT ${section}: ${message}`);
     this.section = section;
     this.reasonCode =
-      code === "packet-too-large"
+      reasonCode ??
+      (code === "packet-too-large"
         ? ReasonCode.PacketTooLarge
         : code === "malformed-packet"
           ? ReasonCode.MalformedPacket
-          : ReasonCode.ProtocolError;
+          : ReasonCode.ProtocolError);
   }
 }
 
@@ -40,6 +43,6 @@ export class ProtocolError extends CodedError<ProtocolErrorCode> {
 export function malformed(section: string, message: string): ProtocolError {
   return new ProtocolError("malformed-packet", section, message);
 }
-export function protocolError(section: string, message: string): ProtocolError {
-  return new ProtocolError("protocol-error", section, message);
+export function protocolError(section: string, message: string, reasonCode?: number): ProtocolError {
+  return new ProtocolError("protocol-error", section, message, reasonCode);
 }

@@ -102,6 +102,8 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
     #tcp: PlatformSocket | undefined;
     /** Undefined for plain TCP. */
     #session: TlsSession | undefined;
+    /** TCP connected (its first onWritable came): a failure before it means the connect never completed. */
+    #connected = false;
     #ready = false;
     /** TLS: decrypted bytes not read yet. */
     #data: Uint8Array | undefined;
@@ -211,15 +213,20 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
       const tcp = this.#tcp;
       if (!tcp) return;
       tcp.writable = count;
+      this.#connected = true;
       if (!this.#session) this.#options.onWritable?.(count);
       else if (!this.#ready) this.#handshake();
       else if (count > TLS_OVERHEAD) this.#options.onWritable?.(count - TLS_OVERHEAD);
     }
 
-    /** The TCP connection failed. During a TLS handshake with no alert, it is the network (or a peer that
-     *  is not a TLS endpoint), not a TLS refusal. */
+    /** The TCP connection failed. Before it was ever connected, nobody answered at the address (the broker
+     *  is down, or the path is): a refused connect, whatever the TLS session waiting behind it. During a TLS
+     *  handshake with no alert, it is the network (or a peer that is not a TLS endpoint), not a TLS
+     *  refusal. After that, the peer closed (the client calls it connection-lost). */
     #tcpFailed(): void {
-      this.#fail(this.#session && !this.#ready ? new NetworkError("connection-lost", "the connection closed during the TLS handshake, without an alert", true) : undefined);
+      if (!this.#connected) this.#fail(new NetworkError("connection-refused", `no connection to port ${this.#options.port}`));
+      else if (this.#session && !this.#ready) this.#fail(new NetworkError("connection-lost", "the connection closed during the TLS handshake, without an alert", true));
+      else this.#fail(undefined);
     }
 
     /** Steps the handshake for as long as it moves (each step sends a flight or takes one record). */
