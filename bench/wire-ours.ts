@@ -61,6 +61,9 @@ class LateClock implements Clock {
   wallTime(): number | undefined {
     return this.inner.wallTime();
   }
+  setWallTime(milliseconds: number): void {
+    this.inner.setWallTime(milliseconds);
+  }
   set(callback: () => void, milliseconds: number): TimerId {
     return this.inner.set(callback, Math.max(0, milliseconds) + this.#late());
   }

@@ -61,6 +61,66 @@ export interface Socket {
 
 export type SocketConstructor = new (options: SocketOptions) => Socket;
 
+// ---- UDP: the ECMA-419 `embedded:io/socket/udp` class pattern (for SNTP) ---------------------------
+
+export interface UdpOptions {
+  target?: unknown;
+  /** `count` datagrams can be read now. */
+  onReadable?(this: CallbackThis, count: number): void;
+}
+
+/** A datagram as read(): its bytes, with where it came from. */
+export type Datagram = ArrayBuffer & { readonly address: string; readonly port: number };
+
+export interface UdpSocket {
+  /** The next datagram, or undefined when none is waiting. */
+  read(): Datagram | undefined;
+  write(bytes: BufferLike, address: string, port: number): void;
+  close(): void;
+}
+
+export type UdpConstructor = new (options: UdpOptions) => UdpSocket;
+
+/** Host name to IPv4 address (`Net.resolve` on the device): `address` undefined when it cannot be resolved. */
+export type Resolve = (host: string, callback: (name: string, address?: string) => void) => void;
+
+// ---- Network interface: the ECMA-419 `embedded:network/interface/wifi` class pattern --------------
+
+/** ECMA-419 network interface `connection` values (what esp32's `embedded:network/interface/wifi` reports). */
+export const Connection = {
+  /** Not associated. */
+  disconnected: 200,
+  /** Associating. */
+  connecting: 300,
+  /** Associated, no IP address yet. */
+  associated: 400,
+  /** Associated with an IP address: the network is usable. */
+  connected: 500,
+} as const;
+
+export interface WiFiOptions {
+  target?: unknown;
+  /** `connection` or `address` changed: read them from the interface (called with it as `this`). */
+  onChanged?(this: CallbackThis, property: string): void;
+}
+
+export interface WiFiConnectOptions {
+  SSID: string;
+  password?: string;
+}
+
+export interface WiFi {
+  /** One of Connection's values. */
+  readonly connection: number;
+  readonly address?: string;
+  /** Associate with a network; progress is reported through onChanged. */
+  connect(options: WiFiConnectOptions): void;
+  disconnect(): void;
+  close(): void;
+}
+
+export type WiFiConstructor = new (options: WiFiOptions) => WiFi;
+
 // ---- Clock and timers -------------------------------------------------------------------------------
 
 export type TimerId = unknown;
@@ -70,6 +130,8 @@ export interface Clock {
   ticks(): number;
   /** Wall-clock milliseconds since the Unix epoch, or undefined while the clock is unset (before SNTP). */
   wallTime(): number | undefined;
+  /** Sets the wall clock (SNTP): milliseconds since the Unix epoch (Time.set on the device). */
+  setWallTime(milliseconds: number): void;
   /** One-shot timer. */
   set(callback: () => void, milliseconds: number): TimerId;
   clear(id: TimerId): void;

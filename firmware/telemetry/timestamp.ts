@@ -6,18 +6,9 @@
 // know is that they were taken before this boot, so they get the boot's wall time as a best estimate and
 // are counted (status "estimatedTimes"), rather than being dropped or sent without a time.
 
+import { knownWallTime } from "../common/wall-clock.js";
 import type { Clock } from "../platform/ports.js";
 import type { Reading } from "./reading.js";
-
-/**
- * Wall time in ms, or undefined while the clock is unset. A clock that reports a time before 1978-07-04
- * (2^28 s, where SenML's absolute times begin, RFC 8428 section 4.5.3) has not been set either: an RTC
- * that starts at the epoch after a reset must not stamp readings with 1970.
- */
-export function knownWallTime(clock: Clock): number | undefined {
-  const wall = clock.wallTime();
-  return wall !== undefined && wall >= 2 ** 28 * 1000 ? wall : undefined;
-}
 
 /** The wall time of an event `readingTicks` on the same monotonic clock as `nowTicks`. */
 export function wallTimeAt(readingTicks: number, nowTicks: number, nowWall: number): number {

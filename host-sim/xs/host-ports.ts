@@ -135,6 +135,9 @@ export class HostPorts {
         return clock.ticks();
       case "wallTime":
         return clock.wallTime();
+      case "setWallTime":
+        clock.setWallTime(request.milliseconds as number);
+        return undefined;
       case "set":
         this.timers.set(
           id,

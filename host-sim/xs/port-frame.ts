@@ -16,7 +16,7 @@ export type PortName = (typeof PORTS)[number];
 /** Operation names per port, by code. `open` (socket, I2C) carries options and goes as a JSON message. */
 export const OPS: { readonly [P in PortName]: readonly string[] } = {
   socket: ["open", "read", "write", "close"],
-  clock: ["ticks", "wallTime", "set", "clear"],
+  clock: ["ticks", "wallTime", "set", "clear", "setWallTime"],
   storage: ["read", "append", "write", "delete"],
   i2c: ["open", "read", "write", "close"],
 };

@@ -11,7 +11,8 @@ import {
   type SocketPlatform,
   type TlsSession,
 } from "../../firmware/platform/ecma419/tcp-tls-socket.js";
-import { CLOCK_SET_AFTER_MS, tlsFailure } from "../../firmware/platform/ecma419/tls-failure.js";
+import { tlsFailure } from "../../firmware/platform/ecma419/tls-failure.js";
+import { CLOCK_SET_AFTER_MS } from "../../firmware/common/wall-clock.js";
 import type { BufferLike, SocketOptions } from "../../firmware/platform/ports.js";
 import { NetworkError } from "../../firmware/platform/network-error.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { knownWallTime, Stamper, wallTimeAt } from "../../firmware/telemetry/timestamp.js";
+import { Stamper, wallTimeAt } from "../../firmware/telemetry/timestamp.js";
+import { CLOCK_SET_AFTER_MS, knownWallTime } from "../../firmware/common/wall-clock.js";
 import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
 
 const EPOCH = Date.UTC(2026, 10, 22, 1, 0, 0);
@@ -22,15 +23,17 @@ describe("time stamping", () => {
     expect(stamper.estimatedTimes).toBe(0);
   });
 
-  it("treats a clock that reads before 2^28 s (an RTC reset to the epoch) as unset", () => {
+  it("treats a clock that reads before 2023 (still counting from the 1970 boot value) as unset", () => {
     const clock = new VirtualClock(5_000, 1000);
     const stamper = new Stamper(clock, 1);
     expect(knownWallTime(clock)).toBeUndefined();
     expect(stamper.now()).toBeUndefined();
     expect(stamper.timeOf({ kind: "hr", value: 60, ticks: 900 }, 1)).toBeUndefined();
-    clock.setWallTime(2 ** 28 * 1000);
-    expect(knownWallTime(clock)).toBe(2 ** 28 * 1000);
-    expect(stamper.timeOf({ kind: "hr", value: 60, ticks: 900 }, 1)).toBe(2 ** 28 * 1000 - 100);
+    clock.setWallTime(2 ** 28 * 1000); // 1978: past SenML's absolute-time threshold, but never a set clock
+    expect(knownWallTime(clock)).toBeUndefined();
+    clock.setWallTime(CLOCK_SET_AFTER_MS);
+    expect(knownWallTime(clock)).toBe(CLOCK_SET_AFTER_MS);
+    expect(stamper.timeOf({ kind: "hr", value: 60, ticks: 900 }, 1)).toBe(CLOCK_SET_AFTER_MS - 100);
   });
 
   it("keeps a wall time taken at sampling", () => {

@@ -17,7 +17,7 @@ import { ServerLimits } from "mqtt/client/connect";
 import { OutgoingQueue } from "mqtt/client/outgoing";
 import { OutputBuffer } from "mqtt/client/output";
 import { SessionState } from "mqtt/client/session";
-import { Backoff } from "mqtt/client/reconnect";
+import { Backoff } from "common/backoff";
 import { ClientTimers } from "mqtt/client/timers";
 import { PacketDecoder } from "mqtt/codec/decode";
 import { HeartRateEstimator } from "sensors/heart-rate";

@@ -11,6 +11,7 @@
 import { TlsError } from "../../platform/tls-error.js";
 import { ConnackError, PersistentFailureError } from "./client-errors.js";
 import type { Broker, MqttClientOptions } from "./options.js";
+import { Backoff } from "../../common/backoff.js";
 
 /** CONNACK codes that refuse this client for good: 3.1.1 section 3.2.2.3 (0x01 protocol version, 0x02
  *  identifier rejected, 0x04 bad user name or password, 0x05 not authorised) and 5.0 section 3.2.2.2 (0x84
@@ -24,31 +25,6 @@ export function refusalKey(reason: Error): string | undefined {
   if (reason instanceof TlsError) return reason.code === "clock-unset" ? undefined : `tls ${reason.code} ${reason.alert ?? ""}`;
   if (reason instanceof ConnackError && REFUSING_CLIENT.includes(reason.returnCode)) return `connack ${reason.returnCode}`;
   return undefined;
-}
-
-// Reconnect delays: exponential backoff with "full jitter" (delay = random(0, min(cap, base * 2^n))), so a
-// fleet that lost its broker at the same moment does not reconnect in lockstep. A TLS handshake blocks an
-// ESP32 for ~2 s (docs/device.md), so storms are costly on both ends.
-export class Backoff {
-  private attempt = 0;
-  constructor(
-    private readonly base: number,
-    private readonly cap: number,
-    private readonly random: () => number,
-  ) {}
-
-  /** The delay before the next attempt, in milliseconds; each call doubles the ceiling up to the cap (or
-   *  up to `cap`, e.g. a longer one once failures look persistent). */
-  next(cap = this.cap): number {
-    const ceiling = Math.min(cap, this.base * 2 ** Math.min(this.attempt, 30));
-    this.attempt++;
-    return Math.floor(this.random() * ceiling);
-  }
-
-  /** After a successful CONNACK (or when the network returns) the next failure starts from the base again. */
-  reset(): void {
-    this.attempt = 0;
-  }
 }
 
 export class ReconnectPolicy {

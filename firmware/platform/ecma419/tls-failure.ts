@@ -1,11 +1,9 @@
 // The SDK's TLS stack (modules/crypt/ssl) reports failures by throwing from inside the socket's callbacks:
 // TLSError("certificate: auth err"), Error("date validation failed"), TLSError("alert: 2, 42")... This
 // turns such an exception into the typed TlsError of firmware/platform/tls-error.ts.
+import { isClockSet } from "../../common/wall-clock.js";
 import { TlsError } from "../tls-error.js";
 
-/** Wall-clock milliseconds below which the clock has never been set (2023-01-03, the SDK's own limit in
- *  build/devices/esp32/setup/network.js). */
-export const CLOCK_SET_AFTER_MS = 1_672_722_071_000;
 
 /** TLS alert descriptions (RFC 5246 section 7.2) a server sends when it refuses the handshake. */
 const ALERTS: Record<number, TlsError["code"]> = {
@@ -23,7 +21,7 @@ const ALERTS: Record<number, TlsError["code"]> = {
 export function tlsFailure(thrown: unknown, now: number): TlsError {
   const message = thrown instanceof Error ? thrown.message : String(thrown);
   if (message.includes("date validation failed")) {
-    return now < CLOCK_SET_AFTER_MS
+    return !isClockSet(now)
       ? new TlsError("clock-unset", "the device clock is not set (SNTP), so certificate dates cannot be checked")
       : new TlsError("expired", "the server certificate is outside its validity period");
   }

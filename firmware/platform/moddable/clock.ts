@@ -3,14 +3,16 @@
 import Time from "time";
 import Timer from "timer";
 import type { Clock } from "../ports.js";
-import { CLOCK_SET_AFTER_MS } from "../ecma419/tls-failure.js";
+import { isClockSet } from "../../common/wall-clock.js";
 
 export const moddableClock: Clock = {
   ticks: () => Time.ticks,
   wallTime() {
     const now = Date.now();
-    return now < CLOCK_SET_AFTER_MS ? undefined : now; // still at the 1970 boot value: no SNTP yet
+    return isClockSet(now) ? now : undefined; // still counting from the 1970 boot value: no SNTP yet
   },
+  // Whole seconds: the resolution of the device's system time as Time.set takes it (and of reading times).
+  setWallTime: (milliseconds) => Time.set(Math.round(milliseconds / 1000)),
   // The callback itself, not a wrapper: a closure per timer would cost RAM (it gets the Timer as an
   // argument, which the port's callbacks ignore).
   set: (callback, milliseconds) => Timer.set(callback, milliseconds),

@@ -18,7 +18,7 @@ import { addEventTarget, portCall, removeEventTarget, request, reviveHostError }
 // Port and operation codes of port-frame.ts (PORTS / OPS); `open` goes as a JSON message with its options.
 const SOCKET = 0, CLOCK = 1, STORAGE = 2, I2C_PORT = 3;
 const READ = 1, WRITE = 2, CLOSE = 3;
-const TICKS = 0, WALL_TIME = 1, SET = 2, CLEAR = 3;
+const TICKS = 0, WALL_TIME = 1, SET = 2, CLEAR = 3, SET_WALL_TIME = 4;
 const STORE_READ = 0, STORE_APPEND = 1, STORE_WRITE = 2, STORE_DELETE = 3;
 
 function open(port: string, fields: Record<string, unknown>): void {
@@ -70,6 +70,7 @@ export class XsSocket implements Socket {
 export const xsClock: Clock = {
   ticks: () => portCall(CLOCK, TICKS, 0, 0) as number,
   wallTime: () => portCall(CLOCK, WALL_TIME, 0, 0) as number | undefined,
+  setWallTime: (milliseconds) => void portCall(CLOCK, SET_WALL_TIME, 0, milliseconds),
   set(callback: () => void, milliseconds: number): TimerId {
     const id = addEventTarget({
       fire: () => {
