@@ -18,8 +18,8 @@
 import { ARTIFACT_UNTIL, BeatDetector, DETECTOR_SCRATCH, Detection } from "./beat-detector.js";
 import { biquadReset, cascadeStep, designBiquad, FIRST_SECTION, SECOND_SECTION } from "./biquad.js";
 import { MOTION_SIZE, startMotion, stepMotion } from "./motion.js";
-import { DECIMATION, PulseTrace } from "./pulse-trace.js";
-import { ESTIMATOR_SCALARS, StateBuffer } from "./state-buffer.js";
+import { DECIMATION, PulseTrace, TRACE_END } from "./pulse-trace.js";
+import { offsets, StateBuffer } from "./state-buffer.js";
 import { WindowAnalysis } from "./window-analysis.js";
 
 export interface HeartRateOptions {
@@ -35,7 +35,7 @@ export interface HeartRateOptions {
   motionRate?: number;
 }
 
-export interface HeartRateReading {
+interface HeartRateReading {
   /** Beats per minute; NaN when not valid. */
   bpm: number;
   /** 0..1. */
@@ -52,14 +52,31 @@ const WATCHDOG_WINDOWS = 4; // invalid readings in a row (finger on) before the 
 const MOTION_LOOKBACK = 1; // s of PPG before a moving accelerometer sample flagged with it (its ~0.5 s average lags)
 const SLOPE_SECONDS = 0.12; // the slope sum function's span
 
-// Scalars, in the shared Float64Array (#s): time in samples, the stretch, the window, finger detection, the
-// slope sum, the filters, motion.
-const N = ESTIMATOR_SCALARS, STARTED = N + 1, NO_FINGER_AT = N + 2, INVALID_RUN = N + 3, WINDOW = N + 4;
-const STEP = N + 5, FINGER_THRESHOLD = N + 6, ORIGIN = N + 7, DC = N + 8, DC_ALPHA = N + 9, SSF = N + 10;
-const PREVIOUS = N + 11, SLOPE_AT = N + 12, SLOPE_END = N + 13, LOOKBACK = N + 14, SLOPE_RING = N + 15;
-const SAMPLE_RATE = N + 16, NEXT_WINDOW = N + 17, MOTION = N + 18;
-/** Scalars it keeps (the band-pass filter's are at FILTER_SCALARS). */
-export const ESTIMATOR_SIZE = MOTION + MOTION_SIZE - ESTIMATOR_SCALARS;
+// Its own scalars in the shared Float64Array (#s), after the pulse trace's (state-buffer.ts); the band-pass
+// filter's are at the start.
+const [
+  N, // samples consumed, gaps included: the time
+  STARTED, // where the continuous stretch began (-1: to start at the next sample)
+  NO_FINGER_AT, // the latest sample without a finger (-1: none)
+  INVALID_RUN, // invalid readings in a row with a finger on the sensor
+  WINDOW, // samples in a window
+  STEP, // samples between readings
+  FINGER_THRESHOLD, // raw counts
+  ORIGIN, // the stretch's first raw value, subtracted before filtering
+  DC, // the raw signal's mean (~1 s), for finger detection
+  DC_ALPHA, // its one-pole coefficient
+  SSF, // the slope sum
+  PREVIOUS, // the previous filtered value
+  SLOPE_AT, // the slope ring's next place in #f,
+  SLOPE_END, // its end
+  LOOKBACK, // samples before a moving accelerometer sample flagged with it
+  SLOPE_RING, // the slope ring's start in #f
+  SAMPLE_RATE,
+  NEXT_WINDOW, // the sample count at which the next reading is due
+  MOTION, // the motion tracker's MOTION_SIZE scalars (motion.ts), the last
+] = offsets(TRACE_END);
+/** Scalars the estimator keeps, its parts' included: the length of its Float64Array. */
+export const SCALARS = MOTION + MOTION_SIZE;
 
 export class HeartRateEstimator {
   /** The latest reading; the same object is renewed every step. */
@@ -81,7 +98,7 @@ export class HeartRateEstimator {
     const slopes = Math.max(2, Math.round(SLOPE_SECONDS * fs));
     const capacity = BeatDetector.capacity(windowSeconds);
     const scratch = Math.max(DETECTOR_SCRATCH, WindowAnalysis.floats(capacity, PulseTrace.windowSamples(window, fs)));
-    const memory = new StateBuffer(scratch, BeatDetector.floats(capacity) + PulseTrace.floats(window, fs) + slopes);
+    const memory = new StateBuffer(SCALARS, scratch, BeatDetector.floats(capacity) + PulseTrace.floats(window, fs) + slopes);
     const s = (this.#s = memory.scalars);
     this.#f = memory.floats;
     this.#beats = new BeatDetector(memory, fs, capacity);

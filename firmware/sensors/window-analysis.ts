@@ -50,7 +50,7 @@ const PEAK_SPREAD = 0.25; // mean relative deviation of beat peak sizes tolerate
 const MOTION = 0, KEPT = 1;
 
 /** What evaluate() fills in. */
-export interface WindowResult {
+interface WindowResult {
   bpm: number;
   confidence: number;
   valid: boolean;
@@ -94,7 +94,7 @@ export class WindowAnalysis {
     }
     let count = this.#collectIntervals(beatCount);
     if (count < 2) {
-      beats.medianInterval = 0;
+      beats.learnInterval(0);
       return;
     }
     if (started > start) return; // the stretch began inside the window
@@ -114,7 +114,7 @@ export class WindowAnalysis {
     count = this.#collectIntervals(beatCount);
     if (count < 2) return;
     m = median(f, intervals + count, f, intervals);
-    beats.medianInterval = m;
+    beats.learnInterval(m);
     // How scattered the intervals are as found: noise peaks come at intervals all over the place, which the
     // merging and span counting below would otherwise make look regular.
     const spread = scatter(f, intervals, intervals + count, m);
