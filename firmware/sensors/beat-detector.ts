@@ -189,7 +189,7 @@ export class BeatDetector {
     if (n < learnUntil) {
       if (z > s[LEARN_MAX]) s[LEARN_MAX] = z;
       if (n + 1 === learnUntil) {
-        this.#setReference(s[LEARN_MAX]);
+        this.setReference(s[LEARN_MAX]);
         threshold = s[THRESHOLD];
       }
       if (threshold === 0) return Detection.None; // nothing learnt yet
@@ -208,7 +208,7 @@ export class BeatDetector {
         s[PEAK_AT] = n;
       } else if (z < 0.5 * value || n - s[PEAK_AT] > 0.3 * rate) {
         s[IN_PEAK] = 0;
-        return this.#beat(s[PEAK_AT], value);
+        return this.beat(s[PEAK_AT], value);
       }
       return Detection.None;
     }
@@ -224,7 +224,7 @@ export class BeatDetector {
     return Detection.None;
   }
 
-  #beat(at: number, peak: number): Detection {
+  private beat(at: number, peak: number): Detection {
     const s = this.#s;
     const f = this.#f;
     const reference = s[THRESHOLD] * 2;
@@ -233,17 +233,17 @@ export class BeatDetector {
       if (s[ARTIFACT_COUNT] === 0) s[ARTIFACT_RUN_START] = at;
       f[s[F] + F_RUN + (s[ARTIFACT_COUNT] % RELEARN_AFTER)] = peak;
       s[ARTIFACT_COUNT]++;
-      this.#add(at, false, peak);
+      this.add(at, false, peak);
       if (s[ARTIFACT_COUNT] >= RELEARN_AFTER && at - s[ARTIFACT_RUN_START] >= RELEARN_SECONDS * s[RATE]) {
         // The level really changed (e.g. the finger pressed harder): adopt it rather than stay deaf.
-        this.#setReference(median(f, s[F] + F_RUN + RELEARN_AFTER, f, s[F] + F_RUN));
+        this.setReference(median(f, s[F] + F_RUN + RELEARN_AFTER, f, s[F] + F_RUN));
       }
       return Detection.Artifact;
     }
     s[ARTIFACT_COUNT] = 0;
     const interval = s[LAST_BEAT] < 0 ? 0 : at - s[LAST_BEAT];
     const clean = at > s[ARTIFACT_UNTIL];
-    this.#add(at, clean, peak);
+    this.add(at, clean, peak);
     // Only clean beats at a plausible distance from the last one teach the threshold: a run of small noise
     // peaks accepted between beats must not drag it down until noise is all it sees, nor motion push it up.
     const m = s[MEDIAN_INTERVAL];
@@ -257,7 +257,7 @@ export class BeatDetector {
     return Detection.Beat;
   }
 
-  #setReference(peak: number): void {
+  private setReference(peak: number): void {
     const s = this.#s;
     this.#f.fill(peak, s[F] + F_REFS, s[F] + F_REFS + REFS);
     s[REF_COUNT] = REFS;
@@ -265,7 +265,7 @@ export class BeatDetector {
     s[ARTIFACT_COUNT] = 0;
   }
 
-  #add(at: number, clean: boolean, peak: number): void {
+  private add(at: number, clean: boolean, peak: number): void {
     const s = this.#s;
     const f = this.#f;
     const ring = s[F] + F_RING;

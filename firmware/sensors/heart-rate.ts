@@ -14,7 +14,8 @@
 // relies on the PPG alone.
 //
 // Memory (firmware/sensors/README.md, "Memory"): every number lives in one StateBuffer; the parts hold views
-// of it, and the only other objects are the parts themselves and the reading.
+// of it, and the only other objects are the parts themselves and the reading. The parts' helpers are
+// TypeScript `private` methods, not `#` ones: XS gives every instance a slot for each `#` method.
 import { ARTIFACT_UNTIL, BeatDetector, DETECTOR_SCRATCH, Detection } from "./beat-detector.js";
 import { biquadReset, cascadeStep, designBiquad, FIRST_SECTION, SECOND_SECTION } from "./biquad.js";
 import { MOTION_SIZE, startMotion, stepMotion } from "./motion.js";
@@ -142,16 +143,16 @@ export class HeartRateEstimator {
     const s = this.#s;
     const n = s[N];
     s[N] = n + 1;
-    if (s[STARTED] < 0) this.#restart(counts, n);
+    if (s[STARTED] < 0) this.restart(counts, n);
     const dc = s[DC] + s[DC_ALPHA] * (counts - s[DC]);
     s[DC] = dc;
     const finger = dc >= s[FINGER_THRESHOLD];
     const noFingerAt = s[NO_FINGER_AT];
     if (!finger) {
-      if (noFingerAt !== n - 1) this.#restart(counts, n); // finger removed: start again when it returns
+      if (noFingerAt !== n - 1) this.restart(counts, n); // finger removed: start again when it returns
       s[NO_FINGER_AT] = n;
     } else if (n > 0 && noFingerAt === n - 1) {
-      this.#restart(counts, n); // finger placed: the step would look like a huge beat
+      this.restart(counts, n); // finger placed: the step would look like a huge beat
     }
     const y = cascadeStep(s, s[ORIGIN] - counts);
     if (n % s[DECIMATION] === 0) this.#trace.push(y, n, n <= s[ARTIFACT_UNTIL]);
@@ -170,8 +171,8 @@ export class HeartRateEstimator {
     }
     if (n + 1 < s[NEXT_WINDOW]) return false;
     s[NEXT_WINDOW] += s[STEP];
-    this.#evaluate(finger);
-    this.#watchdog(finger && !this.reading.valid && s[STARTED] <= n + 1 - s[WINDOW]);
+    this.evaluate(finger);
+    this.watchdog(finger && !this.reading.valid && s[STARTED] <= n + 1 - s[WINDOW]);
     return true;
   }
 
@@ -182,8 +183,8 @@ export class HeartRateEstimator {
     const s = this.#s;
     s[N] += Math.max(0, lost);
     s[STARTED] = -1;
-    this.#schedule();
-    this.#withdraw();
+    this.schedule();
+    this.withdraw();
   }
 
   /** Forget everything (e.g. after reconfiguring the sensor or for another wearer). */
@@ -193,22 +194,22 @@ export class HeartRateEstimator {
     s[NO_FINGER_AT] = -1;
     s[STARTED] = -1;
     s[INVALID_RUN] = 0;
-    this.#schedule();
+    this.schedule();
     this.#trace.forgetPulse();
-    this.#withdraw();
+    this.withdraw();
     this.reading.fingerPresent = false;
     this.reading.at = 0;
   }
 
   /** The next reading is due when the sample count reaches NEXT_WINDOW: a whole window, then every step,
    *  counted from sample 0 (gaps included). */
-  #schedule(): void {
+  private schedule(): void {
     const s = this.#s;
     const late = s[N] + 1 - s[WINDOW];
     s[NEXT_WINDOW] = s[WINDOW] + (late > 0 ? Math.ceil(late / s[STEP]) * s[STEP] : 0);
   }
 
-  #withdraw(): void {
+  private withdraw(): void {
     const r = this.reading;
     r.bpm = Number.NaN;
     r.confidence = 0;
@@ -216,7 +217,7 @@ export class HeartRateEstimator {
   }
 
   /** Start a continuous stretch at sample `n` with raw value `counts`. */
-  #restart(counts: number, n: number): void {
+  private restart(counts: number, n: number): void {
     const s = this.#s;
     s[STARTED] = n;
     s[ORIGIN] = counts;
@@ -233,7 +234,7 @@ export class HeartRateEstimator {
 
   /** A finger on the sensor and still no valid reading window after window: the detector may be locked on
    *  the wrong level or shape (e.g. after motion). Learn both again, keeping the filters running. */
-  #watchdog(stuck: boolean): void {
+  private watchdog(stuck: boolean): void {
     const s = this.#s;
     s[INVALID_RUN] = stuck ? s[INVALID_RUN] + 1 : 0;
     if (s[INVALID_RUN] < WATCHDOG_WINDOWS) return;
@@ -242,7 +243,7 @@ export class HeartRateEstimator {
     this.#trace.forgetPulse();
   }
 
-  #evaluate(finger: boolean): void {
+  private evaluate(finger: boolean): void {
     const s = this.#s;
     const r = this.reading;
     const end = s[N];

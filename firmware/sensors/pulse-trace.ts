@@ -20,7 +20,7 @@ const SHAPE_SHARE = 0.5; // share of well-shaped beats at which the shape score 
 
 /** Marks for checkShapes's `flags`: 0 motion, 1 kept, 2 rejected by shape. */
 const SHAPE_REJECTED = 2;
-/** What #load found. */
+/** What load() found. */
 const LOADED = 0, CROSSES_MOTION = 1, UNUSABLE = 2;
 
 // Its scalars in the estimator's shared Float64Array (#s), after the beat detector's (state-buffer.ts).
@@ -173,7 +173,7 @@ export class PulseTrace {
     f.fill(0, template, template + SEGMENT);
     let used = 0;
     for (let i = 0; i < count; i++) {
-      if (window[flags + i] !== 1 || this.#load((origin + window[times + i]) / decimation - offset, step) !== LOADED) continue;
+      if (window[flags + i] !== 1 || this.load((origin + window[times + i]) / decimation - offset, step) !== LOADED) continue;
       for (let k = 0; k < SEGMENT; k++) f[template + k] += f[segment + k];
       used++;
     }
@@ -189,7 +189,7 @@ export class PulseTrace {
     let likeness = 0;
     for (let i = 0; i < count; i++) {
       if (window[flags + i] !== 1) continue;
-      const loaded = this.#load((origin + window[times + i]) / decimation - offset, step);
+      const loaded = this.load((origin + window[times + i]) / decimation - offset, step);
       if (loaded === UNUSABLE) continue;
       checked++;
       // A pulse that runs into motion is not a clean pulse.
@@ -216,7 +216,7 @@ export class PulseTrace {
 
   /** SEGMENT values from decimated position `from` in steps of `step` (linear interpolation), standardised,
    *  into the segment: LOADED, CROSSES_MOTION, or UNUSABLE when they are not all in the ring or are flat. */
-  #load(from: number, step: number): number {
+  private load(from: number, step: number): number {
     const s = this.#s;
     const f = this.#f;
     const size = s[SIZE];
