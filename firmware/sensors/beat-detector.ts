@@ -10,9 +10,10 @@
 //
 // Memory: scalars and arrays in the estimator's StateBuffer. Beat times are stored as samples since `base`, which moves on every 2^22 samples
 // (11.6 h at 100/s), so Float32 holds them exactly.
-import { HEART_RATE_MAX_BPM } from "./physiological-limits.js";
+import { FILTER_END } from "./biquad.js";
 import { median } from "./median.js";
-import { DETECTOR_SCALARS, type StateBuffer } from "./state-buffer.js";
+import { HEART_RATE_MAX_BPM } from "./physiological-limits.js";
+import { offsets, type StateBuffer } from "./state-buffer.js";
 
 /** Shorter than this x the median interval: a spurious extra peak. */
 export const LOWER = 0.62;
@@ -31,17 +32,32 @@ const MOTION_MARGIN_SECONDS = 0.5; // flagged around an artifact peak
 const REFRACTORY_SHARE = 0.45;
 const REBASE = 2 ** 22; // samples; beat times stay below 2^23 + REBASE < 2^24, exact in Float32
 
-// Scalars, in the estimator's shared Float64Array (#s).
-const RATE = DETECTOR_SCALARS, REFRACTORY = RATE + 1, MOTION_MARGIN = RATE + 2, CAPACITY = RATE + 3;
-const COUNT = RATE + 4, HEAD = RATE + 5, MEDIAN_INTERVAL = RATE + 7;
-/** Where the last sample flagged as motion is kept (the estimator reads it every sample). */
-export const ARTIFACT_UNTIL = RATE + 6;
-const LEARN_UNTIL = RATE + 8, LEARN_MAX = RATE + 9, THRESHOLD = RATE + 10, IN_PEAK = RATE + 11;
-const PEAK_VALUE = RATE + 12, PEAK_AT = RATE + 13, LAST_BEAT = RATE + 14, REF_COUNT = RATE + 15;
-const REF_AT = RATE + 16, ARTIFACT_COUNT = RATE + 17, ARTIFACT_RUN_START = RATE + 18, BASE = RATE + 19;
-const F = RATE + 20; // where its arrays start in #f
-/** Scalars it keeps. */
-export const DETECTOR_SIZE = 21;
+// Its scalars in the estimator's shared Float64Array (#s), after the band-pass filter's (state-buffer.ts).
+const [
+  RATE, // samples per second
+  REFRACTORY, // shortest interval between beats, samples
+  MOTION_MARGIN, // samples flagged around an artifact
+  CAPACITY, // beats the ring holds
+  COUNT, // beats in the ring
+  HEAD, // ring index of the next beat
+  ARTIFACT_UNTIL, // samples up to this one are flagged as motion (the estimator reads it every sample)
+  MEDIAN_INTERVAL, // of the last window, set by the estimator (0 when unknown)
+  LEARN_UNTIL, // the level is learnt until this sample,
+  LEARN_MAX, // from the highest SSF until then
+  THRESHOLD,
+  IN_PEAK, // 1 while following a peak above the threshold:
+  PEAK_VALUE, // its highest SSF so far
+  PEAK_AT, // and where
+  LAST_BEAT, // sample of the latest beat (-1: none yet)
+  REF_COUNT, // peaks in the threshold history
+  REF_AT, // where the next one goes
+  ARTIFACT_COUNT, // artifact peaks in a row
+  ARTIFACT_RUN_START, // where that run began
+  BASE, // sample the ring's beat times count from
+  F, // where its arrays start in #f
+  DETECTOR_END, // where the next part's scalars start
+] = offsets(FILTER_END);
+export { ARTIFACT_UNTIL, DETECTOR_END };
 // Arrays, from F in #f: threshold history, artifact run, then the ring (time since BASE, SSF peak with a
 // negative sign for a beat during motion). Medians sort into the shared scratch at 0.
 const F_REFS = 0, F_RUN = F_REFS + REFS, F_RING = F_RUN + RELEARN_AFTER;
@@ -69,7 +85,7 @@ export class BeatDetector {
   constructor(memory: StateBuffer, sampleRate: number, capacity: number) {
     const s = (this.#s = memory.scalars);
     this.#f = memory.floats;
-    s.fill(0, DETECTOR_SCALARS, DETECTOR_SCALARS + DETECTOR_SIZE);
+    s.fill(0, RATE, DETECTOR_END);
     s[F] = memory.reserve(BeatDetector.floats(capacity));
     s[RATE] = sampleRate;
     s[CAPACITY] = capacity;
@@ -86,22 +102,14 @@ export class BeatDetector {
     return this.#s[COUNT];
   }
 
-  /** Samples up to this one are flagged as motion. */
-  get artifactUntil(): number {
-    return this.#s[ARTIFACT_UNTIL];
-  }
-
   /** Samples flagged around an artifact. */
   get motionMargin(): number {
     return this.#s[MOTION_MARGIN];
   }
 
-  /** Median beat interval of the last window, set by the estimator (0 when unknown). */
-  get medianInterval(): number {
-    return this.#s[MEDIAN_INTERVAL];
-  }
-
-  set medianInterval(samples: number) {
+  /** The median beat interval of the last window, samples (0 when unknown): the refractory time follows it,
+   *  and only beats at a plausible distance from the previous one teach the threshold. */
+  learnInterval(samples: number): void {
     this.#s[MEDIAN_INTERVAL] = samples;
   }
 
@@ -181,7 +189,7 @@ export class BeatDetector {
     if (n < learnUntil) {
       if (z > s[LEARN_MAX]) s[LEARN_MAX] = z;
       if (n + 1 === learnUntil) {
-        this.#setReference(s[LEARN_MAX]);
+        this.setReference(s[LEARN_MAX]);
         threshold = s[THRESHOLD];
       }
       if (threshold === 0) return Detection.None; // nothing learnt yet
@@ -200,7 +208,7 @@ export class BeatDetector {
         s[PEAK_AT] = n;
       } else if (z < 0.5 * value || n - s[PEAK_AT] > 0.3 * rate) {
         s[IN_PEAK] = 0;
-        return this.#beat(s[PEAK_AT], value);
+        return this.beat(s[PEAK_AT], value);
       }
       return Detection.None;
     }
@@ -216,7 +224,7 @@ export class BeatDetector {
     return Detection.None;
   }
 
-  #beat(at: number, peak: number): Detection {
+  private beat(at: number, peak: number): Detection {
     const s = this.#s;
     const f = this.#f;
     const reference = s[THRESHOLD] * 2;
@@ -225,17 +233,17 @@ export class BeatDetector {
       if (s[ARTIFACT_COUNT] === 0) s[ARTIFACT_RUN_START] = at;
       f[s[F] + F_RUN + (s[ARTIFACT_COUNT] % RELEARN_AFTER)] = peak;
       s[ARTIFACT_COUNT]++;
-      this.#add(at, false, peak);
+      this.add(at, false, peak);
       if (s[ARTIFACT_COUNT] >= RELEARN_AFTER && at - s[ARTIFACT_RUN_START] >= RELEARN_SECONDS * s[RATE]) {
         // The level really changed (e.g. the finger pressed harder): adopt it rather than stay deaf.
-        this.#setReference(median(f, s[F] + F_RUN + RELEARN_AFTER, f, s[F] + F_RUN));
+        this.setReference(median(f, s[F] + F_RUN + RELEARN_AFTER, f, s[F] + F_RUN));
       }
       return Detection.Artifact;
     }
     s[ARTIFACT_COUNT] = 0;
     const interval = s[LAST_BEAT] < 0 ? 0 : at - s[LAST_BEAT];
     const clean = at > s[ARTIFACT_UNTIL];
-    this.#add(at, clean, peak);
+    this.add(at, clean, peak);
     // Only clean beats at a plausible distance from the last one teach the threshold: a run of small noise
     // peaks accepted between beats must not drag it down until noise is all it sees, nor motion push it up.
     const m = s[MEDIAN_INTERVAL];
@@ -249,7 +257,7 @@ export class BeatDetector {
     return Detection.Beat;
   }
 
-  #setReference(peak: number): void {
+  private setReference(peak: number): void {
     const s = this.#s;
     this.#f.fill(peak, s[F] + F_REFS, s[F] + F_REFS + REFS);
     s[REF_COUNT] = REFS;
@@ -257,7 +265,7 @@ export class BeatDetector {
     s[ARTIFACT_COUNT] = 0;
   }
 
-  #add(at: number, clean: boolean, peak: number): void {
+  private add(at: number, clean: boolean, peak: number): void {
     const s = this.#s;
     const f = this.#f;
     const ring = s[F] + F_RING;

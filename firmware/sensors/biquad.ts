@@ -1,14 +1,13 @@
 // Second-order IIR sections (RBJ audio-EQ cookbook, Butterworth Q = 1/sqrt 2), transposed direct form II, in
 // a Float64Array (double precision for a 0.5 Hz corner at 100 samples/s): a section is BIQUAD_SIZE numbers
 // from `at` (coefficients b0 b1 b2 a1 a2, state z1 z2). The per-sample step runs the two sections at the
-// start of the array (FILTER_SCALARS) in series at constant indices: on XS an index computed from an offset
-// costs as much again as the access.
-import { FILTER_SCALARS } from "./state-buffer.js";
+// start of the estimator's shared array (state-buffer.ts) in series at constant indices: on XS an index
+// computed from an offset costs as much again as the access.
+import { offsets } from "./state-buffer.js";
 
-export const BIQUAD_SIZE = 7;
-const B0 = 0, B1 = 1, B2 = 2, A1 = 3, A2 = 4, Z1 = 5, Z2 = 6;
-/** Where cascadeStep() wants its first and second section. */
-export const FIRST_SECTION = FILTER_SCALARS, SECOND_SECTION = FILTER_SCALARS + BIQUAD_SIZE;
+const [B0, B1, B2, A1, A2, Z1, Z2, BIQUAD_SIZE] = offsets(0);
+/** Where cascadeStep() wants its first and second section; the estimator's next scalars start at FILTER_END. */
+export const [FIRST_SECTION, SECOND_SECTION, FILTER_END] = offsets(0, BIQUAD_SIZE);
 // Their numbers' indices, computed once (XS would add offsets again at every access).
 const F_B0 = FIRST_SECTION + B0, F_B1 = FIRST_SECTION + B1, F_B2 = FIRST_SECTION + B2, F_A1 = FIRST_SECTION + A1;
 const F_A2 = FIRST_SECTION + A2, F_Z1 = FIRST_SECTION + Z1, F_Z2 = FIRST_SECTION + Z2;

@@ -14,12 +14,13 @@
 // relies on the PPG alone.
 //
 // Memory (firmware/sensors/README.md, "Memory"): every number lives in one StateBuffer; the parts hold views
-// of it, and the only other objects are the parts themselves and the reading.
+// of it, and the only other objects are the parts themselves and the reading. The parts' helpers are
+// TypeScript `private` methods, not `#` ones: XS gives every instance a slot for each `#` method.
 import { ARTIFACT_UNTIL, BeatDetector, DETECTOR_SCRATCH, Detection } from "./beat-detector.js";
 import { biquadReset, cascadeStep, designBiquad, FIRST_SECTION, SECOND_SECTION } from "./biquad.js";
 import { MOTION_SIZE, startMotion, stepMotion } from "./motion.js";
-import { DECIMATION, PulseTrace } from "./pulse-trace.js";
-import { ESTIMATOR_SCALARS, StateBuffer } from "./state-buffer.js";
+import { DECIMATION, PulseTrace, TRACE_END } from "./pulse-trace.js";
+import { offsets, StateBuffer } from "./state-buffer.js";
 import { WindowAnalysis } from "./window-analysis.js";
 
 export interface HeartRateOptions {
@@ -35,7 +36,7 @@ export interface HeartRateOptions {
   motionRate?: number;
 }
 
-export interface HeartRateReading {
+interface HeartRateReading {
   /** Beats per minute; NaN when not valid. */
   bpm: number;
   /** 0..1. */
@@ -52,14 +53,31 @@ const WATCHDOG_WINDOWS = 4; // invalid readings in a row (finger on) before the 
 const MOTION_LOOKBACK = 1; // s of PPG before a moving accelerometer sample flagged with it (its ~0.5 s average lags)
 const SLOPE_SECONDS = 0.12; // the slope sum function's span
 
-// Scalars, in the shared Float64Array (#s): time in samples, the stretch, the window, finger detection, the
-// slope sum, the filters, motion.
-const N = ESTIMATOR_SCALARS, STARTED = N + 1, NO_FINGER_AT = N + 2, INVALID_RUN = N + 3, WINDOW = N + 4;
-const STEP = N + 5, FINGER_THRESHOLD = N + 6, ORIGIN = N + 7, DC = N + 8, DC_ALPHA = N + 9, SSF = N + 10;
-const PREVIOUS = N + 11, SLOPE_AT = N + 12, SLOPE_END = N + 13, LOOKBACK = N + 14, SLOPE_RING = N + 15;
-const SAMPLE_RATE = N + 16, NEXT_WINDOW = N + 17, MOTION = N + 18;
-/** Scalars it keeps (the band-pass filter's are at FILTER_SCALARS). */
-export const ESTIMATOR_SIZE = MOTION + MOTION_SIZE - ESTIMATOR_SCALARS;
+// Its own scalars in the shared Float64Array (#s), after the pulse trace's (state-buffer.ts); the band-pass
+// filter's are at the start.
+const [
+  N, // samples consumed, gaps included: the time
+  STARTED, // where the continuous stretch began (-1: to start at the next sample)
+  NO_FINGER_AT, // the latest sample without a finger (-1: none)
+  INVALID_RUN, // invalid readings in a row with a finger on the sensor
+  WINDOW, // samples in a window
+  STEP, // samples between readings
+  FINGER_THRESHOLD, // raw counts
+  ORIGIN, // the stretch's first raw value, subtracted before filtering
+  DC, // the raw signal's mean (~1 s), for finger detection
+  DC_ALPHA, // its one-pole coefficient
+  SSF, // the slope sum
+  PREVIOUS, // the previous filtered value
+  SLOPE_AT, // the slope ring's next place in #f,
+  SLOPE_END, // its end
+  LOOKBACK, // samples before a moving accelerometer sample flagged with it
+  SLOPE_RING, // the slope ring's start in #f
+  SAMPLE_RATE,
+  NEXT_WINDOW, // the sample count at which the next reading is due
+  MOTION, // the motion tracker's MOTION_SIZE scalars (motion.ts), the last
+] = offsets(TRACE_END);
+/** Scalars the estimator keeps, its parts' included: the length of its Float64Array. */
+export const SCALARS = MOTION + MOTION_SIZE;
 
 export class HeartRateEstimator {
   /** The latest reading; the same object is renewed every step. */
@@ -81,7 +99,7 @@ export class HeartRateEstimator {
     const slopes = Math.max(2, Math.round(SLOPE_SECONDS * fs));
     const capacity = BeatDetector.capacity(windowSeconds);
     const scratch = Math.max(DETECTOR_SCRATCH, WindowAnalysis.floats(capacity, PulseTrace.windowSamples(window, fs)));
-    const memory = new StateBuffer(scratch, BeatDetector.floats(capacity) + PulseTrace.floats(window, fs) + slopes);
+    const memory = new StateBuffer(SCALARS, scratch, BeatDetector.floats(capacity) + PulseTrace.floats(window, fs) + slopes);
     const s = (this.#s = memory.scalars);
     this.#f = memory.floats;
     this.#beats = new BeatDetector(memory, fs, capacity);
@@ -125,16 +143,16 @@ export class HeartRateEstimator {
     const s = this.#s;
     const n = s[N];
     s[N] = n + 1;
-    if (s[STARTED] < 0) this.#restart(counts, n);
+    if (s[STARTED] < 0) this.restart(counts, n);
     const dc = s[DC] + s[DC_ALPHA] * (counts - s[DC]);
     s[DC] = dc;
     const finger = dc >= s[FINGER_THRESHOLD];
     const noFingerAt = s[NO_FINGER_AT];
     if (!finger) {
-      if (noFingerAt !== n - 1) this.#restart(counts, n); // finger removed: start again when it returns
+      if (noFingerAt !== n - 1) this.restart(counts, n); // finger removed: start again when it returns
       s[NO_FINGER_AT] = n;
     } else if (n > 0 && noFingerAt === n - 1) {
-      this.#restart(counts, n); // finger placed: the step would look like a huge beat
+      this.restart(counts, n); // finger placed: the step would look like a huge beat
     }
     const y = cascadeStep(s, s[ORIGIN] - counts);
     if (n % s[DECIMATION] === 0) this.#trace.push(y, n, n <= s[ARTIFACT_UNTIL]);
@@ -153,8 +171,8 @@ export class HeartRateEstimator {
     }
     if (n + 1 < s[NEXT_WINDOW]) return false;
     s[NEXT_WINDOW] += s[STEP];
-    this.#evaluate(finger);
-    this.#watchdog(finger && !this.reading.valid && s[STARTED] <= n + 1 - s[WINDOW]);
+    this.evaluate(finger);
+    this.watchdog(finger && !this.reading.valid && s[STARTED] <= n + 1 - s[WINDOW]);
     return true;
   }
 
@@ -165,8 +183,8 @@ export class HeartRateEstimator {
     const s = this.#s;
     s[N] += Math.max(0, lost);
     s[STARTED] = -1;
-    this.#schedule();
-    this.#withdraw();
+    this.schedule();
+    this.withdraw();
   }
 
   /** Forget everything (e.g. after reconfiguring the sensor or for another wearer). */
@@ -176,22 +194,22 @@ export class HeartRateEstimator {
     s[NO_FINGER_AT] = -1;
     s[STARTED] = -1;
     s[INVALID_RUN] = 0;
-    this.#schedule();
+    this.schedule();
     this.#trace.forgetPulse();
-    this.#withdraw();
+    this.withdraw();
     this.reading.fingerPresent = false;
     this.reading.at = 0;
   }
 
   /** The next reading is due when the sample count reaches NEXT_WINDOW: a whole window, then every step,
    *  counted from sample 0 (gaps included). */
-  #schedule(): void {
+  private schedule(): void {
     const s = this.#s;
     const late = s[N] + 1 - s[WINDOW];
     s[NEXT_WINDOW] = s[WINDOW] + (late > 0 ? Math.ceil(late / s[STEP]) * s[STEP] : 0);
   }
 
-  #withdraw(): void {
+  private withdraw(): void {
     const r = this.reading;
     r.bpm = Number.NaN;
     r.confidence = 0;
@@ -199,7 +217,7 @@ export class HeartRateEstimator {
   }
 
   /** Start a continuous stretch at sample `n` with raw value `counts`. */
-  #restart(counts: number, n: number): void {
+  private restart(counts: number, n: number): void {
     const s = this.#s;
     s[STARTED] = n;
     s[ORIGIN] = counts;
@@ -216,7 +234,7 @@ export class HeartRateEstimator {
 
   /** A finger on the sensor and still no valid reading window after window: the detector may be locked on
    *  the wrong level or shape (e.g. after motion). Learn both again, keeping the filters running. */
-  #watchdog(stuck: boolean): void {
+  private watchdog(stuck: boolean): void {
     const s = this.#s;
     s[INVALID_RUN] = stuck ? s[INVALID_RUN] + 1 : 0;
     if (s[INVALID_RUN] < WATCHDOG_WINDOWS) return;
@@ -225,7 +243,7 @@ export class HeartRateEstimator {
     this.#trace.forgetPulse();
   }
 
-  #evaluate(finger: boolean): void {
+  private evaluate(finger: boolean): void {
     const s = this.#s;
     const r = this.reading;
     const end = s[N];

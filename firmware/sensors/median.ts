@@ -3,7 +3,7 @@
 
 /** Median of values[from..end), sorted into scratch[0..end - from) (which may be the same array as values
  *  when that part lies before `from`). */
-export function median(values: ArrayLike<number>, end: number, scratch: Float32Array | Float64Array, from = 0): number {
+export function median(values: ArrayLike<number>, end: number, scratch: Float32Array, from: number): number {
   const n = end - from;
   for (let i = 0; i < n; i++) {
     const v = values[from + i];

@@ -9,7 +9,8 @@
 // Decimated sample j (taken at input sample j x decimation) lives at index j % length; a sample flagged as
 // motion holds NaN. Memory: scalars and arrays in the estimator's StateBuffer; the autocorrelation works in
 // the caller's scratch, `windowSamples()` long.
-import { type StateBuffer, TRACE_SCALARS } from "./state-buffer.js";
+import { DETECTOR_END } from "./beat-detector.js";
+import { offsets, type StateBuffer } from "./state-buffer.js";
 
 const TRACE_RATE = 25; // samples/s kept
 const EXTRA_SECONDS = 1; // kept beyond the window, so the first beats' pulses are whole (even at 25 bpm)
@@ -18,19 +19,24 @@ const SHAPE_MIN = 0.7; // correlation with the reference pulse below which a bea
 const SHAPE_SHARE = 0.5; // share of well-shaped beats at which the shape score reaches 0 (1 halfway to 1)
 
 /** Marks for checkShapes's `flags`: 0 motion, 1 kept, 2 rejected by shape. */
-export const SHAPE_REJECTED = 2;
-/** What #load found. */
+const SHAPE_REJECTED = 2;
+/** What load() found. */
 const LOADED = 0, CROSSES_MOTION = 1, UNUSABLE = 2;
 
-// Scalars, in the estimator's shared Float64Array (#s).
-/** Where the decimation is kept (the estimator reads it every sample). */
-export const DECIMATION = TRACE_SCALARS;
-const WINDOW = DECIMATION + 1, SIZE = DECIMATION + 2, LAST = DECIMATION + 3;
-const PREPARED = DECIMATION + 4, TEMPLATE_USABLE = DECIMATION + 5, PULSE_KNOWN = DECIMATION + 6;
-const F = DECIMATION + 7; // where its arrays start in #f
-const LIKENESS = DECIMATION + 8; // mean correlation of the checked pulses with the reference
-/** Scalars it keeps. */
-export const TRACE_SIZE = 9;
+// Its scalars in the estimator's shared Float64Array (#s), after the beat detector's (state-buffer.ts).
+const [
+  DECIMATION, // input samples per trace sample (the estimator reads it every sample)
+  WINDOW, // trace samples in a window
+  SIZE, // trace samples in the ring
+  LAST, // the latest trace sample's number (its index is LAST % SIZE; -1: none yet)
+  PREPARED, // trace samples prepare() left in the work
+  TEMPLATE_USABLE, // 1 when the window last checked had a mean pulse to learn from
+  PULSE_KNOWN, // 1 when a pulse shape has been learnt
+  F, // where its arrays start in #f
+  LIKENESS, // mean correlation of the pulses last checked with the reference
+  TRACE_END, // where the next part's scalars start
+] = offsets(DETECTOR_END);
+export { DECIMATION, TRACE_END };
 // Arrays, from F in #f: the window's mean pulse, one beat's pulse, the learnt pulse, then the trace ring.
 const TEMPLATE = 0, SEG = SEGMENT, PULSE = 2 * SEGMENT, TRACE = 3 * SEGMENT;
 
@@ -54,16 +60,12 @@ export class PulseTrace {
     const floats = PulseTrace.floats(windowSamples, sampleRate);
     const s = (this.#s = memory.scalars);
     this.#f = memory.floats;
-    s.fill(0, TRACE_SCALARS, TRACE_SCALARS + TRACE_SIZE);
+    s.fill(0, DECIMATION, TRACE_END);
     s[F] = memory.reserve(floats);
     s[DECIMATION] = decimationFor(sampleRate);
     s[WINDOW] = PulseTrace.windowSamples(windowSamples, sampleRate);
     s[SIZE] = floats - TRACE;
     s[LAST] = -1;
-  }
-
-  get decimation(): number {
-    return this.#s[DECIMATION];
   }
 
   /** Mean correlation of the pulses last checked with the reference (0 when too few to judge). */
@@ -171,7 +173,7 @@ export class PulseTrace {
     f.fill(0, template, template + SEGMENT);
     let used = 0;
     for (let i = 0; i < count; i++) {
-      if (window[flags + i] !== 1 || this.#load((origin + window[times + i]) / decimation - offset, step) !== LOADED) continue;
+      if (window[flags + i] !== 1 || this.load((origin + window[times + i]) / decimation - offset, step) !== LOADED) continue;
       for (let k = 0; k < SEGMENT; k++) f[template + k] += f[segment + k];
       used++;
     }
@@ -187,7 +189,7 @@ export class PulseTrace {
     let likeness = 0;
     for (let i = 0; i < count; i++) {
       if (window[flags + i] !== 1) continue;
-      const loaded = this.#load((origin + window[times + i]) / decimation - offset, step);
+      const loaded = this.load((origin + window[times + i]) / decimation - offset, step);
       if (loaded === UNUSABLE) continue;
       checked++;
       // A pulse that runs into motion is not a clean pulse.
@@ -214,7 +216,7 @@ export class PulseTrace {
 
   /** SEGMENT values from decimated position `from` in steps of `step` (linear interpolation), standardised,
    *  into the segment: LOADED, CROSSES_MOTION, or UNUSABLE when they are not all in the ring or are flat. */
-  #load(from: number, step: number): number {
+  private load(from: number, step: number): number {
     const s = this.#s;
     const f = this.#f;
     const size = s[SIZE];

@@ -1,17 +1,21 @@
 // The heart-rate estimator keeps all its numbers in one ArrayBuffer: a typed array costs the XS heap a few
 // slots on top of its bytes, and a number in an object field a whole slot (firmware/sensors/README.md,
-// "Memory"). Its parts share two views of it: a Float64Array of scalars, each part at a fixed place (below),
-// and a Float32Array for their rings and arrays, each part from an offset it keeps among its scalars. The
-// Float32Array starts with scratch shared by whoever needs it for the moment: the window analysis (once per
-// window) and the beat detector's medians (once per beat), which never run at the same time.
+// "Memory"). Its parts share two views of it: a Float64Array of scalars and a Float32Array for their rings
+// and arrays. The Float32Array starts with scratch shared by whoever needs it for the moment: the window
+// analysis (once per window) and the beat detector's medians (once per beat), which never run at the same
+// time; each part's arrays follow, from an offset it keeps among its scalars.
+//
+// Each part names its scalars once, in a list whose order is their order in the Float64Array
+// (`const [RATE, THRESHOLD, ..., END] = offsets(after)`), and starts where the part before it ends: the
+// band-pass filter (biquad.ts) at 0, then the beat detector, the pulse trace, and the estimator's own with
+// the motion tracker's at its end (heart-rate.ts). Module constants, not getters: on XS an accessor call
+// costs three times a typed-array read, and these are read on every sample.
 
-// Where each part keeps its scalars in the shared Float64Array (test/sensors/heart-rate-memory.test.ts
-// checks that every part stays inside its place).
-export const FILTER_SCALARS = 0; // biquad.ts: the estimator's band-pass, two sections at fixed places
-export const DETECTOR_SCALARS = 14; // beat-detector.ts: 21
-export const TRACE_SCALARS = 35; // pulse-trace.ts: 9
-export const ESTIMATOR_SCALARS = 44; // heart-rate.ts: its own 18, motion 10
-export const SCALARS = 44 + 18 + 10;
+/** Offsets `from`, `from + step`, ... to name by destructuring: `const [A, B, END] = offsets(10)` makes
+ *  A 10, B 11 and END 12, where whatever comes next starts. */
+export function* offsets(from: number, step = 1): Generator<number, never> {
+  for (let at = from; ; at += step) yield at;
+}
 
 export class StateBuffer {
   /** Every part's scalars. */
@@ -20,11 +24,12 @@ export class StateBuffer {
   readonly floats: Float32Array;
   #next: number;
 
-  /** `scratch` shared floats, then `reserved` more for the parts to reserve(). */
-  constructor(scratch: number, reserved: number) {
-    const buffer = new ArrayBuffer(8 * SCALARS + 4 * (scratch + reserved));
-    this.scalars = new Float64Array(buffer, 0, SCALARS);
-    this.floats = new Float32Array(buffer, 8 * SCALARS, scratch + reserved);
+  /** `scalars` numbers for the parts' scalars; `scratch` shared floats, then `reserved` more for the parts
+   *  to reserve(). */
+  constructor(scalars: number, scratch: number, reserved: number) {
+    const buffer = new ArrayBuffer(8 * scalars + 4 * (scratch + reserved));
+    this.scalars = new Float64Array(buffer, 0, scalars);
+    this.floats = new Float32Array(buffer, 8 * scalars, scratch + reserved);
     this.#next = scratch;
   }
 

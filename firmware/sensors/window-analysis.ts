@@ -50,7 +50,7 @@ const PEAK_SPREAD = 0.25; // mean relative deviation of beat peak sizes tolerate
 const MOTION = 0, KEPT = 1;
 
 /** What evaluate() fills in. */
-export interface WindowResult {
+interface WindowResult {
   bpm: number;
   confidence: number;
   valid: boolean;
@@ -92,9 +92,9 @@ export class WindowAnalysis {
       f[times + i] = beats.time(k) - start;
       f[flags + i] = beats.clean(k) ? KEPT : MOTION;
     }
-    let count = this.#collectIntervals(beatCount);
+    let count = this.collectIntervals(beatCount);
     if (count < 2) {
-      beats.medianInterval = 0;
+      beats.learnInterval(0);
       return;
     }
     if (started > start) return; // the stretch began inside the window
@@ -104,17 +104,17 @@ export class WindowAnalysis {
     const known = trace.pulseKnown;
     const regime = known ? recentRegime(f, intervals, intervals + count, REGIME_SECONDS * sampleRate) - intervals : 0;
     if (regime > 0) {
-      from = start + this.#dropBefore(beatCount, regime);
-      count = this.#collectIntervals(beatCount);
+      from = start + this.dropBefore(beatCount, regime);
+      count = this.collectIntervals(beatCount);
     }
     let m = median(f, intervals + count, f, intervals);
     // Beats whose pulse does not look like the others (motion reshapes them, a spurious peak has no pulse)
     // are dropped; their neighbours then span one interval (spurious peak) or two (distorted real beat).
     const shape = trace.checkShapes(f, times, flags, beatCount, start, m);
-    count = this.#collectIntervals(beatCount);
+    count = this.collectIntervals(beatCount);
     if (count < 2) return;
     m = median(f, intervals + count, f, intervals);
-    beats.medianInterval = m;
+    beats.learnInterval(m);
     // How scattered the intervals are as found: noise peaks come at intervals all over the place, which the
     // merging and span counting below would otherwise make look regular.
     const spread = scatter(f, intervals, intervals + count, m);
@@ -148,7 +148,7 @@ export class WindowAnalysis {
     const regularity = 1 - clamp01((deviation / sum - IRREGULAR) / 0.25);
     const acceptance = all > 0 ? sum / all : 0;
     // Pulses from one heart differ little in size; motion adds and removes slope at random.
-    const consistency = 1 - clamp01((this.#peakSpread(beats, beatCount) - PEAK_SPREAD) / 0.2);
+    const consistency = 1 - clamp01((this.peakSpread(beats, beatCount) - PEAK_SPREAD) / 0.2);
     // The beats must describe the signal: its autocorrelation at the beat period has to be high; and when half
     // or a third of that period repeats as well, beats were missed in a regular pattern (every other one).
     // (The trace is prepared in the scratch: the beats' marks and intervals are done with.)
@@ -170,7 +170,7 @@ export class WindowAnalysis {
 
   /** Mark the window's beats before the one that starts interval `k` as a break; returns that beat's time
    *  since the window's start. */
-  #dropBefore(beatCount: number, k: number): number {
+  private dropBefore(beatCount: number, k: number): number {
     const f = this.#f;
     const flags = 2 * this.#capacity;
     let count = 0;
@@ -191,7 +191,7 @@ export class WindowAnalysis {
 
   /** Intervals between consecutive kept beats of the window; a motion-marked beat breaks the sequence, a
    *  shape-rejected one is skipped over. Returns their number. */
-  #collectIntervals(beatCount: number): number {
+  private collectIntervals(beatCount: number): number {
     const f = this.#f;
     const c = this.#capacity;
     const times = c, flags = 2 * c, intervals = 3 * c;
@@ -212,7 +212,7 @@ export class WindowAnalysis {
   }
 
   /** Mean relative deviation of the SSF peaks of the window's kept beats from their median. */
-  #peakSpread(beats: BeatDetector, beatCount: number): number {
+  private peakSpread(beats: BeatDetector, beatCount: number): number {
     const f = this.#f;
     const flags = 2 * this.#capacity, peaks = 3 * this.#capacity; // the intervals are no longer needed
     let n = 0;

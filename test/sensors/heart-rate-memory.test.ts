@@ -3,35 +3,46 @@
 // Float32 however long the device runs. What the layout is for (its heap figures) is measured on XS:
 // firmware/sensors/README.md, "Memory".
 import { describe, expect, it } from "vitest";
-import { BeatDetector, DETECTOR_SIZE, Detection } from "../../firmware/sensors/beat-detector.js";
-import { BIQUAD_SIZE, FIRST_SECTION, SECOND_SECTION } from "../../firmware/sensors/biquad.js";
-import { ESTIMATOR_SIZE, HeartRateEstimator } from "../../firmware/sensors/heart-rate.js";
-import { PulseTrace, TRACE_SIZE } from "../../firmware/sensors/pulse-trace.js";
-import {
-  DETECTOR_SCALARS,
-  ESTIMATOR_SCALARS,
-  FILTER_SCALARS,
-  SCALARS,
-  StateBuffer,
-  TRACE_SCALARS,
-} from "../../firmware/sensors/state-buffer.js";
+import { BeatDetector, DETECTOR_END, Detection } from "../../firmware/sensors/beat-detector.js";
+import { FILTER_END, FIRST_SECTION, SECOND_SECTION } from "../../firmware/sensors/biquad.js";
+import { HeartRateEstimator, SCALARS } from "../../firmware/sensors/heart-rate.js";
+import { PulseTrace, TRACE_END } from "../../firmware/sensors/pulse-trace.js";
+import { offsets, StateBuffer } from "../../firmware/sensors/state-buffer.js";
 import { SyntheticPpg } from "../../host-sim/chips/ppg-synthetic.js";
 
 describe("heart-rate estimator memory layout", () => {
+  it("numbers a part's scalars in the order they are named, from where the part before ends", () => {
+    const [a, b, end] = offsets(5);
+    expect([a, b, end]).toEqual([5, 6, 7]);
+    const [first, second, after] = offsets(0, 7);
+    expect([first, second, after]).toEqual([0, 7, 14]);
+  });
+
   it("gives each part exactly the scalars it keeps, one after the other", () => {
-    expect(FIRST_SECTION).toBe(FILTER_SCALARS);
-    expect(SECOND_SECTION + BIQUAD_SIZE).toBe(DETECTOR_SCALARS);
-    expect(DETECTOR_SCALARS + DETECTOR_SIZE).toBe(TRACE_SCALARS);
-    expect(TRACE_SCALARS + TRACE_SIZE).toBe(ESTIMATOR_SCALARS);
-    expect(ESTIMATOR_SCALARS + ESTIMATOR_SIZE).toBe(SCALARS);
+    expect([FIRST_SECTION, SECOND_SECTION, FILTER_END]).toEqual([0, FILTER_END / 2, 2 * SECOND_SECTION]);
+    expect(FILTER_END < DETECTOR_END && DETECTOR_END < TRACE_END && TRACE_END < SCALARS).toBe(true);
+    // Each part sets every one of its scalars when built, and none of another's.
+    const memory = new StateBuffer(TRACE_END, 8, BeatDetector.floats(46) + PulseTrace.floats(800, 100));
+    const s = memory.scalars;
+    const untouched = (from: number, end: number) => [...s.subarray(from, end)].every(Number.isNaN);
+    const set = (from: number, end: number) => [...s.subarray(from, end)].every((v) => !Number.isNaN(v));
+    s.fill(Number.NaN);
+    new BeatDetector(memory, 100, 46);
+    expect(untouched(0, FILTER_END)).toBe(true);
+    expect(set(FILTER_END, DETECTOR_END)).toBe(true);
+    expect(untouched(DETECTOR_END, TRACE_END)).toBe(true);
+    new PulseTrace(memory, 800, 100);
+    expect(untouched(0, FILTER_END)).toBe(true);
+    expect(set(FILTER_END, TRACE_END)).toBe(true);
   });
 
   it("hands out the floats without overlap, and refuses to hand out more than it was sized for", () => {
-    const memory = new StateBuffer(10, 30);
+    const memory = new StateBuffer(3, 10, 30);
     expect(memory.reserve(20)).toBe(10);
     expect(memory.reserve(10)).toBe(30);
     expect(() => memory.reserve(1)).toThrow(RangeError);
     expect(memory.floats.length).toBe(40);
+    expect(memory.scalars.length).toBe(3);
     expect(memory.scalars.buffer).toBe(memory.floats.buffer);
   });
 
@@ -42,7 +53,7 @@ describe("heart-rate estimator memory layout", () => {
   });
 
   it("keeps beat times exact over 2^24 samples (46 h at 100/s) and more, where Float32 alone would round them", () => {
-    const memory = new StateBuffer(8, BeatDetector.floats(46));
+    const memory = new StateBuffer(DETECTOR_END, 8, BeatDetector.floats(46));
     const beats = new BeatDetector(memory, 100, 46);
     const start = 2 ** 24 - 3_000;
     beats.restart(start);
