@@ -106,9 +106,9 @@ function reachable(platform: string, path = join(root, "manifest.json")): { name
 const APPS = [join(root, "manifest.json"), join(root, "examples/mqtt-client/manifest.json")];
 
 /**
- * Names the client's manifest still takes outside mqtt/: their files move under firmware/mqtt/ (common/ to
- * firmware/mqtt/common/, the client's part of platform/ to firmware/mqtt/platform/) with the client's files, which
- * are being rewritten elsewhere. Each must still be there: delete it when it moves, and this list with the last.
+ * Names the client's manifest still takes outside mqtt/: their files move into firmware/mqtt/ (firmware/common/
+ * and the client's part of firmware/platform/ become its common and platform folders) with the client's files,
+ * which are being rewritten elsewhere. Each must still be there: delete it when it moves, and this list with the last.
  */
 const AWAITING_MOVE = [
   ...["common/as-error", "common/coded-error", "common/utf8"],
