@@ -1,5 +1,5 @@
 // `npm run fuzz -- --iterations N [--seed S]`: throws random and mutated bytes at the MQTT decoder
-// (see test/mqtt/fuzzer.ts). Reports inputs/s and every failure that is not a typed ProtocolError or a
+// (see support/mqtt-fuzzer.ts). Reports inputs/s and every failure that is not a typed ProtocolError or a
 // packet that round-trips; exits non-zero if there was one.
 import { Fuzzer } from "../support/mqtt-fuzzer.js";
 

@@ -4,13 +4,13 @@
 //          SenML CBOR in batches released after at most 10 readings or 9.5 s, host TLS socket (device
 //          profile). Heart rate pushed by its source, temperature polled, both at their resolution.
 //   same:  MQTT.js, MQTT 5 with topic aliases, sending what ours sent - the same CONNECT, subscription,
-//          status and SenML batches, byte for byte (wire-same.ts): the ratio isolates client and transport.
+//          status and SenML batches, byte for byte (bench/wire/same.ts): the ratio isolates client and transport.
 //   naive: MQTT.js, MQTT 3.1.1, one JSON document per reading at QoS 1, values as the sensors give them
-//          (wire-peer.ts): the straw man, kept as a row.
+//          (bench/wire/peer.ts): the straw man, kept as a row.
 // All connect with the same client certificate to the same broker through a counting relay (a subscriber
 // checks that every reading arrived), alternate (ROUNDS each), and the means are reported. Headline: the
 // whole run per reading, the TLS handshake included, because that is what the link carries; then where
-// each byte of a reading goes, from the clients' plaintext (wire-tap.ts) and the relay's TLS records. The
+// each byte of a reading goes, from the clients' plaintext (bench/wire/tap.ts) and the relay's TLS records. The
 // broker is mosquitto (MQTT 5); `aedes` runs the comparison against the in-process aedes, MQTT 3.1.1 only.
 import type { AppConfig } from "../firmware/telemetry/config.js";
 import { deviceBaseName, encodeTelemetry, type StampedReading } from "../firmware/telemetry/payload.js";
@@ -20,12 +20,12 @@ import { DEVICE_CIPHER_SUITES } from "../host-sim/tls-profile.js";
 import { startAedes } from "../support/aedes.js";
 import { DEVICE_ID, ensureDevPki } from "../support/certs.js";
 import { startMosquitto } from "../support/mosquitto.js";
-import { startBackend, type Backend } from "./wire-backend.js";
-import { naiveDocument, runPeer } from "./wire-peer.js";
-import { runOurs } from "./wire-ours.js";
-import { sum, type RunResult, type WireReading } from "./wire-run.js";
-import { runSame } from "./wire-same.js";
-import { mqttTotal } from "./wire-tap.js";
+import { startBackend, type Backend } from "./wire/backend.js";
+import { naiveDocument, runPeer } from "./wire/peer.js";
+import { runOurs } from "./wire/ours.js";
+import { sum, type RunResult, type WireReading } from "./wire/run-result.js";
+import { runSame } from "./wire/same.js";
+import { mqttTotal } from "./wire/tap.js";
 
 const ROUNDS = 2;
 const DURATION_MS = 10 * 60_000;

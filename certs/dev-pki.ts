@@ -1,6 +1,6 @@
 // The project's dev PKI layout: one root CA, the broker's server certificate, one client certificate
 // per device (CN = device id) and one for the ingest service that reads all devices' telemetry.
-// Shared by `npm run certs` (certs/generate.ts) and the tests (test/support/certs.ts).
+// Shared by `npm run certs` (certs/generate.ts) and the tests (support/certs.ts).
 
 import { ensureCa, ensureLeaf, withDirLock, type CertFiles } from "./pki.js";
 

@@ -1,5 +1,5 @@
 // Dev PKI recipe over the openssl CLI: a root CA, server and client certificates, each idempotent.
-// Used by `npm run certs` (certs/generate.ts) and by the tests (test/support/certs.ts).
+// Used by `npm run certs` (certs/generate.ts) and by the tests (support/certs.ts).
 //
 //   const ca = await ensureCa(dir, "ca", "Wearable Dev Root CA");
 //   const broker = await ensureLeaf(dir, { name: "broker", issuer: ca, cn: "broker", usage: "server",

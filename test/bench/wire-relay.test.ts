@@ -1,9 +1,9 @@
-// The wire bench's counting relay (bench/wire-relay.ts): it must count every byte in each direction
+// The wire bench's counting relay (bench/wire/relay.ts): it must count every byte in each direction
 // exactly, split it by TLS record type whatever the chunking, and read the negotiated suite.
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { TLSSocket, connect as tlsConnect } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
-import { RecordCounter, parseServerHello, startCountingRelay, type CountingRelay } from "../../bench/wire-relay.js";
+import { RecordCounter, parseServerHello, startCountingRelay, type CountingRelay } from "../../bench/wire/relay.js";
 import { ensureDevPki } from "../../support/certs.js";
 
 const closers: (() => Promise<void>)[] = [];

@@ -1,9 +1,9 @@
-// The wire bench's plaintext tap (bench/wire-tap.ts): it must put every MQTT byte in exactly one role -
+// The wire bench's plaintext tap (bench/wire/tap.ts): it must put every MQTT byte in exactly one role -
 // payload, PUBLISH header, acks, keepalive, session - whatever the chunking, for MQTT 5 (properties, topic
 // aliases) and 3.1.1. Packets are made by mqtt-packet, which shares no code with the tap.
 import mqttPacket from "mqtt-packet";
 import { describe, expect, it } from "vitest";
-import { mqttTap, mqttTotal } from "../../bench/wire-tap.js";
+import { mqttTap, mqttTotal } from "../../bench/wire/tap.js";
 
 const gen = (packet: object, protocolVersion: 4 | 5) => new Uint8Array(mqttPacket.generate(packet as mqttPacket.Packet, { protocolVersion }));
 

@@ -1,5 +1,6 @@
 // Globals the Moddable runtime provides (xs/includes/xs.d.ts, typings/global.d.ts in the SDK), narrowed to
-// what this project uses. Only firmware/main.ts and firmware/platform/moddable/ may use them.
+// what this project uses. Only firmware/main.ts and firmware/platform/moddable/ may use them: this folder is part
+// of the device side's project (firmware/tsconfig.device.json) alone, so the pure firmware does not see them.
 
 interface Trace {
   (...log: (string | number | boolean)[]): void;

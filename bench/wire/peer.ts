@@ -2,14 +2,14 @@
 // default), one JSON document per reading at QoS 1 on devices/<id>/telemetry. Each reading is published
 // when the previous one's PUBACK is back, as at 1 Hz on a real link (so packets are never coalesced more
 // than they would be in the field); its time is real, the bytes go through the same kind of relay.
-// connectMqttJs is how both MQTT.js runs (this one and wire-same.ts) connect: TLS as the device profile,
+// connectMqttJs is how both MQTT.js runs (this one and same.ts) connect: TLS as the device profile,
 // the plaintext tapped.
 import { connect as tlsConnect } from "node:tls";
 import mqtt from "mqtt";
-import { DEVICE_HANDSHAKE } from "../host-sim/tls-profile.js";
-import { minus, recordTotals, type RunResult, type WireReading } from "./wire-run.js";
-import { startCountingRelay, type CountingRelay } from "./wire-relay.js";
-import { mqttTap, tapStream, type MqttTap } from "./wire-tap.js";
+import { DEVICE_HANDSHAKE } from "../../host-sim/tls-profile.js";
+import { minus, recordTotals, type RunResult, type WireReading } from "./run-result.js";
+import { startCountingRelay, type CountingRelay } from "./relay.js";
+import { mqttTap, tapStream, type MqttTap } from "./tap.js";
 
 export interface PeerOptions {
   broker: { host: string; port: number };

@@ -1,8 +1,8 @@
-// What one wire-bench run measures and how it is summed up; shared by the app run (wire-ours.ts), the
-// MQTT.js runs (wire-peer.ts, wire-same.ts) and the report (wire.ts).
-import type { ReadingKind } from "../firmware/telemetry/reading.js";
-import type { CountingRelay, RecordBytes, WireCount } from "./wire-relay.js";
-import type { MqttBytes } from "./wire-tap.js";
+// What one wire-bench run measures and how it is summed up; shared by the app run (ours.ts), the
+// MQTT.js runs (peer.ts, same.ts) and the report (bench/wire.ts).
+import type { ReadingKind } from "../../firmware/telemetry/reading.js";
+import type { CountingRelay, RecordBytes, WireCount } from "./relay.js";
+import type { MqttBytes } from "./tap.js";
 
 /** One vital-sign reading as the app sampled it (the peer publishes the same list). */
 export interface WireReading {

@@ -6,23 +6,23 @@
 // trip would add the same to both designs). Heart rate is pushed as the device's sensor chain pushes it
 // (an estimate per window step, stamped at the window's end on the sample grid, found by a later drain);
 // temperature is polled by the app's timer. What the app's client sends (its CONNECT, subscription and
-// publishes) is recorded, so MQTT.js can send the very same (wire-same.ts).
+// publishes) is recorded, so MQTT.js can send the very same (same.ts).
 import mqttPacket from "mqtt-packet";
-import { MqttClient } from "../firmware/mqtt/client/client.js";
-import type { MqttClientOptions, PublishOptions } from "../firmware/mqtt/client/options.js";
-import type { ProtocolVersion } from "../firmware/mqtt/codec/packets.js";
-import type { Clock, TimerId, TlsOptions } from "../firmware/platform/ports.js";
-import { TelemetryApp, type TelemetryClient } from "../firmware/telemetry/app.js";
-import type { AppConfig } from "../firmware/telemetry/config.js";
-import { deviceTopics } from "../firmware/telemetry/device-topics.js";
-import { VirtualClock } from "../host-sim/xs/virtual-clock.js";
-import { nodeSocketClass } from "../host-sim/platform/node-socket.js";
-import { resolveSeqs } from "../host-sim/senml-seq.js";
-import { decodeCbor } from "../support/cbor-decode.js";
-import { MemoryStorage } from "../support/memory-storage.js";
-import { minus, recordTotals, until, type RunResult, type WireReading } from "./wire-run.js";
-import { startCountingRelay } from "./wire-relay.js";
-import { mqttTap, tappedSocketClass } from "./wire-tap.js";
+import { MqttClient } from "../../firmware/mqtt/client/client.js";
+import type { MqttClientOptions, PublishOptions } from "../../firmware/mqtt/client/options.js";
+import type { ProtocolVersion } from "../../firmware/mqtt/codec/packets.js";
+import type { Clock, TimerId, TlsOptions } from "../../firmware/platform/ports.js";
+import { TelemetryApp, type TelemetryClient } from "../../firmware/telemetry/app.js";
+import type { AppConfig } from "../../firmware/telemetry/config.js";
+import { deviceTopics } from "../../firmware/telemetry/device-topics.js";
+import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
+import { nodeSocketClass } from "../../host-sim/platform/node-socket.js";
+import { resolveSeqs } from "../../host-sim/senml-seq.js";
+import { decodeCbor } from "../../support/cbor-decode.js";
+import { MemoryStorage } from "../../support/memory-storage.js";
+import { minus, recordTotals, until, type RunResult, type WireReading } from "./run-result.js";
+import { startCountingRelay } from "./relay.js";
+import { mqttTap, tappedSocketClass } from "./tap.js";
 
 /** What the app's client did on the wire, for MQTT.js to do the same. */
 export interface Session {

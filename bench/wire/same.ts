@@ -1,17 +1,17 @@
 // The fair peer of the wire bench: MQTT.js speaking MQTT 5 with topic aliases (autoAssignTopicAlias) that
-// does exactly what the app's client did (wire-ours.ts records it): the same CONNECT (client id, keep
+// does exactly what the app's client did (ours.ts records it): the same CONNECT (client id, keep
 // alive, will, properties), the same subscription, and the same publishes - the status and every SenML
 // batch, byte for byte, with the same QoS, retain flags and properties - each when the previous one is
 // acknowledged. The payloads being equal, the difference between the two runs is what the two clients
 // and their transports do with them. Against a 3.1.1 broker (aedes) both speak 3.1.1: no aliases, no
 // properties.
 import type mqtt from "mqtt";
-import type { PublishOptions } from "../firmware/mqtt/client/options.js";
-import type { Session } from "./wire-ours.js";
-import { connectMqttJs, publishAndClose, type PeerOptions } from "./wire-peer.js";
-import { startCountingRelay } from "./wire-relay.js";
-import type { RunResult } from "./wire-run.js";
-import { mqttTap } from "./wire-tap.js";
+import type { PublishOptions } from "../../firmware/mqtt/client/options.js";
+import type { Session } from "./ours.js";
+import { connectMqttJs, publishAndClose, type PeerOptions } from "./peer.js";
+import { startCountingRelay } from "./relay.js";
+import type { RunResult } from "./run-result.js";
+import { mqttTap } from "./tap.js";
 
 export async function runSame(o: Omit<PeerOptions, "readings"> & { session: Session; readings: number }): Promise<RunResult> {
   const started = Date.now();

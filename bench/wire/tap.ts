@@ -2,7 +2,7 @@
 // the bench can tell payload from MQTT headers, acks and keepalive (the relay in front of the broker sees
 // only TLS records). Our client is tapped through its Socket port, MQTT.js through its TLS stream.
 import type { Duplex } from "node:stream";
-import type { BufferLike, Socket, SocketConstructor, SocketOptions } from "../firmware/platform/ports.js";
+import type { BufferLike, Socket, SocketConstructor, SocketOptions } from "../../firmware/platform/ports.js";
 
 /** Plaintext MQTT bytes of a run, both directions, by role. */
 export interface MqttBytes {

@@ -2,10 +2,10 @@
 // through a counting relay) that counts the readings delivered on devices/<id>/telemetry, so a run only
 // counts when the broker really accepted and routed every reading (a 3.1.1 broker acknowledges a PUBLISH
 // its ACL drops).
-import type { TestPki } from "../support/certs.js";
-import { connectIngest } from "../support/ingest.js";
-import { decodeCbor } from "../support/cbor-decode.js";
-import { until } from "./wire-run.js";
+import type { TestPki } from "../../support/certs.js";
+import { connectIngest } from "../../support/ingest.js";
+import { decodeCbor } from "../../support/cbor-decode.js";
+import { until } from "./run-result.js";
 
 export interface Backend {
   /** Waits for `expected` readings received since the last take(); throws when they do not all arrive. */
