@@ -1,20 +1,24 @@
 // The esp32 build, as far as this machine goes without ESP-IDF (host-sim/mcsim/esp32-build.ts): mcconfig for
 // esp32/nodemcu, then every module transpiled, compiled, linked and preloaded for esp32 by the SDK's own tools;
 // only the C compile and the IDF link are left out. The modules only the board has (the I2C sensors today,
-// the Wi-Fi and SNTP bindings next) are never loaded by mcsim: this is where they fail on the host.
+// the Wi-Fi and SNTP bindings next) are never loaded by mcsim: this is where they fail on the host. It also
+// reads the partition table the build generated: the file system's storage partition for the outbox.
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unfrozenByModule } from "../../host-sim/mcsim/build-output.js";
 import { buildForEsp32, removeEsp32Build, type Esp32Build } from "../../host-sim/mcsim/esp32-build.js";
 import type { AppBuild } from "../../host-sim/mcsim/mcconfig.js";
+import { flashSize, parsePartitions, type Partition } from "../../host-sim/mcsim/partitions.js";
 import { moddableSdk, type ModdableSdk } from "../../host-sim/mcsim/sdk.js";
 import { DEVICE_ID, ensureDevPki } from "../../support/certs.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const BUILD_MS = 10 * 60_000;
+/** The outbox's file system: about 1 MB (a day of readings, docs/device.md). */
+const STORAGE_SIZE = 0x100000;
 
 let sdk: ModdableSdk;
 let env: Record<string, string>;
@@ -70,6 +74,24 @@ describe("manifest.json for esp32/nodemcu", () => {
     const ours = [...build.modules].filter(([, source]) => source.startsWith(`${root}/`)).map(([module]) => module);
     expect(ours.length).toBeGreaterThan(50);
     expect(ours.filter((module) => !build.preloaded.includes(module))).toEqual([]);
+  });
+
+  it("gives the file system a 1 MB storage partition and the app the rest of the 4 MB flash", async () => {
+    const build = built();
+    const table = parsePartitions(await readFile(join(build.idfProject, "partitions.csv"), "utf8"));
+    const flash = flashSize(await readFile(join(build.idfProject, "sdkconfig.mc"), "utf8"));
+    expect(flash).toBe(4 * 1024 * 1024);
+    const byName = (n: string): Partition | undefined => table.find((p) => p.name === n);
+    const end = (p: Partition): number => p.offset + p.size;
+    // littlefs opens the partition named by defines.file.partition ("#storage"), of any data subtype.
+    expect(byName("storage")).toEqual({ name: "storage", type: "data", subtype: "spiffs", offset: 0x300000, size: STORAGE_SIZE });
+    expect(byName("factory")).toEqual({ name: "factory", type: "app", subtype: "factory", offset: 0x10000, size: 0x2f0000 });
+    // In order, without overlap or gap after the app, and the last ends where the flash does.
+    for (let i = 1; i < table.length; i++) expect(table[i].offset, table[i].name).toBeGreaterThanOrEqual(end(table[i - 1]));
+    for (let i = table.findIndex((p) => p.type === "app") + 1; i < table.length; i++) expect(table[i].offset, table[i].name).toBe(end(table[i - 1]));
+    expect(end(table[table.length - 1])).toBe(flash);
+    // mcconfig took the table as it is: it did not carve its own 64 KB storage out of the app partition.
+    expect(build.log).not.toMatch(/file storage partition of size/);
   });
 });
 
