@@ -12,7 +12,8 @@
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { ensureDevPki } from "../certs/dev-pki.js";
-import { buildForSimulator, type AppBuild } from "../host-sim/mcsim/build.js";
+import { buildForSimulator } from "../host-sim/mcsim/build.js";
+import type { AppBuild } from "../host-sim/mcsim/mcconfig.js";
 import { heapBytes, parseHeapLine, slotCount, type HeapSample } from "../host-sim/mcsim/heap-samples.js";
 import { FAILURE_LINE, startMcsim } from "../host-sim/mcsim/simulator.js";
 import { moddableSdk } from "../host-sim/mcsim/sdk.js";

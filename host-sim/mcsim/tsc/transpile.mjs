@@ -2,7 +2,7 @@
 // JavaScript (and source map) at <outDir>/<source path below rootDir>.js, here by esbuild (types stripped,
 // modules kept; the sources are isolatedModules-clean). mcconfig runs tsc once per TypeScript module, and
 // each run type-checks everything the module imports: about two seconds a module, minutes for a build.
-// host-sim/mcsim/build.ts puts this first on PATH for the test and bench builds, and type-checks all modules
+// host-sim/mcsim/mcconfig.ts puts this first on PATH for the test and bench builds, and type-checks all modules
 // in one tsc program instead, against the configuration mcconfig generated (the SDK's typings).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
