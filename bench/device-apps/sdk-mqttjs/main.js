@@ -4,8 +4,8 @@
 // the SDK's ECMA-419 TLS socket (examples/io/tcp/tlssocket) with the same mutual-TLS credentials as the
 // firmware. It does what our client alone (d), examples/mqtt-client with qos=1, does: one subscription at
 // QoS 1 (the device's commands topic, what the broker's ACL lets it read) and a 60-byte QoS 1 publish once a
-// second, counting the acknowledged ones. The client and the wrapper are not in the trimmed SDK snapshot:
-// the bench points MODDABLE_REPO at a Moddable checkout that has them (docs/device.md#memory).
+// second, counting the acknowledged ones. The client and the wrapper are in a full SDK, not in the trimmed
+// snapshot: MODDABLE_REPO may name a Moddable checkout that has them (docs/device.md#the-sdks-qos-1-client-e).
 import config from "mc/config";
 import * as mqtt from "mqtt/js";
 import { installPeerNetwork } from "peer/network";
