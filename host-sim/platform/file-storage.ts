@@ -3,9 +3,10 @@
 // write persist only a prefix of its bytes and then throw, which is what a reset mid-write leaves behind
 // on flash; tests then open a fresh outbox on the same directory as a reboot would.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { BufferLike, Storage } from "../../firmware/platform/ports.js";
+import { storageRange } from "../../firmware/platform/storage-range.js";
 
 /** Thrown by the write that a simulated power loss cut short. Everything after it is "after the reboot". */
 export class PowerLossError extends Error {
@@ -66,16 +67,35 @@ export class FileStorage implements Storage {
     mkdirSync(directory, { recursive: true });
   }
 
-  read(name: string): ArrayBuffer | undefined {
-    checkName(name);
-    let data: Buffer;
+  read(name: string, position?: number, count?: number): ArrayBuffer | undefined {
+    const size = this.size(name);
+    if (size === undefined) return undefined;
+    const [start, end] = storageRange(size, position, count);
+    const out = new Uint8Array(end - start);
+    if (out.length === 0) return out.buffer;
+    const fd = openSync(join(this.directory, name), "r");
     try {
-      data = readFileSync(join(this.directory, name));
+      let at = 0;
+      while (at < out.length) {
+        const n = readSync(fd, out, at, out.length - at, start + at);
+        if (n === 0) break; // shrank since the size was taken: what there is
+        at += n;
+      }
+      return out.buffer.slice(0, at);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  size(name: string): number | undefined {
+    checkName(name);
+    try {
+      const stats = statSync(join(this.directory, name));
+      return stats.isFile() ? stats.size : undefined;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
     }
-    return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
   }
 
   append(name: string, bytes: BufferLike): void {
