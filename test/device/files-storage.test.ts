@@ -100,15 +100,18 @@ describe("FilesStorage on embedded:storage/files", () => {
     expect(() => storage.delete("gone")).not.toThrow();
   });
 
-  it("keeps the outbox across a reboot", () => {
-    const before = new Outbox({ storage, maxBytes: 4096 });
+  it("keeps the outbox across a reboot, its segments read in ranges", () => {
+    const options = { recordBytes: 2, segmentRecords: 8, maxBytes: 4 * 8 * 11 };
+    const before = new Outbox({ storage, ...options });
     const first = before.append(bytes(10, 11));
-    before.append(bytes(12));
+    before.append(bytes(12, 13));
     before.ack(first, first);
     // A new boot: a new binding over the same files.
-    const after = new Outbox({ storage: new FilesStorage(new PosixDirectory(root)), maxBytes: 4096 });
+    directory.log.length = 0;
+    const after = new Outbox({ storage: new FilesStorage(new PosixDirectory(root)), ...options });
     expect(after.count).toBe(1);
-    expect([...after.peek(10, 0)[0].payload]).toEqual([12]);
-    expect(readFileSync(join(root, readdirSync(root)[0])).length).toBeGreaterThan(0);
+    expect([...after.read(0).payload(0)]).toEqual([12, 13]);
+    expect(readdirSync(root).sort()).toEqual(["outbox.m0", "outbox.m1", "outbox.s0"]);
+    expect(readFileSync(join(root, "outbox.s0")).length).toBe(2 * 11);
   });
 });
