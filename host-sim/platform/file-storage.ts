@@ -61,9 +61,12 @@ function checkName(name: string): void {
 export class FileStorage implements Storage {
   readonly directory: string;
   readonly #powerLoss = new PowerLossHook();
+  readonly #fsync: boolean;
 
-  constructor(directory: string) {
+  /** `fsync: false` leaves flushing to the OS: for tools that write many records and need no crash safety. */
+  constructor(directory: string, options: { fsync?: boolean } = {}) {
     this.directory = directory;
+    this.#fsync = options.fsync ?? true;
     mkdirSync(directory, { recursive: true });
   }
 
@@ -133,7 +136,7 @@ export class FileStorage implements Storage {
     try {
       let at = 0;
       while (at < kept) at += writeSync(fd, bytes, at, kept - at);
-      fsyncSync(fd);
+      if (this.#fsync) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
