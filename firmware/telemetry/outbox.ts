@@ -237,8 +237,8 @@ export class Outbox {
 
   /**
    * Up to `max` (at most pageRecords) unacknowledged records with seq > afterSeq, oldest first, in a page
-   * the outbox owns: the next read() reuses it. Reads only the slots it returns (and acknowledged or damaged
-   * ones among them are skipped).
+   * the outbox owns: the next read() reuses it. Acknowledged records are skipped without reading them; the
+   * slots read are those returned and damaged ones among them.
    */
   read(afterSeq = 0, max = this.#page.capacity): OutboxPage {
     if (!(Number.isInteger(afterSeq) && Number.isInteger(max) && max >= 0)) {

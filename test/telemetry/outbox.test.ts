@@ -529,7 +529,7 @@ describe("outbox: property — append/ack/restart/power loss never lose or reord
           armPowerLoss: (keep: (length: number) => number, afterWrites: number) => FileStorage.prototype.armPowerLoss.call(files, keep, Math.random, afterWrites),
         });
       },
-      30,
+      40,
     ],
   ];
 
