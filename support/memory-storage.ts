@@ -1,6 +1,7 @@
 // An in-memory Storage port for fast property tests, with the same power-loss hook as FileStorage:
 // the next append/write keeps only a prefix of its bytes and throws.
 import type { BufferLike, Storage } from "../firmware/platform/ports.js";
+import { storageRange } from "../firmware/platform/storage-range.js";
 import { PowerLossError, PowerLossHook, toBytes } from "../host-sim/platform/file-storage.js";
 
 export class MemoryStorage implements Storage {
@@ -10,9 +11,14 @@ export class MemoryStorage implements Storage {
   writes = 0;
   readonly #powerLoss = new PowerLossHook();
 
-  read(name: string): ArrayBuffer | undefined {
+  read(name: string, position?: number, count?: number): ArrayBuffer | undefined {
     const f = this.files.get(name);
-    return f ? f.slice().buffer : undefined;
+    if (!f) return undefined;
+    const [start, end] = storageRange(f.length, position, count);
+    return f.slice(start, end).buffer;
+  }
+  size(name: string): number | undefined {
+    return this.files.get(name)?.length;
   }
   append(name: string, bytes: BufferLike): void {
     this.#put(name, toBytes(bytes), (kept) => {

@@ -1,6 +1,7 @@
 // The Storage port over the ECMA-419 file system (`embedded:storage/files`: littlefs on esp32, POSIX files
 // on the lin simulator). Pure: it receives a directory object, so the host tests drive it with a fake.
 import type { BufferLike, Storage } from "./ports.js";
+import { storageRange } from "./storage-range.js";
 
 /** What this binding needs of an `embedded:storage/files` Directory (typings/embedded/storage/files.d.ts). */
 export interface FilesDirectory {
@@ -27,15 +28,22 @@ export class FilesStorage implements Storage {
     this.#dir = directory;
   }
 
-  read(name: string): ArrayBuffer | undefined {
+  read(name: string, position?: number, count?: number): ArrayBuffer | undefined {
     const status = this.#dir.status(name);
     if (!status.isFile()) return undefined; // a missing path reports mode 0, not an exception
+    const [start, end] = storageRange(status.size, position, count);
+    if (end === start) return new ArrayBuffer(0);
     const file = this.#dir.openFile({ path: name, mode: "r" });
     try {
-      return status.size > 0 ? file.read(status.size, 0) : new ArrayBuffer(0);
+      return file.read(end - start, start);
     } finally {
       file.close();
     }
+  }
+
+  size(name: string): number | undefined {
+    const status = this.#dir.status(name);
+    return status.isFile() ? status.size : undefined;
   }
 
   append(name: string, bytes: BufferLike): void {

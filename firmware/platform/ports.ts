@@ -140,8 +140,14 @@ export interface Clock {
 // ---- Storage: named files of bytes, enough for a store-and-forward outbox to survive a reset --------
 
 export interface Storage {
-  /** Whole contents, or undefined when the file does not exist. */
-  read(name: string): ArrayBuffer | undefined;
+  /**
+   * The contents, or undefined when the file does not exist. With `position` (default 0) and `count`
+   * (default: to the end) only those bytes, fewer when the file ends sooner (none from its end on), so a
+   * large file can be read in small pieces (storage-range.ts).
+   */
+  read(name: string, position?: number, count?: number): ArrayBuffer | undefined;
+  /** Size in bytes, or undefined when the file does not exist. */
+  size(name: string): number | undefined;
   /** Append bytes, creating the file when missing. */
   append(name: string, bytes: BufferLike): void;
   /** Replace the contents. */

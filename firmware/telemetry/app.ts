@@ -21,7 +21,7 @@ import { Batcher } from "./batcher.js";
 import { applyConfigUpdate, ConfigError, DEFAULT_CONFIG, MAX_INCOMING_PACKET_BYTES, parseConfigUpdate, rejectionDocument, type AppConfig } from "./config.js";
 import { deviceTopics, type DeviceTopics } from "./device-topics.js";
 import { AlarmMonitor } from "./news2.js";
-import { Outbox, type OutboxRecord } from "./outbox.js";
+import { Outbox, type OutboxOptions } from "./outbox.js";
 import { deviceBaseName, encodeTelemetry, type StampedReading } from "./payload.js";
 import { isPlausible } from "./sensor-faults.js";
 import { decodeReading, encodeReading, type Reading, type ReadingKind } from "./reading.js";
@@ -72,7 +72,7 @@ export interface TelemetryAppOptions {
   mqtt: TelemetryMqttOptions;
   /** Start-up configuration (a partial update over the defaults); a stored remote config overrides it. */
   config?: Partial<AppConfig>;
-  outbox?: { maxBytes?: number; name?: string };
+  outbox?: Partial<Omit<OutboxOptions, "storage" | "recordBytes">>;
   /** SenML base name (default "<deviceId>/", see payload.ts). */
   baseName?: string;
   /**
@@ -92,6 +92,15 @@ export interface TelemetryAppOptions {
 
 /** The will's payload: made once, when the module is loaded (in flash on the device). */
 const OFFLINE_PAYLOAD = encodeUtf8(OFFLINE_STATUS);
+
+/** Outbox records have one size: a stored reading (reading.ts: 18 bytes, 26 with its time) padded to 26. */
+export const READING_RECORD_BYTES = 26;
+
+/** A stored reading handed to the client: its own copy (the outbox reuses the page it reads into). */
+interface StoredRecord {
+  seq: number;
+  payload: Uint8Array;
+}
 
 /** Storage name of the last accepted remote configuration. */
 const CONFIG_FILE = "config";
@@ -136,7 +145,7 @@ export class TelemetryApp implements VitalSink {
     if (!initial.ok) throw initial.error;
     this.#config = this.#loadStoredConfig(initial.config);
     this.#chunk = this.#config.batchMaxReadings;
-    this.outbox = new Outbox({ storage: options.storage, ...options.outbox });
+    this.outbox = new Outbox({ storage: options.storage, recordBytes: READING_RECORD_BYTES, ...options.outbox });
     this.#released = this.outbox.bootSeq - 1;
     this.#stamper = new Stamper(this.#clock, this.outbox.bootSeq);
     this.#alarms = new AlarmMonitor(this.#config.thresholds);
@@ -262,7 +271,7 @@ export class TelemetryApp implements VitalSink {
     if (wall !== undefined) reading.time = wallTimeAt(ticks, this.#clock.ticks(), wall);
     let seq: number;
     try {
-      seq = this.outbox.append(encodeReading(reading)); // durable before anything is published
+      seq = this.outbox.append(readingRecord(reading)); // durable before anything is published
     } catch (error) {
       this.#error(asError(error));
       return false;
@@ -314,7 +323,7 @@ export class TelemetryApp implements VitalSink {
       if (chunk.length === 0) return;
       const readings: StampedReading[] = [];
       for (const r of chunk) {
-        const reading = decodeReading(r.payload);
+        const reading = recordReading(r.payload);
         const time = this.#stamper.timeOf(reading, r.seq);
         if (time === undefined) return; // clock not set yet: SenML needs absolute times; try again later
         readings.push({ seq: r.seq, kind: reading.kind, value: reading.value, time });
@@ -336,19 +345,20 @@ export class TelemetryApp implements VitalSink {
   }
 
   /** The next batch: released records after the cursor that the client does not hold, oldest first. */
-  #nextChunk(): OutboxRecord[] {
-    const chunk: OutboxRecord[] = [];
+  #nextChunk(): StoredRecord[] {
+    const chunk: StoredRecord[] = [];
     // Nothing released past the cursor (every sample between releases): no need to page the outbox.
     if (this.#cursor >= this.#released) return chunk;
     let after = this.#cursor;
     for (;;) {
-      const page = this.outbox.peek(this.#chunk, after);
+      const page = this.outbox.read(after, this.#chunk);
       if (page.length === 0) return chunk;
-      for (const r of page) {
-        if (r.seq > this.#released) return chunk;
-        after = r.seq;
-        if (this.#inClient.has(r.seq)) continue;
-        chunk.push(r);
+      for (let i = 0; i < page.length; i++) {
+        const seq = page.seq(i);
+        if (seq > this.#released) return chunk;
+        after = seq;
+        if (this.#inClient.has(seq)) continue;
+        chunk.push({ seq, payload: page.payload(i).slice() });
         if (chunk.length === this.#chunk) return chunk;
       }
     }
@@ -470,6 +480,17 @@ export class TelemetryApp implements VitalSink {
   #error(error: Error): void {
     this.#options.onError?.(error);
   }
+}
+
+function readingRecord(reading: Reading): Uint8Array {
+  const record = new Uint8Array(READING_RECORD_BYTES);
+  record.set(encodeReading(reading));
+  return record;
+}
+
+/** The reading in a record: its flags byte (bit 0) says whether the time is there. */
+function recordReading(record: Uint8Array): Reading {
+  return decodeReading(record.subarray(0, record[1] & 1 ? 26 : 18));
 }
 
 /** Consecutive runs of sorted sequence numbers, as [first, last] pairs (one Ack frame each). */

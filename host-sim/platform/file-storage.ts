@@ -3,9 +3,10 @@
 // write persist only a prefix of its bytes and then throw, which is what a reset mid-write leaves behind
 // on flash; tests then open a fresh outbox on the same directory as a reboot would.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { BufferLike, Storage } from "../../firmware/platform/ports.js";
+import { storageRange } from "../../firmware/platform/storage-range.js";
 
 /** Thrown by the write that a simulated power loss cut short. Everything after it is "after the reboot". */
 export class PowerLossError extends Error {
@@ -60,22 +61,44 @@ function checkName(name: string): void {
 export class FileStorage implements Storage {
   readonly directory: string;
   readonly #powerLoss = new PowerLossHook();
+  readonly #fsync: boolean;
 
-  constructor(directory: string) {
+  /** `fsync: false` leaves flushing to the OS: for tools that write many records and need no crash safety. */
+  constructor(directory: string, options: { fsync?: boolean } = {}) {
     this.directory = directory;
+    this.#fsync = options.fsync ?? true;
     mkdirSync(directory, { recursive: true });
   }
 
-  read(name: string): ArrayBuffer | undefined {
-    checkName(name);
-    let data: Buffer;
+  read(name: string, position?: number, count?: number): ArrayBuffer | undefined {
+    const size = this.size(name);
+    if (size === undefined) return undefined;
+    const [start, end] = storageRange(size, position, count);
+    const out = new Uint8Array(end - start);
+    if (out.length === 0) return out.buffer;
+    const fd = openSync(join(this.directory, name), "r");
     try {
-      data = readFileSync(join(this.directory, name));
+      let at = 0;
+      while (at < out.length) {
+        const n = readSync(fd, out, at, out.length - at, start + at);
+        if (n === 0) break; // shrank since the size was taken: what there is
+        at += n;
+      }
+      return out.buffer.slice(0, at);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  size(name: string): number | undefined {
+    checkName(name);
+    try {
+      const stats = statSync(join(this.directory, name));
+      return stats.isFile() ? stats.size : undefined;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
     }
-    return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
   }
 
   append(name: string, bytes: BufferLike): void {
@@ -113,7 +136,7 @@ export class FileStorage implements Storage {
     try {
       let at = 0;
       while (at < kept) at += writeSync(fd, bytes, at, kept - at);
-      fsyncSync(fd);
+      if (this.#fsync) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

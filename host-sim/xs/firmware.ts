@@ -183,6 +183,7 @@ export class XsFirmware {
         port: call.port,
         op: call.op,
         id: call.id,
+        position: call.id,
         count: call.arg,
         milliseconds: call.arg,
         stop: call.arg !== 0,

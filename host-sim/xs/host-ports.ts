@@ -159,8 +159,12 @@ export class HostPorts {
     const storage = this.need("storage");
     const name = request.name as string;
     switch (request.op) {
-      case "read":
-        return storage.read(name);
+      case "read": {
+        const count = request.count as number;
+        return storage.read(name, request.position as number, count < 0 ? undefined : count);
+      }
+      case "size":
+        return storage.size(name);
       case "append":
         return storage.append(name, request.bytes as ArrayBuffer);
       case "write":

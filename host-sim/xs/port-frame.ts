@@ -3,6 +3,7 @@
 // Used by both halves of the bridge; pure.
 //   request: [PORT_CALL][port][op][id u32][arg f64][name length u16][name UTF-8][bytes...]
 //   answer:  [0] undefined | [1][f64] number | [2][bytes...] ArrayBuffer | [3][message frame] error
+// A storage read puts its position in id and its count in arg (-1: to the end of the file).
 // Every other request is a JSON message frame (bridge-format.ts) behind [MESSAGE].
 // The host's events with one number (socket readable/writable counts, a timer firing) come the same way:
 //   event:   [EVENT][target u32][event code][arg f64]           (others: [MESSAGE][message frame])
@@ -17,7 +18,7 @@ export type PortName = (typeof PORTS)[number];
 export const OPS: { readonly [P in PortName]: readonly string[] } = {
   socket: ["open", "read", "write", "close"],
   clock: ["ticks", "wallTime", "set", "clear", "setWallTime"],
-  storage: ["read", "append", "write", "delete"],
+  storage: ["read", "append", "write", "delete", "size"],
   i2c: ["open", "read", "write", "close"],
 };
 

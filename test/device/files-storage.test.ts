@@ -44,6 +44,38 @@ describe("FilesStorage on embedded:storage/files", () => {
     expect(read("empty")).toEqual([]);
   });
 
+  it("reads a range with one read at the position, cut at the end of the file, opening nothing for an empty range", () => {
+    storage.append("log", bytes(1, 2, 3, 4, 5, 6));
+    const reads: [number, number][] = [];
+    const openFile = directory.openFile.bind(directory);
+    directory.openFile = (options) => {
+      const file = openFile(options);
+      const read = file.read.bind(file);
+      file.read = (count, position) => (reads.push([count, position]), read(count, position));
+      return file;
+    };
+    const range = (position?: number, count?: number) => [...new Uint8Array(storage.read("log", position, count) as ArrayBuffer)];
+    expect(range(2, 3)).toEqual([3, 4, 5]);
+    expect(range(4)).toEqual([5, 6]);
+    expect(range(5, 10)).toEqual([6]);
+    expect(range()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(reads).toEqual([[3, 2], [2, 4], [1, 5], [6, 0]]);
+    directory.log.length = 0;
+    expect(range(6, 1)).toEqual([]);
+    expect(range(1, 0)).toEqual([]);
+    expect(directory.log.some((entry) => entry.startsWith("open"))).toBe(false);
+    expect(storage.read("missing", 0, 1)).toBeUndefined();
+    expect(() => storage.read("log", -1, 1)).toThrow(RangeError);
+  });
+
+  it("sizes a file from its status, without opening it; a missing one is undefined", () => {
+    storage.append("log", bytes(1, 2, 3));
+    directory.log.length = 0;
+    expect(storage.size("log")).toBe(3);
+    expect(storage.size("missing")).toBeUndefined();
+    expect(directory.log).toEqual(["status log", "status missing"]);
+  });
+
   it("write replaces the contents through a temporary file and a rename", () => {
     storage.append("config", bytes(1, 2, 3, 4));
     directory.log.length = 0;
@@ -68,15 +100,18 @@ describe("FilesStorage on embedded:storage/files", () => {
     expect(() => storage.delete("gone")).not.toThrow();
   });
 
-  it("keeps the outbox across a reboot", () => {
-    const before = new Outbox({ storage, maxBytes: 4096 });
+  it("keeps the outbox across a reboot, its segments read in ranges", () => {
+    const options = { recordBytes: 2, segmentRecords: 8, maxBytes: 4 * 8 * 11 };
+    const before = new Outbox({ storage, ...options });
     const first = before.append(bytes(10, 11));
-    before.append(bytes(12));
+    before.append(bytes(12, 13));
     before.ack(first, first);
     // A new boot: a new binding over the same files.
-    const after = new Outbox({ storage: new FilesStorage(new PosixDirectory(root)), maxBytes: 4096 });
+    directory.log.length = 0;
+    const after = new Outbox({ storage: new FilesStorage(new PosixDirectory(root)), ...options });
     expect(after.count).toBe(1);
-    expect([...after.peek(10, 0)[0].payload]).toEqual([12]);
-    expect(readFileSync(join(root, readdirSync(root)[0])).length).toBeGreaterThan(0);
+    expect([...after.read(0).payload(0)]).toEqual([12, 13]);
+    expect(readdirSync(root).sort()).toEqual(["outbox.m0", "outbox.m1", "outbox.s0"]);
+    expect(readFileSync(join(root, "outbox.s0")).length).toBe(2 * 11);
   });
 });

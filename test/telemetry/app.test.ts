@@ -1,13 +1,15 @@
 // The app's pipeline with a fake client: deterministic time (VirtualClock), storage in memory.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { TelemetryApp, type TelemetryAppOptions } from "../../firmware/telemetry/app.js";
+import { READING_RECORD_BYTES, TelemetryApp, type TelemetryAppOptions } from "../../firmware/telemetry/app.js";
+import { SLOT_OVERHEAD } from "../../firmware/telemetry/outbox-slot.js";
 import { ClientError, QueueFullError } from "../../firmware/mqtt/client/client-errors.js";
 import type { SenmlRecord } from "../../firmware/telemetry/senml.js";
 import type { AppConfig } from "../../firmware/telemetry/config.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
 import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
 import { FakeClient } from "./support/fake-client.js";
+import { storedSeqs } from "./support/outbox-contents.js";
 import { MemoryStorage } from "../../support/memory-storage.js";
 import { decodeCbor } from "../../support/cbor-decode.js";
 import { resolveSeqs } from "../../host-sim/senml-seq.js";
@@ -157,7 +159,7 @@ describe("TelemetryApp", () => {
     client.on("devices/wearable-001/telemetry")[0].done?.();
     client.on("devices/wearable-001/telemetry")[2].done?.();
     expect(sent().slice(3)).toEqual([[10, 11, 12]]);
-    expect(app.outbox.peek().map((r) => r.seq)).toEqual([10, 11, 12]);
+    expect(storedSeqs(app.outbox)).toEqual([10, 11, 12]);
   });
 
   it("hands each reading to the client once per boot: a reconnect does not resend (the client does)", () => {
@@ -190,7 +192,7 @@ describe("TelemetryApp", () => {
     clock.advance(1000);
     ack(second.client, "devices/wearable-001/telemetry");
     expect(second.app.outbox.count).toBe(1); // the new reading (seq 7) waits for its batch
-    expect(second.app.outbox.peek()[0].seq).toBe(7);
+    expect(storedSeqs(second.app.outbox)[0]).toBe(7);
   });
 
   it("stamps readings taken before the clock was set once SNTP sets it, and does not publish before", () => {
@@ -309,7 +311,7 @@ describe("TelemetryApp", () => {
     expect(after.map((m) => pack(m.payload).map((r) => r.seq))).toEqual([[1], [2], [3]]);
     after[0].done?.(new ClientError("packet-too-large", "too big"));
     expect(app.counters.discarded).toBe(1);
-    expect(app.outbox.peek().map((r) => r.seq)).toEqual([2, 3, 4]);
+    expect(storedSeqs(app.outbox)).toEqual([2, 3, 4]);
     expect(errors.some((e) => (e as ClientError).code === "packet-too-large")).toBe(true);
   });
 
@@ -338,7 +340,7 @@ describe("TelemetryApp", () => {
   });
 
   it("reports outbox drops in the status once they happen", () => {
-    const { app, client, clock } = rig({ sensors: { hr: () => 70 }, outbox: { maxBytes: 5 * 40 } });
+    const { app, client, clock } = rig({ sensors: { hr: () => 70 }, outbox: { segmentRecords: 1, maxBytes: 5 * (SLOT_OVERHEAD + READING_RECORD_BYTES) } });
     app.start();
     clock.advance(8000);
     expect(app.counters.drops).toBe(3);
@@ -508,7 +510,7 @@ describe("TelemetryApp: property — every stored reading is published and leave
             r.client.deliver("devices/wearable-001/config", JSON.stringify({ batchMaxReadings: o.batch, batchMaxAgeMs: o.age }));
           }
           // Nothing acknowledged is still stored; nothing stored was acknowledged.
-          for (const rec of r.app.outbox.peek()) expect(published.has(rec.seq)).toBe(false);
+          for (const seq of storedSeqs(r.app.outbox)) expect(published.has(seq)).toBe(false);
         }
         const stored = r.app.outbox.nextSeq - 1;
         // Drain: sensors quiet, connected, the age limit passes, every batch acknowledged until empty.

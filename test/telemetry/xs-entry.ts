@@ -4,7 +4,7 @@ import { expose } from "../../host-sim/xs/runtime/host-channel.js";
 import { xsStorage } from "../../host-sim/xs/runtime/ports.js";
 import { CborWriter } from "../../firmware/telemetry/cbor.js";
 import { crc32 } from "../../firmware/telemetry/crc32.js";
-import { Outbox } from "../../firmware/telemetry/outbox.js";
+import { Outbox, type OutboxOptions } from "../../firmware/telemetry/outbox.js";
 import { encodeTelemetry, type PayloadFormat, type StampedReading } from "../../firmware/telemetry/payload.js";
 import { DEFAULT_CONFIG, parseConfigUpdate } from "../../firmware/telemetry/config.js";
 import { AlarmMonitor, news2PulseScore, news2TemperatureScore } from "../../firmware/telemetry/news2.js";
@@ -29,25 +29,44 @@ expose({
     return values.map((v) => m.update("hr", v)?.level ?? "-");
   },
   // Appends and acks on the storage port (forwarded to the host), then reports what a reopen sees.
-  outbox: (appends: number, ackFirst: number, ackLast: number, maxBytes: number) => {
-    const box = new Outbox({ storage: xsStorage, maxBytes });
+  outbox: (ring: Omit<OutboxOptions, "storage">, appends: number, ackFirst: number, ackLast: number) => {
+    const box = new Outbox({ storage: xsStorage, ...ring });
     const seqs: number[] = [];
     for (let i = 0; i < appends; i++) seqs.push(box.append(new Uint8Array([i & 0xff, (i >> 8) & 0xff, 7])));
     box.ack(ackFirst, ackLast);
-    const again = new Outbox({ storage: xsStorage, maxBytes });
-    return { seqs, live: again.peek().map((r) => r.seq), drops: again.drops, nextSeq: again.nextSeq };
+    const again = new Outbox({ storage: xsStorage, ...ring });
+    return { seqs, live: storedSeqs(again), drops: again.drops, nextSeq: again.nextSeq };
   },
 });
 
-// Heap cost of the outbox's live records (the host measures the heap around these calls).
+function storedSeqs(box: Outbox): number[] {
+  const seqs: number[] = [];
+  for (let page = box.read(0); page.length > 0; page = box.read(seqs[seqs.length - 1])) {
+    for (let i = 0; i < page.length; i++) seqs.push(page.seq(i));
+  }
+  return seqs;
+}
+
+// The heap an outbox holds, empty and full (the host measures the heap between these calls): 11-byte
+// records, the default ring.
 let held: Outbox | undefined;
 expose({
-  holdOutbox: (records: number, maxBytes: number) => {
-    held = new Outbox({ storage: xsStorage, name: "held", maxBytes });
-    for (let i = 0; i < records; i++) held.append(new Uint8Array(26).fill(i & 0xff));
-    return held.count;
+  openHeld: (name: string) => {
+    held = undefined; // the one open now goes first, as at a reboot
+    held = new Outbox({ storage: xsStorage, name, recordBytes: 11 });
+    return { count: held.count, capacity: held.capacity, records: held.recovery.records };
   },
-  releaseOutbox: () => {
-    held = undefined;
+  fillHeld: (records: number) => {
+    const box = held as Outbox;
+    const payload = new Uint8Array(11);
+    for (let i = 0; i < records; i++) {
+      payload[0] = i & 0xff;
+      box.append(payload);
+    }
+    return { count: box.count, drops: box.drops, nextSeq: box.nextSeq };
+  },
+  readHeld: (afterSeq: number) => {
+    const page = (held as Outbox).read(afterSeq);
+    return page.length > 0 ? [page.seq(0), page.seq(page.length - 1)] : [];
   },
 });

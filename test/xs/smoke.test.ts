@@ -94,16 +94,20 @@ describe("XS bridge", () => {
     await expect(rejected).rejects.toBeInstanceOf(TlsError);
   });
 
-  it("forwards storage to the host binding", async () => {
+  it("forwards storage to the host binding, ranged reads and sizes included", async () => {
     const storage = new MemoryStorage();
     const xs = await start({ storage });
-    const result = await xs.call<{ whole: ArrayBuffer; afterDelete: boolean }>(
+    const result = await xs.call<{ whole: ArrayBuffer; size: number; middle: ArrayBuffer; tail: ArrayBuffer; past: ArrayBuffer; afterDelete: boolean }>(
       "storageRoundTrip",
       "outbox",
       new Uint8Array([1, 2]),
       new Uint8Array([3]),
     );
     expect([...new Uint8Array(result.whole)]).toEqual([1, 2, 3]);
+    expect(result.size).toBe(3);
+    expect([...new Uint8Array(result.middle)]).toEqual([2]);
+    expect([...new Uint8Array(result.tail)]).toEqual([2, 3]);
+    expect(result.past.byteLength).toBe(0);
     expect(result.afterDelete).toBe(true);
   });
 

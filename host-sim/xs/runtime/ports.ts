@@ -19,7 +19,7 @@ import { addEventTarget, portCall, removeEventTarget, request, reviveHostError }
 const SOCKET = 0, CLOCK = 1, STORAGE = 2, I2C_PORT = 3;
 const READ = 1, WRITE = 2, CLOSE = 3;
 const TICKS = 0, WALL_TIME = 1, SET = 2, CLEAR = 3, SET_WALL_TIME = 4;
-const STORE_READ = 0, STORE_APPEND = 1, STORE_WRITE = 2, STORE_DELETE = 3;
+const STORE_READ = 0, STORE_APPEND = 1, STORE_WRITE = 2, STORE_DELETE = 3, STORE_SIZE = 4;
 
 function open(port: string, fields: Record<string, unknown>): void {
   request({ kind: "port", port, op: "open", ...fields });
@@ -88,9 +88,11 @@ export const xsClock: Clock = {
   },
 };
 
-/** Storage port, forwarded to the host's storage. */
+/** Storage port, forwarded to the host's storage. A read's position goes as the call's id, its count as the
+ *  argument (-1: to the end), see port-frame.ts. */
 export const xsStorage: Storage = {
-  read: (name) => portCall(STORAGE, STORE_READ, 0, 0, undefined, name) as ArrayBuffer | undefined,
+  read: (name, position = 0, count = -1) => portCall(STORAGE, STORE_READ, position, count, undefined, name) as ArrayBuffer | undefined,
+  size: (name) => portCall(STORAGE, STORE_SIZE, 0, 0, undefined, name) as number | undefined,
   append: (name, bytes) => void portCall(STORAGE, STORE_APPEND, 0, 0, bytes, name),
   write: (name, bytes) => void portCall(STORAGE, STORE_WRITE, 0, 0, bytes, name),
   delete: (name) => void portCall(STORAGE, STORE_DELETE, 0, 0, undefined, name),

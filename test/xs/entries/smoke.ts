@@ -35,8 +35,12 @@ expose({
     xsStorage.write(name, first);
     xsStorage.append(name, second);
     const whole = xsStorage.read(name);
+    const size = xsStorage.size(name);
+    const middle = xsStorage.read(name, 1, 1);
+    const tail = xsStorage.read(name, 1);
+    const past = xsStorage.read(name, 9, 1);
     xsStorage.delete(name);
-    return { whole, afterDelete: xsStorage.read(name) === undefined };
+    return { whole, size, middle, tail, past, afterDelete: xsStorage.read(name) === undefined && xsStorage.size(name) === undefined };
   },
   rejectLater: (milliseconds: number) =>
     new Promise((_, reject) => xsClock.set(() => reject(new TlsError("expired", "late")), milliseconds)),
