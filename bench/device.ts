@@ -7,7 +7,7 @@
 //   (d) this project's MQTT client alone at QoS 1: examples/mqtt-client with qos=1
 //   (e) the SDK's feature-comparable client doing the same: its ECMA-419 MQTT client under its MQTT.js-style
 //       wrapper (QoS 1 and 2, resend, reconnect), bench/device-apps/sdk-mqttjs. Their sources are in a full
-//       SDK (examples/io/tcp/mqttclient, examples/io/tcp/mqtt) but not in the trimmed snapshot: MODDABLE_REPO
+//       SDK ($MODDABLE/examples/io/tcp/mqttclient, $MODDABLE/examples/io/tcp/mqtt) but not in the trimmed snapshot: MODDABLE_REPO
 //       may name a Moddable checkout that has them; without them the row says it was skipped and why.
 // plus the firmware's parts one by one (bench/device-apps/parts), for reference the SDK's socket alone
 // (bench/device-apps/sdk-socket), and (e)'s parts (bench/device-apps/sdk-mqttjs-parts). Each app's heap

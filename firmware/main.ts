@@ -1,30 +1,35 @@
-// Device entry (esp32 and the lin simulator): builds the Moddable bindings of the ports and starts the
-// TelemetryApp. Wi-Fi (and SNTP) were brought up by manifest_net's setup/network before this runs.
+// Device entry (esp32 and the lin simulator): builds the Moddable bindings of the ports, starts recording at
+// once, and starts the network beside it. Nothing waits for Wi-Fi or the clock: the SDK's setup/network,
+// which would hold main back until both were there, is replaced (platform/moddable/setup-network.ts).
 //
-//   mc/config -> device settings;  clock set? -> storage, sensors, TLS credentials -> TelemetryApp.start()
+//   mc/config -> device settings -> storage, sensors, TLS credentials -> TelemetryApp.start()   (recording)
+//                                -> Network.start(): Wi-Fi, SNTP -> online -> the app's client connects
 import config from "mc/config";
-import { moddableClock } from "./platform/moddable/clock.js";
+import { CodedError } from "./common/coded-error.js";
 import { deviceTls } from "./platform/moddable/certificates.js";
 import { deviceSettings, type DeviceSettings } from "./platform/device-settings.js";
 import { startSensors } from "./platform/moddable/sensors.js";
 import { ModdableSocket } from "./platform/moddable/socket.js";
 import { openStorage } from "./platform/moddable/storage.js";
-import type { Vitals } from "./sensors/sensor-chain.js";
-import { whenClockSet } from "./platform/moddable/wall-clock.js";
-import type { Storage, TlsOptions } from "./platform/ports.js";
+import { ModdableUdp, moddableResolve } from "./platform/moddable/udp.js";
+import { deviceClock } from "./platform/moddable/wall-clock.js";
+import { wifiClass } from "./platform/moddable/wifi.js";
+import type { CallbackThis, Clock, Storage, TlsOptions } from "./platform/ports.js";
+import { Network, type NetworkEvent } from "./network/network.js";
+import type { VitalSource } from "./common/vital-signs.js";
 import type { ConnectInfo } from "./mqtt/client/options.js";
 import { TelemetryApp } from "./telemetry/app.js";
 import type { AppConfig } from "./telemetry/config.js";
 
-/** Directory of the outbox and the stored remote configuration. */
+/** Directory of the outbox, the clock anchors and the stored remote configuration. */
 const DATA_DIRECTORY = "wearable";
 
 function describe(error: Error): string {
-  const code = (error as { code?: unknown }).code;
-  return `${error.name}${code === undefined ? "" : ` [${String(code)}]`}: ${error.message}`;
+  return `${error.name}${error instanceof CodedError ? ` [${error.code}]` : ""}: ${error.message}`;
 }
 
-// The app's reports, as functions of this module rather than closures: preloaded, they cost no RAM.
+// The app's and the network's reports, as functions of this module rather than closures: preloaded, they
+// cost no RAM.
 function report(error: Error): void {
   trace(`error: ${describe(error)}\n`);
 }
@@ -41,6 +46,28 @@ function traceConfig(applied: AppConfig): void {
   trace(`config: ${JSON.stringify(applied)}\n`);
 }
 
+function networkOnline(this: CallbackThis, online: boolean): void {
+  trace(`network: ${online ? "online" : "offline"}\n`);
+  (this.target as TelemetryApp).networkChanged(online);
+}
+
+function traceNetwork(event: NetworkEvent): void {
+  switch (event.kind) {
+    case "joining":
+      return trace(`wifi: joining ${event.ssid}\n`);
+    case "up":
+      return trace(`wifi: connected to ${event.ssid}, address ${event.address ?? "?"}\n`);
+    case "lost":
+      return trace(`wifi: lost ${event.ssid}\n`);
+    case "join-failed":
+      return trace(`wifi: could not join ${event.ssid}; next attempt in ${Math.round(event.retryMs / 1000)} s\n`);
+    case "clock-set":
+      return trace(`clock: ${event.first ? "set" : "resynchronised"} by SNTP: ${new Date(event.time).toISOString()}\n`);
+    case "time-failed":
+      return trace(`clock: ${describe(event.error)}; next attempt in ${Math.round(event.retryMs / 1000)} s\n`);
+  }
+}
+
 /** A start-up failure (a bad config key, missing certificates) is traced with its reason, not left to
  *  surface as a bare "unhandled exception". */
 function guarded(step: () => void): void {
@@ -51,36 +78,44 @@ function guarded(step: () => void): void {
   }
 }
 
-const clock = moddableClock;
-
-/** Called by the runtime once the setup modules (Wi-Fi, SNTP) are done. The module's top level does no
- *  device work, so it can be preloaded into flash. */
+/** Called by the runtime once the setup modules are done (at once: none waits). The module's top level
+ *  does no device work, so it can be preloaded into flash. */
 export default function main(): void {
   guarded(() => {
     const settings = deviceSettings(config);
     trace(`wearable ${settings.deviceId}: broker ${settings.broker.host}:${settings.broker.port}\n`);
-    whenClockSet(settings.sntp, () => guarded(() => start(settings)));
+    start(settings, deviceClock());
   });
 }
 
-function start(settings: DeviceSettings): void {
+function start(settings: DeviceSettings, clock: Clock): void {
   // What can fail for good comes first, so a failed start leaves no sampling timer running.
   const secure = deviceTls(settings.serverName);
   const storage = openStorage(DATA_DIRECTORY);
   const sensors = startSensors(clock, report);
   let app: TelemetryApp;
   try {
-    app = createApp(settings, storage, secure, sensors.sources);
+    app = createApp(settings, clock, storage, secure, sensors.sources);
   } catch (error) {
     sensors.close(); // e.g. a start-up configuration the app refuses
     throw error;
   }
   trace(`outbox: ${app.outbox.count} stored readings\n`);
   sensors.sink = app; // heart-rate estimates are pushed to the app as they are made
-  app.start();
+  app.start(); // recording from now on, whatever the network does
+  if (settings.networks.length === 0) trace("wifi: no network configured (ssid=...): readings are kept until one is\n");
+  new Network({
+    WiFi: wifiClass(),
+    networks: settings.networks,
+    clock,
+    sntp: { UDP: ModdableUdp, resolve: moddableResolve, servers: settings.sntp },
+    target: app,
+    onOnline: networkOnline,
+    onEvent: traceNetwork,
+  }).start();
 }
 
-function createApp(settings: DeviceSettings, storage: Storage, secure: TlsOptions, sources: Vitals["sources"]): TelemetryApp {
+function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, secure: TlsOptions, sources: Partial<Record<"hr" | "temp", VitalSource>>): TelemetryApp {
   return new TelemetryApp({
     deviceId: settings.deviceId,
     ...(settings.topicPrefix !== undefined ? { topicPrefix: settings.topicPrefix } : {}),
@@ -88,6 +123,7 @@ function createApp(settings: DeviceSettings, storage: Storage, secure: TlsOption
     storage,
     sensors: sources,
     config: settings.app,
+    waitForNetwork: true,
     mqtt: {
       Socket: ModdableSocket,
       clock,

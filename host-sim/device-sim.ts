@@ -1,12 +1,16 @@
 // One simulated wearable: the firmware's TelemetryApp on the simulated chips (device/simulated-sensors.ts), with the
 // host bindings of the ports - Node clock, file storage for the outbox, the Node TLS socket - dialling
-// the broker through its own link (device/network-relay.ts) so bytes on the wire can be counted and cut.
+// the broker through its own link (device/network-relay.ts) so bytes on the wire can be counted and cut,
+// and the firmware's own network (network/network.ts) on simulated airwaves with an SNTP server: the clock
+// starts unset as a board's does, readings are recorded from power-on, and an outage takes the Wi-Fi away.
 //
 //   const device = await SimulatedDevice.start({ deviceId, broker, secure, dataDir, light, ... });
 //   device.snapshot()      // what the live view shows
 //   await device.close()   // DISCONNECT, timers and sockets released; the outbox stays on disk
 import { join } from "node:path";
+import { Network } from "../firmware/network/network.js";
 import type { TlsOptions } from "../firmware/platform/ports.js";
+import { Airwaves, simulatedWiFiClass } from "../firmware/platform/simulated-wifi.js";
 import { TelemetryApp } from "../firmware/telemetry/app.js";
 import type { AppConfig } from "../firmware/telemetry/config.js";
 import { deviceTopics } from "../firmware/telemetry/device-topics.js";
@@ -17,8 +21,9 @@ import { SimulatedVitals } from "./device/simulated-sensors.js";
 import { FileStorage } from "./platform/file-storage.js";
 import { NodeClock } from "./platform/node-clock.js";
 import { NodeSocket } from "./platform/node-socket.js";
+import { NodeUdp, nodeResolve } from "./platform/node-udp.js";
 
-export type ConnectionState = "connecting" | "connected" | "reconnecting" | "link down" | "closed";
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "no network" | "link down" | "closed";
 
 export interface DeviceOptions {
   deviceId: string;
@@ -26,6 +31,8 @@ export interface DeviceOptions {
   secure: TlsOptions;
   /** The outbox and the stored remote configuration live here (survives restarts). */
   dataDir: string;
+  /** The SNTP server ("host:port") that sets the device's clock. */
+  sntp: string;
   light: LightSetting;
   /** Seeds the synthetic pulse, so devices of a fleet differ. */
   seed?: number;
@@ -63,6 +70,9 @@ export class SimulatedDevice {
   readonly deviceId: string;
   readonly app: TelemetryApp;
   readonly link: DeviceLink;
+  readonly network: Network;
+  readonly #airwaves = new Airwaves();
+  #airwavesTimer: ReturnType<typeof setTimeout> | undefined;
   #vitals: SimulatedVitals;
   #client!: CountingClient;
   #state: ConnectionState = "connecting";
@@ -76,6 +86,7 @@ export class SimulatedDevice {
     this.deviceId = options.deviceId;
     this.link = link;
     const clock = new NodeClock();
+    clock.setWallTime(null); // a board powers on with its clock unset: SNTP sets it (or readings wait for it)
     this.#vitals = new SimulatedVitals({
       clock,
       light: lightSource(options.light, options.seed ?? 1),
@@ -90,6 +101,7 @@ export class SimulatedDevice {
       storage: new FileStorage(join(options.dataDir, options.deviceId)),
       sensors: this.#vitals.sources,
       config: options.config,
+      waitForNetwork: true,
       mqtt: {
         Socket: NodeSocket,
         clock,
@@ -111,13 +123,26 @@ export class SimulatedDevice {
       },
       onDisconnect: (reason) => {
         this.#lastError = reason.message;
-        this.#state = "reconnecting";
+        this.#state = this.network.online ? "reconnecting" : "no network";
         this.#changed();
       },
       onError: (error) => {
         this.#lastError = error.message;
-        if (this.#state !== "closed" && !this.app?.client.connected) this.#state = this.#connects > 0 ? "reconnecting" : "connecting";
+        if (this.#state !== "closed" && !this.app?.client.connected) this.#state = !this.network?.online ? "no network" : this.#connects > 0 ? "reconnecting" : "connecting";
         options.onError?.(error);
+        this.#changed();
+      },
+    });
+    const app = this.app;
+    this.network = new Network({
+      WiFi: simulatedWiFiClass({ airwaves: this.#airwaves, clock, associationMs: 300 }),
+      networks: [{ ssid: "ward" }],
+      clock,
+      sntp: { UDP: NodeUdp, resolve: nodeResolve, servers: [options.sntp] },
+      onOnline: (online) => {
+        if (online && this.#state === "no network") this.#state = this.#connects > 0 ? "reconnecting" : "connecting";
+        if (!online && this.#state !== "closed") this.#state = "no network";
+        app.networkChanged(online);
         this.#changed();
       },
     });
@@ -137,7 +162,8 @@ export class SimulatedDevice {
     }
     device.#vitals.sink = device.app; // heart-rate estimates are pushed as they are made
     device.#vitals.start();
-    device.app.start();
+    device.app.start(); // recording from power-on
+    device.network.start();
     return device;
   }
 
@@ -162,14 +188,19 @@ export class SimulatedDevice {
     };
   }
 
-  /** Cuts the device's link for `seconds`. */
+  /** Takes the device's network away for `seconds`: the Wi-Fi goes out of range and the link is cut. */
   outage(seconds: number): void {
+    this.#airwaves.nowhere();
     this.link.cut(seconds * 1000);
+    if (this.#airwavesTimer) clearTimeout(this.#airwavesTimer);
+    this.#airwavesTimer = setTimeout(() => this.#airwaves.everywhere(), seconds * 1000);
   }
 
   async close(): Promise<void> {
     if (this.#state === "closed") return;
     this.#state = "closed";
+    if (this.#airwavesTimer) clearTimeout(this.#airwavesTimer);
+    this.network.close();
     this.#vitals.close();
     await new Promise<void>((resolve) => {
       // close() sends DISCONNECT; wait for the client to release its socket (bounded).

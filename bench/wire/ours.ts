@@ -151,6 +151,7 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
         return client.connected;
       },
       connect: () => client.connect(),
+      networkChanged: (available) => client.networkChanged(available),
       subscribe: (subs, opts, done) => {
         for (const s of Array.isArray(subs) ? subs : [subs]) session.subscriptions.push(typeof s === "string" ? s : s.topicFilter);
         client.subscribe(subs, opts, done);

@@ -1,6 +1,6 @@
 // What one wire-bench run measures and how it is summed up; shared by the app run (ours.ts), the
 // MQTT.js runs (peer.ts, same.ts) and the report (bench/wire.ts).
-import type { ReadingKind } from "../../firmware/telemetry/reading.js";
+import type { ReadingKind } from "../../firmware/common/vital-signs.js";
 import type { CountingRelay, RecordBytes, WireCount } from "./relay.js";
 import type { MqttBytes } from "./tap.js";
 

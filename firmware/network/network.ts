@@ -11,16 +11,8 @@
 // One timer for every deadline (join timeout, the next join, the next SNTP request), one callback made once.
 import { Backoff } from "../common/backoff.js";
 import { knownWallTime } from "../common/wall-clock.js";
-import {
-  Connection,
-  type CallbackThis,
-  type Clock,
-  type Resolve,
-  type TimerId,
-  type UdpConstructor,
-  type WiFi,
-  type WiFiConstructor,
-} from "../platform/ports.js";
+import { Connection } from "../platform/wifi-connection.js";
+import type { CallbackThis, Clock, Resolve, TimerId, UdpConstructor, WiFi, WiFiConstructor } from "../platform/ports.js";
 import type { SntpError } from "./sntp.js";
 import { TimeSync } from "./time-sync.js";
 
@@ -90,7 +82,7 @@ export class Network {
   readonly #onTimer = (): void => {
     this.#timer = undefined;
     this.#timerAt = NONE;
-    this.#fire();
+    this.fire();
   };
   /** Joins and losses since start (status). */
   joins = 0;
@@ -134,8 +126,8 @@ export class Network {
   start(): void {
     if (this.#station !== Station.Off) return;
     this.#wifi = new this.#options.WiFi({ target: this, onChanged: Network.#onChanged });
-    if (this.#wifi.connection === Connection.connected) this.#changed(); // already associated (a soft restart)
-    else this.#join();
+    if (this.#wifi.connection === Connection.connected) this.changed(); // already associated (a soft restart)
+    else this.join();
   }
 
   close(): void {
@@ -143,7 +135,7 @@ export class Network {
     this.#station = Station.Closed;
     this.#timeSync?.cancel();
     this.#joinBy = this.#joinAt = this.#syncAt = NONE;
-    this.#arm();
+    this.arm();
     const wifi = this.#wifi;
     this.#wifi = undefined;
     try {
@@ -151,40 +143,40 @@ export class Network {
     } catch {
       // already gone
     }
-    this.#setOnline(false);
+    this.setOnline(false);
   }
 
   static #onChanged(this: CallbackThis): void {
-    (this.target as Network).#changed();
+    (this.target as Network).changed();
   }
 
   static #onTime(this: CallbackThis, milliseconds: number): void {
-    (this.target as Network).#timeArrived(milliseconds);
+    (this.target as Network).timeArrived(milliseconds);
   }
 
   static #onTimeFailed(this: CallbackThis, error: SntpError): void {
-    (this.target as Network).#timeFailed(error);
+    (this.target as Network).timeFailed(error);
   }
 
   // ---- Wi-Fi --------------------------------------------------------------------------------------
 
-  #join(): void {
+  private join(): void {
     const wifi = this.#wifi;
     const network = this.#options.networks[this.#index];
     if (!wifi || !network) return; // no network configured: nothing to join, ever
     this.#station = Station.Joining;
     this.#joinAt = NONE;
     this.#joinBy = this.#clock.ticks() + (this.#options.joinTimeoutMs ?? 20_000);
-    this.#arm();
-    this.#event({ kind: "joining", ssid: network.ssid });
+    this.arm();
+    this.event({ kind: "joining", ssid: network.ssid });
     try {
       wifi.connect(network.password === undefined ? { SSID: network.ssid } : { SSID: network.ssid, password: network.password });
     } catch {
-      this.#joinFailed(); // e.g. "already connecting" after a lost association: counts as a failed join
+      this.joinFailed(); // e.g. "already connecting" after a lost association: counts as a failed join
     }
   }
 
-  #changed(): void {
+  private changed(): void {
     const wifi = this.#wifi;
     if (!wifi || this.#station === Station.Closed) return;
     const connection = wifi.connection;
@@ -195,32 +187,32 @@ export class Network {
       this.#failures = 0;
       this.#backoff.reset();
       this.joins++;
-      this.#event({ kind: "up", ssid: this.ssid ?? "", address: wifi.address });
+      this.event({ kind: "up", ssid: this.ssid ?? "", address: wifi.address });
       // SNTP now while the clock is unset; otherwise keep the resync schedule.
       if (knownWallTime(this.#clock) === undefined) this.#syncAt = this.#clock.ticks();
       else if (this.#syncAt === NONE) this.#syncAt = this.#clock.ticks() + (this.#options.resyncMs ?? 3 * 3_600_000);
-      this.#arm();
-      this.#setOnline(knownWallTime(this.#clock) !== undefined);
-      this.#fire();
+      this.arm();
+      this.setOnline(knownWallTime(this.#clock) !== undefined);
+      this.fire();
     } else if (connection <= Connection.disconnected) {
-      if (this.#station === Station.Up) this.#lost();
-      else if (this.#station === Station.Joining) this.#joinFailed();
+      if (this.#station === Station.Up) this.lost();
+      else if (this.#station === Station.Joining) this.joinFailed();
     }
   }
 
   /** The association went: try again at once (after a small jitter), the same network first. */
-  #lost(): void {
+  private lost(): void {
     this.losses++;
-    this.#event({ kind: "lost", ssid: this.ssid ?? "" });
+    this.event({ kind: "lost", ssid: this.ssid ?? "" });
     this.#timeSync?.cancel();
-    this.#setOnline(false);
+    this.setOnline(false);
     this.#station = Station.Waiting;
     this.#joinAt = this.#clock.ticks() + Math.floor((this.#options.random ?? Math.random)() * 1000);
-    this.#arm();
+    this.arm();
   }
 
   /** The join in hand failed (refused, or timed out): the next network, and a backoff after a full round. */
-  #joinFailed(): void {
+  private joinFailed(): void {
     const ssid = this.ssid ?? "";
     try {
       this.#wifi?.disconnect(); // stop the driver's own attempt before the next
@@ -234,51 +226,51 @@ export class Network {
     this.#joinBy = NONE;
     const retryMs = this.#failures % networks === 0 ? this.#backoff.next() : 0;
     this.#joinAt = this.#clock.ticks() + retryMs;
-    this.#arm();
-    this.#event({ kind: "join-failed", ssid, retryMs });
+    this.arm();
+    this.event({ kind: "join-failed", ssid, retryMs });
   }
 
   // ---- time ---------------------------------------------------------------------------------------
 
-  #timeArrived(milliseconds: number): void {
+  private timeArrived(milliseconds: number): void {
     this.#clock.setWallTime(milliseconds);
     this.#sntpBackoff.reset();
     const first = !this.#clockSetOnce;
     this.#clockSetOnce = true;
     this.#syncAt = this.#clock.ticks() + (this.#options.resyncMs ?? 3 * 3_600_000);
-    this.#arm();
-    this.#event({ kind: "clock-set", time: milliseconds, first });
-    if (this.#station === Station.Up) this.#setOnline(knownWallTime(this.#clock) !== undefined);
+    this.arm();
+    this.event({ kind: "clock-set", time: milliseconds, first });
+    if (this.#station === Station.Up) this.setOnline(knownWallTime(this.#clock) !== undefined);
   }
 
-  #timeFailed(error: SntpError): void {
+  private timeFailed(error: SntpError): void {
     // While the clock is unset, soon again; once set, the clock runs on and the next resync will do.
     const retryMs = knownWallTime(this.#clock) === undefined ? this.#sntpBackoff.next() : (this.#options.resyncMs ?? 3 * 3_600_000);
     this.#syncAt = this.#clock.ticks() + retryMs;
-    this.#arm();
-    this.#event({ kind: "time-failed", error, retryMs });
+    this.arm();
+    this.event({ kind: "time-failed", error, retryMs });
   }
 
   // ---- deadlines ----------------------------------------------------------------------------------
 
-  #fire(): void {
+  private fire(): void {
     const now = this.#clock.ticks();
     if (this.#joinBy !== NONE && now >= this.#joinBy) {
       this.#joinBy = NONE;
-      if (this.#station === Station.Joining) this.#joinFailed();
+      if (this.#station === Station.Joining) this.joinFailed();
     }
     if (this.#joinAt !== NONE && now >= this.#joinAt) {
       this.#joinAt = NONE;
-      if (this.#station === Station.Waiting) this.#join();
+      if (this.#station === Station.Waiting) this.join();
     }
     if (this.#syncAt !== NONE && now >= this.#syncAt && this.#station === Station.Up && this.#timeSync) {
       this.#syncAt = NONE;
       this.#timeSync.sync();
     }
-    this.#arm();
+    this.arm();
   }
 
-  #arm(): void {
+  private arm(): void {
     const at = earliest(earliest(this.#joinBy, this.#joinAt), this.#station === Station.Up ? this.#syncAt : NONE);
     if (at === this.#timerAt) return;
     if (this.#timer !== undefined) this.#clock.clear(this.#timer);
@@ -287,14 +279,14 @@ export class Network {
     if (at !== NONE) this.#timer = this.#clock.set(this.#onTimer, Math.max(0, at - this.#clock.ticks()));
   }
 
-  #setOnline(online: boolean): void {
+  private setOnline(online: boolean): void {
     if (online === this.#online) return;
     this.#online = online;
     const callback = this.#options.onOnline;
     if (callback) callback.call(this.#options, online);
   }
 
-  #event(event: NetworkEvent): void {
+  private event(event: NetworkEvent): void {
     const callback = this.#options.onEvent;
     if (callback) callback.call(this.#options, event);
   }

@@ -39,7 +39,7 @@ export class TimeSync {
   #timer: TimerId | undefined;
   #lastError: SntpError | undefined;
   /** The timer's callback, made once (not one per request). */
-  readonly #onTimeout = (): void => this.#timedOut();
+  readonly #onTimeout = (): void => this.timedOut();
 
   constructor(options: TimeSyncOptions) {
     this.#options = options;
@@ -60,42 +60,42 @@ export class TimeSync {
     this.#running = true;
     this.#server = 0;
     this.#lastError = undefined;
-    this.#ask();
+    this.ask();
   }
 
   /** Ends the round in hand without an outcome (the network went away). */
   cancel(): void {
     if (!this.#running) return;
-    this.#end();
+    this.end();
   }
 
   static #onReadable(this: CallbackThis): void {
-    (this.target as TimeSync).#readable();
+    (this.target as TimeSync).readable();
   }
 
   /** The current server: resolve it (IPv4 literals need no look-up), then send. */
-  #ask(): void {
+  private ask(): void {
     this.#attempt = 0;
     const { host } = this.#servers[this.#server];
     this.#address = undefined;
-    if (IPV4.test(host)) this.#send(host);
-    else if (host === "localhost") this.#send("127.0.0.1");
+    if (IPV4.test(host)) this.send(host);
+    else if (host === "localhost") this.send("127.0.0.1");
     else {
       const round = this.#round; // one look-up per server and round: a closure is cheap here
       this.#options.resolve(host, (name, address) => {
-        if (round === this.#round && this.#running) this.#resolved(name, address);
+        if (round === this.#round && this.#running) this.resolved(name, address);
       });
     }
   }
 
-  #resolved(name: string, address: string | undefined): void {
+  private resolved(name: string, address: string | undefined): void {
     if (address === undefined) {
       this.#lastError = new SntpError("unresolved", `cannot resolve SNTP server ${name}`);
-      this.#next();
-    } else this.#send(address);
+      this.next();
+    } else this.send(address);
   }
 
-  #send(address: string): void {
+  private send(address: string): void {
     this.#address = address;
     const random = this.#options.random ?? Math.random;
     this.#nonceHigh = Math.floor(random() * 2 ** 32);
@@ -110,7 +110,7 @@ export class TimeSync {
     this.#timer = this.#options.clock.set(this.#onTimeout, this.#options.timeoutMs ?? 3000);
   }
 
-  #readable(): void {
+  private readable(): void {
     const socket = this.#socket;
     if (!socket || !this.#running) return;
     for (let datagram: Datagram | undefined; (datagram = socket.read()) !== undefined; ) {
@@ -119,42 +119,42 @@ export class TimeSync {
         time = sntpTime(new Uint8Array(datagram), this.#nonceHigh, this.#nonceLow);
       } catch (error) {
         this.#lastError = error as SntpError;
-        this.#clearTimer();
-        this.#next(); // this server will not do: the next one
+        this.clearTimer();
+        this.next(); // this server will not do: the next one
         return;
       }
       if (time === undefined || datagram.address !== this.#address) continue;
       const roundTrip = this.#options.clock.ticks() - this.#sentAt;
-      this.#end();
+      this.end();
       this.#options.onTime.call(this.#options, time + Math.round(roundTrip / 2));
       return;
     }
   }
 
-  #timedOut(): void {
+  private timedOut(): void {
     this.#timer = undefined;
     if (!this.#running) return;
-    if (++this.#attempt < (this.#options.attempts ?? 2) && this.#address !== undefined) this.#send(this.#address);
+    if (++this.#attempt < (this.#options.attempts ?? 2) && this.#address !== undefined) this.send(this.#address);
     else {
       this.#lastError = new SntpError("no-reply", `no reply from SNTP server ${this.#servers[this.#server].host}`);
-      this.#next();
+      this.next();
     }
   }
 
-  #next(): void {
-    if (++this.#server < this.#servers.length) return this.#ask();
+  private next(): void {
+    if (++this.#server < this.#servers.length) return this.ask();
     const error = this.#lastError ?? new SntpError("no-reply", "no SNTP server replied");
-    this.#end();
+    this.end();
     this.#options.onFailed.call(this.#options, error);
   }
 
-  #clearTimer(): void {
+  private clearTimer(): void {
     if (this.#timer !== undefined) this.#options.clock.clear(this.#timer);
     this.#timer = undefined;
   }
 
-  #end(): void {
-    this.#clearTimer();
+  private end(): void {
+    this.clearTimer();
     this.#running = false;
     this.#round++;
     const socket = this.#socket;

@@ -2,9 +2,11 @@
 // mcconfig command line, where values arrive as strings) turned into checked device settings. Pure, so the
 // host tests cover it. Sampling and batching keys become the app's start-up configuration, which the app
 // validates against its own limits (telemetry/config.ts).
+import { ConfigError } from "../common/config-error.js";
 import type { Broker } from "../mqtt/client/options.js";
 import type { ProtocolVersion } from "../mqtt/codec/packets.js";
-import { ConfigError, type AppConfig } from "../telemetry/config.js";
+import type { WiFiNetwork } from "../network/network.js";
+import type { AppConfig } from "../telemetry/config.js";
 
 export interface DeviceSettings {
   deviceId: string;
@@ -19,8 +21,10 @@ export interface DeviceSettings {
   /** For brokers that authenticate by username/password over TLS (e.g. HiveMQ Cloud); never traced. */
   username?: string;
   password?: string;
-  /** SNTP server, used when the clock is still unset at start (the esp32 network setup normally did it). */
-  sntp?: string;
+  /** Wi-Fi networks, tried in turn: `ssid`/`password` (the SDK's keys), then `ssid2`/`password2`, `ssid3`/`password3`. */
+  networks: WiFiNetwork[];
+  /** SNTP servers ("host" or "host:port"), tried in turn: `sntp`, comma-separated. */
+  sntp: string[];
   /** Start-up configuration for the TelemetryApp. */
   app: Partial<AppConfig>;
 }
@@ -37,6 +41,8 @@ export const CONFIG_KEYS = {
   username: "mqttUsername",
   password: "mqttPassword",
   sntp: "sntp",
+  ssid: "ssid",
+  wifiPassword: "password",
   hrIntervalMs: "hrIntervalMs",
   tempIntervalMs: "tempIntervalMs",
   batchMaxReadings: "batchMaxReadings",
@@ -51,6 +57,8 @@ export function deviceSettings(config: Record<string, unknown>): DeviceSettings 
     broker: { host: text(config, k.host), port: integer(config, k.port, 1, 65535) },
     protocolVersion: integer(config, k.protocolVersion, 4, 5, 4) as ProtocolVersion,
     keepAlive: integer(config, k.keepAlive, 0, 65535, 60),
+    networks: [],
+    sntp: [],
     app: {},
   };
   const serverName = optionalText(config, k.serverName);
@@ -62,7 +70,13 @@ export function deviceSettings(config: Record<string, unknown>): DeviceSettings 
   const topicPrefix = optionalText(config, k.topicPrefix);
   if (topicPrefix !== undefined) settings.topicPrefix = topicPrefix;
   const sntp = optionalText(config, k.sntp);
-  if (sntp !== undefined) settings.sntp = sntp;
+  if (sntp !== undefined) settings.sntp = sntp.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const suffix of ["", "2", "3"]) {
+    const ssid = optionalText(config, k.ssid + suffix);
+    const password = optionalText(config, k.wifiPassword + suffix);
+    if (ssid !== undefined) settings.networks.push(password === undefined ? { ssid } : { ssid, password });
+    else if (password !== undefined) throw new ConfigError("inconsistent", `${k.wifiPassword + suffix} without ${k.ssid + suffix}`, k.ssid + suffix);
+  }
   for (const key of ["hrIntervalMs", "tempIntervalMs", "batchMaxReadings", "batchMaxAgeMs"] as const) {
     if (config[k[key]] !== undefined) settings.app[key] = number(config, k[key]);
   }

@@ -86,18 +86,6 @@ export type Resolve = (host: string, callback: (name: string, address?: string) 
 
 // ---- Network interface: the ECMA-419 `embedded:network/interface/wifi` class pattern --------------
 
-/** ECMA-419 network interface `connection` values (what esp32's `embedded:network/interface/wifi` reports). */
-export const Connection = {
-  /** Not associated. */
-  disconnected: 200,
-  /** Associating. */
-  connecting: 300,
-  /** Associated, no IP address yet. */
-  associated: 400,
-  /** Associated with an IP address: the network is usable. */
-  connected: 500,
-} as const;
-
 export interface WiFiOptions {
   target?: unknown;
   /** `connection` or `address` changed: read them from the interface (called with it as `this`). */
@@ -110,7 +98,7 @@ export interface WiFiConnectOptions {
 }
 
 export interface WiFi {
-  /** One of Connection's values. */
+  /** One of the ECMA-419 connection values (wifi-connection.ts). */
   readonly connection: number;
   readonly address?: string;
   /** Associate with a network; progress is reported through onChanged. */

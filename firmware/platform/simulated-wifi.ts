@@ -4,7 +4,8 @@
 // bring it back. Joining takes `associationMs`; a network out of range, or a wrong password, ends the join
 // with `connection` 200 as a failed association does on the device; a network going out of range drops an
 // association the same way.
-import { Connection, type CallbackThis, type Clock, type TimerId, type WiFi, type WiFiConnectOptions, type WiFiConstructor, type WiFiOptions } from "./ports.js";
+import type { CallbackThis, Clock, TimerId, WiFi, WiFiConnectOptions, WiFiConstructor, WiFiOptions } from "./ports.js";
+import { Connection } from "./wifi-connection.js";
 
 /** The networks around the device. */
 export class Airwaves {
@@ -17,14 +18,14 @@ export class Airwaves {
   everywhere(): void {
     this.#all = true;
     this.#inRange.clear();
-    this.#changed();
+    this.changed();
   }
 
   /** No network is in range. */
   nowhere(): void {
     this.#all = false;
     this.#inRange.clear();
-    this.#changed();
+    this.changed();
   }
 
   /** Exactly these networks are in range. */
@@ -32,7 +33,7 @@ export class Airwaves {
     this.#all = false;
     this.#inRange.clear();
     for (const n of networks) this.#inRange.set(n.ssid, n.password);
-    this.#changed();
+    this.changed();
   }
 
   /** Whether joining `ssid` with `password` succeeds now. */
@@ -56,7 +57,7 @@ export class Airwaves {
     this.#interfaces.delete(wifi);
   }
 
-  #changed(): void {
+  private changed(): void {
     for (const wifi of this.#interfaces) wifi.airwavesChanged();
   }
 }
@@ -87,7 +88,7 @@ class SimulatedWiFi implements WiFi {
   #timer: TimerId | undefined;
   readonly #options: WiFiOptions;
   readonly #settings: SimulatedWiFiSettings;
-  readonly #onTimer = (): void => this.#associated();
+  readonly #onTimer = (): void => this.associated();
 
   constructor(options: WiFiOptions, settings: SimulatedWiFiSettings) {
     this.#options = options;
@@ -106,39 +107,39 @@ class SimulatedWiFi implements WiFi {
 
   connect(options: WiFiConnectOptions): void {
     if (this.#connection === Connection.connecting) throw new Error("already connecting"); // as esp32's driver
-    this.#cancel();
+    this.cancel();
     this.#ssid = options.SSID;
     this.#password = options.password;
-    this.#set(Connection.connecting);
+    this.set(Connection.connecting);
     this.#timer = this.#settings.clock.set(this.#onTimer, this.#settings.associationMs ?? 500);
   }
 
   disconnect(): void {
-    this.#cancel();
+    this.cancel();
     this.#connection = Connection.disconnected; // as esp32's: no callback for a disconnect asked for
   }
 
   close(): void {
-    this.#cancel();
+    this.cancel();
     this.#settings.airwaves.forget(this);
   }
 
   airwavesChanged(): void {
-    if (this.#connection === Connection.connected && !this.#settings.airwaves.reaches(this.#ssid ?? "")) this.#set(Connection.disconnected);
+    if (this.#connection === Connection.connected && !this.#settings.airwaves.reaches(this.#ssid ?? "")) this.set(Connection.disconnected);
   }
 
-  #associated(): void {
+  private associated(): void {
     this.#timer = undefined;
     const ok = this.#settings.airwaves.accepts(this.#ssid ?? "", this.#password);
-    this.#set(ok ? Connection.connected : Connection.disconnected);
+    this.set(ok ? Connection.connected : Connection.disconnected);
   }
 
-  #cancel(): void {
+  private cancel(): void {
     if (this.#timer !== undefined) this.#settings.clock.clear(this.#timer);
     this.#timer = undefined;
   }
 
-  #set(connection: number): void {
+  private set(connection: number): void {
     if (connection === this.#connection) return;
     this.#connection = connection;
     const onChanged = this.#options.onChanged;

@@ -3,7 +3,7 @@
 // partial document over the current configuration: only the fields given change. Anything invalid
 // refuses the whole update (the current configuration stays) with a ConfigError naming the field, which
 // the app publishes on devices/<id>/config/rejected.
-import { CodedError } from "../common/coded-error.js";
+import { ConfigError } from "../common/config-error.js";
 
 import { decodeUtf8 } from "../common/utf8.js";
 import { NEWS2_THRESHOLDS, type AlarmThresholds } from "./news2.js";
@@ -44,25 +44,7 @@ export const CONFIG_LIMITS = {
   "thresholds.tempHigh": { ...PLAUSIBLE.temp, integer: false },
 } as const;
 
-export type ConfigErrorCode =
-  | "invalid-utf8"
-  | "invalid-json"
-  | "not-an-object"
-  | "unknown-field"
-  | "wrong-type"
-  | "out-of-range"
-  | "inconsistent"
-  | "too-large";
-
-export class ConfigError extends CodedError<ConfigErrorCode> {
-  override readonly name: string = "ConfigError";
-  /** Dotted path of the offending field (e.g. "thresholds.hrHigh"), when one is to blame. */
-  readonly field?: string;
-  constructor(code: ConfigErrorCode, message: string, field?: string) {
-    super(code, message);
-    this.field = field;
-  }
-}
+export { ConfigError, type ConfigErrorCode } from "../common/config-error.js";
 
 /** The largest MQTT packet the device accepts (the app's client maximumPacketSize): a config message, its
  *  topic and header included, must fit. A larger one is skipped and answered with "too-large". */

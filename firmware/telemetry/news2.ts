@@ -7,7 +7,7 @@
 //   Temperature: <=35.0 -> 3, 35.1-36.0 -> 1, 36.1-38.0 -> 0, 38.1-39.0 -> 1, >=39.1 -> 2
 
 import { atResolution } from "./precision.js";
-import type { ReadingKind } from "./reading.js";
+import type { ReadingKind } from "../common/vital-signs.js";
 
 export type News2Score = 0 | 1 | 2 | 3;
 

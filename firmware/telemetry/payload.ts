@@ -17,7 +17,7 @@
 // marked as not recommended for new producers in favour of "1/s" — because clinicians and NEWS2 read
 // beats per minute and 1.2 1/s would invite unit mistakes downstream.
 
-import type { ReadingKind } from "./reading.js";
+import type { ReadingKind } from "../common/vital-signs.js";
 import { wholeSecondMs } from "./precision.js";
 import { ABSOLUTE_TIME, SENML_CBOR, SENML_JSON, SenmlError, senmlCbor, senmlJsonBytes, type SenmlRecord } from "./senml.js";
 
@@ -74,7 +74,50 @@ export interface EncodedPayload {
   contentType: string;
 }
 
+/** A reading whose wall time can never be known (its boot ended before SNTP ever answered, reading-time.ts):
+ *  when it was taken within its boot. */
+export interface UntimedReading {
+  seq: number;
+  kind: ReadingKind;
+  value: number;
+  /** The first sequence number of its boot. */
+  boot: number;
+  /** Milliseconds into that boot. */
+  ticks: number;
+}
+
+/**
+ * The SenML records for readings without a true time: no base time, and on every record the
+ * must-understand label "boot_" (RFC 8428 section 4.4) with `t` the whole seconds into that boot. A plain
+ * SenML consumer must refuse the pack rather than read the times as "now"; ours places the readings after
+ * the boot's predecessors and before its successors, by their sequence numbers, and never on the clock.
+ */
+export function untimedPack(baseName: string, readings: UntimedReading[]): SenmlRecord[] {
+  if (readings.length === 0) throw new SenmlError("empty-pack", "a telemetry batch needs at least one reading");
+  const pack: SenmlRecord[] = [];
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i];
+    const names = SENML_NAMES[r.kind];
+    const record: SenmlRecord = i === 0 ? { bn: baseName } : {};
+    record.n = names.n;
+    record.u = names.u;
+    record.v = r.value;
+    record.t = wholeSecondMs(r.ticks) / 1000;
+    record.boot_ = r.boot;
+    if (i === 0 || r.seq !== readings[i - 1].seq + 1) record.seq = r.seq;
+    pack.push(record);
+  }
+  return pack;
+}
+
 export function encodeTelemetry(baseName: string, readings: StampedReading[], format: PayloadFormat): EncodedPayload {
-  const pack = telemetryPack(baseName, readings);
+  return encodePack(telemetryPack(baseName, readings), format);
+}
+
+export function encodeUntimed(baseName: string, readings: UntimedReading[], format: PayloadFormat): EncodedPayload {
+  return encodePack(untimedPack(baseName, readings), format);
+}
+
+function encodePack(pack: SenmlRecord[], format: PayloadFormat): EncodedPayload {
   return format === "cbor" ? { bytes: senmlCbor(pack), contentType: SENML_CBOR } : { bytes: senmlJsonBytes(pack), contentType: SENML_JSON };
 }

@@ -10,10 +10,10 @@
 // In SenML CBOR these become small integers (bpm, seconds) and decimal fractions (36.6 C is 6 bytes, not a
 // 9-byte float64), see senml.ts.
 
-import type { ReadingKind } from "./reading.js";
+import type { ReadingKind } from "../common/vital-signs.js";
 
 /** Steps per unit: 1 bpm, 1/10 C. */
-const STEPS: Record<ReadingKind, number> = { hr: 1, temp: 10 };
+export const STEPS: Record<ReadingKind, number> = { hr: 1, temp: 10 };
 
 /** `value` at its kind's resolution. Division by the step count (not multiplication by 0.1) gives the
  *  double nearest to the decimal, the same number JSON.parse("36.6") gives. */

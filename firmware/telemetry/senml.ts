@@ -39,6 +39,9 @@ export interface SenmlRecord {
   /** Extension label (not must-understand): the outbox sequence number of this reading; when absent, the
    *  previous record's + 1 (payload.ts). */
   seq?: number;
+  /** Must-understand extension label (section 4.4): the record's time is not absolute nor relative to now,
+   *  but `t` seconds into the boot whose first reading had this sequence number (payload.ts). */
+  boot_?: number;
 }
 
 export type SenmlErrorCode = "invalid-name" | "invalid-value" | "empty-pack";
@@ -53,7 +56,7 @@ export const SENML_CBOR = "application/senml+cbor";
 /** Seconds at and above which a SenML time is absolute (section 4.5.3). */
 export const ABSOLUTE_TIME = 2 ** 28;
 
-type NumberLabel = "bver" | "bt" | "v" | "s" | "t" | "ut" | "seq";
+type NumberLabel = "bver" | "bt" | "v" | "s" | "t" | "ut" | "seq" | "boot_";
 type Label = keyof SenmlRecord;
 
 // Output order of the labels, with their CBOR keys (text for the extension label).
@@ -71,8 +74,9 @@ const LABELS: [Label, number | string][] = [
   ["t", 6],
   ["ut", 7],
   ["seq", "seq"],
+  ["boot_", "boot_"],
 ];
-const NUMBER_LABELS: Record<NumberLabel, true> = { bver: true, bt: true, v: true, s: true, t: true, ut: true, seq: true };
+const NUMBER_LABELS: Record<NumberLabel, true> = { bver: true, bt: true, v: true, s: true, t: true, ut: true, seq: true, boot_: true };
 
 const NAME_FIRST = /^[A-Za-z0-9]/;
 const NAME_CHARS = /^[A-Za-z0-9\-:./_]*$/;

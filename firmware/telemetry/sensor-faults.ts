@@ -8,7 +8,7 @@ import {
   HEART_RATE_MAX_BPM,
   HEART_RATE_MIN_BPM,
 } from "../sensors/physiological-limits.js";
-import type { ReadingKind } from "./reading.js";
+import type { ReadingKind } from "../common/vital-signs.js";
 
 export const PLAUSIBLE: Record<ReadingKind, { min: number; max: number }> = {
   hr: { min: HEART_RATE_MIN_BPM, max: HEART_RATE_MAX_BPM },

@@ -12,12 +12,13 @@ export interface StatusCounters {
   faults: number;
   /** Readings waiting in the outbox. */
   pending: number;
-  /** Readings from a previous boot sent with an estimated time (see timestamp.ts). */
-  estimatedTimes: number;
+  /** Readings of an earlier boot that never learned its clock, sent without a wall time (reading-time.ts). */
+  untimed: number;
   /** Readings the broker refused or that could never fit a packet, discarded. */
   discarded: number;
-  /** Times since start the broker refused or cut the TLS handshake the same way several attempts in a row
-   *  (a persistent failure: the device keeps trying, with a long backoff). */
+  /** Times since start the broker refused this device the same way several attempts in a row (a TLS alert
+   *  or certificate verdict, or a CONNACK refusal: a persistent failure; the device keeps trying, with a
+   *  long backoff). */
   persistentFailures: number;
   /** Stretches of the outbox's storage found torn (a power loss mid-write) or damaged at a start; each lost
    *  one or more stored frames. */

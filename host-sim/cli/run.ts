@@ -5,6 +5,7 @@ import { loadPleth } from "../chips/ppg-files.js";
 import { SimulatedDevice } from "../device-sim.js";
 import type { LightSetting } from "../device/light.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../embedded-broker.js";
+import { startSntpServer } from "../sntp-server.js";
 import { resolveCredentials, type Credentials } from "./credentials.js";
 import { fatalReason } from "./fatal.js";
 import { LiveView } from "./live-view.js";
@@ -63,6 +64,8 @@ export async function run(options: CliOptions, io: RunIo): Promise<number> {
   const outcome = new Promise<number>((r) => (finished = r));
   let fatal: string | undefined;
   const devices: SimulatedDevice[] = [];
+  // The devices' time server: their clocks start unset, as a board's do, and SNTP sets them.
+  const sntp = await startSntpServer();
   const outages = new Set<string>();
   let view: LiveView | undefined;
 
@@ -99,6 +102,7 @@ export async function run(options: CliOptions, io: RunIo): Promise<number> {
           broker: target,
           secure: credentials.device(deviceId),
           dataDir,
+          sntp: `127.0.0.1:${sntp.port}`,
           light: lightSetting,
           seed: i + 1,
           temperature: options.temperature,
@@ -126,6 +130,7 @@ export async function run(options: CliOptions, io: RunIo): Promise<number> {
     view?.stop();
     await Promise.all(devices.map((d) => d.close()));
     await broker?.close();
+    await sntp.close();
     for (const d of devices) {
       const s = d.snapshot();
       io.stdout.write(`${d.deviceId}: ${s.readings.acknowledged} readings acknowledged (last seq ${s.readings.lastSeq}), ${s.outbox} in the outbox, ${s.recovered} carried over from before the start\n`);

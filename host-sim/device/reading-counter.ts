@@ -53,6 +53,10 @@ export class CountingClient implements TelemetryClient {
     this.inner.connect();
   }
 
+  networkChanged(available: boolean): void {
+    this.inner.networkChanged(available);
+  }
+
   publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): void {
     if (topic !== this.#telemetryTopic) return this.inner.publish(topic, payload, options, done);
     const { readings, lastSeq } = packInfo(payload);

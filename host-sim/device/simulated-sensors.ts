@@ -5,8 +5,7 @@
 // so a stalled event loop overflows the FIFO here as a busy device would.
 import type { Clock } from "../../firmware/platform/ports.js";
 import { Max30102 } from "../../firmware/sensors/max30102.js";
-import type { VitalSink, VitalSource } from "../../firmware/telemetry/app.js";
-import type { ReadingKind } from "../../firmware/telemetry/reading.js";
+import type { ReadingKind, VitalSink, VitalSource } from "../../firmware/common/vital-signs.js";
 import {
   DRAIN_MS,
   openThermometer,

@@ -2,7 +2,7 @@
 // key named, and the sampling keys reach the app's start-up configuration.
 import { describe, expect, it } from "vitest";
 import { deviceSettings } from "../../firmware/platform/device-settings.js";
-import { ConfigError } from "../../firmware/telemetry/config.js";
+import { ConfigError } from "../../firmware/common/config-error.js";
 
 const base = { deviceId: "wearable-001", mqttHost: "broker.lan", mqttPort: 8883 };
 
@@ -13,6 +13,8 @@ describe("device settings from mc/config", () => {
       broker: { host: "broker.lan", port: 8883 },
       protocolVersion: 4,
       keepAlive: 60,
+      networks: [],
+      sntp: [],
       app: {},
     });
   });
@@ -36,10 +38,23 @@ describe("device settings from mc/config", () => {
     expect(deviceSettings({ ...base, topicPrefix: "" })).not.toHaveProperty("topicPrefix");
   });
 
-  it("passes the TLS server name and the SNTP server on when given", () => {
-    const s = deviceSettings({ ...base, mqttHost: "192.168.1.20", mqttServerName: "broker.lan", sntp: "pool.ntp.org" });
+  it("passes the TLS server name and the SNTP servers on when given", () => {
+    const s = deviceSettings({ ...base, mqttHost: "192.168.1.20", mqttServerName: "broker.lan", sntp: "pool.ntp.org, 10.0.0.1:10123" });
     expect(s.serverName).toBe("broker.lan");
-    expect(s.sntp).toBe("pool.ntp.org");
+    expect(s.sntp).toEqual(["pool.ntp.org", "10.0.0.1:10123"]);
+  });
+
+  it("takes up to three Wi-Fi networks in order (ssid/password, ssid2/password2, ssid3/password3), open ones too", () => {
+    const s = deviceSettings({ ...base, ssid: "ward", password: "one", ssid2: "", ssid3: "lobby" });
+    expect(s.networks).toEqual([{ ssid: "ward", password: "one" }, { ssid: "lobby" }]);
+    let error: unknown;
+    try {
+      deviceSettings({ ...base, password2: "orphan" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ code: "inconsistent", field: "ssid2" });
   });
 
   it.each([

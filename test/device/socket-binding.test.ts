@@ -16,6 +16,9 @@ import { CLOCK_SET_AFTER_MS } from "../../firmware/common/wall-clock.js";
 import type { BufferLike, SocketOptions } from "../../firmware/platform/ports.js";
 import { NetworkError } from "../../firmware/platform/network-error.js";
 import { TlsError } from "../../firmware/platform/tls-error.js";
+import { MqttClient } from "../../firmware/mqtt/client/client.js";
+import { PersistentFailureError } from "../../firmware/mqtt/client/client-errors.js";
+import { ManualClock } from "../support/manual-clock.js";
 
 type Callbacks = {
   target?: unknown;
@@ -371,5 +374,66 @@ describe("TLS failures of the SDK stack as TlsError codes", () => {
     const error = tlsFailure(new Error(message), now);
     expect(error).toBeInstanceOf(TlsError);
     expect(error.code).toBe(code);
+  });
+});
+
+describe("the MQTT client over the device binding: what counts as persistent", () => {
+  /** Every connection the client opens meets `fate` (asynchronously, as the device's callbacks come). */
+  function attempts(fate: "refused" | "cut" | "alert", tries: number) {
+    const clock = new ManualClock();
+    const { Socket } = platform();
+    const errors: Error[] = [];
+    const delays: number[] = [];
+    const client = new MqttClient({
+      Socket,
+      clock,
+      random: () => 0.999,
+      brokers: [{ host: "broker.lan", address: "10.0.0.1", port: 8883 }],
+      secure,
+      backoff: { base: 1000, cap: 2000, persistentCap: 600_000 },
+      onError: (e) => errors.push(e),
+    });
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    };
+    return (async () => {
+      client.connect();
+      for (let i = 0; i < tries; i++) {
+        const tcp = FakeTcp.opened[i];
+        if (fate !== "refused") tcp.options.onWritable!.call(tcp, 4096); // connected: ClientHello goes out
+        if (fate === "alert") {
+          FakeSession.last!.fail = new Error("alert: 2, 48");
+          tcp.options.onReadable!.call(tcp, 1);
+        } else tcp.options.onError!.call(tcp); // RST to our SYN, or a cut mid-handshake
+        await settle();
+        const next = clock.nextAt()! - clock.ticks();
+        delays.push(next);
+        clock.advance(next);
+      }
+      client.close();
+      return { errors, delays };
+    })();
+  }
+
+  it("ten refused connects: each connection-refused, none persistent, the backoff stays at its normal cap", async () => {
+    const { errors, delays } = await attempts("refused", 10);
+    expect(errors.filter((e) => e instanceof PersistentFailureError)).toHaveLength(0);
+    expect(errors.every((e) => e instanceof NetworkError && e.code === "connection-refused")).toBe(true);
+    expect(Math.max(...delays)).toBeLessThan(2000);
+  });
+
+  it("ten cuts during the handshake: each connection-lost, none persistent", async () => {
+    const { errors, delays } = await attempts("cut", 10);
+    expect(errors.filter((e) => e instanceof PersistentFailureError)).toHaveLength(0);
+    expect(errors.every((e) => e instanceof NetworkError && e.code === "connection-lost")).toBe(true);
+    expect(Math.max(...delays)).toBeLessThan(2000);
+  });
+
+  it("three TLS alerts from the broker in a row: persistent, reported once, then the long cap", async () => {
+    const { errors, delays } = await attempts("alert", 4);
+    const persistent = errors.filter((e) => e instanceof PersistentFailureError);
+    expect(persistent).toHaveLength(1);
+    expect(errors.filter((e) => e instanceof TlsError)).toHaveLength(4);
+    expect(delays[2]).toBeGreaterThan(2000); // after the third: the 4000 ceiling, above the normal 2000 cap
   });
 });

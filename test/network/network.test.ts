@@ -8,7 +8,7 @@ import { Network, type NetworkEvent, type NetworkOptions } from "../../firmware/
 import type { BufferLike, Datagram, UdpConstructor, UdpOptions, UdpSocket } from "../../firmware/platform/ports.js";
 import { Airwaves, simulatedWiFiClass } from "../../firmware/platform/simulated-wifi.js";
 import { VirtualClock } from "../../host-sim/xs/virtual-clock.js";
-import { sntpReply } from "../../support/sntp-server.js";
+import { sntpReply } from "../../host-sim/sntp-server.js";
 
 const NOW = Date.UTC(2026, 11, 7, 12, 0, 0);
 

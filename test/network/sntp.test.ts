@@ -6,7 +6,7 @@ import { SntpError, sntpRequest, sntpServer, sntpTime } from "../../firmware/net
 import { TimeSync } from "../../firmware/network/time-sync.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { NodeUdp, nodeResolve } from "../../host-sim/platform/node-udp.js";
-import { startSntpServer, type SntpServer } from "../../support/sntp-server.js";
+import { startSntpServer, type SntpServer } from "../../host-sim/sntp-server.js";
 import { thrown } from "../support/thrown.js";
 import { until } from "../client/harness.js";
 

@@ -1,7 +1,8 @@
 // The app's pipeline with a fake client: deterministic time (VirtualClock), storage in memory.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { READING_RECORD_BYTES, TelemetryApp, type TelemetryAppOptions } from "../../firmware/telemetry/app.js";
+import { TelemetryApp, type TelemetryAppOptions } from "../../firmware/telemetry/app.js";
+import { READING_BYTES } from "../../firmware/telemetry/reading.js";
 import { SLOT_OVERHEAD } from "../../firmware/telemetry/outbox-slot.js";
 import { ClientError, QueueFullError } from "../../firmware/mqtt/client/client-errors.js";
 import type { SenmlRecord } from "../../firmware/telemetry/senml.js";
@@ -95,7 +96,7 @@ describe("TelemetryApp", () => {
     const status = client.on("devices/wearable-001/status");
     expect(status).toHaveLength(1);
     expect(status[0].options).toMatchObject({ qos: 1, retain: true });
-    expect(JSON.parse(text(status[0].payload))).toEqual({ state: "online", drops: 0, faults: 0, pending: 0, estimatedTimes: 0, discarded: 0, persistentFailures: 0, damaged: 0 });
+    expect(JSON.parse(text(status[0].payload))).toEqual({ state: "online", drops: 0, faults: 0, pending: 0, untimed: 0, discarded: 0, persistentFailures: 0, damaged: 0 });
   });
 
   it("stores each reading before publishing, batches by count, and removes readings only on PUBACK", () => {
@@ -193,6 +194,50 @@ describe("TelemetryApp", () => {
     ack(second.client, "devices/wearable-001/telemetry");
     expect(second.app.outbox.count).toBe(1); // the new reading (seq 7) waits for its batch
     expect(storedSeqs(second.app.outbox)[0]).toBe(7);
+  });
+
+  it("records from start whatever the network: the client waits for it, readings are stored, and all go once it is there", () => {
+    const { app, client, clock } = rig({ waitForNetwork: true, sensors: { hr: () => 75 } });
+    app.start();
+    expect(client.network).toEqual([false]); // told before connect(): no attempt without a network
+    expect(client.connectCalls).toBe(1);
+    clock.advance(10_000);
+    expect(app.outbox.count).toBe(10);
+    expect(client.sent).toHaveLength(0);
+    app.networkChanged(true);
+    expect(client.network).toEqual([false, true]);
+    client.up();
+    const batches = client.on("devices/wearable-001/telemetry");
+    expect(batches.flatMap((m) => pack(m.payload).map((r) => r.seq))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    ack(client, "devices/wearable-001/telemetry");
+    clock.advance(10_000);
+    ack(client, "devices/wearable-001/telemetry");
+    expect(app.outbox.count).toBeLessThanOrEqual(2);
+  });
+
+  it("readings of an earlier boot that never learned its clock go untimed (boot_ and t into that boot), counted; never with a wrong time", () => {
+    const storage = new MemoryStorage();
+    const early = new VirtualClock(null, 0);
+    const first = rig({ storage, clock: early, sensors: { hr: () => 66 } });
+    first.app.start();
+    early.advance(3000); // three readings, clock never set, then the power goes
+    first.app.close();
+    const clock = new VirtualClock(EPOCH, 0);
+    const second = rig({ storage, clock, sensors: { hr: () => 67 } });
+    second.app.start();
+    second.client.up();
+    clock.advance(3000);
+    const [untimed, timed] = second.client.on("devices/wearable-001/telemetry");
+    const old = raw(untimed.payload);
+    expect(old.map((r) => [r.boot_, r.t, r.v, r.bt])).toEqual([
+      [1, 1, 66, undefined],
+      [1, 2, 66, undefined],
+      [1, 3, 66, undefined],
+    ]);
+    expect(pack(timed.payload).map((r) => [r.seq, r.v])).toEqual([[4, 67], [5, 67], [6, 67]]);
+    expect(pack(timed.payload)[0].bt).toBe((EPOCH + 1000) / 1000);
+    ack(second.client, "devices/wearable-001/telemetry");
+    expect(second.app.counters.untimed).toBe(3);
   });
 
   it("stamps readings taken before the clock was set once SNTP sets it, and does not publish before", () => {
@@ -340,7 +385,7 @@ describe("TelemetryApp", () => {
   });
 
   it("reports outbox drops in the status once they happen", () => {
-    const { app, client, clock } = rig({ sensors: { hr: () => 70 }, outbox: { segmentRecords: 1, maxBytes: 5 * (SLOT_OVERHEAD + READING_RECORD_BYTES) } });
+    const { app, client, clock } = rig({ sensors: { hr: () => 70 }, outbox: { segmentRecords: 1, maxBytes: 5 * (SLOT_OVERHEAD + READING_BYTES) } });
     app.start();
     clock.advance(8000);
     expect(app.counters.drops).toBe(3);

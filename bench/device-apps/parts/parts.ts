@@ -23,7 +23,7 @@ import { PacketDecoder } from "mqtt/codec/decode";
 import { HeartRateEstimator } from "sensors/heart-rate";
 import { Batcher } from "telemetry/batcher";
 import { AlarmMonitor, NEWS2_THRESHOLDS } from "telemetry/news2";
-import { READING_RECORD_BYTES } from "telemetry/app";
+import { READING_BYTES } from "telemetry/reading";
 import { Outbox } from "telemetry/outbox";
 
 const kept: unknown[] = [];
@@ -48,7 +48,7 @@ export default function parts(): void {
 	const settings = part("device settings (mc/config)", () => deviceSettings(config));
 	const secure = part("TLS credentials (resources)", () => deviceTls(settings.serverName));
 	const storage = part("storage (files)", () => openStorage("parts"));
-	part("outbox (segment table, acknowledged ranges, page)", () => new Outbox({ storage, recordBytes: READING_RECORD_BYTES }));
+	part("outbox (segment table, acknowledged ranges, page)", () => new Outbox({ storage, recordBytes: READING_BYTES }));
 	part("batcher", () => new Batcher({ clock, maxReadings: 12, maxAgeMs: 60000, onFlush() {} }));
 	part("alarm monitor (NEWS2)", () => new AlarmMonitor(NEWS2_THRESHOLDS));
 	part("heart-rate estimator", () => new HeartRateEstimator({ sampleRate: 100 }));

@@ -1,7 +1,7 @@
 // Peer (e) of `npm run bench -- device`: the Moddable SDK's feature-comparable MQTT client, the ECMA-419
-// MQTT client (examples/io/tcp/mqttclient: MQTT 3.1.1, QoS 0, 1 and 2, keep alive) under its MQTT.js-style
-// wrapper (examples/io/tcp/mqtt: publish and subscribe callbacks, resubscribe, republish and reconnect), over
-// the SDK's ECMA-419 TLS socket (examples/io/tcp/tlssocket) with the same mutual-TLS credentials as the
+// MQTT client ($MODDABLE/examples/io/tcp/mqttclient: MQTT 3.1.1, QoS 0, 1 and 2, keep alive) under its MQTT.js-style
+// wrapper ($MODDABLE/examples/io/tcp/mqtt: publish and subscribe callbacks, resubscribe, republish and reconnect), over
+// the SDK's ECMA-419 TLS socket ($MODDABLE/examples/io/tcp/tlssocket) with the same mutual-TLS credentials as the
 // firmware. It does what our client alone (d), examples/mqtt-client with qos=1, does: one subscription at
 // QoS 1 (the device's commands topic, what the broker's ACL lets it read) and a 60-byte QoS 1 publish once a
 // second, counting the acknowledged ones. The client and the wrapper are in a full SDK, not in the trimmed

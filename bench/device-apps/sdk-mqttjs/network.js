@@ -1,4 +1,4 @@
-// The device.network entries the SDK's MQTT.js-style wrapper (examples/io/tcp/mqtt) reads, as its example's
+// The device.network entries the SDK's MQTT.js-style wrapper ($MODDABLE/examples/io/tcp/mqtt) reads, as its example's
 // config.js writes them (preloaded and frozen, so in flash), plus "mqtts" over the SDK's ECMA-419 TLS socket
 // with the device's credentials, left in flash (resources) as ours are. Only what holds the credentials is
 // made at run time: a Resource cannot be made while a module is preloaded.

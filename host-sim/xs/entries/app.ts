@@ -4,8 +4,9 @@
 // forwarded ports (I2C to the host chip models, socket to Node TLS, storage, clock).
 import type { ConnectInfo } from "../../../firmware/mqtt/client/options.js";
 import { startVitals, type Vitals } from "../../../firmware/sensors/sensor-chain.js";
-import { TelemetryApp, type TelemetryMqttOptions, type VitalSink, type VitalSource } from "../../../firmware/telemetry/app.js";
-import type { ReadingKind } from "../../../firmware/telemetry/reading.js";
+import { TelemetryApp, type TelemetryMqttOptions } from "../../../firmware/telemetry/app.js";
+import type { VitalSink, VitalSource } from "../../../firmware/common/vital-signs.js";
+import type { ReadingKind } from "../../../firmware/common/vital-signs.js";
 import type { AppConfig } from "../../../firmware/telemetry/config.js";
 import type { StatusCounters } from "../../../firmware/telemetry/status.js";
 import { collectGarbage, expose } from "../runtime/host-channel.js";

@@ -24,6 +24,11 @@ export class FakeClient implements TelemetryClient {
   connect(): void {
     this.connectCalls++;
   }
+  /** What the app said of the network, in order. */
+  network: boolean[] = [];
+  networkChanged(available: boolean): void {
+    this.network.push(available);
+  }
   publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): void {
     if (this.failPublish) throw this.failPublish;
     this.sent.push({ topic, payload: typeof payload === "string" ? new TextEncoder().encode(payload) : payload, options, done });

@@ -14,6 +14,11 @@ interface ArrayBufferConstructor {
   fromString(string: string): ArrayBuffer;
 }
 
+/** XS extension (xs/includes/xs.d.ts): UTF-8 bytes as a string. */
+interface StringConstructor {
+  fromArrayBuffer(buffer: ArrayBuffer): string;
+}
+
 /** Host memory, e.g. a resource mapped from flash (xs/includes/xs.d.ts). */
 declare class HostBuffer {
   readonly byteLength: number;

@@ -1,0 +1,136 @@
+// The true time of every reading, including those taken before the wall clock was set.
+//
+// A reading taken while the clock is unset is stored with its boot (the first sequence number of the boot,
+// never reused) and its monotonic ticks (reading.ts). Once SNTP sets the clock, the boot's offset
+// (wall time - ticks) is known, and such a reading's time is offset + ticks: exact, since ticks and wall
+// time run on the same oscillator. The offset is kept on storage (file `anchors`, written atomically) for
+// the last few boots, so readings of an earlier boot whose clock was set before it ended get their true
+// time after a reboot too. A reading of a boot that never learned its offset (power lost before SNTP ever
+// answered) can never be given a true time: it is never sent with a made-up one (see the uplink: it goes as
+// an untimed record, with its boot and its ticks, counted in status).
+//
+// File `anchors`: "TA" u8 count, count x (boot u32, offset f64), CRC-32 of what precedes (big-endian).
+import { knownWallTime } from "../common/wall-clock.js";
+import type { Clock, Storage } from "../platform/ports.js";
+import { crc32 } from "./crc32.js";
+import type { StoredReading } from "./reading.js";
+
+const FILE = "anchors";
+/** Boots whose offsets are kept: readings older than that many boots without a wall time are untimed. */
+const KEPT = 8;
+const ENTRY = 12;
+/** A resync that moves the offset by more than this is written down (drift below it is not worth a write). */
+const REWRITE_MS = 1000;
+
+export class ReadingTimes {
+  /** This boot: the outbox's first sequence number of the boot. */
+  readonly boot: number;
+  readonly #clock: Clock;
+  readonly #storage: Storage;
+  readonly #onError: ((error: Error) => void) | undefined;
+  /** Boots and offsets, oldest first (at most KEPT). */
+  readonly #boots = new Uint32Array(KEPT);
+  readonly #offsets = new Float64Array(KEPT);
+  #count = 0;
+  /** This boot's offset as last written, or NaN before the clock was set. */
+  #written = Number.NaN;
+
+  constructor(clock: Clock, storage: Storage, boot: number, onError?: (error: Error) => void) {
+    this.#clock = clock;
+    this.#storage = storage;
+    this.boot = boot;
+    this.#onError = onError;
+    this.load();
+  }
+
+  /** Stamps a reading taken at `ticks` (this boot's monotonic clock): wall time when the clock is set. */
+  stamp(reading: StoredReading, ticks: number): void {
+    const offset = this.currentOffset();
+    if (offset === undefined) {
+      reading.time = undefined;
+      reading.boot = this.boot;
+      reading.ticks = ticks >>> 0;
+    } else {
+      reading.time = offset + ticks;
+      reading.boot = reading.ticks = 0;
+    }
+  }
+
+  /** The reading's wall time in ms, or undefined while it is not known (yet, or ever: see lost()). */
+  timeOf(reading: StoredReading): number | undefined {
+    if (reading.time !== undefined) return reading.time;
+    const offset = reading.boot === this.boot ? this.currentOffset() : this.offsetOf(reading.boot);
+    return offset === undefined ? undefined : offset + reading.ticks;
+  }
+
+  /** A reading of an earlier boot that never learned its clock offset: its time can never be known. */
+  lost(reading: StoredReading): boolean {
+    return reading.time === undefined && reading.boot !== this.boot && this.offsetOf(reading.boot) === undefined;
+  }
+
+  /** This boot's offset (wall - ticks), written down the first time it is known and when it moves. */
+  private currentOffset(): number | undefined {
+    const wall = knownWallTime(this.#clock);
+    if (wall === undefined) return undefined;
+    const offset = wall - this.#clock.ticks();
+    if (!(Math.abs(offset - this.#written) <= REWRITE_MS)) this.anchor(offset);
+    return offset;
+  }
+
+  private offsetOf(boot: number): number | undefined {
+    for (let i = 0; i < this.#count; i++) if (this.#boots[i] === boot) return this.#offsets[i];
+    return undefined;
+  }
+
+  private anchor(offset: number): void {
+    this.#written = offset;
+    let i = 0;
+    while (i < this.#count && this.#boots[i] !== this.boot) i++;
+    if (i === this.#count) {
+      if (this.#count === KEPT) {
+        this.#boots.copyWithin(0, 1);
+        this.#offsets.copyWithin(0, 1);
+        i = KEPT - 1;
+      } else this.#count++;
+    }
+    this.#boots[i] = this.boot;
+    this.#offsets[i] = offset;
+    const out = new Uint8Array(3 + this.#count * ENTRY + 4);
+    const view = new DataView(out.buffer);
+    out[0] = 0x54; // "T"
+    out[1] = 0x41; // "A"
+    out[2] = this.#count;
+    for (let k = 0; k < this.#count; k++) {
+      view.setUint32(3 + k * ENTRY, this.#boots[k]);
+      view.setFloat64(7 + k * ENTRY, this.#offsets[k]);
+    }
+    view.setUint32(out.length - 4, crc32(out, 0, out.length - 4));
+    try {
+      this.#storage.write(FILE, out);
+    } catch (error) {
+      // Kept in RAM for this boot; only a reboot before the next write would leave its early readings untimed.
+      this.#onError?.(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private load(): void {
+    let buffer: ArrayBuffer | undefined;
+    try {
+      buffer = this.#storage.read(FILE);
+    } catch {
+      return;
+    }
+    if (buffer === undefined) return;
+    const bytes = new Uint8Array(buffer);
+    const count = bytes[2];
+    const length = 3 + count * ENTRY + 4;
+    if (bytes.length !== length || bytes[0] !== 0x54 || bytes[1] !== 0x41 || count > KEPT) return; // damaged: no anchors
+    const view = new DataView(buffer);
+    if (view.getUint32(length - 4) !== crc32(bytes, 0, length - 4)) return;
+    for (let k = 0; k < count; k++) {
+      this.#boots[k] = view.getUint32(3 + k * ENTRY);
+      this.#offsets[k] = view.getFloat64(7 + k * ENTRY);
+    }
+    this.#count = count;
+  }
+}

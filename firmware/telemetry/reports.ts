@@ -1,0 +1,44 @@
+// What the device says about itself: the retained status on devices/<id>/status (published on connect and
+// whenever a counter changes; the will replaces it with "offline") and NEWS2 alerts on devices/<id>/alerts,
+// published at once, past the batching, when a vital enters or leaves an alarm band.
+import type { ReadingKind } from "../common/vital-signs.js";
+import type { DeviceTopics } from "./device-topics.js";
+import { AlarmMonitor, type AlarmThresholds } from "./news2.js";
+import { alertDocument, onlineStatus, type StatusCounters } from "./status.js";
+import type { Publisher } from "./uplink.js";
+
+export class Reports {
+  readonly #topics: DeviceTopics;
+  readonly #publisher: Publisher;
+  readonly #counters: () => StatusCounters;
+  readonly #alarms: AlarmMonitor;
+  /** The counters last published, to publish only changes. */
+  #last = "";
+
+  constructor(topics: DeviceTopics, publisher: Publisher, counters: () => StatusCounters, thresholds: AlarmThresholds) {
+    this.#topics = topics;
+    this.#publisher = publisher;
+    this.#counters = counters;
+    this.#alarms = new AlarmMonitor(thresholds);
+  }
+
+  configure(thresholds: AlarmThresholds): void {
+    this.#alarms.configure(thresholds);
+  }
+
+  /** A stored reading: an alert at once when it enters (or leaves) an alarm band. */
+  reading(kind: ReadingKind, value: number, seq: number, time: number | undefined): void {
+    const alert = this.#alarms.update(kind, value);
+    if (alert) this.#publisher.publish(this.#topics.alerts, alertDocument(alert, seq, time), { qos: 1 });
+  }
+
+  /** The status, retained: on connect (`force`), else only when a counter changed. */
+  status(force: boolean): void {
+    if (!this.#publisher.connected) return;
+    const counters = this.#counters();
+    const key = JSON.stringify(counters);
+    if (!force && key === this.#last) return;
+    this.#last = key;
+    this.#publisher.publish(this.#topics.status, onlineStatus(counters), { qos: 1, retain: true });
+  }
+}
