@@ -55,7 +55,7 @@ export default tseslint.config(
   },
   {
     // The device bindings import the Moddable SDK's own "net" and TLS socket, which share names with Node's.
-    files: ["firmware/platform/moddable/**/*.ts", "examples/**/*.ts", "bench/device-apps/**/*.ts"],
+    files: ["firmware/**/platform/moddable/**/*.ts", "examples/**/*.ts", "bench/device-apps/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: NODE_MODULES }],
     },
@@ -73,7 +73,7 @@ export default tseslint.config(
   {
     // The pure firmware (all of firmware/ but the device side, by pattern): no Moddable globals either.
     files: ["firmware/**/*.ts"],
-    ignores: ["firmware/platform/moddable/**", "firmware/main.ts"],
+    ignores: ["firmware/**/platform/moddable/**", "firmware/main.ts"],
     rules: {
       "no-restricted-globals": ["error", ...HOST_GLOBALS, GLOBAL_OBJECT, ...MODDABLE_GLOBALS],
       "no-restricted-syntax": ["error", COMPUTED_IMPORT, NON_RELATIVE_IMPORT],

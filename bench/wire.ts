@@ -15,7 +15,7 @@
 import type { AppConfig } from "../firmware/telemetry/config.js";
 import { deviceBaseName, encodeTelemetry, type StampedReading } from "../firmware/telemetry/payload.js";
 import { atResolution } from "../firmware/telemetry/precision.js";
-import { encodeUtf8 } from "../firmware/common/utf8.js";
+import { encodeUtf8 } from "../firmware/mqtt/common/utf8.js";
 import { DEVICE_CIPHER_SUITES } from "../host-sim/tls-profile.js";
 import { startAedes } from "../support/aedes.js";
 import { DEVICE_ID, ensureDevPki } from "../support/certs.js";

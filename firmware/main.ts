@@ -5,11 +5,11 @@
 //   mc/config -> device settings -> storage, sensors, TLS credentials -> TelemetryApp.start()   (recording)
 //                                -> Network.start(): Wi-Fi, SNTP -> online -> the app's client connects
 import config from "mc/config";
-import { CodedError } from "./common/coded-error.js";
-import { deviceTls } from "./platform/moddable/certificates.js";
+import { CodedError } from "./mqtt/common/coded-error.js";
+import { deviceTls } from "./mqtt/platform/moddable/certificates.js";
 import { deviceSettings, type DeviceSettings } from "./platform/device-settings.js";
 import { startSensors } from "./platform/moddable/sensors.js";
-import { ModdableSocket } from "./platform/moddable/socket.js";
+import { ModdableSocket } from "./mqtt/platform/moddable/socket.js";
 import { openStorage } from "./platform/moddable/storage.js";
 import { ModdableUdp, moddableResolve } from "./platform/moddable/udp.js";
 import { deviceClock } from "./platform/moddable/wall-clock.js";

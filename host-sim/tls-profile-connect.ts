@@ -7,8 +7,8 @@
 
 import { connect, type TLSSocket } from "node:tls";
 import type { TlsOptions } from "../firmware/platform/ports.js";
-import type { NetworkError } from "../firmware/platform/network-error.js";
-import type { TlsError } from "../firmware/platform/tls-error.js";
+import type { NetworkError } from "../firmware/mqtt/platform/network-error.js";
+import type { TlsError } from "../firmware/mqtt/platform/tls-error.js";
 import { checkServerCertificate, nodeTlsOptions, tlsErrorFrom, trackHandshake, type TlsContext } from "./tls-profile.js";
 
 export interface TlsHandlers {

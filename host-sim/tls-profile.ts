@@ -30,8 +30,8 @@ import { X509Certificate, createPrivateKey } from "node:crypto";
 import { isIP } from "node:net";
 import { rootCertificates, type ConnectionOptions, type PeerCertificate, type TLSSocket } from "node:tls";
 import type { TlsOptions } from "../firmware/platform/ports.js";
-import { NetworkError } from "../firmware/platform/network-error.js";
-import { TlsError } from "../firmware/platform/tls-error.js";
+import { NetworkError } from "../firmware/mqtt/platform/network-error.js";
+import { TlsError } from "../firmware/mqtt/platform/tls-error.js";
 
 export type TlsProfile = "device" | "node";
 

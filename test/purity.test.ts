@@ -19,9 +19,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "..");
 const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-/** What may reach the Moddable runtime: one folder and the device entry. */
-const DEVICE_FOLDER = join(root, "firmware", "platform", "moddable");
+/** What may reach the Moddable runtime: the platform/moddable/ folders (the app's, and the MQTT client's own in
+ *  firmware/mqtt/) and the device entry. */
+const DEVICE_FOLDER = /^firmware\/(?:.+\/)?platform\/moddable$/;
 const DEVICE_ENTRY = join(root, "firmware", "main.ts");
+const isDeviceFolder = (path: string) => DEVICE_FOLDER.test(relative(root, path));
 
 /** The firmware's two projects, as `npm run typecheck` builds them. */
 const PURE_PROJECT = "firmware/tsconfig.json";
@@ -66,7 +68,7 @@ function typecheckPlanted(project: string, plants: Record<string, string>): Map<
 function pureSources(dir = join(root, "firmware")): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return path === DEVICE_FOLDER ? [] : pureSources(path);
+    if (entry.isDirectory()) return isDeviceFolder(path) ? [] : pureSources(path);
     return entry.name.endsWith(".ts") && path !== DEVICE_ENTRY ? [path] : [];
   });
 }
@@ -189,7 +191,8 @@ describe("firmware purity: compiler settings", () => {
     const pureFiles = files(PURE_PROJECT);
     const deviceFiles = files(DEVICE_PROJECT);
     expect(pureFiles.filter((f) => deviceFiles.includes(f))).toEqual([]);
-    expect(deviceFiles.filter((f) => !f.startsWith("firmware/platform/moddable/") && f !== "firmware/main.ts")).toEqual([]);
+    expect(deviceFiles.filter((f) => !isDeviceFolder(join(root, f.slice(0, f.indexOf("/moddable/") + 9))) && f !== "firmware/main.ts")).toEqual([]);
+    expect(deviceFiles).toContain("firmware/mqtt/platform/moddable/socket.ts");
     expect(deviceFiles).toContain("firmware/platform/moddable/types/globals.d.ts");
     const everyFile = allFirmwareFiles().map((f) => relative(root, f));
     expect(everyFile.filter((f) => !pureFiles.includes(f) && !deviceFiles.includes(f))).toEqual([]);
@@ -280,7 +283,7 @@ describe("firmware purity: only platform/moddable/ and main.ts reach past the fi
     const sources = pureSources().map((f) => relative(root, f));
     expect(sources).toContain("firmware/telemetry/app.ts");
     expect(sources).toContain("firmware/platform/ports.ts");
-    expect(sources.filter((f) => f.startsWith("firmware/platform/moddable/") || f === "firmware/main.ts")).toEqual([]);
+    expect(sources.filter((f) => f.includes("platform/moddable/") || f === "firmware/main.ts")).toEqual([]);
     const planted = join(root, "firmware", "telemetry", "domain.ts"); // a name ending in "main.ts" is not exempt
     for (const source of ['import "node:os";', 'import { x } from "timer";', 'export { y } from "mc/config";', 'const z = await import("net");', '/// <reference types="node" />', "const m = await import(name);", "const m = await import(`./${name}.js`);"]) {
       expect(foldersRuleOffences(planted, source), source).toHaveLength(1);
@@ -293,25 +296,25 @@ describe("firmware purity: the bindings folder holds only what needs the Moddabl
   // A file belongs in firmware/platform/moddable/ exactly when it would be refused anywhere else: it imports a
   // Moddable module or uses one of the runtime's globals. Everything else is pure and lives beside it.
   const needsRuntime = async (file: string, source = readFileSync(file, "utf8")): Promise<string[]> => {
-    const elsewhere = join(root, "firmware", "platform", relative(DEVICE_FOLDER, file));
+    const elsewhere = file.replace("/platform/moddable/", "/platform/");
     const lint = (await lintErrors(source, relative(root, elsewhere))).filter((e) => /is a Moddable runtime global/.test(e));
     return [...foldersRuleOffences(elsewhere, source), ...lint];
   };
   const bindings = () =>
-    readdirSync(DEVICE_FOLDER, { recursive: true, encoding: "utf8" })
-      .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
-      .map((f) => join(DEVICE_FOLDER, f));
+    readdirSync(join(root, "firmware"), { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && /(^|\/)platform\/moddable\//.test(f))
+      .map((f) => join(root, "firmware", f));
 
   it("every binding imports a Moddable module or uses trace / device", async () => {
     const files = bindings();
-    expect(files.map((f) => relative(root, f))).toEqual(expect.arrayContaining(["firmware/platform/moddable/sensors.ts", "firmware/platform/moddable/sensors-simulated.ts"]));
+    expect(files.map((f) => relative(root, f))).toEqual(expect.arrayContaining(["firmware/platform/moddable/sensors.ts", "firmware/platform/moddable/sensors-simulated.ts", "firmware/mqtt/platform/moddable/socket.ts"]));
     const pure: string[] = [];
     for (const file of files) if ((await needsRuntime(file)).length === 0) pure.push(relative(root, file));
     expect(pure, "pure files in the bindings folder: move them beside it, to firmware/platform/").toEqual([]);
   });
 
   it("the check sees a pure file, a Moddable import and each global", async () => {
-    const at = join(DEVICE_FOLDER, "planted.ts");
+    const at = join(root, "firmware/platform/moddable/planted.ts");
     expect(await needsRuntime(at, 'import type { Clock } from "../ports.js";\nexport const tick = (c: Clock) => c.ticks();\n')).toEqual([]);
     expect(await needsRuntime(at, 'import Timer from "timer";\nexport const set = Timer.set;\n')).toHaveLength(1);
     expect(await needsRuntime(at, usesModdableGlobal("trace"))).toHaveLength(1);

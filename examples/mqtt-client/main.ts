@@ -8,9 +8,9 @@
 import config from "mc/config";
 import Timer from "timer";
 import { MqttClient } from "mqtt/client/client";
-import { deviceTls } from "platform/moddable/certificates";
-import { moddableClock } from "platform/moddable/clock";
-import { ModdableSocket } from "platform/moddable/socket";
+import { deviceTls } from "mqtt/platform/moddable/certificates";
+import { moddableClock } from "mqtt/platform/moddable/clock";
+import { ModdableSocket } from "mqtt/platform/moddable/socket";
 
 /** 60 bytes, the size of a small sensor reading. */
 const PAYLOAD = "example payload: sixty bytes of text, sent once a second....";

@@ -1,6 +1,6 @@
 // A configuration value that is refused: a device setting from the build (platform/device-settings.ts) or a
 // remote update (telemetry/config.ts), naming the field to blame.
-import { CodedError } from "./coded-error.js";
+import { CodedError } from "../mqtt/common/coded-error.js";
 
 export type ConfigErrorCode =
   | "invalid-utf8"

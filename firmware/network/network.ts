@@ -9,8 +9,8 @@
 //   failed: Waiting (backoff with full jitter) --> Joining(next)
 //
 // One timer for every deadline (join timeout, the next join, the next SNTP request), one callback made once.
-import { Backoff } from "../common/backoff.js";
-import { knownWallTime } from "../common/wall-clock.js";
+import { Backoff } from "../mqtt/common/backoff.js";
+import { knownWallTime } from "../mqtt/common/wall-clock.js";
 import { Connection } from "../platform/wifi-connection.js";
 import type { CallbackThis, Clock, Resolve, TimerId, UdpConstructor, WiFi, WiFiConstructor } from "../platform/ports.js";
 import type { SntpError } from "./sntp.js";

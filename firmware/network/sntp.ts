@@ -3,7 +3,7 @@
 // reply's Originate Timestamp: a reply without it is not an answer to this request (a stale or spoofed
 // datagram) and is ignored. The device's clock is unset when it asks, so the random nonce is also all the
 // request can usefully carry there.
-import { CodedError } from "../common/coded-error.js";
+import { CodedError } from "../mqtt/common/coded-error.js";
 
 export type SntpErrorCode =
   | "unresolved" // the server's name did not resolve

@@ -21,7 +21,7 @@ import { Max30205, type Max30205Config } from "./max30205.js";
 import { Tmp117 } from "./tmp117.js";
 import type { TemperatureSample } from "./temperature.js";
 import type { ReadingKind, VitalSink, VitalSource } from "../common/vital-signs.js";
-import { asError } from "../common/as-error.js";
+import { asError } from "../mqtt/common/as-error.js";
 
 /** FIFO drain period: the MAX30102 holds 32 samples, 320 ms at 100 samples/s; drain well before it fills. */
 export const DRAIN_MS = 100;

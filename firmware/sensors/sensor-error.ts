@@ -1,5 +1,5 @@
-// Typed sensor errors a caller can act on: values with a `code` (see firmware/common/coded-error.ts).
-import { CodedError } from "../common/coded-error.js";
+// Typed sensor errors a caller can act on: values with a `code` (see firmware/mqtt/common/coded-error.ts).
+import { CodedError } from "../mqtt/common/coded-error.js";
 
 export type SensorErrorCode =
   /** Nothing acknowledged at the address: chip missing, unpowered or wired to other pins. */

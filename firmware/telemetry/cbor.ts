@@ -7,9 +7,9 @@
 // tell them apart; -0 stays a float to keep its sign. Integers beyond 2^53 are not exact in JavaScript and
 // are encoded as floats. NaN is the canonical quiet NaN 0xf97e00 (section 4.2.2).
 // Text strings go through the firmware's strict UTF-8 encoder: a lone surrogate or U+0000 is refused.
-import { CodedError } from "../common/coded-error.js";
+import { CodedError } from "../mqtt/common/coded-error.js";
 
-import { utf8Length, writeUtf8 } from "../common/utf8.js";
+import { utf8Length, writeUtf8 } from "../mqtt/common/utf8.js";
 
 export type CborErrorCode = "unsupported-value" | "invalid-text" | "invalid-length";
 

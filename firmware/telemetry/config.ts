@@ -5,7 +5,7 @@
 // the app publishes on devices/<id>/config/rejected.
 import { ConfigError } from "../common/config-error.js";
 
-import { decodeUtf8 } from "../common/utf8.js";
+import { decodeUtf8 } from "../mqtt/common/utf8.js";
 import { NEWS2_THRESHOLDS, type AlarmThresholds } from "./news2.js";
 import type { PayloadFormat } from "./payload.js";
 import { PLAUSIBLE } from "./sensor-faults.js";

@@ -39,7 +39,7 @@
 // i.e. the state before that operation, in which every segment file still on flash is consistent (the
 // metadata is always written before the files it allows to go are deleted, and before the first slot a new
 // reservation covers). Records are never moved or rewritten, and numbers only grow, so order is kept.
-import { CodedError } from "../common/coded-error.js";
+import { CodedError } from "../mqtt/common/coded-error.js";
 import type { Storage } from "../platform/ports.js";
 import { OutboxMeta } from "./outbox-meta.js";
 import { OutboxPage } from "./outbox-page.js";

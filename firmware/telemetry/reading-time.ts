@@ -10,7 +10,7 @@
 // an untimed record, with its boot and its ticks, counted in status).
 //
 // File `anchors`: "TA" u8 count, count x (boot u32, offset f64), CRC-32 of what precedes (big-endian).
-import { knownWallTime } from "../common/wall-clock.js";
+import { knownWallTime } from "../mqtt/common/wall-clock.js";
 import type { Clock, Storage } from "../platform/ports.js";
 import { crc32 } from "./crc32.js";
 import type { StoredReading } from "./reading.js";

@@ -9,7 +9,7 @@
 //   1  flags    u8   bit 0: the time is wall-clock milliseconds (else boot + ticks)
 //   2  value    i16  in the kind's steps (precision.ts: whole bpm, 0.1 C)
 //   4  time     wall: f64 milliseconds since the epoch | monotonic: u32 boot (its first seq), u32 ticks (ms)
-import { CodedError } from "../common/coded-error.js";
+import { CodedError } from "../mqtt/common/coded-error.js";
 import type { ReadingKind } from "../common/vital-signs.js";
 import { STEPS } from "./precision.js";
 

@@ -3,8 +3,8 @@
 // reason on devices/<id>/config/rejected when anything in it is invalid (the configuration in force stays).
 import { MessageTooLargeError } from "../mqtt/client/client-errors.js";
 import type { Storage } from "../platform/ports.js";
-import { encodeUtf8 } from "../common/utf8.js";
-import { asError } from "../common/as-error.js";
+import { encodeUtf8 } from "../mqtt/common/utf8.js";
+import { asError } from "../mqtt/common/as-error.js";
 import { ConfigError, parseConfigUpdate, rejectionDocument, type AppConfig } from "./config.js";
 import type { DeviceTopics } from "./device-topics.js";
 import type { Publisher } from "./uplink.js";

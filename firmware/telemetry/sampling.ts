@@ -5,7 +5,7 @@
 // goes at its kind's resolution (precision.ts) to the owner, which stores it before anything else happens.
 import type { ReadingKind, VitalSink, VitalSource } from "../common/vital-signs.js";
 import type { Clock, TimerId } from "../platform/ports.js";
-import { asError } from "../common/as-error.js";
+import { asError } from "../mqtt/common/as-error.js";
 import { atResolution } from "./precision.js";
 import { isPlausible } from "./sensor-faults.js";
 

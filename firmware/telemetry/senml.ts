@@ -16,10 +16,10 @@
 //
 // Names (section 4.5.1): bn + n must be non-empty, start with a letter or digit and use only
 // A-Z a-z 0-9 - : . / _ — checked here so a bad device id is caught before anything is published.
-import { CodedError } from "../common/coded-error.js";
+import { CodedError } from "../mqtt/common/coded-error.js";
 
 import { CborWriter, intBytes } from "./cbor.js";
-import { encodeUtf8 } from "../common/utf8.js";
+import { encodeUtf8 } from "../mqtt/common/utf8.js";
 
 export interface SenmlRecord {
   bver?: number;

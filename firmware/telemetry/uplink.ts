@@ -15,7 +15,7 @@ import type { Clock } from "../platform/ports.js";
 import type { PublishOptions, SubscribeCallback } from "../mqtt/client/options.js";
 import { ClientError, QueueFullError } from "../mqtt/client/client-errors.js";
 import type { Subscription } from "../mqtt/codec/packets.js";
-import { asError } from "../common/as-error.js";
+import { asError } from "../mqtt/common/as-error.js";
 import { Batcher } from "./batcher.js";
 import type { AppConfig } from "./config.js";
 import type { DeviceTopics } from "./device-topics.js";

@@ -4,7 +4,7 @@
 // the device's small TCP buffers. TLS goes through the device TLS profile (host-sim/tls-profile*.ts):
 // the DER options, the device's suites and checks, and TLS failures as TlsError all live there.
 import { connect as netConnect, type Socket as NetSocket } from "node:net";
-import { NetworkError } from "../../firmware/platform/network-error.js";
+import { NetworkError } from "../../firmware/mqtt/platform/network-error.js";
 import type { BufferLike, Clock, Socket, SocketConstructor, SocketOptions } from "../../firmware/platform/ports.js";
 import { connectTls } from "../tls-profile-connect.js";
 import type { TlsProfile } from "../tls-profile.js";

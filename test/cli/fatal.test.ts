@@ -2,8 +2,8 @@
 // going, and not one failed handshake.
 import { describe, expect, it } from "vitest";
 import { ClientError, ConnackError, PersistentFailureError } from "../../firmware/mqtt/client/client-errors.js";
-import { NetworkError } from "../../firmware/platform/network-error.js";
-import { TlsError } from "../../firmware/platform/tls-error.js";
+import { NetworkError } from "../../firmware/mqtt/platform/network-error.js";
+import { TlsError } from "../../firmware/mqtt/platform/tls-error.js";
 import { fatalReason } from "../../host-sim/cli/fatal.js";
 
 describe("fatal errors", () => {

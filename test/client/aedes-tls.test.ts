@@ -1,7 +1,7 @@
 // The client against a real broker: aedes (MQTT 3.1.1) over node:tls with client certificates.
 import type mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { TlsError } from "../../firmware/platform/tls-error.js";
+import { TlsError } from "../../firmware/mqtt/platform/tls-error.js";
 import { startAedes, type AedesBroker } from "../../support/aedes.js";
 import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
 import { IngestPeers, TestClients, publishAsync, subscribeAsync, text, until } from "./harness.js";

@@ -8,9 +8,9 @@ import { connect, createServer, type Server, type Socket as NetSocket } from "no
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PersistentFailureError } from "../../firmware/mqtt/client/client-errors.js";
 import { MqttClient } from "../../firmware/mqtt/client/client.js";
-import { NetworkError } from "../../firmware/platform/network-error.js";
+import { NetworkError } from "../../firmware/mqtt/platform/network-error.js";
 import type { Socket, SocketOptions } from "../../firmware/platform/ports.js";
-import { TlsError } from "../../firmware/platform/tls-error.js";
+import { TlsError } from "../../firmware/mqtt/platform/tls-error.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
 import { DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";

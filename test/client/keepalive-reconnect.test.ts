@@ -1,6 +1,6 @@
 // Keepalive, dead-link detection, reconnect backoff and broker failover (virtual clock, real sockets).
 import { describe, expect, it } from "vitest";
-import { Backoff } from "../../firmware/common/backoff.js";
+import { Backoff } from "../../firmware/mqtt/common/backoff.js";
 import { FakeBroker } from "../support/fake-broker.js";
 import { ManualClock } from "../support/manual-clock.js";
 import { until, useFakeBroker } from "./harness.js";

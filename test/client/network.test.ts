@@ -5,7 +5,7 @@
 // clock (so "no attempt" means none at any time, not none yet).
 import { describe, expect, it } from "vitest";
 import { ConnackError, PersistentFailureError } from "../../firmware/mqtt/client/client-errors.js";
-import { NetworkError } from "../../firmware/platform/network-error.js";
+import { NetworkError } from "../../firmware/mqtt/platform/network-error.js";
 import { ManualClock } from "../support/manual-clock.js";
 import { until, useFakeBroker } from "./harness.js";
 

@@ -2,7 +2,7 @@
 import { createServer, type TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "../../firmware/platform/ports.js";
-import { TlsError } from "../../firmware/platform/tls-error.js";
+import { TlsError } from "../../firmware/mqtt/platform/tls-error.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
 import { ensureDevPki, type TestPki } from "../../support/certs.js";
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, posix, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_DEVICE_ID, ensureDevPki } from "../../certs/dev-pki.js";
-import { CA_RESOURCE, CERTIFICATE_RESOURCE, KEY_RESOURCE } from "../../firmware/platform/resource-names.js";
+import { CA_RESOURCE, CERTIFICATE_RESOURCE, KEY_RESOURCE } from "../../firmware/mqtt/platform/resource-names.js";
 import { CONFIG_KEYS, deviceSettings } from "../../firmware/platform/device-settings.js";
 import { applyConfigUpdate, DEFAULT_CONFIG } from "../../firmware/telemetry/config.js";
 
@@ -108,24 +108,12 @@ function reachable(platform: string, path = join(root, "manifest.json")): { name
 
 const APPS = [join(root, "manifest.json"), join(root, "examples/mqtt-client/manifest.json")];
 
-/**
- * Names the client's manifest still takes outside mqtt/: their files move into firmware/mqtt/ (firmware/common/
- * and the client's part of firmware/platform/ become its common and platform folders) with the client's files,
- * which are being rewritten elsewhere. Each must still be there: delete it when it moves, and this list with the last.
- */
-const AWAITING_MOVE = [
-  ...["common/as-error", "common/coded-error", "common/utf8"],
-  ...["platform/dns-error", "platform/network-error", "platform/resource-names", "platform/tls-error"],
-  ...["platform/ecma419/tcp-tls-socket", "platform/ecma419/tls-failure"],
-  ...["platform/moddable/certificates", "platform/moddable/clock", "platform/moddable/socket"],
-];
-
 describe("manifest.json modules", () => {
   it.each(PLATFORMS)("%s: every module main reaches maps to exactly one existing source", (platform) => {
     const { names, problems } = reachable(platform);
     expect(problems).toEqual([]);
     expect(names.get("main")).toBe(join(root, "firmware/main.ts"));
-    for (const needed of ["telemetry/app", "mqtt/client/client", "platform/moddable/socket", "sensors/sensor-chain", "sensors/heart-rate"]) {
+    for (const needed of ["telemetry/app", "mqtt/client/client", "mqtt/platform/moddable/socket", "sensors/sensor-chain", "sensors/heart-rate"]) {
       expect(names.has(needed), needed).toBe(true);
     }
   });
@@ -140,9 +128,11 @@ describe("manifest.json modules", () => {
 
   it("every device-side source file is reachable on some platform (nothing listed for nothing)", () => {
     const used = new Set([...reachable("esp32").names.values(), ...reachable("lin").names.values()]);
-    const device = readdirSync(join(root, "firmware/platform/moddable"))
-      .filter((f) => f.endsWith(".ts"))
-      .map((f) => join(root, "firmware/platform/moddable", f));
+    const device = ["firmware/platform/moddable", "firmware/mqtt/platform/moddable"].flatMap((dir) =>
+      readdirSync(join(root, dir))
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => join(root, dir, f)),
+    );
     expect(device.filter((f) => !used.has(f))).toEqual([]);
   });
 
@@ -180,8 +170,7 @@ describe("manifest.json modules", () => {
     const { modules, preload } = merged(join(root, "firmware/mqtt/manifest.json"), "esp32");
     for (const [name, [file]] of modules) expect(file, name).toBe(join(root, "firmware", `${name}.ts`));
     const outside = [...new Set([...modules.keys(), ...preload])].filter((name) => !name.startsWith("mqtt/")).sort();
-    expect(outside.filter((name) => !AWAITING_MOVE.includes(name)), "names outside mqtt/").toEqual([]);
-    expect(AWAITING_MOVE.filter((name) => !outside.includes(name)), "moved: delete these from AWAITING_MOVE").toEqual([]);
+    expect(outside, "names outside mqtt/").toEqual([]);
     expect(modules.size).toBeGreaterThan(30);
   });
 

@@ -3,19 +3,19 @@
 // session (modules/crypt/ssl/session_419.js), which the binding steps through the handshake and reads
 // records from inside the TCP callbacks.
 import { describe, expect, it } from "vitest";
-import { DnsError } from "../../firmware/platform/dns-error.js";
+import { DnsError } from "../../firmware/mqtt/platform/dns-error.js";
 import {
   moddableSocketClass,
   sessionOptions,
   type PlatformSocket,
   type SocketPlatform,
   type TlsSession,
-} from "../../firmware/platform/ecma419/tcp-tls-socket.js";
-import { tlsFailure } from "../../firmware/platform/ecma419/tls-failure.js";
-import { CLOCK_SET_AFTER_MS } from "../../firmware/common/wall-clock.js";
+} from "../../firmware/mqtt/platform/ecma419/tcp-tls-socket.js";
+import { tlsFailure } from "../../firmware/mqtt/platform/ecma419/tls-failure.js";
+import { CLOCK_SET_AFTER_MS } from "../../firmware/mqtt/common/wall-clock.js";
 import type { BufferLike, SocketOptions } from "../../firmware/platform/ports.js";
-import { NetworkError } from "../../firmware/platform/network-error.js";
-import { TlsError } from "../../firmware/platform/tls-error.js";
+import { NetworkError } from "../../firmware/mqtt/platform/network-error.js";
+import { TlsError } from "../../firmware/mqtt/platform/tls-error.js";
 import { MqttClient } from "../../firmware/mqtt/client/client.js";
 import { PersistentFailureError } from "../../firmware/mqtt/client/client-errors.js";
 import { ManualClock } from "../support/manual-clock.js";

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ProtocolError } from "../../firmware/mqtt/codec/protocol-error.js";
-import { decodeUtf8, encodeUtf8, utf8Length } from "../../firmware/common/utf8.js";
+import { decodeUtf8, encodeUtf8, utf8Length } from "../../firmware/mqtt/common/utf8.js";
 
 const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const anyString = fc.string({ unit: fc.oneof(fc.string({ unit: "binary", minLength: 1, maxLength: 1 }), fc.constantFrom("a", "é", "€", "😀")), maxLength: 64 });

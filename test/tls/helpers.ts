@@ -5,8 +5,8 @@
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from "node:net";
 import { createServer as createTlsServer, type TLSSocket, type TlsOptions as NodeTlsServerOptions } from "node:tls";
 import type { TlsOptions } from "../../firmware/platform/ports.js";
-import { NetworkError } from "../../firmware/platform/network-error.js";
-import { TlsError } from "../../firmware/platform/tls-error.js";
+import { NetworkError } from "../../firmware/mqtt/platform/network-error.js";
+import { TlsError } from "../../firmware/mqtt/platform/tls-error.js";
 import { connectTls } from "../../host-sim/tls-profile-connect.js";
 import type { TlsContext, TlsProfile } from "../../host-sim/tls-profile.js";
 

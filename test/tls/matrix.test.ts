@@ -5,8 +5,8 @@
 
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ClientError, ConnackError } from "../../firmware/mqtt/client/client-errors.js";
-import { NetworkError } from "../../firmware/platform/network-error.js";
-import { TlsError, type TlsErrorCode } from "../../firmware/platform/tls-error.js";
+import { NetworkError } from "../../firmware/mqtt/platform/network-error.js";
+import { TlsError, type TlsErrorCode } from "../../firmware/mqtt/platform/tls-error.js";
 import { NodeClock } from "../../host-sim/platform/node-clock.js";
 import { DEVICE_ID, OTHER_DEVICE_ID, ensureDevPki, type TestPki } from "../../support/certs.js";
 import type { MosquittoOptions } from "../../support/mosquitto.js";

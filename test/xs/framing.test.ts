@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { encodeNetstring, NetstringReader } from "../../host-sim/xs/netstring.js";
 import { decodePortCall, encodePortCall } from "../../host-sim/xs/port-frame.js";
 import { decodeMessage, encodeMessage, reviveError, toWireError } from "../../host-sim/xs/bridge-format.js";
-import { TlsError } from "../../firmware/platform/tls-error.js";
+import { TlsError } from "../../firmware/mqtt/platform/tls-error.js";
 
 const utf8 = { encode: (t: string) => new TextEncoder().encode(t), decode: (b: Uint8Array) => new TextDecoder().decode(b) };
 const bytes = (text: string) => new TextEncoder().encode(text);

@@ -1,7 +1,7 @@
 // The bridge to the XS engine: calls, bytes, typed errors, timers, storage, the device's globals, and
 // failures that must surface as clear errors, never as a hang.
 import { afterEach, describe, expect, it } from "vitest";
-import { TlsError } from "../../firmware/platform/tls-error.js";
+import { TlsError } from "../../firmware/mqtt/platform/tls-error.js";
 import { XsError, XsWorker } from "../../host-sim/xs/bridge.js";
 import { bundleForXs } from "../../host-sim/xs/bundle.js";
 import { xsnapWorkerPath } from "../../host-sim/xs/worker-binary.js";

@@ -1,7 +1,7 @@
 // How the client calls the application: every callback with the options object as `this` (so a shared
 // function reaches its owner as `this.target`, see MqttClientOptions.target), and an exception thrown by a
 // callback reported through onError instead of unwinding into the client's socket or timer code.
-import { asError } from "../../common/as-error.js";
+import { asError } from "../common/as-error.js";
 import type { Properties } from "../codec/packets.js";
 import type { MqttClientOptions, SubscribeCallback } from "./options.js";
 import type { OutgoingMessage } from "./outgoing.js";

@@ -1,6 +1,6 @@
 // Errors the MQTT client reports (through onError / onDisconnect / completion callbacks). Each carries a
 // `code` a caller can switch on; codec errors arrive as ProtocolError from errors.ts.
-import { CodedError } from "../../common/coded-error.js";
+import { CodedError } from "../common/coded-error.js";
 import type { PublishResponse } from "../codec/packets.js";
 
 export type ClientErrorCode =

@@ -14,8 +14,8 @@
 // Where each job lives: the connection lifecycle in connection.ts, where the next attempt goes (failover,
 // backoff, persistent failures) in reconnect.ts, flow control in flow.ts, incoming packets in incoming.ts,
 // deadlines in timers.ts.
-import { asError } from "../../common/as-error.js";
-import { encodeUtf8 } from "../../common/utf8.js";
+import { asError } from "../common/as-error.js";
+import { encodeUtf8 } from "../common/utf8.js";
 import { encode } from "../codec/encode.js";
 import { PUBLISH } from "../codec/fixed-header.js";
 import type { Packet, Properties, Subscription } from "../codec/packets.js";

@@ -2,7 +2,7 @@
 // the server's CONNACK properties (5.0 section 3.2.2.3) for the rest of the connection.
 import type { MqttClientOptions } from "./options.js";
 import type { Connect, Properties, ProtocolVersion, QoS } from "../codec/packets.js";
-import { encodeUtf8 } from "../../common/utf8.js";
+import { encodeUtf8 } from "../common/utf8.js";
 
 /** Keep Alive in seconds when the options give none. */
 export const DEFAULT_KEEP_ALIVE = 60;

@@ -9,8 +9,8 @@
 // timer runs until the platform says the network is back (networkChanged), and then the client tries at
 // once. Flow control is flow.ts, the handlers of incoming packets incoming.ts, the deadlines timers.ts,
 // where the next attempt goes reconnect.ts; MqttClient (client.ts) is the application's face of this.
-import { asError } from "../../common/as-error.js";
-import { NetworkError } from "../../platform/network-error.js";
+import { asError } from "../common/as-error.js";
+import { NetworkError } from "../platform/network-error.js";
 import type { CallbackThis, Socket } from "../../platform/ports.js";
 import { PacketDecoder } from "../codec/decode.js";
 import { encode } from "../codec/encode.js";

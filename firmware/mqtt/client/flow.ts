@@ -13,7 +13,7 @@ import type { ClientTimers } from "./timers.js";
 import type { OutgoingTopicAliases } from "./topic-aliases.js";
 import type { ProtocolVersion } from "../codec/packets.js";
 import type { Socket } from "../../platform/ports.js";
-import { asError } from "../../common/as-error.js";
+import { asError } from "../common/as-error.js";
 
 /** What flow control reads and moves: the connection's state (Connection implements it). */
 export interface FlowOwner extends WrittenOwner {

@@ -3,7 +3,7 @@
 // delivered once, 4.3.3 method B), acknowledgements completing the client's own flows (a stray one is
 // ignored, not fatal), SUBACK / UNSUBACK settling requests, DISCONNECT ending the connection with its reason.
 // A packet that breaks a rule throws a ProtocolError; the client then closes the connection (4.13).
-import { asError } from "../../common/as-error.js";
+import { asError } from "../common/as-error.js";
 import type { Connack, Packet, ProtocolVersion, Publish, PublishResponse, Suback, Unsuback } from "../codec/packets.js";
 import { protocolError } from "../codec/protocol-error.js";
 import { call, complete, settle } from "./callbacks.js";

@@ -8,10 +8,10 @@
 // A refused or cut TCP connection, a DNS failure, a timeout, a server that is unavailable or busy, or a TLS
 // check that failed because the device's own clock is unset, is the network or a passing state of the
 // broker: never counted, however many, and it ends a streak.
-import { TlsError } from "../../platform/tls-error.js";
+import { TlsError } from "../platform/tls-error.js";
 import { ConnackError, PersistentFailureError } from "./client-errors.js";
 import type { Broker, MqttClientOptions } from "./options.js";
-import { Backoff } from "../../common/backoff.js";
+import { Backoff } from "../common/backoff.js";
 
 /** CONNACK codes that refuse this client for good: 3.1.1 section 3.2.2.3 (0x01 protocol version, 0x02
  *  identifier rejected, 0x04 bad user name or password, 0x05 not authorised) and 5.0 section 3.2.2.2 (0x84

@@ -42,7 +42,7 @@ import { Reader } from "./reader.js";
 import { checkReasonCode } from "./reason-codes.js";
 import { type Sections, sectionsFor } from "./sections.js";
 import { checkSharedSubscription, rejectWildcards, validateTopicFilter, validateTopicName } from "./topics.js";
-import { decodeUtf8 } from "../../common/utf8.js";
+import { decodeUtf8 } from "../common/utf8.js";
 
 /** Section of each packet type's chapter, cited for truncated fields and trailing bytes. */
 const PACKET_SECTIONS = ["2.1.2", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"];

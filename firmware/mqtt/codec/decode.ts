@@ -18,7 +18,7 @@ import { decodeBody } from "./decode-body.js";
 import { CONNECT, MAX_VARIABLE_BYTE_INTEGER, PUBLISH, checkFirstByte, variableByteIntegerLength } from "./fixed-header.js";
 import type { Packet, ProtocolVersion, Publish, QoS } from "./packets.js";
 import { sectionsFor } from "./sections.js";
-import { decodeUtf8 } from "../../common/utf8.js";
+import { decodeUtf8 } from "../common/utf8.js";
 
 type OnPacket = (this: unknown, packet: Packet) => void;
 

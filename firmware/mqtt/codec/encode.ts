@@ -36,7 +36,7 @@ import { WILL, propertiesBlockLength, propertiesLength, writeBinary, writeProper
 import { checkReasonCode } from "./reason-codes.js";
 import { type Sections, sectionsFor } from "./sections.js";
 import { checkSharedSubscription, validateTopicFilter, validateTopicName } from "./topics.js";
-import { MAX_STRING_BYTES, utf8Length } from "../../common/utf8.js";
+import { MAX_STRING_BYTES, utf8Length } from "../common/utf8.js";
 
 /**
  * Encodes one packet for `protocolVersion`. Throws ProtocolError for a packet that must not be sent:

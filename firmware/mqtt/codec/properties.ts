@@ -24,7 +24,7 @@ import {
 } from "./fixed-header.js";
 import type { Reader } from "./reader.js";
 import { validateTopicName } from "./topics.js";
-import { MAX_STRING_BYTES, utf8Length, writeUtf8 } from "../../common/utf8.js";
+import { MAX_STRING_BYTES, utf8Length, writeUtf8 } from "../common/utf8.js";
 
 /** Pseudo packet type for Will Properties (3.1.3.2): type 0 is otherwise reserved. */
 export const WILL = 0;

@@ -1,5 +1,5 @@
 // Typed errors a caller can act on. Each names the spec section it enforces, so a reader can grep for it.
-import { CodedError } from "../../common/coded-error.js";
+import { CodedError } from "../common/coded-error.js";
 
 /** MQTT 5.0 reason codes the codec can ask the client to send in DISCONNECT (section 2.4). */
 export const ReasonCode = {

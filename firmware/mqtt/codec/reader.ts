@@ -1,7 +1,7 @@
 // A cursor over one packet's bytes. Every read is bounded by `end`: a field that would run past it is a
 // Malformed Packet naming the packet's section (e.g. "3.3" for PUBLISH), never a silent short read.
 import { type ProtocolError, malformed } from "./protocol-error.js";
-import { decodeUtf8 } from "../../common/utf8.js";
+import { decodeUtf8 } from "../common/utf8.js";
 
 const EMPTY = new Uint8Array(0);
 

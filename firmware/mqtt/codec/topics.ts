@@ -1,6 +1,6 @@
 // Topic Names and Topic Filters (section 4.7 in both MQTT 3.1.1 and 5.0).
 import { protocolError } from "./protocol-error.js";
-import { MAX_STRING_BYTES, utf8Length } from "../../common/utf8.js";
+import { MAX_STRING_BYTES, utf8Length } from "../common/utf8.js";
 
 const PLUS = 0x2b; // '+'
 const HASH = 0x23; // '#'

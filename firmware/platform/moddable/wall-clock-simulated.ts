@@ -4,7 +4,7 @@
 // manifest maps the module "platform/moddable/wall-clock" to this file on lin.
 import Time from "time";
 import type { Clock, TimerId } from "../ports.js";
-import { moddableClock } from "./clock.js";
+import { moddableClock } from "../../mqtt/platform/moddable/clock.js";
 
 class SimulatedClock implements Clock {
   /** Wall time minus ticks, once set. */

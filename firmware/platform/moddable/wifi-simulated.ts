@@ -8,7 +8,7 @@ import Timer from "timer";
 import type { WiFiConstructor } from "../ports.js";
 import type { FilesDirectory } from "../files-storage.js";
 import { Airwaves, simulatedWiFiClass } from "../simulated-wifi.js";
-import { moddableClock } from "./clock.js";
+import { moddableClock } from "../../mqtt/platform/moddable/clock.js";
 
 const DIRECTORY = "simulator";
 const FILE = "airwaves";

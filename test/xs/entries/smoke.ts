@@ -1,5 +1,5 @@
 // Smallest XS entry: exercises the bridge itself (calls, bytes, errors, timers, the device globals).
-import { TlsError } from "../../../firmware/platform/tls-error.js";
+import { TlsError } from "../../../firmware/mqtt/platform/tls-error.js";
 import { expose } from "../../../host-sim/xs/runtime/host-channel.js";
 import { xsClock, xsStorage } from "../../../host-sim/xs/runtime/ports.js";
 

@@ -4,7 +4,7 @@
 // as it reads an ArrayBuffer (its own certificate store does the same), and a copy would cost ~3 KB of RAM
 // for as long as the client lives (measured in mcsim, docs/device.md).
 import Resource from "Resource";
-import type { TlsOptions } from "../ports.js";
+import type { TlsOptions } from "../../../platform/ports.js";
 import { CA_RESOURCE, CERTIFICATE_RESOURCE, KEY_RESOURCE } from "../resource-names.js";
 
 export function deviceTls(serverName?: string): TlsOptions {

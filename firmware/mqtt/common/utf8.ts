@@ -1,7 +1,7 @@
 // UTF-8 Encoded Strings (MQTT 5.0 section 1.5.4, 3.1.1 section 1.5.3). The device has no TextEncoder /
 // TextDecoder globals, and MQTT is stricter than they are anyway: a string MUST be well-formed UTF-8, MUST
 // NOT encode a surrogate code point (U+D800..U+DFFF) and MUST NOT contain U+0000.
-import { malformed } from "../mqtt/codec/protocol-error.js";
+import { malformed } from "../codec/protocol-error.js";
 
 /** Longest string (in bytes) the two-byte length prefix can describe (1.5.4). */
 export const MAX_STRING_BYTES = 0xffff;

@@ -2,7 +2,7 @@
 // the host's clock in the simulator) and one-shot Timers.
 import Time from "time";
 import Timer from "timer";
-import type { Clock } from "../ports.js";
+import type { Clock } from "../../../platform/ports.js";
 import { isClockSet } from "../../common/wall-clock.js";
 
 export const moddableClock: Clock = {

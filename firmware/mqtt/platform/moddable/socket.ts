@@ -3,7 +3,7 @@ import TCP from "embedded:io/socket/tcp";
 import Net from "net";
 import Session from "ssl/session";
 import Timer from "timer";
-import type { SocketConstructor } from "../ports.js";
+import type { SocketConstructor } from "../../../platform/ports.js";
 import { moddableSocketClass, type SocketPlatform } from "../ecma419/tcp-tls-socket.js";
 
 export const ModdableSocket: SocketConstructor = moddableSocketClass({

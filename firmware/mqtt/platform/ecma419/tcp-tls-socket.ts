@@ -13,7 +13,7 @@
 //   (session_419.js): they are set here from the TCP callbacks.
 //
 // Pure: the SDK classes come in through `SocketPlatform`, so the host tests drive this with fakes.
-import type { BufferLike, CallbackThis, Socket, SocketConstructor, SocketOptions, TlsOptions } from "../ports.js";
+import type { BufferLike, CallbackThis, Socket, SocketConstructor, SocketOptions, TlsOptions } from "../../../platform/ports.js";
 import { DnsError } from "../dns-error.js";
 import { tlsFailure } from "./tls-failure.js";
 import { NetworkError } from "../network-error.js";

@@ -1,6 +1,6 @@
 // The SDK's TLS stack (modules/crypt/ssl) reports failures by throwing from inside the socket's callbacks:
 // TLSError("certificate: auth err"), Error("date validation failed"), TLSError("alert: 2, 42")... This
-// turns such an exception into the typed TlsError of firmware/platform/tls-error.ts.
+// turns such an exception into the typed TlsError of firmware/mqtt/platform/tls-error.ts.
 import { isClockSet } from "../../common/wall-clock.js";
 import { TlsError } from "../tls-error.js";
 
