@@ -102,7 +102,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     this.#config = stored ?? initial.config;
     if (stored) options.onConfig?.(stored);
     this.outbox = new Outbox({ storage: options.storage, recordBytes: READING_BYTES, ...options.outbox });
-    this.#times = new ReadingTimes(this.#clock, options.storage, this.outbox.bootSeq, (error) => this.error(error));
+    this.#times = new ReadingTimes(this.#clock, options.storage, this.outbox.bootSeq, this);
     const clientOptions: MqttClientOptions = {
       maximumPacketSize: MAX_INCOMING_PACKET_BYTES,
       ...options.mqtt,
@@ -128,15 +128,15 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
       client,
       owner: this,
       batchesInFlight: options.batchesInFlight,
+      reading: this.#record,
     });
-    this.#reports = new Reports(this.topics, this.#uplink, () => this.counters, this.#config.thresholds);
+    this.#reports = new Reports(this.topics, this.#uplink, this, this.#config.thresholds);
     this.#remoteConfig = new RemoteConfig(this.topics, options.storage, this.#uplink, this);
     this.#sampler = new Sampler({
       clock: this.#clock,
       sensors: options.sensors,
       intervals: intervalsOf(this.#config),
       store: this,
-      onError: (error) => this.error(error),
     });
   }
 

@@ -17,14 +17,17 @@ export interface BatchLimits {
 
 export interface BatcherOptions<T> extends BatchLimits {
   clock: Clock;
+  /** onFlush's `this` (so it can be a shared function rather than a closure). */
+  target?: unknown;
   /** A batch is due: everything up to `last` (the newest item added), `count` items. Called synchronously
-   *  from add(), flush(), configure() or the age timer. */
-  onFlush(last: T, count: number): void;
+   *  from add(), flush(), configure() or the age timer, with `target` as `this`. */
+  onFlush(this: unknown, last: T, count: number): void;
 }
 
 export class Batcher<T> {
   #clock: Clock;
-  #onFlush: (last: T, count: number) => void;
+  #onFlush: (this: unknown, last: T, count: number) => void;
+  #target: unknown;
   #limits: BatchLimits;
   #count = 0;
   #last: T | undefined;
@@ -42,6 +45,7 @@ export class Batcher<T> {
   constructor(options: BatcherOptions<T>) {
     this.#clock = options.clock;
     this.#onFlush = options.onFlush;
+    this.#target = options.target;
     this.#limits = Batcher.#check(options);
   }
 
@@ -76,7 +80,7 @@ export class Batcher<T> {
     const count = this.#count;
     this.#count = 0;
     this.#last = undefined;
-    this.#onFlush(last, count);
+    this.#onFlush.call(this.#target, last, count);
   }
 
   /** New limits apply at once: a batch that is already due under them goes out now. */

@@ -10,6 +10,7 @@
 // an untimed record, with its boot and its ticks, counted in status).
 //
 // File `anchors`: "TA" u8 count, count x (boot u32, offset f64), CRC-32 of what precedes (big-endian).
+import { asError } from "../mqtt/common/as-error.js";
 import { knownWallTime } from "../mqtt/common/wall-clock.js";
 import type { Clock, Storage } from "../platform/ports.js";
 import { crc32 } from "./crc32.js";
@@ -27,19 +28,19 @@ export class ReadingTimes {
   readonly boot: number;
   readonly #clock: Clock;
   readonly #storage: Storage;
-  readonly #onError: ((error: Error) => void) | undefined;
-  /** Boots and offsets, oldest first (at most KEPT). */
-  readonly #boots = new Uint32Array(KEPT);
-  readonly #offsets = new Float64Array(KEPT);
+  readonly #errors: { error(error: Error): void } | undefined;
+  /** Boot i's first seq at [2i] and its offset at [2i + 1], oldest first (at most KEPT): one array. */
+  readonly #anchors = new Float64Array(2 * KEPT);
   #count = 0;
   /** This boot's offset as last written, or NaN before the clock was set. */
   #written = Number.NaN;
 
-  constructor(clock: Clock, storage: Storage, boot: number, onError?: (error: Error) => void) {
+  /** `errors`: told when the anchors cannot be written (the app). */
+  constructor(clock: Clock, storage: Storage, boot: number, errors?: { error(error: Error): void }) {
     this.#clock = clock;
     this.#storage = storage;
     this.boot = boot;
-    this.#onError = onError;
+    this.#errors = errors;
     this.load();
   }
 
@@ -78,38 +79,37 @@ export class ReadingTimes {
   }
 
   private offsetOf(boot: number): number | undefined {
-    for (let i = 0; i < this.#count; i++) if (this.#boots[i] === boot) return this.#offsets[i];
+    for (let i = 0; i < this.#count; i++) if (this.#anchors[2 * i] === boot) return this.#anchors[2 * i + 1];
     return undefined;
   }
 
   private anchor(offset: number): void {
     this.#written = offset;
     let i = 0;
-    while (i < this.#count && this.#boots[i] !== this.boot) i++;
+    while (i < this.#count && this.#anchors[2 * i] !== this.boot) i++;
     if (i === this.#count) {
       if (this.#count === KEPT) {
-        this.#boots.copyWithin(0, 1);
-        this.#offsets.copyWithin(0, 1);
+        this.#anchors.copyWithin(0, 2);
         i = KEPT - 1;
       } else this.#count++;
     }
-    this.#boots[i] = this.boot;
-    this.#offsets[i] = offset;
+    this.#anchors[2 * i] = this.boot;
+    this.#anchors[2 * i + 1] = offset;
     const out = new Uint8Array(3 + this.#count * ENTRY + 4);
     const view = new DataView(out.buffer);
     out[0] = 0x54; // "T"
     out[1] = 0x41; // "A"
     out[2] = this.#count;
     for (let k = 0; k < this.#count; k++) {
-      view.setUint32(3 + k * ENTRY, this.#boots[k]);
-      view.setFloat64(7 + k * ENTRY, this.#offsets[k]);
+      view.setUint32(3 + k * ENTRY, this.#anchors[2 * k]);
+      view.setFloat64(7 + k * ENTRY, this.#anchors[2 * k + 1]);
     }
     view.setUint32(out.length - 4, crc32(out, 0, out.length - 4));
     try {
       this.#storage.write(FILE, out);
     } catch (error) {
       // Kept in RAM for this boot; only a reboot before the next write would leave its early readings untimed.
-      this.#onError?.(error instanceof Error ? error : new Error(String(error)));
+      this.#errors?.error(asError(error));
     }
   }
 
@@ -128,8 +128,8 @@ export class ReadingTimes {
     const view = new DataView(buffer);
     if (view.getUint32(length - 4) !== crc32(bytes, 0, length - 4)) return;
     for (let k = 0; k < count; k++) {
-      this.#boots[k] = view.getUint32(3 + k * ENTRY);
-      this.#offsets[k] = view.getFloat64(7 + k * ENTRY);
+      this.#anchors[2 * k] = view.getUint32(3 + k * ENTRY);
+      this.#anchors[2 * k + 1] = view.getFloat64(7 + k * ENTRY);
     }
     this.#count = count;
   }

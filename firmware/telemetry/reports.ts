@@ -10,15 +10,16 @@ import type { Publisher } from "./uplink.js";
 export class Reports {
   readonly #topics: DeviceTopics;
   readonly #publisher: Publisher;
-  readonly #counters: () => StatusCounters;
+  readonly #source: { readonly counters: StatusCounters };
   readonly #alarms: AlarmMonitor;
   /** The counters last published, to publish only changes. */
   #last = "";
 
-  constructor(topics: DeviceTopics, publisher: Publisher, counters: () => StatusCounters, thresholds: AlarmThresholds) {
+  /** `source`: where the counters are read (the app). */
+  constructor(topics: DeviceTopics, publisher: Publisher, source: { readonly counters: StatusCounters }, thresholds: AlarmThresholds) {
     this.#topics = topics;
     this.#publisher = publisher;
-    this.#counters = counters;
+    this.#source = source;
     this.#alarms = new AlarmMonitor(thresholds);
   }
 
@@ -35,7 +36,7 @@ export class Reports {
   /** The status, retained: on connect (`force`), else only when a counter changed. */
   status(force: boolean): void {
     if (!this.#publisher.connected) return;
-    const counters = this.#counters();
+    const counters = this.#source.counters;
     const key = JSON.stringify(counters);
     if (!force && key === this.#last) return;
     this.#last = key;

@@ -9,9 +9,11 @@ import { asError } from "../mqtt/common/as-error.js";
 import { atResolution } from "./precision.js";
 import { isPlausible } from "./sensor-faults.js";
 
-/** Where readings go (the app): stores one taken at `ticks`; false when it could not be stored. */
+/** Where readings go (the app): stores one taken at `ticks`; false when it could not be stored. Errors of the
+ *  sensors go to error(). */
 export interface ReadingStore {
   record(kind: ReadingKind, value: number, ticks: number): boolean;
+  error(error: Error): void;
 }
 
 export interface SamplerOptions {
@@ -20,7 +22,6 @@ export interface SamplerOptions {
   sensors: Partial<Record<ReadingKind, VitalSource>>;
   intervals: Record<ReadingKind, number>;
   store: ReadingStore;
-  onError(error: Error): void;
 }
 
 /** A pushed reading's time comes from its sensor's sample count, so one interval on the sensor's clock may
@@ -28,15 +29,19 @@ export interface SamplerOptions {
 const OFFER_TOLERANCE_MS = 100;
 const KINDS: readonly ReadingKind[] = ["hr", "temp"];
 const NONE = -1;
+// Fields of a kind in the state array.
+const INTERVAL = 0;
+const DUE = 1;
+const OFFER = 2;
+
+const index = (kind: ReadingKind): number => (kind === "hr" ? 0 : 1);
 
 export class Sampler implements VitalSink {
   readonly #options: SamplerOptions;
   readonly #clock: Clock;
-  #intervals: Record<ReadingKind, number>;
-  /** Next poll per kind, in ticks (NONE: not polled). */
-  readonly #due: Record<ReadingKind, number> = { hr: NONE, temp: NONE };
-  /** Ticks of the last pushed reading kept, per kind (at most one per interval). */
-  readonly #lastOffer: Record<ReadingKind, number> = { hr: -Infinity, temp: -Infinity };
+  /** Per kind (KINDS order): interval, next poll in ticks (NONE: not polled), ticks of the last pushed reading
+   *  kept (at most one per interval). One array, not an object per kind: RAM on the device. */
+  readonly #state = new Float64Array(3 * KINDS.length);
   #timer: TimerId | undefined;
   /** Polling and pushed readings on (start() to close()). */
   #running = false;
@@ -51,7 +56,11 @@ export class Sampler implements VitalSink {
   constructor(options: SamplerOptions) {
     this.#options = options;
     this.#clock = options.clock;
-    this.#intervals = { ...options.intervals };
+    this.setIntervals(options.intervals);
+    for (let k = 0; k < KINDS.length; k++) {
+      this.#state[k * 3 + DUE] = NONE;
+      this.#state[k * 3 + OFFER] = -Infinity;
+    }
   }
 
   start(): void {
@@ -62,15 +71,15 @@ export class Sampler implements VitalSink {
 
   /** New intervals take effect now: each polled kind is next read one new interval from now. */
   configure(intervals: Record<ReadingKind, number>): void {
-    const changed = intervals.hr !== this.#intervals.hr || intervals.temp !== this.#intervals.temp;
-    this.#intervals = { ...intervals };
+    const changed = intervals.hr !== this.interval(0) || intervals.temp !== this.interval(1);
+    this.setIntervals(intervals);
     if (this.#running && changed) this.reschedule();
   }
 
   close(): void {
     this.#running = false;
     this.#closed = true;
-    this.#due.hr = this.#due.temp = NONE;
+    for (let k = 0; k < KINDS.length; k++) this.#state[k * 3 + DUE] = NONE;
     this.arm();
   }
 
@@ -84,7 +93,7 @@ export class Sampler implements VitalSink {
       value = source();
     } catch (error) {
       this.faults++;
-      this.#options.onError(asError(error));
+      this.#options.store.error(asError(error));
       return;
     }
     if (value !== undefined) this.take(kind, value, this.#clock.ticks());
@@ -98,12 +107,21 @@ export class Sampler implements VitalSink {
    */
   offer(kind: ReadingKind, value: number, ticks: number): void {
     if (!this.#running) return;
-    if (ticks - this.#lastOffer[kind] < this.#intervals[kind] - OFFER_TOLERANCE_MS) return;
+    const k = index(kind);
+    if (ticks - this.#state[k * 3 + OFFER] < this.interval(k) - OFFER_TOLERANCE_MS) return;
     try {
-      if (this.take(kind, value, ticks)) this.#lastOffer[kind] = ticks;
+      if (this.take(kind, value, ticks)) this.#state[k * 3 + OFFER] = ticks;
     } catch (error) {
-      this.#options.onError(asError(error));
+      this.#options.store.error(asError(error));
     }
+  }
+
+  private interval(k: number): number {
+    return this.#state[k * 3 + INTERVAL];
+  }
+
+  private setIntervals(intervals: Record<ReadingKind, number>): void {
+    for (let k = 0; k < KINDS.length; k++) this.#state[k * 3 + INTERVAL] = intervals[KINDS[k]];
   }
 
   /** A plausible value goes to the store at its resolution; false when refused or not stored. */
@@ -117,19 +135,20 @@ export class Sampler implements VitalSink {
 
   private reschedule(): void {
     const now = this.#clock.ticks();
-    for (const kind of KINDS) this.#due[kind] = this.#options.sensors[kind] ? now + this.#intervals[kind] : NONE;
+    for (let k = 0; k < KINDS.length; k++) this.#state[k * 3 + DUE] = this.#options.sensors[KINDS[k]] ? now + this.interval(k) : NONE;
     this.arm();
   }
 
   private fire(): void {
     const now = this.#clock.ticks();
-    for (const kind of KINDS) {
-      if (this.#due[kind] === NONE || now < this.#due[kind]) continue;
-      this.#due[kind] = now + this.#intervals[kind]; // first, so nothing a sample throws can stop the sampling
+    for (let k = 0; k < KINDS.length; k++) {
+      const due = this.#state[k * 3 + DUE];
+      if (due === NONE || now < due) continue;
+      this.#state[k * 3 + DUE] = now + this.interval(k); // first, so nothing a sample throws can stop the sampling
       try {
-        this.sample(kind);
+        this.sample(KINDS[k]);
       } catch (error) {
-        this.#options.onError(asError(error));
+        this.#options.store.error(asError(error));
       }
     }
     this.arm();
@@ -140,7 +159,10 @@ export class Sampler implements VitalSink {
     if (this.#timer !== undefined) this.#clock.clear(this.#timer);
     this.#timer = undefined;
     let at = NONE;
-    for (const kind of KINDS) if (this.#due[kind] !== NONE && (at === NONE || this.#due[kind] < at)) at = this.#due[kind];
+    for (let k = 0; k < KINDS.length; k++) {
+      const due = this.#state[k * 3 + DUE];
+      if (due !== NONE && (at === NONE || due < at)) at = due;
+    }
     if (at !== NONE && this.#running) this.#timer = this.#clock.set(this.#onTimer, Math.max(0, at - this.#clock.ticks()));
   }
 }

@@ -29,7 +29,8 @@ export interface TelemetryClient {
   readonly connected: boolean;
   connect(): void;
   networkChanged(available: boolean): void;
-  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): void;
+  /** `done` is called with `target` as `this` (MqttClient.publish). */
+  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (this: unknown, error?: Error) => void, target?: unknown): void;
   subscribe(subscriptions: string | Subscription | Subscription[], options?: undefined, done?: SubscribeCallback): void;
   close(): void;
 }
@@ -62,18 +63,27 @@ export interface UplinkOptions {
   owner: UplinkOwner;
   /** Batches handed to the client and not yet acknowledged, at most (default 4). */
   batchesInFlight?: number;
+  /** Scratch space for one decoded reading. */
+  reading: StoredReading;
 }
 
-/** One batch in the client: readings first..last (those of them still stored), and its completion. */
+/** One batch in the client: readings first..last (those of them still stored). Completed through one shared
+ *  function that gets the batch as `this` (no closure per batch). */
 class Batch {
   first = 0;
   last = 0;
   count = 0;
   busy = false;
-  readonly done: (error?: Error) => void;
-  constructor(uplink: Uplink) {
-    this.done = (error) => uplink.completed(this, error); // made once per slot
-  }
+  constructor(readonly uplink: Uplink) {}
+}
+
+function released(this: unknown, last: number): void {
+  (this as Uplink).released(last);
+}
+
+function batchDone(this: unknown, error?: Error): void {
+  const batch = this as Batch;
+  batch.uplink.completed(batch, error);
 }
 
 const Run = { Timed: 0, Untimed: 1 } as const;
@@ -85,7 +95,8 @@ export class Uplink implements Publisher {
   readonly #times: ReadingTimes;
   readonly #batcher: Batcher<number>;
   readonly #batches: Batch[] = [];
-  readonly #reading: StoredReading = { kind: "hr", value: 0, boot: 0, ticks: 0 };
+  /** Decoded into, one reading at a time (the app's: nothing else uses it while a batch is made). */
+  readonly #reading: StoredReading;
   #config: AppConfig;
   /** Readings up to here were handed to the client (or are gone); moved back when a batch comes back. */
   #cursor = 0;
@@ -100,6 +111,7 @@ export class Uplink implements Publisher {
     this.#outbox = options.outbox;
     this.#times = options.times;
     this.#config = options.config;
+    this.#reading = options.reading;
     this.client = options.client;
     this.#chunk = options.config.batchMaxReadings;
     this.#released = options.outbox.bootSeq - 1;
@@ -108,7 +120,8 @@ export class Uplink implements Publisher {
       clock: options.clock,
       maxReadings: options.config.batchMaxReadings,
       maxAgeMs: options.config.batchMaxAgeMs,
-      onFlush: (last) => this.release(last), // made once
+      target: this,
+      onFlush: released,
     });
   }
 
@@ -134,9 +147,9 @@ export class Uplink implements Publisher {
     this.send();
   }
 
-  publish(topic: string, payload: Uint8Array | string, options: PublishOptions, done?: (error?: Error) => void): boolean {
+  publish(topic: string, payload: Uint8Array | string, options: PublishOptions, done?: (this: unknown, error?: Error) => void, target?: unknown): boolean {
     try {
-      this.client.publish(topic, payload, options, done);
+      this.client.publish(topic, payload, options, done, target);
       return true;
     } catch (error) {
       // QueueFullError: the client holds its limit; stored readings stay in the outbox for the next round.
@@ -189,7 +202,8 @@ export class Uplink implements Publisher {
     owner.error(error);
   }
 
-  private release(seq: number): void {
+  /** The batcher released everything up to `seq` (the batcher calls this). */
+  released(seq: number): void {
     if (seq > this.#released) this.#released = seq;
     this.send();
   }
@@ -265,7 +279,7 @@ export class Uplink implements Publisher {
     batch.last = last;
     batch.count = count;
     batch.busy = true;
-    if (!this.publish(this.#options.topics.telemetry, payload.bytes, options, batch.done)) {
+    if (!this.publish(this.#options.topics.telemetry, payload.bytes, options, batchDone, batch)) {
       batch.busy = false;
       return false;
     }

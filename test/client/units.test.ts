@@ -16,6 +16,7 @@ const message = (size: number): OutgoingMessage => ({
   retain: false,
   properties: undefined,
   done: undefined,
+  target: undefined,
   packetId: 0,
   state: MessageState.Queued,
   size,

@@ -16,13 +16,14 @@ export function call<A>(options: MqttClientOptions, callback: ((arg: A) => void)
   }
 }
 
-/** Completes a message: its `done` is called exactly once (and forgotten), with the error when it failed. */
+/** Completes a message: its `done` is called exactly once (and forgotten), with the message's target as `this`
+ *  and the error when it failed. */
 export function complete(options: MqttClientOptions, m: OutgoingMessage, error?: Error): void {
   const done = m.done;
   if (!done) return;
   m.done = undefined;
   try {
-    done(error);
+    done.call(m.target, error);
   } catch (thrown) {
     call(options, options.onError, asError(thrown));
   }

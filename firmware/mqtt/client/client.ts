@@ -26,7 +26,7 @@ import { call, complete, settle } from "./callbacks.js";
 import { ClientError, QueueFullError } from "./client-errors.js";
 import { Connection, State } from "./connection.js";
 import type { DisconnectOptions, MqttClientOptions, PublishOptions, SubscribeCallback } from "./options.js";
-import { MESSAGE_OVERHEAD, MessageState } from "./outgoing.js";
+import { MESSAGE_OVERHEAD, MessageState, type Completion } from "./outgoing.js";
 import { subscriptionList, topicFilterList } from "./subscriptions.js";
 
 export class MqttClient {
@@ -85,10 +85,11 @@ export class MqttClient {
    * property a PUBLISH may not carry (3.3.2.3), ClientError ('invalid-argument') for a bad QoS, a
    * Subscription Identifier [MQTT-3.3.4-6] or a closed client. A Topic Alias above the server's Topic Alias
    * Maximum fails the message through `done` once the server's maximum is known. Loops that fill the queue
-   * should use tryPublish(): no exception per refusal.
+   * should use tryPublish(): no exception per refusal. `done` is called with `target` as `this`, so one shared
+   * function can complete many messages (no closure per message).
    */
-  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): void {
-    if (!this.tryPublish(topic, payload, options, done)) {
+  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: Completion, target?: unknown): void {
+    if (!this.tryPublish(topic, payload, options, done, target)) {
       throw new QueueFullError(`queue full (${this.#c.queue.length} queued, ${this.#c.session.inflight.size} in flight)`);
     }
   }
@@ -97,7 +98,7 @@ export class MqttClient {
    * publish() that answers 'queue full' with false instead of throwing: the hot path of backpressure
    * (publish until false, resume on a completion). Other errors still throw.
    */
-  tryPublish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): boolean {
+  tryPublish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: Completion, target?: unknown): boolean {
     const c = this.#c;
     if (c.state === State.Closed) throw new ClientError("client-closed", "client closed");
     validateTopicName(topic);
@@ -114,6 +115,7 @@ export class MqttClient {
       retain: options?.retain ?? false,
       properties: options?.properties,
       done,
+      target,
       packetId: 0,
       state: MessageState.Queued,
       size,

@@ -15,7 +15,8 @@ export const MessageState = {
 } as const;
 export type MessageState = (typeof MessageState)[keyof typeof MessageState];
 
-export type Completion = (error?: Error) => void;
+/** Called once a message is done: with its publish()'s `target` as `this`, and the error when it failed. */
+export type Completion = (this: unknown, error?: Error) => void;
 
 export interface OutgoingMessage {
   topic: string;
@@ -24,6 +25,8 @@ export interface OutgoingMessage {
   retain: boolean;
   properties: Properties | undefined;
   done: Completion | undefined;
+  /** `this` for done (publish()'s target). */
+  target: unknown;
   /** 0 until the message enters the in-flight window. */
   packetId: number;
   state: MessageState;
