@@ -157,7 +157,7 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
         client.subscribe(subs, opts, done);
       },
       close: () => client.close(),
-      publish(t: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void) {
+      publish(t: string, payload: Uint8Array | string, options?: PublishOptions, done?: (this: unknown, error?: Error) => void, target?: unknown) {
         const batch = t === topic && payload instanceof Uint8Array ? batchSeqs(payload) : [];
         client.publish(t, payload, options, (error) => {
           pending--;
@@ -169,7 +169,7 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
               latencies.push(now - sampled[seq - 1].time); // from the sample itself, not its rounded time stamp
             }
           }
-          done?.(error);
+          done?.call(target, error);
         });
         session.publishes.push({ topic: t, payload: typeof payload === "string" ? new TextEncoder().encode(payload) : payload, options: options ?? {} });
         pending++; // after publish(): a QueueFullError throw is not a PUBLISH

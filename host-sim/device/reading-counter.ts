@@ -57,15 +57,15 @@ export class CountingClient implements TelemetryClient {
     this.inner.networkChanged(available);
   }
 
-  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): void {
-    if (topic !== this.#telemetryTopic) return this.inner.publish(topic, payload, options, done);
+  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (this: unknown, error?: Error) => void, target?: unknown): void {
+    if (topic !== this.#telemetryTopic) return this.inner.publish(topic, payload, options, done, target);
     const { readings, lastSeq } = packInfo(payload);
     this.inner.publish(topic, payload, options, (error) => {
       if (!error) {
         this.counts.acknowledged += readings;
         this.counts.lastSeq = Math.max(this.counts.lastSeq, lastSeq);
       }
-      done?.(error);
+      done?.call(target, error);
       if (!error) this.#onAcknowledged();
     });
     // Counted once the client took it (publish throws QueueFullError otherwise).

@@ -29,10 +29,12 @@ export class FakeClient implements TelemetryClient {
   networkChanged(available: boolean): void {
     this.network.push(available);
   }
-  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (error?: Error) => void): void {
+  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (this: unknown, error?: Error) => void, target?: unknown): void {
     if (this.failPublish) throw this.failPublish;
-    this.sent.push({ topic, payload: typeof payload === "string" ? new TextEncoder().encode(payload) : payload, options, done });
-    if (options?.qos === 0 || options?.qos === undefined) done?.();
+    // As MqttClient: done is called with the publish's target as `this`.
+    const complete = done ? (error?: Error) => done.call(target, error) : undefined;
+    this.sent.push({ topic, payload: typeof payload === "string" ? new TextEncoder().encode(payload) : payload, options, done: complete });
+    if (options?.qos === 0 || options?.qos === undefined) complete?.();
   }
   subscribe(subscriptions: string | Subscription | Subscription[], _options?: undefined, done?: SubscribeCallback): void {
     const list = typeof subscriptions === "string" ? [{ topicFilter: subscriptions, qos: 0 as const }] : Array.isArray(subscriptions) ? subscriptions : [subscriptions];
