@@ -26,6 +26,7 @@ import { heapBytes, parseHeapLine, slotCount, type HeapSample } from "../host-si
 import { FAILURE_LINE, startMcsim } from "../host-sim/mcsim/simulator.js";
 import { moddableSdk } from "../host-sim/mcsim/sdk.js";
 import { startMosquitto } from "../support/mosquitto.js";
+import { startSntpServer } from "../host-sim/sntp-server.js";
 
 const root = resolve(import.meta.dirname, "..");
 const STEADY_MS = 60_000;
@@ -62,8 +63,10 @@ const certs = join(tmpdir(), `wearable-bench-device-pki-${process.getuid?.() ?? 
 const devices = ["wearable-001", "wearable-002", "wearable-003", "wearable-004", "wearable-005", "wearable-006", "wearable-007"];
 const pki = await ensureDevPki({ out: certs, devices });
 const broker = await startMosquitto({ tls: { cafile: pki.ca.certPem, certfile: pki.broker.certPem, keyfile: pki.broker.keyPem } });
+// The firmware sets its clock by SNTP, as on the board (the simulator's starts unset).
+const sntp = await startSntpServer();
 const env = (device: string) => ({ CERTS: certs, DEVICE_ID: device });
-const common = { mqttPort: broker.port, heapMeterMs: 1000 };
+const common = { mqttPort: broker.port, heapMeterMs: 1000, sntp: `127.0.0.1:${sntp.port}` };
 
 const apps: App[] = [
   {
@@ -101,7 +104,7 @@ const apps: App[] = [
 ];
 // The per-part table: our parts, the SDK's socket as the reference row and (e)'s parts (all trace "part: ..." lines).
 const partsBuilds: AppBuild[] = [
-  { dir: join(root, "bench/device-apps/parts"), name: "parts", config: { mqttPort: broker.port, deviceId: "wearable-004" }, env: env("wearable-004") },
+  { dir: join(root, "bench/device-apps/parts"), name: "parts", config: { mqttPort: broker.port, deviceId: "wearable-004", sntp: `127.0.0.1:${sntp.port}` }, env: env("wearable-004") },
   { dir: join(root, "bench/device-apps/sdk-socket"), name: "bench-sdk-socket", config: { mqttPort: broker.port }, env: env("wearable-004") },
 ];
 if (peer.root) {
@@ -133,6 +136,7 @@ const runs = await Promise.all(builds.map((so) => startMcsim(sdk, so)));
 await new Promise((r) => setTimeout(r, RUN_MS));
 await Promise.all(runs.map((run) => run.stop()));
 await broker.close();
+await sntp.close();
 await rm(out, { recursive: true, force: true });
 
 interface Figures {

@@ -42,6 +42,14 @@ function traceDisconnect(reason: Error): void {
   trace(`mqtt: disconnected: ${describe(reason)}\n`);
 }
 
+/** Power-on to the first reading on flash is a figure of the offline bench: traced once. */
+let recording = false;
+function traceStored(seq: number, kind: string): void {
+  if (recording) return;
+  recording = true;
+  trace(`recording: first reading stored (seq ${seq}, ${kind})\n`);
+}
+
 function traceConfig(applied: AppConfig): void {
   trace(`config: ${JSON.stringify(applied)}\n`);
 }
@@ -140,6 +148,7 @@ function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, sec
     onConnect: traceConnect,
     onDisconnect: traceDisconnect,
     onConfig: traceConfig,
+    onStored: traceStored,
     onError: report,
   });
 }

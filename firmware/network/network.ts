@@ -70,7 +70,8 @@ export class Network {
   #failures = 0;
   readonly #backoff: Backoff;
   readonly #sntpBackoff: Backoff;
-  readonly #timeSync: TimeSync | undefined;
+  /** The SNTP round in hand: made per round, so nothing of it stays in RAM between rounds. */
+  #timeSync: TimeSync | undefined;
   #online = false;
   #clockSetOnce = false;
   /** Deadlines in ticks: the join in hand gives up, the next join starts, the next SNTP round starts. */
@@ -94,17 +95,6 @@ export class Network {
     const random = options.random ?? Math.random;
     this.#backoff = new Backoff(options.backoff?.base ?? 2000, options.backoff?.cap ?? 30_000, random);
     this.#sntpBackoff = new Backoff(options.sntpBackoff?.base ?? 5000, options.sntpBackoff?.cap ?? 300_000, random);
-    const sntp = options.sntp;
-    if (sntp) {
-      this.#timeSync = new TimeSync({
-        ...sntp,
-        clock: options.clock,
-        random,
-        target: this,
-        onTime: Network.#onTime,
-        onFailed: Network.#onTimeFailed,
-      });
-    }
   }
 
   /** Usable for the uplink: associated with an address, and the wall clock set. */
@@ -134,6 +124,7 @@ export class Network {
     if (this.#station === Station.Closed) return;
     this.#station = Station.Closed;
     this.#timeSync?.cancel();
+    this.#timeSync = undefined;
     this.#joinBy = this.#joinAt = this.#syncAt = NONE;
     this.arm();
     const wifi = this.#wifi;
@@ -205,6 +196,7 @@ export class Network {
     this.losses++;
     this.event({ kind: "lost", ssid: this.ssid ?? "" });
     this.#timeSync?.cancel();
+    this.#timeSync = undefined;
     this.setOnline(false);
     this.#station = Station.Waiting;
     this.#joinAt = this.#clock.ticks() + Math.floor((this.#options.random ?? Math.random)() * 1000);
@@ -233,6 +225,7 @@ export class Network {
   // ---- time ---------------------------------------------------------------------------------------
 
   private timeArrived(milliseconds: number): void {
+    this.#timeSync = undefined;
     this.#clock.setWallTime(milliseconds);
     this.#sntpBackoff.reset();
     const first = !this.#clockSetOnce;
@@ -244,6 +237,7 @@ export class Network {
   }
 
   private timeFailed(error: SntpError): void {
+    this.#timeSync = undefined;
     // While the clock is unset, soon again; once set, the clock runs on and the next resync will do.
     const retryMs = knownWallTime(this.#clock) === undefined ? this.#sntpBackoff.next() : (this.#options.resyncMs ?? 3 * 3_600_000);
     this.#syncAt = this.#clock.ticks() + retryMs;
@@ -263,8 +257,10 @@ export class Network {
       this.#joinAt = NONE;
       if (this.#station === Station.Waiting) this.join();
     }
-    if (this.#syncAt !== NONE && now >= this.#syncAt && this.#station === Station.Up && this.#timeSync) {
+    const sntp = this.#options.sntp;
+    if (this.#syncAt !== NONE && now >= this.#syncAt && this.#station === Station.Up && sntp && !this.#timeSync) {
       this.#syncAt = NONE;
+      this.#timeSync = new TimeSync({ ...sntp, clock: this.#clock, random: this.#options.random, target: this, onTime: Network.#onTime, onFailed: Network.#onTimeFailed });
       this.#timeSync.sync();
     }
     this.arm();

@@ -71,7 +71,8 @@ export interface SimulatedWiFiSettings {
   address?: string;
 }
 
-/** A WiFi class (ports.ts WiFiConstructor) on these airwaves. */
+/** A WiFi class (ports.ts WiFiConstructor) on these airwaves. (A class made at run time: on a device, prefer a
+ *  subclass in a preloaded module, as the simulator's binding does.) */
 export function simulatedWiFiClass(settings: SimulatedWiFiSettings): WiFiConstructor {
   return class extends SimulatedWiFi {
     constructor(options: WiFiOptions) {
@@ -80,7 +81,7 @@ export function simulatedWiFiClass(settings: SimulatedWiFiSettings): WiFiConstru
   };
 }
 
-class SimulatedWiFi implements WiFi {
+export class SimulatedWiFi implements WiFi {
   readonly target: unknown;
   #connection: number = Connection.disconnected;
   #ssid: string | undefined;

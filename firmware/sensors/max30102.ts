@@ -131,7 +131,7 @@ export class Max30102 {
       if (id !== MAX30102_PART_ID) {
         throw new SensorError("wrong-part", PART, this.#regs.address, `part id 0x${id.toString(16)}, expected 0x15`);
       }
-      this.#resetChip();
+      this.resetChip();
       this.configure(settings);
     } catch (error) {
       this.#regs.close();
@@ -142,11 +142,11 @@ export class Max30102 {
   /** Soft reset (every register back to its power-on value, FIFO emptied), then the current configuration
    *  written again. */
   reset(): void {
-    this.#resetChip();
+    this.resetChip();
     this.configure({});
   }
 
-  #resetChip(): void {
+  private resetChip(): void {
     this.#regs.writeByte(Register.ModeConfig, Mode.Reset);
     let polls = 0;
     while (this.#regs.readByte(Register.ModeConfig) & Mode.Reset) {
@@ -178,7 +178,7 @@ export class Max30102 {
       slots: slots ? [...slots] : this.#config.slots,
       interrupts: applySettings(this.#config.interrupts, interrupts ?? {}),
     };
-    this.#validate(next);
+    this.validate(next);
     const r = this.#regs;
     const mode = next.mode === "heart-rate" ? Mode.HeartRate : next.mode === "spo2" ? Mode.SpO2 : Mode.MultiLed;
     r.writeByte(Register.ModeConfig, Mode.Shutdown | mode); // hold still while reconfiguring
@@ -201,10 +201,10 @@ export class Max30102 {
       (i.almostFull ? Interrupt1.AlmostFull : 0) | (i.dataReady ? Interrupt1.DataReady : 0) | (i.ambientOverflow ? Interrupt1.AmbientOverflow : 0),
     );
     r.writeByte(Register.InterruptEnable2, i.dieTemperature ? Interrupt2.DieTempReady : 0);
-    this.#clearFifo();
+    this.clearFifo();
     r.writeByte(Register.ModeConfig, (next.shutdown ? Mode.Shutdown : 0) | mode);
     this.#config = next;
-    this.#setChannels();
+    this.setChannels();
   }
 
   /** Drain the FIFO. Handles the 5-bit pointer wrap and a full FIFO (write pointer == read pointer with
@@ -266,13 +266,13 @@ export class Max30102 {
     this.#regs.close();
   }
 
-  #clearFifo(): void {
+  private clearFifo(): void {
     this.#regs.writeByte(Register.FifoWritePointer, 0);
     this.#regs.writeByte(Register.OverflowCounter, 0);
     this.#regs.writeByte(Register.FifoReadPointer, 0);
   }
 
-  #setChannels(): void {
+  private setChannels(): void {
     const c = this.#config;
     const ch = this.#channels;
     if (c.mode === "heart-rate") {
@@ -293,7 +293,7 @@ export class Max30102 {
     }
   }
 
-  #validate(c: Max30102Config): void {
+  private validate(c: Max30102Config): void {
     const bad = (what: string) => new SensorError("invalid-config", PART, this.#regs.address, what);
     if (c.mode !== "heart-rate" && c.mode !== "spo2" && c.mode !== "multi-led") throw bad(`mode ${c.mode}`);
     if (c.slots.some((slot) => slot !== "red" && slot !== "ir" && slot !== "none")) throw bad(`LED slots ${c.slots.join(",")}`);

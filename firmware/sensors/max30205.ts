@@ -75,8 +75,8 @@ export class Max30205 {
     const next = applySettings(this.#config, settings);
     const fq = FAULT_QUEUE.indexOf(next.faultQueue);
     if (fq < 0) throw new SensorError("invalid-config", PART, this.#regs.address, `fault queue ${next.faultQueue}`);
-    this.#regs.writeWord(Reg.OverTemperature, this.#encode(next.overTemperature, next.extendedFormat));
-    this.#regs.writeWord(Reg.Hysteresis, this.#encode(next.hysteresis, next.extendedFormat));
+    this.#regs.writeWord(Reg.OverTemperature, this.encode(next.overTemperature, next.extendedFormat));
+    this.#regs.writeWord(Reg.Hysteresis, this.encode(next.hysteresis, next.extendedFormat));
     const value =
       (next.mode === "one-shot" ? Config.Shutdown : 0) |
       (next.interruptMode ? Config.Interrupt : 0) |
@@ -94,15 +94,15 @@ export class Max30205 {
   sample(): TemperatureSample | undefined {
     if (this.#config.mode === "one-shot") {
       if (!this.#pending) {
-        this.#startOneShot();
+        this.startOneShot();
         return undefined;
       }
       if (this.#regs.readByte(Reg.Configuration) & Config.OneShot) return undefined;
-      this.#out.temperature = this.#readTemperature();
-      this.#startOneShot(); // the next call finds a fresh conversion instead of a stale one
+      this.#out.temperature = this.readTemperature();
+      this.startOneShot(); // the next call finds a fresh conversion instead of a stale one
       return this.#out;
     }
-    this.#out.temperature = this.#readTemperature();
+    this.#out.temperature = this.readTemperature();
     return this.#out;
   }
 
@@ -121,18 +121,18 @@ export class Max30205 {
     }
   }
 
-  #startOneShot(): void {
+  private startOneShot(): void {
     const value = this.#regs.readByte(Reg.Configuration);
     this.#regs.writeByte(Reg.Configuration, value | Config.OneShot | Config.Shutdown);
     this.#pending = true;
   }
 
-  #readTemperature(): number {
+  private readTemperature(): number {
     const t = signed16(this.#regs.readWord(Reg.Temperature)) * LSB_C;
     return this.#config.extendedFormat ? t + EXTENDED_OFFSET_C : t;
   }
 
-  #encode(celsius: number, extended: boolean): number {
+  private encode(celsius: number, extended: boolean): number {
     const raw = Math.round((extended ? celsius - EXTENDED_OFFSET_C : celsius) / LSB_C);
     if (raw < -32768 || raw > 32767) throw new SensorError("invalid-config", PART, this.#regs.address, `threshold ${celsius} C`);
     return raw & 0xffff;

@@ -31,7 +31,7 @@ export class RegisterIO {
       this.#io.write(this.#pointer, false);
       return new Uint8Array(this.#io.read(count));
     } catch (error) {
-      throw this.#fail(`reading register 0x${register.toString(16)}`, error);
+      throw this.fail(`reading register 0x${register.toString(16)}`, error);
     }
   }
 
@@ -46,26 +46,26 @@ export class RegisterIO {
   }
 
   writeByte(register: number, value: number): void {
-    this.#write(Uint8Array.of(register, value & 0xff), register);
+    this.write(Uint8Array.of(register, value & 0xff), register);
   }
 
   writeWord(register: number, value: number): void {
-    this.#write(Uint8Array.of(register, (value >> 8) & 0xff, value & 0xff), register);
+    this.write(Uint8Array.of(register, (value >> 8) & 0xff, value & 0xff), register);
   }
 
   close(): void {
     this.#io.close();
   }
 
-  #write(bytes: Uint8Array, register: number): void {
+  private write(bytes: Uint8Array, register: number): void {
     try {
       this.#io.write(bytes);
     } catch (error) {
-      throw this.#fail(`writing register 0x${register.toString(16)}`, error);
+      throw this.fail(`writing register 0x${register.toString(16)}`, error);
     }
   }
 
-  #fail(what: string, cause: unknown): SensorError {
+  private fail(what: string, cause: unknown): SensorError {
     const detail = cause instanceof Error ? `: ${cause.message}` : "";
     return new SensorError("bus", this.part, this.address, `I2C transfer failed ${what}${detail}`, cause);
   }

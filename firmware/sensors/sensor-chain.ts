@@ -87,7 +87,7 @@ class VitalsLoop implements Vitals {
   readonly #motion: MotionSource | undefined;
   readonly #onError: (error: Error) => void;
   readonly #drainMs: number;
-  readonly #tick = this.#drain.bind(this);
+  readonly #tick = this.drain.bind(this);
   #timer: TimerId | undefined;
   #closed = false;
 
@@ -110,7 +110,7 @@ class VitalsLoop implements Vitals {
       this.#timer = clock.set(this.#tick, drainMs);
     }
     // Each completed conversion once (the drivers' freshness rules); the MAX30205's first call only starts one.
-    if (thermometer) this.sources.temp = this.#temperature.bind(this);
+    if (thermometer) this.sources.temp = this.temperature.bind(this);
   }
 
   close(): void {
@@ -122,11 +122,11 @@ class VitalsLoop implements Vitals {
     this.#thermometer?.close();
   }
 
-  #temperature(): number | undefined {
+  private temperature(): number | undefined {
     return this.#thermometer!.sample()?.temperature;
   }
 
-  #drain(): void {
+  private drain(): void {
     this.#timer = undefined;
     if (this.#closed) return;
     const hr = this.estimator!;
@@ -148,7 +148,7 @@ class VitalsLoop implements Vitals {
       const now = this.#clock.ticks();
       if (s.discontinuity) hr.markGap(s.lost);
       for (let i = 0; i < s.count; i++) {
-        if (hr.push(s.ir[i])) this.#estimated(now - ((s.count - 1 - i) * 1000) / ppg.outputRate);
+        if (hr.push(s.ir[i])) this.estimated(now - ((s.count - 1 - i) * 1000) / ppg.outputRate);
       }
     } catch (error) {
       hr.markGap(0); // the stream is broken: no reading until a whole clean window has passed
@@ -159,7 +159,7 @@ class VitalsLoop implements Vitals {
 
   /** The estimator renewed its reading with the sample taken at `ticks`, the end of its window (its
    *  `reading.at`): a valid one is a heart-rate reading; NaN (no finger, settling, noise) is none. */
-  #estimated(ticks: number): void {
+  private estimated(ticks: number): void {
     const r = this.estimator!.reading;
     if (r.valid) this.sink?.offer("hr", r.bpm, ticks); // the app never throws here
   }

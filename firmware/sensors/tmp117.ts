@@ -87,10 +87,10 @@ export class Tmp117 {
     const bad = (what: string) => new SensorError("invalid-config", PART, this.#regs.address, what);
     if (avg < 0) throw bad(`averaging ${next.averaging}`);
     if (!(next.cycle >= 0 && next.cycle <= 7) || next.cycle % 1 !== 0) throw bad(`cycle code ${next.cycle}`);
-    this.#regs.writeWord(Reg.Offset, this.#encode(next.offset));
-    this.#regs.writeWord(Reg.HighLimit, this.#encode(next.highLimit));
-    this.#regs.writeWord(Reg.LowLimit, this.#encode(next.lowLimit));
-    this.#regs.writeWord(Reg.Configuration, this.#configWord(next, next.mode));
+    this.#regs.writeWord(Reg.Offset, this.encode(next.offset));
+    this.#regs.writeWord(Reg.HighLimit, this.encode(next.highLimit));
+    this.#regs.writeWord(Reg.LowLimit, this.encode(next.lowLimit));
+    this.#regs.writeWord(Reg.Configuration, this.configWord(next, next.mode));
     this.#config = next;
     this.#pending = next.mode === "one-shot";
   }
@@ -103,10 +103,10 @@ export class Tmp117 {
     if (config & Config.DataReady) {
       this.#out.temperature = signed16(this.#regs.readWord(Reg.Result)) * LSB_C;
       this.#pending = false;
-      if (this.#config.mode === "one-shot") this.#startOneShot();
+      if (this.#config.mode === "one-shot") this.startOneShot();
       return this.#out;
     }
-    if (this.#config.mode === "one-shot" && !this.#pending) this.#startOneShot();
+    if (this.#config.mode === "one-shot" && !this.#pending) this.startOneShot();
     return undefined;
   }
 
@@ -114,12 +114,12 @@ export class Tmp117 {
     this.#regs.close();
   }
 
-  #startOneShot(): void {
-    this.#regs.writeWord(Reg.Configuration, this.#configWord(this.#config, "one-shot"));
+  private startOneShot(): void {
+    this.#regs.writeWord(Reg.Configuration, this.configWord(this.#config, "one-shot"));
     this.#pending = true;
   }
 
-  #configWord(c: Tmp117Config, mode: keyof typeof Modes): number {
+  private configWord(c: Tmp117Config, mode: keyof typeof Modes): number {
     return (
       (Modes[mode] << Config.ModeShift) |
       (c.cycle << Config.ConvShift) |
@@ -130,7 +130,7 @@ export class Tmp117 {
     );
   }
 
-  #encode(celsius: number): number {
+  private encode(celsius: number): number {
     const raw = Math.round(celsius / LSB_C);
     if (raw < -32768 || raw > 32767) throw new SensorError("invalid-config", PART, this.#regs.address, `temperature ${celsius} C out of range`);
     return raw & 0xffff;

@@ -49,23 +49,23 @@ export class SimulatedPpg {
     out.lost = Math.max(0, due - FIFO);
     out.discontinuity = out.lost > 0;
     out.count = Math.min(Math.max(0, due), FIFO);
-    for (let i = 0; i < out.lost; i++) this.#next(); // the chip overwrote them
-    for (let i = 0; i < out.count; i++) out.ir[i] = this.#next();
+    for (let i = 0; i < out.lost; i++) this.next(); // the chip overwrote them
+    for (let i = 0; i < out.count; i++) out.ir[i] = this.next();
     return out;
   }
 
   close(): void {}
 
-  #next(): number {
+  private next(): number {
     const t = this.#produced++ / this.outputRate;
     // Respiratory sinus arrhythmia: +-4 % at 15 breaths per minute, and a slow +-5 bpm drift over 10 min.
     const bpm = this.#bpm * (1 + 0.04 * Math.sin((2 * Math.PI * t) / 4)) + 5 * Math.sin((2 * Math.PI * t) / 600);
     this.#phase = (this.#phase + bpm / 60 / this.outputRate) % 1;
     const light = beatShape(this.#phase * 2 * Math.PI - Math.PI);
-    return Math.round(DC - PULSE * light + NOISE * (this.#random() * 2 - 1));
+    return Math.round(DC - PULSE * light + NOISE * (this.random() * 2 - 1));
   }
 
-  #random(): number {
+  private random(): number {
     // xorshift32: deterministic, allocation-free
     let x = this.#seed;
     x ^= x << 13;

@@ -66,6 +66,8 @@ export interface TelemetryAppOptions {
   onConfig?(config: AppConfig): void;
   onConnect?(info: ConnectInfo): void;
   onDisconnect?(reason: Error): void;
+  /** A reading was stored (on flash) as `seq`. */
+  onStored?(seq: number, kind: ReadingKind, value: number): void;
 }
 
 /** The will's payload: made once, when the module is loaded (in flash on the device). */
@@ -74,8 +76,12 @@ const OFFLINE_PAYLOAD = encodeUtf8(OFFLINE_STATUS);
 export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, ConfigTarget {
   readonly topics: DeviceTopics;
   readonly outbox: Outbox;
-  readonly #options: TelemetryAppOptions;
-  readonly #clock: Clock;
+  /** The caller's callbacks (not its options object: nothing else of it is needed after construction). */
+  readonly #connectCallback: ((info: ConnectInfo) => void) | undefined;
+  readonly #onStored: ((seq: number, kind: ReadingKind, value: number) => void) | undefined;
+  readonly #onConfig: ((config: AppConfig) => void) | undefined;
+  readonly #onError: ((error: Error) => void) | undefined;
+  readonly #waitForNetwork: boolean;
   readonly #times: ReadingTimes;
   readonly #sampler: Sampler;
   readonly #uplink: Uplink;
@@ -91,8 +97,12 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
   #closed = false;
 
   constructor(options: TelemetryAppOptions) {
-    this.#options = options;
-    this.#clock = options.clock;
+    this.#connectCallback = options.onConnect;
+    this.#onStored = options.onStored;
+    this.#onConfig = options.onConfig;
+    this.#onError = options.onError;
+    this.#waitForNetwork = options.waitForNetwork ?? false;
+    const clock = options.clock;
     this.topics = deviceTopics(options.deviceId, options.topicPrefix);
     const baseName = options.baseName ?? deviceBaseName(options.deviceId);
     validatePack([{ bn: baseName, n: "hr", v: 0 }]); // a bad base name fails here, not at every publish
@@ -102,7 +112,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     this.#config = stored ?? initial.config;
     if (stored) options.onConfig?.(stored);
     this.outbox = new Outbox({ storage: options.storage, recordBytes: READING_BYTES, ...options.outbox });
-    this.#times = new ReadingTimes(this.#clock, options.storage, this.outbox.bootSeq, this);
+    this.#times = new ReadingTimes(clock, options.storage, this.outbox.bootSeq, this);
     const clientOptions: MqttClientOptions = {
       maximumPacketSize: MAX_INCOMING_PACKET_BYTES,
       ...options.mqtt,
@@ -119,7 +129,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     };
     const client = options.createClient ? options.createClient(clientOptions) : new MqttClient(clientOptions);
     this.#uplink = new Uplink({
-      clock: this.#clock,
+      clock: clock,
       topics: this.topics,
       baseName,
       outbox: this.outbox,
@@ -133,7 +143,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     this.#reports = new Reports(this.topics, this.#uplink, this, this.#config.thresholds);
     this.#remoteConfig = new RemoteConfig(this.topics, options.storage, this.#uplink, this);
     this.#sampler = new Sampler({
-      clock: this.#clock,
+      clock: clock,
       sensors: options.sensors,
       intervals: intervalsOf(this.#config),
       store: this,
@@ -144,7 +154,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     const app = this.target as TelemetryApp;
     app.#reports.status(true);
     app.#uplink.connectionUp();
-    app.#options.onConnect?.(info);
+    app.#connectCallback?.(info);
   }
 
   static #onMessage(this: CallbackThis, topic: string, payload: Uint8Array): void {
@@ -184,7 +194,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     if (this.#started || this.#closed) return;
     this.#started = true;
     const client = this.#uplink.client;
-    if (this.#options.waitForNetwork) client.networkChanged(false);
+    if (this.#waitForNetwork) client.networkChanged(false);
     // Queued until the connection is up; the client re-subscribes after a lost session itself.
     client.subscribe({ topicFilter: this.topics.config, qos: 1 }, undefined, (error, codes) => {
       if (error) {
@@ -236,6 +246,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     }
     this.#reports.reading(kind, value, seq, this.#times.timeOf(r));
     this.#uplink.stored(seq, ticks);
+    this.#onStored?.(seq, kind, value);
     return true;
   }
 
@@ -245,7 +256,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     this.#reports.configure(config.thresholds);
     this.#sampler.configure(intervalsOf(config));
     this.#uplink.configure(config);
-    this.#options.onConfig?.(config);
+    this.#onConfig?.(config);
   }
 
   delivered(): void {
@@ -261,7 +272,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
   }
 
   error(error: Error): void {
-    this.#options.onError?.(error);
+    this.#onError?.(error);
   }
 }
 

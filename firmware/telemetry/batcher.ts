@@ -69,12 +69,12 @@ export class Batcher<T> {
     if (this.#count === 0 || ticks < this.#oldest) this.#oldest = ticks;
     this.#count++;
     this.#last = item;
-    this.#evaluate();
+    this.evaluate();
   }
 
   /** Sends what is waiting now (e.g. on connect or before sleeping). */
   flush(): void {
-    this.#cancelTimer();
+    this.cancelTimer();
     if (this.#count === 0) return;
     const last = this.#last as T;
     const count = this.#count;
@@ -86,32 +86,32 @@ export class Batcher<T> {
   /** New limits apply at once: a batch that is already due under them goes out now. */
   configure(limits: BatchLimits): void {
     this.#limits = Batcher.#check(limits);
-    this.#evaluate();
+    this.evaluate();
   }
 
   /** Releases the timer; waiting items are dropped from the batcher (the outbox still holds them). */
   close(): void {
     this.#closed = true;
-    this.#cancelTimer();
+    this.cancelTimer();
     this.#count = 0;
     this.#last = undefined;
   }
 
-  #evaluate(): void {
-    if (this.#count === 0) return this.#cancelTimer();
+  private evaluate(): void {
+    if (this.#count === 0) return this.cancelTimer();
     const { maxReadings, maxAgeMs } = this.#limits;
     if (this.#count >= maxReadings) return this.flush();
     const due = this.#oldest + maxAgeMs;
     // Most adds join a batch whose oldest item, and so its deadline, is unchanged: the armed timer stands.
     if (this.#timer !== undefined && due === this.#due) return;
-    this.#cancelTimer();
+    this.cancelTimer();
     const remaining = due - this.#clock.ticks();
     if (remaining <= 0) return this.flush();
     this.#due = due;
     this.#timer = this.#clock.set(this.#onTimer, remaining);
   }
 
-  #cancelTimer(): void {
+  private cancelTimer(): void {
     if (this.#timer !== undefined) {
       this.#clock.clear(this.#timer);
       this.#timer = undefined;

@@ -88,15 +88,15 @@ export class CborWriter {
   /** An unsigned integer (major type 0). */
   uint(n: number): this {
     if (!Number.isSafeInteger(n) || n < 0) throw new CborError("unsupported-value", `not an unsigned safe integer: ${n}`);
-    this.#head(UNSIGNED, n);
+    this.head(UNSIGNED, n);
     return this;
   }
 
   /** A signed integer: major type 0, or 1 carrying -1 - n (section 3.1). */
   int(n: number): this {
     if (!Number.isSafeInteger(n)) throw new CborError("unsupported-value", `not a safe integer: ${n}`);
-    if (n >= 0) this.#head(UNSIGNED, n);
-    else this.#head(NEGATIVE, -1 - n);
+    if (n >= 0) this.head(UNSIGNED, n);
+    else this.head(NEGATIVE, -1 - n);
     return this;
   }
 
@@ -112,13 +112,13 @@ export class CborWriter {
     if (Math.fround(n) === n || n !== n) {
       const half = float16Bits(n);
       if (half >= 0) {
-        this.#reserve(3);
+        this.reserve(3);
         this.#buffer[this.#length] = 0xf9;
         this.#view.setUint16(this.#length + 1, half);
         this.#length += 3;
         return this;
       }
-      this.#reserve(5);
+      this.reserve(5);
       this.#buffer[this.#length] = 0xfa;
       this.#view.setFloat32(this.#length + 1, n);
       this.#length += 5;
@@ -129,7 +129,7 @@ export class CborWriter {
 
   /** `n` as float64, always (section 3.3). */
   float64(n: number): this {
-    this.#reserve(9);
+    this.reserve(9);
     this.#buffer[this.#length] = 0xfb;
     this.#view.setFloat64(this.#length + 1, n);
     this.#length += 9;
@@ -144,16 +144,16 @@ export class CborWriter {
     } catch (error) {
       throw new CborError("invalid-text", `text string is not encodable as UTF-8: ${(error as Error).message}`);
     }
-    this.#head(TEXT, byteLength);
-    this.#reserve(byteLength);
+    this.head(TEXT, byteLength);
+    this.reserve(byteLength);
     this.#length = writeUtf8(s, this.#buffer, this.#length);
     return this;
   }
 
   /** A byte string (major type 2). */
   bytes(b: Uint8Array): this {
-    this.#head(BYTES, b.length);
-    this.#reserve(b.length);
+    this.head(BYTES, b.length);
+    this.reserve(b.length);
     this.#buffer.set(b, this.#length);
     this.#length += b.length;
     return this;
@@ -161,15 +161,15 @@ export class CborWriter {
 
   /** The head of a definite-length array; write `count` items next. */
   array(count: number): this {
-    this.#count(count);
-    this.#head(ARRAY, count);
+    this.count(count);
+    this.head(ARRAY, count);
     return this;
   }
 
   /** The head of a definite-length map; write `count` key/value pairs next. */
   map(count: number): this {
-    this.#count(count);
-    this.#head(MAP, count);
+    this.count(count);
+    this.head(MAP, count);
     return this;
   }
 
@@ -181,20 +181,20 @@ export class CborWriter {
   /** A tag (major type 6); write the tagged item next. */
   tag(n: number): this {
     if (!Number.isSafeInteger(n) || n < 0) throw new CborError("unsupported-value", `invalid tag ${n}`);
-    this.#head(TAG, n);
+    this.head(TAG, n);
     return this;
   }
 
   bool(b: boolean): this {
-    return this.#simple(b ? 21 : 20);
+    return this.simple(b ? 21 : 20);
   }
 
   null(): this {
-    return this.#simple(22);
+    return this.simple(22);
   }
 
   undefined(): this {
-    return this.#simple(23);
+    return this.simple(23);
   }
 
   /** Any supported value, recursively. */
@@ -224,19 +224,19 @@ export class CborWriter {
     throw new CborError("unsupported-value", `cannot encode a ${typeof v}`);
   }
 
-  #count(count: number): void {
+  private count(count: number): void {
     if (!Number.isSafeInteger(count) || count < 0) throw new CborError("invalid-length", `invalid item count ${count}`);
   }
 
-  #simple(value: number): this {
-    this.#reserve(1);
+  private simple(value: number): this {
+    this.reserve(1);
     this.#buffer[this.#length++] = (SIMPLE << 5) | value;
     return this;
   }
 
   /** Initial byte plus the argument in its shortest form (section 3, 4.2.1). */
-  #head(major: number, argument: number): void {
-    this.#reserve(9);
+  private head(major: number, argument: number): void {
+    this.reserve(9);
     const b = this.#buffer;
     const at = this.#length;
     const m = major << 5;
@@ -263,7 +263,7 @@ export class CborWriter {
     }
   }
 
-  #reserve(bytes: number): void {
+  private reserve(bytes: number): void {
     const need = this.#length + bytes;
     if (need <= this.#buffer.length) return;
     let capacity = this.#buffer.length * 2;

@@ -75,8 +75,8 @@ export class AckRanges {
       this.evictedLast = this.last(this.#length - 1);
       this.#length--;
     }
-    this.#splice(i, j - i, first, last);
-    this.#absorb();
+    this.splice(i, j - i, first, last);
+    this.absorb();
     return true;
   }
 
@@ -86,27 +86,27 @@ export class AckRanges {
     this.through = seq;
     let gone = 0;
     while (gone < this.#length && this.last(gone) <= seq) gone++;
-    this.#splice(0, gone);
-    this.#absorb();
+    this.splice(0, gone);
+    this.absorb();
   }
 
   /** Ranges i and i + 1 become one (the gap between them holds nothing unacknowledged). */
   join(i: number): void {
     const last = this.last(i + 1);
-    this.#splice(i + 1, 1);
+    this.splice(i + 1, 1);
     this.#ranges[2 * i + 1] = last;
   }
 
   /** A range starting right after the mark (or reaching below it) raises the mark to its end. */
-  #absorb(): void {
+  private absorb(): void {
     while (this.#length > 0 && this.first(0) <= this.through + 1) {
       this.through = Math.max(this.through, this.last(0));
-      this.#splice(0, 1);
+      this.splice(0, 1);
     }
   }
 
   /** Removes `count` ranges at i, then inserts [first, last] there when given. */
-  #splice(i: number, count: number, first?: number, last?: number): void {
+  private splice(i: number, count: number, first?: number, last?: number): void {
     const r = this.#ranges;
     const insert = first === undefined ? 0 : 1;
     const tail = this.#length - i - count;

@@ -71,7 +71,7 @@ export class OutboxMeta {
       }
     }
     if (!best) return found ? "lost" : "missing";
-    this.#decode(best);
+    this.decode(best);
     return "loaded";
   }
 
@@ -117,7 +117,7 @@ export class OutboxMeta {
     return out;
   }
 
-  #decode(bytes: Uint8Array): void {
+  private decode(bytes: Uint8Array): void {
     this.generation = readU32(bytes, 4);
     this.recordBytes = (bytes[8] << 8) | bytes[9];
     this.files = (bytes[10] << 8) | bytes[11];

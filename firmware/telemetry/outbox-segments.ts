@@ -2,13 +2,14 @@
 // many slot positions it has, plus the files in use ordered oldest first. Its size is the number of files in
 // the ring (fixed by the configuration), whatever the number of records stored.
 
-/** Per file, in one array: the first seq, the positions, the flags. */
+/** Per file, in one array: the first seq, and the positions with the flags in the bits above them (positions
+ *  fit the 24 bits below: a segment has at most 2^24 - 1 slots, outbox.ts). */
 const FIRST = 0;
 const POSITIONS = 1;
-const FLAGS = 2;
-const STRIDE = 3;
+const STRIDE = 2;
+const POSITION_MASK = 0xffffff;
 /** The file has positions whose slot does not check out: count its records by reading them. */
-const VERIFY = 1;
+const VERIFY = 1 << 24;
 
 export class SegmentTable {
   /** Number of file indexes the table can hold. */
@@ -37,20 +38,21 @@ export class SegmentTable {
   }
   /** Slot positions in the file, including a torn or damaged last one. */
   positions(file: number): number {
-    return this.#files[STRIDE * file + POSITIONS];
+    return this.#files[STRIDE * file + POSITIONS] & POSITION_MASK;
   }
   /** One past the last sequence number the file has a position for. */
   end(file: number): number {
     return this.first(file) + this.positions(file);
   }
   verify(file: number): boolean {
-    return (this.#files[STRIDE * file + FLAGS] & VERIFY) !== 0;
+    return (this.#files[STRIDE * file + POSITIONS] & VERIFY) !== 0;
   }
   markVerify(file: number): void {
-    this.#files[STRIDE * file + FLAGS] |= VERIFY;
+    this.#files[STRIDE * file + POSITIONS] |= VERIFY;
   }
   setPositions(file: number, positions: number): void {
-    this.#files[STRIDE * file + POSITIONS] = positions;
+    const at = STRIDE * file + POSITIONS;
+    this.#files[at] = (this.#files[at] & ~POSITION_MASK) | positions;
   }
 
   inUse(file: number): boolean {
@@ -78,8 +80,7 @@ export class SegmentTable {
     this.#order[i] = file;
     this.#length++;
     this.#files[STRIDE * file + FIRST] = first;
-    this.#files[STRIDE * file + POSITIONS] = positions;
-    this.#files[STRIDE * file + FLAGS] = verify ? VERIFY : 0;
+    this.#files[STRIDE * file + POSITIONS] = positions | (verify ? VERIFY : 0);
     return true;
   }
 

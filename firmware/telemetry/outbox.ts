@@ -154,7 +154,7 @@ export class Outbox {
     this.#page = new OutboxPage(option("pageRecords", options.pageRecords ?? DEFAULT_PAGE_RECORDS, 1, 0xffff), this.recordBytes);
     this.#slot = new Uint8Array(SLOT_OVERHEAD + this.recordBytes);
     this.#table = new SegmentTable(0);
-    this.recovery = this.#open();
+    this.recovery = this.open();
     this.bootSeq = this.#nextSeq;
   }
 
@@ -192,14 +192,14 @@ export class Outbox {
     const table = this.#table;
     const meta = this.#meta;
     let file = this.#writable;
-    if (file < 0 || table.positions(file) >= this.segmentRecords) file = this.#startSegment();
-    else if (this.#nextSeq >= meta.seqLimit) this.#reserve(table.first(file));
+    if (file < 0 || table.positions(file) >= this.segmentRecords) file = this.startSegment();
+    else if (this.#nextSeq >= meta.seqLimit) this.reserve(table.first(file));
     const seq = this.#nextSeq++; // spent before the write: whatever reaches the flash never shares it
     const positions = table.positions(file);
     writeSlot(this.#slot, seq, payload);
     try {
-      if (positions === 0) this.#storage.write(this.#segmentName(file), this.#slot);
-      else this.#storage.append(this.#segmentName(file), this.#slot);
+      if (positions === 0) this.#storage.write(this.segmentName(file), this.#slot);
+      else this.#storage.append(this.segmentName(file), this.#slot);
     } catch (error) {
       this.#writable = -1; // what the failed write left is never appended to
       if (positions === 0) table.remove(file);
@@ -207,7 +207,7 @@ export class Outbox {
     }
     table.setPositions(file, positions + 1);
     this.#count++;
-    if (positions === 0) this.#deleteAcknowledged(); // the previous newest segment is no longer needed for seq
+    if (positions === 0) this.deleteAcknowledged(); // the previous newest segment is no longer needed for seq
     return seq;
   }
 
@@ -225,13 +225,13 @@ export class Outbox {
     const lo = Math.max(first, acks.through + 1);
     const hi = Math.min(last, this.#nextSeq - 1);
     if (lo > hi) return 0;
-    const removed = this.#countUnacked(lo, hi, false);
+    const removed = this.countUnacked(lo, hi, false);
     if (removed === 0 || !acks.add(lo, hi)) return 0;
     this.#count -= removed;
-    if (acks.evictedFirst <= acks.evictedLast) this.#count += this.#countUnacked(acks.evictedFirst, acks.evictedLast, false);
-    this.#normalize();
-    this.#save();
-    this.#deleteAcknowledged();
+    if (acks.evictedFirst <= acks.evictedLast) this.#count += this.countUnacked(acks.evictedFirst, acks.evictedLast, false);
+    this.normalize();
+    this.save();
+    this.deleteAcknowledged();
     return removed;
   }
 
@@ -261,22 +261,22 @@ export class Outbox {
           continue;
         }
         const runEnd = Math.min(end, k < acks.length ? acks.first(k) : end, seq + limit - page.length);
-        this.#readRun(file, seq, runEnd);
+        this.readRun(file, seq, runEnd);
         seq = runEnd;
       }
     }
     return page;
   }
 
-  #segmentName(file: number): string {
+  private segmentName(file: number): string {
     return `${this.#name}.s${file}`;
   }
 
   /** Pages the valid slots of seqs [from, to) of a file in; a slot found damaged now is counted once. */
-  #readRun(file: number, from: number, to: number): void {
+  private readRun(file: number, from: number, to: number): void {
     const first = this.#table.first(file);
     const page = this.#page;
-    scanSlots(this.#storage, this.#segmentName(file), this.recordBytes, from - first, to - first, (index, seq, bytes, at) => {
+    scanSlots(this.#storage, this.segmentName(file), this.recordBytes, from - first, to - first, (index, seq, bytes, at) => {
       if (seq === first + index) page.push(seq, bytes, at + SLOT_PAYLOAD);
       else if (!this.#table.verify(file)) {
         // Damaged since the boot scan: no longer counted as stored; the file's records are counted by
@@ -291,21 +291,21 @@ export class Outbox {
   }
 
   /** Unacknowledged records that check out among seqs [lo, hi]; with `any`, stops at the first. */
-  #countUnacked(lo: number, hi: number, any: boolean): number {
+  private countUnacked(lo: number, hi: number, any: boolean): number {
     const table = this.#table;
     let total = 0;
     for (let i = 0; i < table.length; i++) {
       const file = table.file(i);
       if (table.first(file) > hi) break; // oldest first: the rest are above
       if (table.end(file) <= lo) continue;
-      total += this.#unackedIn(file, lo, hi, any);
+      total += this.unackedIn(file, lo, hi, any);
       if (any && total > 0) return total;
     }
     return total;
   }
 
   /** The same within one file. */
-  #unackedIn(file: number, lo: number, hi: number, any: boolean): number {
+  private unackedIn(file: number, lo: number, hi: number, any: boolean): number {
     const table = this.#table;
     const acks = this.#meta.acks;
     const end = Math.min(hi, table.end(file) - 1);
@@ -318,7 +318,7 @@ export class Outbox {
         continue;
       }
       const runEnd = k < acks.length ? Math.min(end, acks.first(k) - 1) : end;
-      total += table.verify(file) ? this.#countValid(file, seq, runEnd, any) : runEnd - seq + 1;
+      total += table.verify(file) ? this.countValid(file, seq, runEnd, any) : runEnd - seq + 1;
       if (any && total > 0) return total;
       seq = runEnd + 1;
     }
@@ -326,10 +326,10 @@ export class Outbox {
   }
 
   /** Slots of seqs [lo, hi] in a file that check out (read from flash). */
-  #countValid(file: number, lo: number, hi: number, any: boolean): number {
+  private countValid(file: number, lo: number, hi: number, any: boolean): number {
     const first = this.#table.first(file);
     let n = 0;
-    scanSlots(this.#storage, this.#segmentName(file), this.recordBytes, lo - first, hi - first + 1, (index, seq) => {
+    scanSlots(this.#storage, this.segmentName(file), this.recordBytes, lo - first, hi - first + 1, (index, seq) => {
       if (seq === first + index) n++;
       return !(any && n > 0);
     });
@@ -340,62 +340,62 @@ export class Outbox {
    * Compacts the acknowledged state without changing which records it covers: the mark moves over what
    * holds nothing unacknowledged (seqs never stored, deleted or damaged), neighbouring ranges join.
    */
-  #normalize(): void {
+  private normalize(): void {
     const acks = this.#meta.acks;
     if (this.#count === 0) {
       acks.raise(this.#nextSeq - 1);
       return;
     }
-    while (acks.length > 0 && this.#countUnacked(acks.through + 1, acks.first(0) - 1, true) === 0) acks.raise(acks.last(0));
+    while (acks.length > 0 && this.countUnacked(acks.through + 1, acks.first(0) - 1, true) === 0) acks.raise(acks.last(0));
     for (let i = acks.length - 2; i >= 0; i--) {
-      if (this.#countUnacked(acks.last(i) + 1, acks.first(i + 1) - 1, true) === 0) acks.join(i);
+      if (this.countUnacked(acks.last(i) + 1, acks.first(i + 1) - 1, true) === 0) acks.join(i);
     }
   }
 
   /** Deletes the segments (but the newest) that hold nothing unacknowledged. Their state is on flash. */
-  #deleteAcknowledged(): void {
+  private deleteAcknowledged(): void {
     const table = this.#table;
     let deleted = false;
     for (let i = table.length - 2; i >= 0; i--) {
       const file = table.file(i);
-      if (this.#unackedIn(file, table.first(file), table.end(file) - 1, true) > 0) continue;
-      this.#storage.delete(this.#segmentName(file));
+      if (this.unackedIn(file, table.first(file), table.end(file) - 1, true) > 0) continue;
+      this.#storage.delete(this.segmentName(file));
       table.remove(file);
       deleted = true;
     }
-    if (deleted) this.#normalize(); // in RAM; written with the next change
+    if (deleted) this.normalize(); // in RAM; written with the next change
   }
 
   /** Reserves sequence numbers from nextSeq on for the segment starting at `first`, in both metadata copies. */
-  #reserve(first: number): void {
+  private reserve(first: number): void {
     this.#meta.currentFirst = first;
     this.#meta.seqLimit = this.#nextSeq + this.segmentRecords;
-    this.#save(true);
+    this.save(true);
   }
 
   /** Makes room for a segment starting at nextSeq (dropping the oldest when the ring is full). */
-  #startSegment(): number {
+  private startSegment(): number {
     const table = this.#table;
     const meta = this.#meta;
     let dropped = -1;
     if (table.length >= this.segmentFiles) {
       dropped = table.file(0);
-      const lost = this.#unackedIn(dropped, table.first(dropped), table.end(dropped) - 1, false);
+      const lost = this.unackedIn(dropped, table.first(dropped), table.end(dropped) - 1, false);
       meta.drops += lost;
       this.#count -= lost;
       meta.acks.raise(table.end(dropped) - 1);
       table.remove(dropped);
-      this.#normalize();
+      this.normalize();
     }
     const file = table.free(this.segmentFiles);
-    this.#reserve(this.#nextSeq); // also records the drops, before the file goes
-    if (dropped >= 0) this.#storage.delete(this.#segmentName(dropped));
+    this.reserve(this.#nextSeq); // also records the drops, before the file goes
+    if (dropped >= 0) this.#storage.delete(this.segmentName(dropped));
     table.add(file, this.#nextSeq, 0, false);
     this.#writable = file;
     return file;
   }
 
-  #save(both = false): void {
+  private save(both = false): void {
     const table = this.#table;
     let files = this.segmentFiles;
     for (let i = 0; i < table.length; i++) files = Math.max(files, table.file(i) + 1);
@@ -405,7 +405,7 @@ export class Outbox {
   }
 
   /** Scans one segment file at boot: where it starts, what checks out, what is unacknowledged. */
-  #scan(name: string, size: number, recordBytes: number, mark: number): SegmentScan {
+  private scan(name: string, size: number, recordBytes: number, mark: number): SegmentScan {
     const acks = this.#meta.acks;
     const positions = Math.ceil(size / (SLOT_OVERHEAD + recordBytes));
     const scan: SegmentScan = { first: -1, positions, invalid: 0, damagedNew: 0, unacked: 0, lastValid: false };
@@ -444,7 +444,7 @@ export class Outbox {
     return scan;
   }
 
-  #open(): OutboxRecovery {
+  private open(): OutboxRecovery {
     const recovery: OutboxRecovery = { records: 0, segments: 0, damagedSlots: 0, tornTail: false, metadataLost: false, dropped: 0, legacyFiles: 0 };
     const storage = this.#storage;
     // The first format's files are not read (docs/telemetry.md); they are deleted to free the flash.
@@ -458,7 +458,7 @@ export class Outbox {
     const loaded = meta.load();
     const before = loaded === "loaded" ? meta.encode().slice() : undefined;
     let files = Math.max(this.segmentFiles, loaded === "loaded" ? meta.files : 0);
-    while (files < MAX_FILES && storage.size(this.#segmentName(files)) !== undefined) files++;
+    while (files < MAX_FILES && storage.size(this.segmentName(files)) !== undefined) files++;
     const table = (this.#table = new SegmentTable(files));
     // Segments are read with the record size they were written with; another one is dropped below.
     const recordBytes = loaded === "loaded" ? meta.recordBytes : this.recordBytes;
@@ -470,10 +470,10 @@ export class Outbox {
     let removing = false;
     let damagedNew = 0;
     for (let file = 0; file < files; file++) {
-      const name = this.#segmentName(file);
+      const name = this.segmentName(file);
       const size = storage.size(name);
       if (size === undefined) continue;
-      const scan = this.#scan(name, size, recordBytes, mark);
+      const scan = this.scan(name, size, recordBytes, mark);
       if (scan.first < 0 || !table.add(file, scan.first, scan.positions, scan.invalid > 0)) {
         // Nothing in it checks out (e.g. a new segment's first append torn), or it overlaps another file
         // (never written so): unreadable, its positions counted as damage.
@@ -534,11 +534,11 @@ export class Outbox {
       meta.checkedThrough = next - 1;
       recovery.damagedSlots = damagedNew;
     }
-    this.#normalize();
+    this.normalize();
     // Written before any file goes, and only when opening changed something.
     meta.recordBytes = this.recordBytes;
-    if (before === undefined ? table.length > 0 || removing : !sameBytes(before, meta.encode())) this.#save();
-    for (let file = 0; file < files; file++) if (remove[file]) storage.delete(this.#segmentName(file));
+    if (before === undefined ? table.length > 0 || removing : !sameBytes(before, meta.encode())) this.save();
+    for (let file = 0; file < files; file++) if (remove[file]) storage.delete(this.segmentName(file));
     const last = table.length > 0 ? table.file(table.length - 1) : -1;
     this.#writable = last >= 0 && clean[last] === 1 && table.end(last) === next ? last : -1;
     recovery.records = this.#count;

@@ -1,9 +1,11 @@
 // The true time of every reading, including those taken before the wall clock was set.
 //
 // A reading taken while the clock is unset is stored with its boot (the first sequence number of the boot,
-// never reused) and its monotonic ticks (reading.ts). Once SNTP sets the clock, the boot's offset
-// (wall time - ticks) is known, and such a reading's time is offset + ticks: exact, since ticks and wall
-// time run on the same oscillator. The offset is kept on storage (file `anchors`, written atomically) for
+// never reused) and the milliseconds since this boot began (monotonic ticks from an origin taken at start, so
+// they fit the stored u32 for 49 days whatever the platform's tick origin: the simulator's Time.ticks counts
+// from 1970). Once SNTP sets the clock, the boot's offset (wall time - boot milliseconds) is known, and such a
+// reading's time is offset + its boot milliseconds: exact, since ticks and wall time run on the same
+// oscillator. The offset is kept on storage (file `anchors`, written atomically) for
 // the last few boots, so readings of an earlier boot whose clock was set before it ended get their true
 // time after a reboot too. A reading of a boot that never learned its offset (power lost before SNTP ever
 // answered) can never be given a true time: it is never sent with a made-up one (see the uplink: it goes as
@@ -34,12 +36,15 @@ export class ReadingTimes {
   #count = 0;
   /** This boot's offset as last written, or NaN before the clock was set. */
   #written = Number.NaN;
+  /** The clock's ticks when this boot began (when this was made). */
+  readonly #origin: number;
 
   /** `errors`: told when the anchors cannot be written (the app). */
   constructor(clock: Clock, storage: Storage, boot: number, errors?: { error(error: Error): void }) {
     this.#clock = clock;
     this.#storage = storage;
     this.boot = boot;
+    this.#origin = clock.ticks();
     this.#errors = errors;
     this.load();
   }
@@ -50,9 +55,9 @@ export class ReadingTimes {
     if (offset === undefined) {
       reading.time = undefined;
       reading.boot = this.boot;
-      reading.ticks = ticks >>> 0;
+      reading.ticks = Math.max(0, ticks - this.#origin) >>> 0;
     } else {
-      reading.time = offset + ticks;
+      reading.time = offset + (ticks - this.#origin);
       reading.boot = reading.ticks = 0;
     }
   }
@@ -69,11 +74,11 @@ export class ReadingTimes {
     return reading.time === undefined && reading.boot !== this.boot && this.offsetOf(reading.boot) === undefined;
   }
 
-  /** This boot's offset (wall - ticks), written down the first time it is known and when it moves. */
+  /** This boot's offset (wall - boot milliseconds), written down the first time it is known and when it moves. */
   private currentOffset(): number | undefined {
     const wall = knownWallTime(this.#clock);
     if (wall === undefined) return undefined;
-    const offset = wall - this.#clock.ticks();
+    const offset = wall - (this.#clock.ticks() - this.#origin);
     if (!(Math.abs(offset - this.#written) <= REWRITE_MS)) this.anchor(offset);
     return offset;
   }

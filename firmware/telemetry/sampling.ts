@@ -37,7 +37,8 @@ const OFFER = 2;
 const index = (kind: ReadingKind): number => (kind === "hr" ? 0 : 1);
 
 export class Sampler implements VitalSink {
-  readonly #options: SamplerOptions;
+  readonly #sensors: Partial<Record<ReadingKind, VitalSource>>;
+  readonly #store: ReadingStore;
   readonly #clock: Clock;
   /** Per kind (KINDS order): interval, next poll in ticks (NONE: not polled), ticks of the last pushed reading
    *  kept (at most one per interval). One array, not an object per kind: RAM on the device. */
@@ -54,7 +55,8 @@ export class Sampler implements VitalSink {
   };
 
   constructor(options: SamplerOptions) {
-    this.#options = options;
+    this.#sensors = options.sensors;
+    this.#store = options.store;
     this.#clock = options.clock;
     this.setIntervals(options.intervals);
     for (let k = 0; k < KINDS.length; k++) {
@@ -86,14 +88,14 @@ export class Sampler implements VitalSink {
   /** Takes one reading from the polled source now (the timer calls this; also for on-demand readings, even
    *  before start()). Nothing after close(). */
   sample(kind: ReadingKind): void {
-    const source = this.#options.sensors[kind];
+    const source = this.#sensors[kind];
     if (!source || this.#closed) return;
     let value: number | undefined;
     try {
       value = source();
     } catch (error) {
       this.faults++;
-      this.#options.store.error(asError(error));
+      this.#store.error(asError(error));
       return;
     }
     if (value !== undefined) this.take(kind, value, this.#clock.ticks());
@@ -112,7 +114,7 @@ export class Sampler implements VitalSink {
     try {
       if (this.take(kind, value, ticks)) this.#state[k * 3 + OFFER] = ticks;
     } catch (error) {
-      this.#options.store.error(asError(error));
+      this.#store.error(asError(error));
     }
   }
 
@@ -130,12 +132,12 @@ export class Sampler implements VitalSink {
       this.faults++;
       return false;
     }
-    return this.#options.store.record(kind, atResolution(kind, raw), ticks);
+    return this.#store.record(kind, atResolution(kind, raw), ticks);
   }
 
   private reschedule(): void {
     const now = this.#clock.ticks();
-    for (let k = 0; k < KINDS.length; k++) this.#state[k * 3 + DUE] = this.#options.sensors[KINDS[k]] ? now + this.interval(k) : NONE;
+    for (let k = 0; k < KINDS.length; k++) this.#state[k * 3 + DUE] = this.#sensors[KINDS[k]] ? now + this.interval(k) : NONE;
     this.arm();
   }
 
@@ -148,7 +150,7 @@ export class Sampler implements VitalSink {
       try {
         this.sample(KINDS[k]);
       } catch (error) {
-        this.#options.store.error(asError(error));
+        this.#store.error(asError(error));
       }
     }
     this.arm();

@@ -72,8 +72,8 @@ export interface UplinkOptions {
 class Batch {
   first = 0;
   last = 0;
+  /** Readings in it; 0 while the slot is free. */
   count = 0;
-  busy = false;
   constructor(readonly uplink: Uplink) {}
 }
 
@@ -90,7 +90,9 @@ const Run = { Timed: 0, Untimed: 1 } as const;
 
 export class Uplink implements Publisher {
   readonly client: TelemetryClient;
-  readonly #options: UplinkOptions;
+  readonly #owner: UplinkOwner;
+  readonly #topic: string;
+  readonly #baseName: string;
   readonly #outbox: Outbox;
   readonly #times: ReadingTimes;
   readonly #batcher: Batcher<number>;
@@ -107,7 +109,9 @@ export class Uplink implements Publisher {
   #closed = false;
 
   constructor(options: UplinkOptions) {
-    this.#options = options;
+    this.#owner = options.owner;
+    this.#topic = options.topics.telemetry;
+    this.#baseName = options.baseName;
     this.#outbox = options.outbox;
     this.#times = options.times;
     this.#config = options.config;
@@ -153,7 +157,7 @@ export class Uplink implements Publisher {
       return true;
     } catch (error) {
       // QueueFullError: the client holds its limit; stored readings stay in the outbox for the next round.
-      if (!(error instanceof QueueFullError)) this.#options.owner.error(asError(error));
+      if (!(error instanceof QueueFullError)) this.#owner.error(asError(error));
       return false;
     }
   }
@@ -176,9 +180,10 @@ export class Uplink implements Publisher {
 
   /** The client finished with a batch: acknowledged (removed from the outbox) or refused (taken back). */
   completed(batch: Batch, error: Error | undefined): void {
-    batch.busy = false;
+    const count = batch.count;
+    batch.count = 0;
     if (this.#closed) return;
-    const owner = this.#options.owner;
+    const owner = this.#owner;
     if (!error) {
       this.#outbox.ack(batch.first, batch.last);
       owner.delivered();
@@ -188,9 +193,9 @@ export class Uplink implements Publisher {
     if (error instanceof ClientError && error.code === "client-closed") return;
     this.#cursor = Math.min(this.#cursor, batch.first - 1); // these go again (or are discarded below)
     if (error instanceof ClientError && error.code === "packet-too-large") {
-      if (batch.count > 1) {
+      if (count > 1) {
         // Over the server's Maximum Packet Size (MQTT 5.0 section 3.2.2.3.6): smaller batches from now on.
-        this.#chunk = Math.max(1, Math.floor(batch.count / 2));
+        this.#chunk = Math.max(1, Math.floor(count / 2));
         this.send();
         return;
       }
@@ -209,13 +214,13 @@ export class Uplink implements Publisher {
   }
 
   private freeBatch(): Batch | undefined {
-    for (const b of this.#batches) if (!b.busy) return b;
+    for (const b of this.#batches) if (b.count === 0) return b;
     return undefined;
   }
 
   /** Whether the client holds reading `seq` in a batch. */
   private held(seq: number): boolean {
-    for (const b of this.#batches) if (b.busy && seq >= b.first && seq <= b.last) return true;
+    for (const b of this.#batches) if (b.count > 0 && seq >= b.first && seq <= b.last) return true;
     return false;
   }
 
@@ -246,8 +251,8 @@ export class Uplink implements Publisher {
           if (!(error instanceof ReadingFormatError)) throw error;
           // Not a reading this firmware can read (its CRC checked out: written by another format): it can
           // never be sent, so it must not block the ones behind it.
-          this.#options.owner.discarded(this.#outbox.ack(seq, seq));
-          this.#options.owner.error(error);
+          this.#owner.discarded(this.#outbox.ack(seq, seq));
+          this.#owner.error(error);
           continue;
         }
         const time = this.#times.timeOf(r);
@@ -265,7 +270,7 @@ export class Uplink implements Publisher {
       return false;
     }
     const format = this.#config.format;
-    const baseName = this.#options.baseName;
+    const baseName = this.#baseName;
     const payload = run === Run.Timed ? encodeTelemetry(baseName, timed, format) : encodeUntimed(baseName, untimed, format);
     // MQTT 5.0 sections 3.3.2.3.9 (Content Type) and 3.3.2.3.2: Payload Format Indicator 1 marks UTF-8 text
     // (JSON); an absent one means unspecified bytes, so CBOR sends none (0 would cost 2 bytes for the
@@ -278,12 +283,11 @@ export class Uplink implements Publisher {
     batch.first = first;
     batch.last = last;
     batch.count = count;
-    batch.busy = true;
-    if (!this.publish(this.#options.topics.telemetry, payload.bytes, options, batchDone, batch)) {
-      batch.busy = false;
+    if (!this.publish(this.#topic, payload.bytes, options, batchDone, batch)) {
+      batch.count = 0;
       return false;
     }
-    if (run === Run.Untimed) this.#options.owner.untimed(count);
+    if (run === Run.Untimed) this.#owner.untimed(count);
     this.#cursor = Math.max(this.#cursor, last);
     return true;
   }

@@ -16,7 +16,7 @@ describe("reading times", () => {
     const times = new ReadingTimes(clock, new MemoryStorage(), 101);
     const early = blank();
     times.stamp(early, clock.ticks());
-    expect(early).toMatchObject({ time: undefined, boot: 101, ticks: 5_000 });
+    expect(early).toMatchObject({ time: undefined, boot: 101, ticks: 0 }); // milliseconds into this boot
     expect(times.timeOf(early)).toBeUndefined();
     expect(times.lost(early)).toBe(false); // this boot: it will be known
     clock.advance(60_000);
@@ -67,6 +67,17 @@ describe("reading times", () => {
     const next = new ReadingTimes(new VirtualClock(NOW, 0), storage, 9);
     expect(next.timeOf(early)).toBeUndefined();
     expect(next.lost(early)).toBe(true);
+  });
+
+  it("stores milliseconds into the boot, whatever the clock's tick origin (the simulator's counts from 1970)", () => {
+    const clock = new VirtualClock(null, 1_796_659_146_280);
+    const times = new ReadingTimes(clock, new MemoryStorage(), 7);
+    clock.advance(90_000);
+    const r = blank();
+    times.stamp(r, clock.ticks());
+    expect(r.ticks).toBe(90_000);
+    clock.setWallTime(NOW);
+    expect(times.timeOf(r)).toBe(NOW);
   });
 
   it("keeps the offsets of the last eight boots, and writes only when the offset moves by more than a second", () => {

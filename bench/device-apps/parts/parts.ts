@@ -25,6 +25,12 @@ import { Batcher } from "telemetry/batcher";
 import { AlarmMonitor, NEWS2_THRESHOLDS } from "telemetry/news2";
 import { READING_BYTES } from "telemetry/reading";
 import { Outbox } from "telemetry/outbox";
+import { ReadingTimes } from "telemetry/reading-time";
+import { TelemetryApp } from "telemetry/app";
+import { Network } from "network/network";
+import { TimeSync } from "network/time-sync";
+import { ModdableUdp, moddableResolve } from "platform/moddable/udp";
+import { wifiClass } from "platform/moddable/wifi";
 
 const kept: unknown[] = [];
 
@@ -49,10 +55,16 @@ export default function parts(): void {
 	const secure = part("TLS credentials (resources)", () => deviceTls(settings.serverName));
 	const storage = part("storage (files)", () => openStorage("parts"));
 	part("outbox (segment table, acknowledged ranges, page)", () => new Outbox({ storage, recordBytes: READING_BYTES }));
+	part("reading times (clock anchors of the last boots)", () => new ReadingTimes(clock, storage, 1));
 	part("batcher", () => new Batcher({ clock, maxReadings: 12, maxAgeMs: 60000, onFlush() {} }));
 	part("alarm monitor (NEWS2)", () => new AlarmMonitor(NEWS2_THRESHOLDS));
 	part("heart-rate estimator", () => new HeartRateEstimator({ sampleRate: 100 }));
 	part("sensor chain (lin: simulated PPG, estimator, thermometer, drain timer)", () => startSensors(clock, () => {}));
+	part("telemetry app (outbox, sampler, uplink, reports, remote config, its client; constructed)", () =>
+		new TelemetryApp({ deviceId: "parts", clock, storage: openStorage("parts-app"), sensors: {}, waitForNetwork: true, mqtt: { Socket: ModdableSocket, clock, brokers: [settings.broker], secure } }));
+	const WiFi = part("Wi-Fi interface class (lin: the simulated one and its airwaves)", () => wifiClass());
+	part("network (Wi-Fi policy and SNTP, constructed)", () => new Network({ WiFi, networks: settings.networks, clock, sntp: { UDP: ModdableUdp, resolve: moddableResolve, servers: settings.sntp } }));
+	part("  network: SNTP rounds", () => new TimeSync({ UDP: ModdableUdp, resolve: moddableResolve, clock, servers: settings.sntp, onTime() {}, onFailed() {} }));
 	part("MQTT client (constructed)", () => new MqttClient({ Socket: ModdableSocket, clock, brokers: [settings.broker], secure, clientId: "parts" }));
 	// What the client holds, piece by piece, as its constructor builds them (3.1.1, default limits).
 	const owner = { connectTimedOut() {}, reconnectDue() {}, pingDue() {}, pingTimedOut() {} };

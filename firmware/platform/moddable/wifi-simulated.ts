@@ -5,9 +5,9 @@
 // module "platform/moddable/wifi" to this file on lin.
 import Modules from "modules";
 import Timer from "timer";
-import type { WiFiConstructor } from "../ports.js";
+import type { WiFiConstructor, WiFiOptions } from "../ports.js";
 import type { FilesDirectory } from "../files-storage.js";
-import { Airwaves, simulatedWiFiClass } from "../simulated-wifi.js";
+import { Airwaves, SimulatedWiFi, type SimulatedWiFiSettings } from "../simulated-wifi.js";
 import { moddableClock } from "../../mqtt/platform/moddable/clock.js";
 
 const DIRECTORY = "simulator";
@@ -31,6 +31,16 @@ function down(directory: FilesDirectory): boolean {
   }
 }
 
+/** The airwaves of this run, made by wifiClass(). */
+let settings: SimulatedWiFiSettings | undefined;
+
+/** Defined at the module's top level, so the class is preloaded (in flash), not built in RAM. */
+class SimulatorWiFi extends SimulatedWiFi {
+  constructor(options: WiFiOptions) {
+    super(options, settings as SimulatedWiFiSettings);
+  }
+}
+
 export function wifiClass(): WiFiConstructor {
   trace("wifi: simulated (lin); take it away with the file simulator/airwaves\n");
   const root = Modules.importNow("embedded:storage/files") as FilesRoot;
@@ -46,5 +56,6 @@ export function wifiClass(): WiFiConstructor {
     if (isDown) airwaves.nowhere();
     else airwaves.everywhere();
   }, POLL_MS);
-  return simulatedWiFiClass({ airwaves, clock: moddableClock, associationMs: 1000 });
+  settings = { airwaves, clock: moddableClock, associationMs: 1000 };
+  return SimulatorWiFi;
 }

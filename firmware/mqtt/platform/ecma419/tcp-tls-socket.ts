@@ -115,12 +115,12 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
       const host = options.host ?? options.address;
       if (host === undefined) throw new RangeError("socket needs a host or an address");
       const address = options.address ?? literalAddress(host);
-      if (address !== undefined) this.#open(host, address);
+      if (address !== undefined) this.open(host, address);
       else {
         platform.resolve(host, (_name, resolved) => {
           if (this.#closed) return;
-          if (resolved === undefined) this.#fail(new DnsError(host));
-          else this.#open(host, resolved);
+          if (resolved === undefined) this.fail(new DnsError(host));
+          else this.open(host, resolved);
         });
       }
     }
@@ -136,7 +136,7 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
       if (!data) return undefined;
       this.#data = undefined;
       // More records may wait in the TCP socket, which will not say so again: decrypt them next.
-      if (!this.#pumping && tcp.readable > 0) platform.defer(() => this.#pump());
+      if (!this.#pumping && tcp.readable > 0) platform.defer(() => this.pump());
       return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? (data.buffer as ArrayBuffer) : (data.slice().buffer as ArrayBuffer);
     }
 
@@ -160,7 +160,7 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
       tcp?.close();
     }
 
-    #open(host: string, address: string): void {
+    private open(host: string, address: string): void {
       const secure = this.#options.secure;
       try {
         if (secure !== undefined) {
@@ -181,23 +181,23 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
         this.#tcp = tcp;
       } catch (error) {
         // Thrown while opening: a bad address, no sockets left, or the TLS session refusing its CA.
-        this.#fail(secure === undefined ? asError(error) : tlsFailure(error, platform.now()));
+        this.fail(secure === undefined ? asError(error) : tlsFailure(error, platform.now()));
       }
     }
 
     static #onTcpReadable(this: CallbackThis, count: number): void {
-      (this.target as ModdableSocket).#readable(count);
+      (this.target as ModdableSocket).readable(count);
     }
 
     static #onTcpWritable(this: CallbackThis, count: number): void {
-      (this.target as ModdableSocket).#writableNow(count);
+      (this.target as ModdableSocket).writableNow(count);
     }
 
     static #onTcpError(this: CallbackThis): void {
-      (this.target as ModdableSocket).#tcpFailed();
+      (this.target as ModdableSocket).tcpFailed();
     }
 
-    #readable(count: number): void {
+    private readable(count: number): void {
       const tcp = this.#tcp;
       if (!tcp) return;
       tcp.readable = count;
@@ -205,17 +205,17 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
         this.#options.onReadable?.(count);
         return;
       }
-      if (this.#ready) this.#pump();
-      else this.#handshake();
+      if (this.#ready) this.pump();
+      else this.handshake();
     }
 
-    #writableNow(count: number): void {
+    private writableNow(count: number): void {
       const tcp = this.#tcp;
       if (!tcp) return;
       tcp.writable = count;
       this.#connected = true;
       if (!this.#session) this.#options.onWritable?.(count);
-      else if (!this.#ready) this.#handshake();
+      else if (!this.#ready) this.handshake();
       else if (count > TLS_OVERHEAD) this.#options.onWritable?.(count - TLS_OVERHEAD);
     }
 
@@ -223,14 +223,14 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
      *  is down, or the path is): a refused connect, whatever the TLS session waiting behind it. During a TLS
      *  handshake with no alert, it is the network (or a peer that is not a TLS endpoint), not a TLS
      *  refusal. After that, the peer closed (the client calls it connection-lost). */
-    #tcpFailed(): void {
-      if (!this.#connected) this.#fail(new NetworkError("connection-refused", `no connection to port ${this.#options.port}`));
-      else if (this.#session && !this.#ready) this.#fail(new NetworkError("connection-lost", "the connection closed during the TLS handshake, without an alert", true));
-      else this.#fail(undefined);
+    private tcpFailed(): void {
+      if (!this.#connected) this.fail(new NetworkError("connection-refused", `no connection to port ${this.#options.port}`));
+      else if (this.#session && !this.#ready) this.fail(new NetworkError("connection-lost", "the connection closed during the TLS handshake, without an alert", true));
+      else this.fail(undefined);
     }
 
     /** Steps the handshake for as long as it moves (each step sends a flight or takes one record). */
-    #handshake(): void {
+    private handshake(): void {
       const tcp = this.#tcp as PlatformSocket;
       const session = this.#session as TlsSession;
       try {
@@ -243,16 +243,16 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
         // handshake() also stops at an alert: a close_notify (a fatal one has thrown already).
         if (session.alert) throw new TlsError("handshake-failure", `the server sent alert ${session.alert.description} during the handshake`);
       } catch (error) {
-        this.#fail(error instanceof TlsError ? error : tlsFailure(error, platform.now()));
+        this.fail(error instanceof TlsError ? error : tlsFailure(error, platform.now()));
         return;
       }
       this.#ready = true;
       if (tcp.writable > TLS_OVERHEAD) this.#options.onWritable?.(tcp.writable - TLS_OVERHEAD);
-      if (this.#tcp === tcp) this.#pump();
+      if (this.#tcp === tcp) this.pump();
     }
 
     /** Decrypts records while some are waiting and the user has read what came before. */
-    #pump(): void {
+    private pump(): void {
       const tcp = this.#tcp;
       const session = this.#session;
       if (!tcp || !session || this.#pumping) return;
@@ -263,12 +263,12 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
           try {
             data = session.read(tcp);
           } catch (error) {
-            this.#fail(tlsFailure(error, platform.now()));
+            this.fail(tlsFailure(error, platform.now()));
             return;
           }
           if (data === undefined) return; // a record is still incomplete
           if (data === null) {
-            this.#fail(undefined); // the peer closed (an alert)
+            this.fail(undefined); // the peer closed (an alert)
             return;
           }
           if (data.byteLength === 0) continue;
@@ -280,7 +280,7 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
       }
     }
 
-    #fail(error: Error | undefined): void {
+    private fail(error: Error | undefined): void {
       if (this.#closed) return;
       this.#closed = true;
       const tcp = this.#tcp;

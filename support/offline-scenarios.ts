@@ -1,0 +1,327 @@
+// The wearable without a network, in the Moddable simulator with the esp32 memory: the scenarios that
+// test/device/offline.test.ts asserts and `npm run bench -- offline` reports.
+//
+//   brokerDownAtBoot   power on with the broker down (and SNTP blocked for the first half minute), start the
+//                      broker after two minutes: seconds to the first stored reading, to the connection and to
+//                      the first delivery after the broker's return, and every reading since boot checked
+//                      at the back end (once, in sequence order, with true times)
+//   networkGoneMidRun  a connected device loses its Wi-Fi (the simulator's airwaves file) and its path (a
+//                      relay that cuts every connection) for two minutes, then gets them back
+//   outboxRam          the heap after a collection with an empty outbox and with one filled to its bound
+//
+// Each builds the firmware (manifest.json) with mcconfig for lin, with its own broker port and SNTP server
+// compiled in; builds share the SDK's build folder, so they run one at a time, each copied out.
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { Outbox } from "../firmware/telemetry/outbox.js";
+import { READING_BYTES, encodeReading } from "../firmware/telemetry/reading.js";
+import { MemoryStorage } from "./memory-storage.js";
+import { DeviceLink } from "../host-sim/device/network-relay.js";
+import { fillOutbox } from "../host-sim/outbox-fill.js";
+import { startSntpServer, type SntpServer } from "../host-sim/sntp-server.js";
+import { buildForSimulator } from "../host-sim/mcsim/build.js";
+import { heapBytes, parseHeapLine, type HeapSample } from "../host-sim/mcsim/heap-samples.js";
+import type { ModdableSdk } from "../host-sim/mcsim/sdk.js";
+import { FAILURE_LINE, startMcsim, type McsimRun } from "../host-sim/mcsim/simulator.js";
+import { checkSequence, startIngest, type Ingest, type ReceivedRecord } from "./ingest.js";
+import { DEVICE_ID, type TestPki } from "./certs.js";
+import { startMosquitto, type Mosquitto } from "./mosquitto.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+/** Where the app keeps its files under the simulator's HOME (firmware/main.ts), and the airwaves file
+ *  (firmware/platform/moddable/wifi-simulated.ts). */
+const DATA = "wearable";
+const AIRWAVES = "simulator/airwaves";
+
+export interface OfflineContext {
+  sdk: ModdableSdk;
+  pki: TestPki;
+  /** Told what happens, for a test's or a bench's log. */
+  log?(line: string): void;
+}
+
+/** What the back end received, checked against what the device stored. */
+export interface Delivery {
+  /** Readings the back end has, counting each sequence number once. */
+  delivered: number;
+  /** Sequence numbers 1..highest that never arrived. */
+  lost: number[];
+  /** Copies of a reading delivered more than once (QoS 1), and those that differ from the first copy. */
+  duplicates: number;
+  conflicting: number[];
+  /** Readings whose time is outside power-on..now, or that go back in time against a lower sequence number
+   *  of the same kind: a wrong time. */
+  wrongTimes: string[];
+  /** Packs the back end could not read as timed SenML (an untimed one would be here). */
+  invalid: string[];
+}
+
+export interface BrokerDownResult extends Delivery {
+  /** Power-on (mcsim start) to the first reading on flash. */
+  fromBootS: number;
+  /** The broker's return to the device's connection, and to the first reading at the back end. */
+  reconnectS: number;
+  firstDeliveryS: number;
+  failures: string[];
+}
+
+export interface NetworkGoneResult extends Delivery {
+  reconnectS: number;
+  firstDeliveryS: number;
+  /** The device went offline when the network went (seconds after). */
+  offlineAfterS: number;
+  /** The broker saw the device's certificate CN as its user. */
+  identifiedByCertificate: boolean;
+  statusOnline: boolean;
+  heap: HeapSample[];
+  failures: string[];
+}
+
+export interface OutboxRamResult {
+  /** Readings the full outbox held at boot (its bound). */
+  capacity: number;
+  /** Heap after a collection, lin bytes (slots x 32 + chunk), median of the steady samples. */
+  emptyBytes: number;
+  fullBytes: number;
+  deltaBytes: number;
+  /** Power-on to the first stored reading with the full outbox (its opening scans the ring). */
+  fullFromBootS: number;
+  failures: string[];
+}
+
+let building: Promise<unknown> = Promise.resolve();
+
+/** Builds the firmware with `config` compiled in; resolves to a copy of its mc.so (one build at a time). */
+export function buildFirmware(context: OfflineContext, config: Record<string, string | number>): Promise<string> {
+  const next = building.then(async () => {
+    const out = await mkdtemp(join(tmpdir(), "wearable-offline-"));
+    const so = await buildForSimulator(context.sdk, {
+      dir: ROOT,
+      name: basename(ROOT),
+      config,
+      env: { CERTS: context.pki.dir, DEVICE_ID },
+    });
+    const copy = join(out, "mc.so");
+    await copyFile(so, copy);
+    return copy;
+  });
+  building = next.catch(() => undefined);
+  return next;
+}
+
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sequence, duplicates and times of what the back end received (readings of one boot since `poweredOn`). */
+export function checkDelivery(ingest: Ingest, poweredOn: number): Delivery {
+  const records = ingest.records;
+  const highest = Math.max(0, ...records.map((r) => r.seq));
+  const { missing, conflicting, duplicates } = checkSequence(records, highest);
+  const wrongTimes: string[] = [];
+  const now = Date.now() / 1000;
+  const lastOf = new Map<string, ReceivedRecord>();
+  for (const r of [...records].sort((a, b) => a.seq - b.seq)) {
+    // Whole seconds (precision.ts): a reading's time may round to half a second before power-on.
+    if (r.time < poweredOn / 1000 - 1 || r.time > now + 1) wrongTimes.push(`seq ${r.seq} ${r.name} at ${r.time}: outside power-on..now`);
+    const previous = lastOf.get(r.name);
+    if (previous && previous.seq < r.seq && r.time < previous.time) wrongTimes.push(`seq ${r.seq} ${r.name} at ${r.time}: before seq ${previous.seq} at ${previous.time}`);
+    lastOf.set(r.name, r);
+  }
+  return { delivered: highest - missing.length, lost: missing, duplicates, conflicting, wrongTimes, invalid: ingest.invalid };
+}
+
+/** Waits until the back end has a reading taken after `after` (ms), so that every earlier one has arrived
+ *  (one connection delivers in order). */
+async function deliveredPast(ingest: Ingest, after: number, timeoutMs: number): Promise<void> {
+  await ingest.until(() => ingest.records.some((r) => r.time * 1000 > after), `a reading taken after ${new Date(after).toISOString()}`, timeoutMs);
+}
+
+function failures(run: McsimRun): string[] {
+  return run.lines.filter((line) => FAILURE_LINE.test(line));
+}
+
+async function firstLineAt(run: McsimRun, pattern: RegExp, timeoutMs: number): Promise<number> {
+  await run.waitFor(pattern, timeoutMs);
+  return Date.now();
+}
+
+export interface BrokerDownOptions {
+  outageMs?: number;
+  sntpBlockedMs?: number;
+}
+
+export async function brokerDownAtBoot(context: OfflineContext, options: BrokerDownOptions = {}): Promise<BrokerDownResult> {
+  const outageMs = options.outageMs ?? 120_000;
+  let broker: Mosquitto | undefined;
+  let ingest: Ingest | undefined;
+  let sntp: SntpServer | undefined;
+  let run: McsimRun | undefined;
+  try {
+    sntp = await startSntpServer();
+    broker = await startMosquitto({ tls: context.pki.brokerTls, persistence: true });
+    // The back end subscribes on a persistent session first, so nothing sent while it reconnects is lost.
+    ingest = await startIngest(context.pki, broker.port, `devices/${DEVICE_ID}/#`);
+    await broker.stop();
+    const so = await buildFirmware(context, { mqttPort: broker.port, sntp: `127.0.0.1:${sntp.port}`, batchMaxAgeMs: 10_000, heapMeterMs: 2000 });
+    sntp.blocked = true; // the clock stays unset for a while: readings carry their boot time until SNTP answers
+    const poweredOn = Date.now();
+    run = await startMcsim(context.sdk, so, { onLine: (line) => context.log?.(`broker-down: ${line}`) });
+    const stored = await firstLineAt(run, /^recording: first reading stored/, 60_000);
+    await sleep(Math.max(0, poweredOn + (options.sntpBlockedMs ?? 30_000) - Date.now()));
+    sntp.blocked = false;
+    await sleep(Math.max(0, poweredOn + outageMs - Date.now()));
+    await broker.restart();
+    const back = Date.now();
+    context.log?.(`broker-down: broker back after ${seconds(back - poweredOn)} s`);
+    const connected = await firstLineAt(run, /^mqtt: connected to/, 120_000);
+    await ingest.until(() => ingest!.records.length > 0, "the first delivery", 60_000);
+    const firstDelivery = Date.now();
+    await deliveredPast(ingest, back + 10_000, 90_000);
+    return {
+      fromBootS: seconds(stored - poweredOn),
+      reconnectS: seconds(connected - back),
+      firstDeliveryS: seconds(firstDelivery - back),
+      ...checkDelivery(ingest, poweredOn),
+      failures: failures(run),
+    };
+  } finally {
+    await run?.stop();
+    await ingest?.close();
+    await broker?.close();
+    await sntp?.close();
+  }
+}
+
+export interface NetworkGoneOptions {
+  /** Connected operation before the network goes. */
+  beforeMs?: number;
+  outageMs?: number;
+}
+
+export async function networkGoneMidRun(context: OfflineContext, options: NetworkGoneOptions = {}): Promise<NetworkGoneResult> {
+  const outageMs = options.outageMs ?? 120_000;
+  let broker: Mosquitto | undefined;
+  let ingest: Ingest | undefined;
+  let sntp: SntpServer | undefined;
+  let link: DeviceLink | undefined;
+  let run: McsimRun | undefined;
+  try {
+    sntp = await startSntpServer();
+    broker = await startMosquitto({ tls: context.pki.brokerTls });
+    ingest = await startIngest(context.pki, broker.port, `devices/${DEVICE_ID}/#`);
+    // The device reaches the broker through a link that can be cut (TLS still names localhost).
+    link = await DeviceLink.open({ host: "127.0.0.1", port: broker.port });
+    const so = await buildFirmware(context, {
+      mqttPort: link.address.port,
+      sntp: `127.0.0.1:${sntp.port}`,
+      heapMeterMs: 2000,
+      hrIntervalMs: 2000,
+      batchMaxAgeMs: 6000,
+    });
+    const poweredOn = Date.now();
+    run = await startMcsim(context.sdk, so, { onLine: (line) => context.log?.(`network-gone: ${line}`) });
+    await run.waitFor(/^mqtt: connected to/, 60_000);
+    await sleep(Math.max(0, poweredOn + (options.beforeMs ?? 30_000) - Date.now()));
+    const identifiedByCertificate = new RegExp(`u'${DEVICE_ID}'`).test(broker.logs());
+    await ingest.until(() => ingest!.records.length >= 3, "readings before the outage", 60_000);
+    const statusOnline = ingest.others.some((m) => m.topic.endsWith("/status") && m.payload.includes('"state":"online"'));
+    // The Wi-Fi goes (the simulator's airwaves) and the path with it.
+    const airwaves = join(run.home, AIRWAVES);
+    await mkdir(join(run.home, "simulator"), { recursive: true });
+    await writeFile(airwaves, "down");
+    link.cut(outageMs);
+    const gone = Date.now();
+    context.log?.("network-gone: airwaves down, link cut");
+    const offline = await firstLineAt(run, /^network: offline/, 30_000);
+    await sleep(Math.max(0, gone + outageMs - Date.now()));
+    await writeFile(airwaves, "up");
+    const back = Date.now();
+    context.log?.("network-gone: airwaves up");
+    const seen = ingest.records.length;
+    const connectedLines = run.lines.filter((line) => /^mqtt: connected to/.test(line)).length;
+    await run.waitFor(/^network: online/, 90_000);
+    const deadline = Date.now() + 120_000;
+    while (run.lines.filter((line) => /^mqtt: connected to/.test(line)).length <= connectedLines) {
+      if (Date.now() > deadline) throw new Error("no connection after the network came back");
+      await sleep(100);
+    }
+    const connected = Date.now();
+    await ingest.until(() => ingest!.records.length > seen, "the first delivery after the outage", 60_000);
+    const firstDelivery = Date.now();
+    await deliveredPast(ingest, back + 10_000, 90_000);
+    return {
+      reconnectS: seconds(connected - back),
+      firstDeliveryS: seconds(firstDelivery - back),
+      offlineAfterS: seconds(offline - gone),
+      identifiedByCertificate,
+      statusOnline,
+      heap: run.lines.map(parseHeapLine).filter((s) => s !== undefined),
+      ...checkDelivery(ingest, poweredOn),
+      failures: failures(run),
+    };
+  } finally {
+    await run?.stop();
+    await link?.close();
+    await ingest?.close();
+    await broker?.close();
+    await sntp?.close();
+  }
+}
+
+/** A home for mcsim whose app finds the airwaves down (nothing connects), with `records` heart-rate readings
+ *  in its outbox, written by the real Outbox through the host's file binding. */
+async function offlineHome(records: number): Promise<string> {
+  const home = await mkdtemp(join(tmpdir(), "wearable-offline-home-"));
+  await mkdir(join(home, "simulator"), { recursive: true });
+  await writeFile(join(home, AIRWAVES), "down");
+  const reading = encodeReading({ kind: "hr", value: 72, time: Date.UTC(2026, 11, 1), boot: 0, ticks: 0 });
+  fillOutbox({ directory: join(home, DATA), recordBytes: READING_BYTES, records, payload: () => reading });
+  return home;
+}
+
+/** The outbox's bound in readings, at the firmware's defaults. */
+function outboxCapacity(): number {
+  return new Outbox({ storage: new MemoryStorage(), recordBytes: READING_BYTES }).capacity;
+}
+
+export async function outboxRam(context: OfflineContext, so: string, options: { runMs?: number } = {}): Promise<OutboxRamResult> {
+  const runMs = options.runMs ?? 40_000;
+  const capacity = outboxCapacity();
+  const runs: { label: string; home: string; run?: McsimRun; started: number; stored: number }[] = [];
+  try {
+    for (const [label, records] of [["empty", 0], ["full", capacity]] as const) {
+      runs.push({ label, home: await offlineHome(records), started: 0, stored: 0 });
+    }
+    await Promise.all(
+      runs.map(async (r) => {
+        r.started = Date.now();
+        r.run = await startMcsim(context.sdk, so, { home: r.home, onLine: (line) => context.log?.(`outbox-${r.label}: ${line}`) });
+        r.stored = await firstLineAt(r.run, /^recording: first reading stored/, 60_000);
+        await sleep(Math.max(0, r.started + runMs - Date.now()));
+      }),
+    );
+    // The median of the last samples (each after a forced collection).
+    const steady = (run: McsimRun): number => {
+      const samples = run.lines.map(parseHeapLine).filter((s) => s !== undefined).slice(-8).map(heapBytes).sort((a, b) => a - b);
+      return samples[Math.floor(samples.length / 2)] ?? 0;
+    };
+    const [empty, full] = runs;
+    const emptyBytes = steady(empty.run!);
+    const fullBytes = steady(full.run!);
+    const stored = Number(/^outbox: (\d+)/.exec(full.run!.lines.find((line) => /^outbox: \d+ stored readings/.test(line)) ?? "")?.[1] ?? 0);
+    return {
+      capacity: stored,
+      emptyBytes,
+      fullBytes,
+      deltaBytes: fullBytes - emptyBytes,
+      fullFromBootS: seconds(full.stored - full.started),
+      failures: [...failures(empty.run!), ...failures(full.run!)],
+    };
+  } finally {
+    for (const r of runs) {
+      await r.run?.stop();
+      await rm(r.home, { recursive: true, force: true });
+    }
+  }
+}
