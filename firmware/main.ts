@@ -6,6 +6,9 @@
 //                                -> Network.start(): Wi-Fi, SNTP -> online -> the app's client connects
 import config from "mc/config";
 import { CodedError } from "./mqtt/common/coded-error.js";
+import { TimeoutError } from "./mqtt/client/client-errors.js";
+import { DnsError } from "./mqtt/platform/dns-error.js";
+import { NetworkError } from "./mqtt/platform/network-error.js";
 import { deviceTls } from "./mqtt/platform/moddable/certificates.js";
 import { deviceSettings, type DeviceSettings } from "./platform/device-settings.js";
 import { startSensors } from "./platform/moddable/sensors.js";
@@ -29,9 +32,11 @@ function describe(error: Error): string {
 }
 
 // The app's and the network's reports, as functions of this module rather than closures: preloaded, they
-// cost no RAM.
+// cost no RAM. A connection attempt that the network failed (refused, cut, timed out, a name that did not
+// resolve) is the weather, traced as such; anything else is an error.
 function report(error: Error): void {
-  trace(`error: ${describe(error)}\n`);
+  const weather = error instanceof NetworkError || error instanceof DnsError || error instanceof TimeoutError;
+  trace(`${weather ? "mqtt: attempt failed" : "error"}: ${describe(error)}\n`);
 }
 
 function traceConnect(info: ConnectInfo): void {

@@ -3,6 +3,7 @@
 // (the reply left the server about then). The round's outcome goes to onTime or onFailed; the caller (the
 // network, network.ts) decides when to try again.
 import type { CallbackThis, Clock, Datagram, Resolve, TimerId, UdpConstructor, UdpSocket } from "../platform/ports.js";
+import { isIPv4 } from "../mqtt/common/text.js";
 import { SntpError, sntpRequest, sntpServer, sntpTime } from "./sntp.js";
 
 export interface TimeSyncOptions {
@@ -20,8 +21,6 @@ export interface TimeSyncOptions {
   onTime(this: CallbackThis, milliseconds: number): void;
   onFailed(this: CallbackThis, error: SntpError): void;
 }
-
-const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
 export class TimeSync {
   readonly #options: TimeSyncOptions;
@@ -78,7 +77,7 @@ export class TimeSync {
     this.#attempt = 0;
     const { host } = this.#servers[this.#server];
     this.#address = undefined;
-    if (IPV4.test(host)) this.send(host);
+    if (isIPv4(host)) this.send(host);
     else if (host === "localhost") this.send("127.0.0.1");
     else {
       const round = this.#round; // one look-up per server and round: a closure is cheap here

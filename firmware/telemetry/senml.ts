@@ -20,6 +20,7 @@ import { CodedError } from "../mqtt/common/coded-error.js";
 
 import { CborWriter, intBytes } from "./cbor.js";
 import { encodeUtf8 } from "../mqtt/common/utf8.js";
+import { integerAt, onlyAlphanumericOr } from "../mqtt/common/text.js";
 
 export interface SenmlRecord {
   bver?: number;
@@ -78,8 +79,7 @@ const LABELS: [Label, number | string][] = [
 ];
 const NUMBER_LABELS: Record<NumberLabel, true> = { bver: true, bt: true, v: true, s: true, t: true, ut: true, seq: true, boot_: true };
 
-const NAME_FIRST = /^[A-Za-z0-9]/;
-const NAME_CHARS = /^[A-Za-z0-9\-:./_]*$/;
+
 
 /** Checks the names and numbers of a pack (sections 4.5.1, 4.3). */
 export function validatePack(pack: SenmlRecord[]): void {
@@ -89,7 +89,7 @@ export function validatePack(pack: SenmlRecord[]): void {
     const r = pack[i];
     if (r.bn !== undefined) bn = r.bn;
     const name = bn + (r.n ?? "");
-    if (!NAME_FIRST.test(name) || !NAME_CHARS.test(name)) {
+    if (name === "" || !onlyAlphanumericOr(name[0], "") || !onlyAlphanumericOr(name, "-:./_", 1)) {
       throw new SenmlError("invalid-name", `record ${i}: name ${JSON.stringify(name)} is not a valid SenML name (RFC 8428 section 4.5.1)`);
     }
     for (const [label] of LABELS) {
@@ -177,8 +177,6 @@ export function senmlCbor(pack: SenmlRecord[]): Uint8Array {
 
 /** Powers of ten that are exact doubles (10^22 is the last). */
 const POWERS_OF_TEN = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
-/** JavaScript's shortest round-trip form of a finite number: sign, digits, fraction digits, exponent. */
-const NUMBER_TEXT = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/;
 const FLOAT64_BYTES = 9;
 
 /** A finite number as the shortest CBOR item that gives back exactly the same double (section 6). */
@@ -190,11 +188,17 @@ function writeNumber(w: CborWriter, n: number): void {
   }
   // The digits of the shortest decimal that reads back as n: exact as m x 10^e when m and 10^|e| are exact
   // doubles (one correctly rounded operation), and worth it when shorter than the float64.
-  const parts = NUMBER_TEXT.exec(String(n));
-  if (parts !== null) {
-    const fraction = parts[3] ?? "";
-    const mantissa = Number(parts[1] + parts[2] + fraction);
-    const exponent = Number(parts[4] ?? "0") - fraction.length;
+  // JavaScript's shortest round-trip form of a finite number: [-]digits[.fraction][e[+-]exponent].
+  const text = String(n);
+  const e = text.indexOf("e");
+  const significand = e < 0 ? text : text.slice(0, e);
+  const dot = significand.indexOf(".");
+  const fraction = dot < 0 ? "" : significand.slice(dot + 1);
+  const whole = dot < 0 ? significand : significand.slice(0, dot);
+  const power10 = e < 0 ? 0 : integerAt(text, text.charCodeAt(e + 1) === 43 ? e + 2 : e + 1);
+  {
+    const mantissa = Number(whole + fraction);
+    const exponent = power10 - fraction.length;
     const power = POWERS_OF_TEN[Math.abs(exponent)];
     if (
       Number.isSafeInteger(mantissa) &&

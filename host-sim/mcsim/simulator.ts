@@ -63,7 +63,8 @@ export async function startMcsim(sdk: ModdableSdk, mcSo: string, options: McsimO
   await mkdir(join(home, ".config/tech.moddable.mcsim"), { recursive: true });
   const xvfb = await startXvfb();
   const port = await freePort();
-  const debuggerFrontEnd = spawn(process.execPath, ["xsbug-log", join(sdk.bin, "mcsim"), mcSo], {
+  // MCSIM_WRAPPER names a script to run mcsim through (e.g. under gdb or strace, to see why a run died).
+  const debuggerFrontEnd = spawn(process.execPath, ["xsbug-log", process.env.MCSIM_WRAPPER ?? join(sdk.bin, "mcsim"), mcSo], {
     cwd: join(sdk.root, "tools/xsbug-log"),
     env: { ...process.env, DISPLAY: xvfb.display, HOME: home, XSBUG_PORT: String(port), XSBUG_LOG_PORT: String(port), XSBUG_PROJECT: home },
     stdio: ["pipe", "pipe", "pipe"],

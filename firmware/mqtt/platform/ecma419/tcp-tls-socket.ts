@@ -19,6 +19,7 @@ import { tlsFailure } from "./tls-failure.js";
 import { NetworkError } from "../network-error.js";
 import { TlsError } from "../tls-error.js";
 import { asError } from "../../common/as-error.js";
+import { isIPv4 } from "../../common/text.js";
 
 /** ECMA-419 callbacks are called with the socket as `this`; the socket carries the `target` it was given. */
 type Callbacks = {
@@ -71,13 +72,11 @@ export interface SocketPlatform {
  *  to the user leaves room for it (the SDK's TLS socket uses the same estimate). */
 const TLS_OVERHEAD = 96;
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
 /** The address to dial without a look-up: an IPv4 literal, or "localhost", which always means loopback
  *  (RFC 6761 section 6.3). The lin simulator's Net.resolve("localhost") fails: GLib answers ::1 first and
  *  the SDK takes only a first IPv4 answer. */
 function literalAddress(host: string): string | undefined {
-  if (IPV4.test(host)) return host;
+  if (isIPv4(host)) return host;
   const name = host.toLowerCase();
   return name === "localhost" || name === "localhost." ? "127.0.0.1" : undefined;
 }

@@ -2,6 +2,7 @@
 // TLSError("certificate: auth err"), Error("date validation failed"), TLSError("alert: 2, 42")... This
 // turns such an exception into the typed TlsError of firmware/mqtt/platform/tls-error.ts.
 import { isClockSet } from "../../common/wall-clock.js";
+import { integerAt } from "../../common/text.js";
 import { TlsError } from "../tls-error.js";
 
 
@@ -33,9 +34,11 @@ export function tlsFailure(thrown: unknown, now: number): TlsError {
     return new TlsError("unsupported-key", "the client key cannot sign CertificateVerify (the device TLS needs an RSA key)");
   }
   if (message.includes("protocolVersion")) return new TlsError("protocol-version", "the server does not speak TLS 1.2");
-  const alert = /alert: \d+, (\d+)/.exec(message);
-  if (alert) {
-    const description = Number(alert[1]);
+  // "alert: <level>, <description>"
+  const at = message.indexOf("alert: ");
+  const comma = at < 0 ? -1 : message.indexOf(", ", at);
+  const description = comma < 0 ? Number.NaN : integerAt(message, comma + 2);
+  if (description >= 0) {
     return new TlsError(ALERTS[description] ?? "handshake-failure", `the server sent alert ${description}`, description);
   }
   return new TlsError("handshake-failure", message || "handshake failed");
