@@ -4,6 +4,7 @@
 // bring it back. Joining takes `associationMs`; a network out of range, or a wrong password, ends the join
 // with `connection` 200 as a failed association does on the device; a network going out of range drops an
 // association the same way.
+import { CodedError } from "../mqtt/common/coded-error.js";
 import type { CallbackThis, Clock, TimerId, WiFi, WiFiConnectOptions, WiFiConstructor, WiFiOptions } from "./ports.js";
 import { Connection } from "./wifi-connection.js";
 
@@ -107,7 +108,7 @@ export class SimulatedWiFi implements WiFi {
   }
 
   connect(options: WiFiConnectOptions): void {
-    if (this.#connection === Connection.connecting) throw new Error("already connecting"); // as esp32's driver
+    if (this.#connection === Connection.connecting) throw new CodedError("already-connecting", "already connecting"); // as esp32's driver
     this.cancel();
     this.#ssid = options.SSID;
     this.#password = options.password;

@@ -7,6 +7,7 @@
 // (how many wait, when the oldest was taken) and the newest item, which marks how far a release reaches.
 // No list per reading: RAM stays the same whatever the batch size.
 
+import { CodedError } from "../mqtt/common/coded-error.js";
 import type { Clock, TimerId } from "../platform/ports.js";
 
 export interface BatchLimits {
@@ -65,7 +66,7 @@ export class Batcher<T> {
    * outbox) makes the batch due sooner, by its age.
    */
   add(item: T, ticks = this.#clock.ticks()): void {
-    if (this.#closed) throw new Error("batcher is closed");
+    if (this.#closed) throw new CodedError("closed", "batcher is closed");
     if (this.#count === 0 || ticks < this.#oldest) this.#oldest = ticks;
     this.#count++;
     this.#last = item;

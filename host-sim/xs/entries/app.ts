@@ -9,6 +9,7 @@ import type { VitalSink, VitalSource } from "../../../firmware/common/vital-sign
 import type { ReadingKind } from "../../../firmware/common/vital-signs.js";
 import type { AppConfig } from "../../../firmware/telemetry/config.js";
 import type { StatusCounters } from "../../../firmware/telemetry/status.js";
+import { CodedError } from "../../../firmware/mqtt/common/coded-error.js";
 import { collectGarbage, expose } from "../runtime/host-channel.js";
 import { XsI2C, XsSocket, xsClock, xsStorage } from "../runtime/ports.js";
 
@@ -59,7 +60,7 @@ function counted(source: VitalSource | undefined): VitalSource | undefined {
 }
 
 function reportError(error: Error): void {
-  seen.errors.push({ name: error.name, code: (error as { code?: string }).code, message: error.message });
+  seen.errors.push({ name: error.name, code: error instanceof CodedError ? error.code : undefined, message: error.message });
   wake();
 }
 const waiters: { kind: Counted; count: number; resolve: () => void }[] = [];

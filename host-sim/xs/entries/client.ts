@@ -4,6 +4,7 @@
 import { MqttClient } from "../../../firmware/mqtt/client/client.js";
 import type { ConnectInfo, MqttClientOptions } from "../../../firmware/mqtt/client/options.js";
 import type { QoS } from "../../../firmware/mqtt/codec/packets.js";
+import { CodedError } from "../../../firmware/mqtt/common/coded-error.js";
 import { collectGarbage, expose } from "../runtime/host-channel.js";
 import { XsSocket, xsClock } from "../runtime/ports.js";
 
@@ -42,7 +43,7 @@ function count(kind: Counted): number {
 }
 
 function report(error: Error): ReportedError {
-  return { name: error.name, code: (error as { code?: string }).code, message: error.message };
+  return { name: error.name, code: error instanceof CodedError ? error.code : undefined, message: error.message };
 }
 
 function wake(): void {

@@ -4,12 +4,13 @@
 // as it reads an ArrayBuffer (its own certificate store does the same), and a copy would cost ~3 KB of RAM
 // for as long as the client lives (measured in mcsim, docs/device.md).
 import Resource from "Resource";
+import { CodedError } from "../../common/coded-error.js";
 import type { TlsOptions } from "../../../platform/ports.js";
 import { CA_RESOURCE, CERTIFICATE_RESOURCE, KEY_RESOURCE } from "../resource-names.js";
 
 export function deviceTls(serverName?: string): TlsOptions {
   for (const name of [CA_RESOURCE, CERTIFICATE_RESOURCE, KEY_RESOURCE]) {
-    if (!Resource.exists(name)) throw new Error(`resource ${name} missing: run npm run certs before mcconfig (see docs/device.md)`);
+    if (!Resource.exists(name)) throw new CodedError("credentials-missing", `resource ${name} missing: run npm run certs before mcconfig (see docs/device.md)`);
   }
   // Read-only host buffers, typed as the ArrayBuffers the port's TlsOptions name.
   const load = (name: string) => new Resource(name) as unknown as ArrayBuffer;
