@@ -27,7 +27,7 @@ telemetry app) publishing over MQTT/TLS with client certificates. Without --brok
   --config JSON|FILE            start-up app configuration (partial, e.g. '{"hrIntervalMs":1000}')
   --data DIR                    outbox and stored config, per device in DIR/<id> (default .sim-data)
   --readings N                  exit 0 once every device has N readings acknowledged
-  --outage SECONDS              cut the link for SECONDS, starting --outage-after seconds after connecting
+  --outage SECONDS              take the Wi-Fi away and cut the link for SECONDS, --outage-after seconds after connecting
   --outage-after SECONDS        (default 10)
   --plain                       plain lines even on a terminal
   -h, --help
