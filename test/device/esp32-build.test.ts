@@ -65,12 +65,17 @@ describe("manifest.json for esp32/nodemcu", () => {
   it("compiles the esp32 sources where the platforms differ, and preloads every module of the project", () => {
     const build = built();
     const manifest = JSON.parse(readFileSync(join(root, "manifest.json"), "utf8")) as {
-      platforms: { esp32: { modules: Record<string, string> } };
+      platforms: { esp32: { modules: Record<string, string | string[]> } };
     };
     for (const [module, source] of Object.entries(manifest.platforms.esp32.modules)) {
-      if (!module.includes("*")) expect(build.modules.get(module), module).toBe(`${join(root, source)}.ts`);
+      // "~" lists sources left out of the build (the SDK's setup/network, which this app replaces).
+      if (!module.includes("*") && module !== "~") expect(build.modules.get(module), module).toBe(`${join(root, source as string)}.ts`);
     }
     expect(build.modules.get("platform/moddable/sensors")).toBe(join(root, "firmware/platform/moddable/sensors.ts"));
+    // main is not held back until Wi-Fi and SNTP are up: the SDK's setup/network is replaced by ours.
+    expect(build.modules.get("setup/network")).toBe(join(root, "firmware/platform/moddable/setup-network.ts"));
+    expect(build.modules.get("platform/moddable/wifi")).toBe(join(root, "firmware/platform/moddable/wifi.ts"));
+    expect(build.preloaded).toEqual(expect.arrayContaining(["setup/network", "platform/moddable/wifi", "~.embedded/network/interface/wifi", "~.embedded/io/socket/udp"])); // "embedded:" names as xsl writes them
     const ours = [...build.modules].filter(([, source]) => source.startsWith(`${root}/`)).map(([module]) => module);
     expect(ours.length).toBeGreaterThan(50);
     expect(ours.filter((module) => !build.preloaded.includes(module))).toEqual([]);

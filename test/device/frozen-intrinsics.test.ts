@@ -43,7 +43,7 @@ describe("device error classes under frozen intrinsics (as in ROM on the device)
 
   it("DnsError constructs, with its name and code", () => {
     const result = inFrozenRealm(
-      'export { DnsError } from "./firmware/platform/dns-error.ts";',
+      'export { DnsError } from "./firmware/mqtt/platform/dns-error.ts";',
       'const e = new bundle.DnsError("broker.lan"); [e.name, e.code, e.host, e.message, e instanceof Error].join("|")',
     );
     expect(result).toBe("DnsError|dns-unresolved|broker.lan|DNS: cannot resolve broker.lan|true");
