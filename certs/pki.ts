@@ -11,13 +11,16 @@
 // OpenSSL 3.0 (Debian 12) cannot backdate with `x509 -days`, so every certificate is signed with
 // `openssl ca` and explicit -startdate/-enddate in a scratch database.
 
-import { execFile } from "node:child_process";
-import { X509Certificate, createPrivateKey } from "node:crypto";
+import { X509Certificate, createPrivateKey, createPublicKey, verify } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isIP } from "node:net";
+import { commonNameOf as readCertificateName } from "../firmware/identity/certificate.js";
+import { BIT_STRING, SEQUENCE, expectTlv, readTlv } from "../firmware/identity/der.js";
+import { asn1Time, openssl, writeAtomic } from "./openssl.js";
+import { recordIssued } from "./revocation.js";
 
 const DAY = 86_400_000;
 /** A certificate closer than this to its notAfter (or notBefore, for future ones) is re-issued. */
@@ -50,16 +53,6 @@ export interface LeafSpec {
   notAfterDays?: number;
 }
 
-function openssl(args: string[], cwd?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile("openssl", args, { cwd, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      // stderr of openssl may mention file names but never prints key material.
-      if (error) reject(new Error(`openssl ${args[0]} failed: ${stderr.trim() || error.message}`));
-      else resolve(stdout);
-    });
-  });
-}
-
 function paths(dir: string, name: string): CertFiles {
   return {
     name,
@@ -68,17 +61,6 @@ function paths(dir: string, name: string): CertFiles {
     keyPem: join(dir, `${name}-key.pem`),
     keyDer: join(dir, `${name}-key.der`),
   };
-}
-
-/** openssl ca date: YYYYMMDDHHMMSSZ (GeneralizedTime, accepted by OpenSSL 3). */
-function asn1Time(date: Date): string {
-  return date.toISOString().replace(/[-:T]/g, "").replace(/\.\d+Z$/, "Z");
-}
-
-async function writeAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, data, { mode });
-  await rename(temp, path);
 }
 
 async function makeKey(files: CertFiles, keyType: KeyType): Promise<void> {
@@ -130,7 +112,64 @@ function extensions(kind: "ca" | "server" | "client", san: string[] | undefined)
   return lines.join("\n");
 }
 
-/** Sign with `openssl ca` in a throwaway database, so dates can be anywhere (including the past). */
+/** `openssl ca` configuration for a throwaway database in `work`, with the extensions of `kind`. */
+function caConfig(work: string, kind: "ca" | "server" | "client", san: string[] | undefined): string {
+  return [
+    "[ca]",
+    "default_ca = scratch",
+    "[scratch]",
+    `database = ${join(work, "index.txt")}`,
+    `new_certs_dir = ${work}`,
+    `serial = ${join(work, "serial")}`,
+    "default_md = sha256",
+    "policy = any",
+    "unique_subject = no",
+    "copy_extensions = none",
+    "[any]",
+    "commonName = supplied",
+    "[ext]",
+    extensions(kind, san),
+    "",
+  ].join("\n");
+}
+
+/**
+ * Signs the request `csr` (a PEM file; its signature is checked) with `issuer` (or its own key, "self") in a
+ * throwaway database, so dates can be anywhere (including the past), and writes the certificate to
+ * `certPem`. The subject is the request's. Returns the serial number (hex, upper case).
+ */
+async function signRequest(
+  csr: string,
+  certPem: string,
+  issuer: CertFiles | { self: string },
+  kind: "ca" | "server" | "client",
+  san: string[] | undefined,
+  notBefore: Date,
+  notAfter: Date,
+): Promise<string> {
+  const work = await mkdtemp(join(tmpdir(), "pki-sign-"));
+  try {
+    await writeFile(join(work, "ca.cnf"), caConfig(work, kind, san));
+    await writeFile(join(work, "index.txt"), "");
+    // Random 128-bit serial, top bit clear so it stays a positive INTEGER.
+    const serial = (await openssl(["rand", "-hex", "16"])).trim().replace(/^./, (c) => (parseInt(c, 16) & 7).toString(16)).toUpperCase();
+    await writeFile(join(work, "serial"), `${serial}\n`);
+    const signer = "self" in issuer ? ["-selfsign", "-keyfile", issuer.self] : ["-cert", issuer.certPem, "-keyfile", issuer.keyPem];
+    const out = join(work, "cert.pem");
+    await openssl([
+      "ca", "-batch", "-config", join(work, "ca.cnf"), ...signer, "-in", csr, "-out", out,
+      "-startdate", asn1Time(notBefore), "-enddate", asn1Time(notAfter),
+      "-extensions", "ext", "-notext", "-preserveDN",
+    ]);
+    await writeAtomic(certPem, await readFile(out));
+    if (!("self" in issuer)) await recordIssued(issuer, serial, notAfter, new X509Certificate(await readFile(out)).subject);
+    return serial;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Issues the certificate of `files` for its key (a request made here, then signed). */
 async function sign(
   files: CertFiles,
   issuer: CertFiles | "self",
@@ -140,45 +179,85 @@ async function sign(
   notBefore: Date,
   notAfter: Date,
 ): Promise<void> {
-  const work = await mkdtemp(join(tmpdir(), "pki-sign-"));
+  const work = await mkdtemp(join(tmpdir(), "pki-req-"));
   try {
-    const config = [
-      "[ca]",
-      "default_ca = scratch",
-      "[scratch]",
-      `database = ${join(work, "index.txt")}`,
-      `new_certs_dir = ${work}`,
-      `serial = ${join(work, "serial")}`,
-      "default_md = sha256",
-      "policy = any",
-      "unique_subject = no",
-      "copy_extensions = none",
-      "[any]",
-      "commonName = supplied",
-      "[ext]",
-      extensions(kind, san),
-      "",
-    ].join("\n");
-    await writeFile(join(work, "ca.cnf"), config);
-    await writeFile(join(work, "index.txt"), "");
-    // Random 128-bit serial, top bit clear so it stays a positive INTEGER.
-    const serial = (await openssl(["rand", "-hex", "16"])).trim().replace(/^./, (c) => (parseInt(c, 16) & 7).toString(16));
-    await writeFile(join(work, "serial"), `${serial}\n`);
     const csr = join(work, "req.csr");
     await openssl(["req", "-new", "-key", files.keyPem, "-subj", `/CN=${cn}`, "-out", csr]);
-    const signer =
-      issuer === "self" ? ["-selfsign", "-keyfile", files.keyPem] : ["-cert", issuer.certPem, "-keyfile", issuer.keyPem];
-    const out = join(work, "cert.pem");
-    await openssl([
-      "ca", "-batch", "-config", join(work, "ca.cnf"), ...signer, "-in", csr, "-out", out,
-      "-startdate", asn1Time(notBefore), "-enddate", asn1Time(notAfter),
-      "-extensions", "ext", "-notext", "-preserveDN",
-    ]);
-    await writeAtomic(files.certPem, await readFile(out));
+    await signRequest(csr, files.certPem, issuer === "self" ? { self: files.keyPem } : issuer, kind, san, notBefore, notAfter);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
   await writeDerForms(files);
+}
+
+/** PEM of DER bytes under `label` (RFC 7468). */
+export function pem(label: string, der: Uint8Array): string {
+  const base64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("base64");
+  const lines = base64.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
+}
+
+/** What a certification request says, once its signature verified with its own key. */
+export interface RequestFacts {
+  /** "CN=<name>" when the subject is one common name and nothing else, else a description of it. */
+  subject: string;
+  /** The public key's type and size ("rsa", 2048). */
+  keyType: string;
+  keyBits: number;
+}
+
+/** Checks a PKCS#10 request (RFC 2986, DER): its signature must verify with the key it carries (the
+ *  requester holds that key). Throws when it does not parse or does not verify. (openssl 3.0's `req
+ *  -verify` reports a failure but exits 0, so the check is made here.) */
+export function checkRequest(csrDer: Uint8Array): RequestFacts {
+  const request = expectTlv(csrDer, 0, SEQUENCE);
+  const info = expectTlv(csrDer, request.value, SEQUENCE, request.end);
+  const algorithm = expectTlv(csrDer, info.end, SEQUENCE, request.end);
+  const signature = expectTlv(csrDer, algorithm.end, BIT_STRING, request.end);
+  const version = readTlv(csrDer, info.value, info.end);
+  const subject = expectTlv(csrDer, version.end, SEQUENCE, info.end);
+  const spki = expectTlv(csrDer, subject.end, SEQUENCE, info.end);
+  const key = createPublicKey({ key: Buffer.from(csrDer.subarray(spki.start, spki.end)), format: "der", type: "spki" });
+  const hash = SIGNATURES.get(Buffer.from(csrDer.subarray(algorithm.start, algorithm.end)).toString("hex"));
+  if (hash === undefined) throw new Error("the request is not signed with RSA and SHA-2");
+  const signed = verify(hash, csrDer.subarray(info.start, info.end), key, csrDer.subarray(signature.value + 1, signature.end));
+  if (!signed) throw new Error("the request's signature does not verify with its own key");
+  return { subject: subjectText(csrDer.subarray(subject.start, subject.end)), keyType: key.asymmetricKeyType ?? "unknown", keyBits: key.asymmetricKeyDetails?.modulusLength ?? 0 };
+}
+
+/** sha{256,384,512}WithRSAEncryption AlgorithmIdentifiers (with their NULL parameters), DER in hex. */
+const SIGNATURES = new Map([
+  ["300d06092a864886f70d01010b0500", "sha256"],
+  ["300d06092a864886f70d01010c0500", "sha384"],
+  ["300d06092a864886f70d01010d0500", "sha512"],
+]);
+
+/** "CN=<name>" for a Name of one common name alone (what the device's subject is). */
+function subjectText(name: Uint8Array): string {
+  const outer = expectTlv(name, 0, SEQUENCE);
+  const rdn = readTlv(name, outer.value, outer.end);
+  const attribute = rdn.tag === 0x31 ? readTlv(name, rdn.value, rdn.end) : undefined;
+  const alone = rdn.end === outer.end && attribute !== undefined && attribute.end === rdn.end;
+  const cn = readCertificateName(name);
+  return alone && cn !== undefined ? `CN=${cn}` : `a subject of ${outer.end} bytes that is not one CN`;
+}
+
+/** Signs a client certificate for the PKCS#10 request `csrDer` (checked first) with `issuer`, valid from a
+ *  day ago for `notAfterDays`: the renewal service's and provisioning's way to certify a key made elsewhere. */
+export async function signClientRequest(issuer: CertFiles, csrDer: Uint8Array, notAfterDays = 825): Promise<{ der: Uint8Array; pem: string; serial: string }> {
+  checkRequest(csrDer);
+  const work = await mkdtemp(join(tmpdir(), "pki-issue-"));
+  try {
+    const csr = join(work, "req.csr");
+    await writeFile(csr, pem("CERTIFICATE REQUEST", csrDer));
+    const out = join(work, "cert.pem");
+    const now = Date.now();
+    const serial = await signRequest(csr, out, issuer, "client", undefined, new Date(now - DAY), new Date(now + notAfterDays * DAY));
+    const text = await readFile(out, "utf8");
+    return { der: new Uint8Array(new X509Certificate(text).raw), pem: text, serial };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 type ValidityState = "valid" | "expired" | "not-yet-valid";
@@ -263,38 +342,4 @@ export async function ensureLeaf(dir: string, spec: LeafSpec): Promise<{ files: 
   return { files, issued: true };
 }
 
-/**
- * Serialise generators on one directory across processes (vitest workers, a parallel `npm run certs`):
- * an exclusive lock directory, broken when its owner process is gone.
- */
-export async function withDirLock<T>(dir: string, action: () => Promise<T>): Promise<T> {
-  await mkdir(dir, { recursive: true });
-  const lock = join(dir, ".lock");
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await mkdir(lock);
-      await writeFile(join(lock, "pid"), String(process.pid));
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const owner = Number(await readFile(join(lock, "pid"), "utf8").catch(() => "0"));
-      if (owner > 0 && !alive(owner)) await rm(lock, { recursive: true, force: true });
-      else if (attempt > 1200) throw new Error(`PKI lock ${lock} held too long by pid ${owner}`, { cause: error });
-      else await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  try {
-    return await action();
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+export { withDirLock } from "./dir-lock.js";

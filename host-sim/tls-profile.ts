@@ -29,7 +29,7 @@
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { isIP } from "node:net";
 import { rootCertificates, type ConnectionOptions, type PeerCertificate, type TLSSocket } from "node:tls";
-import type { TlsOptions } from "../firmware/platform/ports.js";
+import type { DerBytes, TlsOptions } from "../firmware/platform/ports.js";
 import { NetworkError } from "../firmware/mqtt/platform/network-error.js";
 import { TlsError } from "../firmware/mqtt/platform/tls-error.js";
 
@@ -73,11 +73,11 @@ export const DEVICE_HANDSHAKE: Readonly<Pick<ConnectionOptions, "minVersion" | "
   sigalgs: DEVICE_SIGALGS,
 };
 
-function bytes(buffer: ArrayBuffer): Buffer {
-  return Buffer.from(new Uint8Array(buffer));
+function bytes(der: DerBytes): Buffer {
+  return Buffer.from(der instanceof Uint8Array ? der : new Uint8Array(der));
 }
 
-function derToPem(der: ArrayBuffer): string {
+function derToPem(der: DerBytes): string {
   return new X509Certificate(bytes(der)).toString();
 }
 
@@ -271,7 +271,7 @@ const ALERT_CODES: Record<string, [number, TlsError["code"]]> = {
   ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: [40, "handshake-failure"],
   ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: [42, "bad-certificate"],
   ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE: [43, "bad-certificate"],
-  ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED: [44, "bad-certificate"],
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED: [44, "certificate-revoked"],
   ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED: [45, "bad-certificate"],
   ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN: [46, "bad-certificate"],
   ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: [48, "bad-certificate"],

@@ -72,6 +72,10 @@ export interface TestPki {
   ca: Identity;
   broker: Identity;
   ingest: Identity;
+  /** The renewal service's identity (CN renewal). */
+  renewal: Identity;
+  /** The dev CA's revocation list (PEM file). */
+  crl: string;
   /** The default device (DEVICE_ID). */
   device: Identity;
   devices: Record<string, Identity>;
@@ -84,6 +88,8 @@ export interface TestPki {
   deviceTls(id?: string): TlsOptions;
   /** Node TLS options (PEM) for MQTT.js connecting as the backend (ingest identity) to a broker on localhost. */
   ingestTls: IngestTls;
+  /** The same for the renewal service (host-sim/renewal-service.ts). */
+  renewalTls: IngestTls;
 }
 
 export interface IngestTls {
@@ -150,24 +156,28 @@ async function build(dir: string): Promise<TestPki> {
   const devices: Record<string, Identity> = {};
   for (const [id, files] of Object.entries(dev.devices)) devices[id] = await loadIdentity(files);
   const ca = await loadIdentity(dev.ca);
-  const brokerTls: BrokerTlsFiles = { cafile: dev.ca.certPem, certfile: dev.broker.certPem, keyfile: dev.broker.keyPem };
+  const brokerTls: BrokerTlsFiles = { cafile: dev.ca.certPem, certfile: dev.broker.certPem, keyfile: dev.broker.keyPem, crlfile: dev.crl };
   const ingest = await loadIdentity(dev.ingest);
+  const renewal = await loadIdentity(dev.renewal);
   return {
     dir,
     ca,
     broker: await loadIdentity(dev.broker),
     ingest,
+    renewal,
+    crl: dev.crl,
     device: devices[DEVICE_ID],
     devices,
     odd,
     brokerTls,
-    serverTls: (name) => ({ cafile: dev.ca.certPem, certfile: odd[name].files.certPem, keyfile: odd[name].files.keyPem }),
+    serverTls: (name) => ({ cafile: dev.ca.certPem, certfile: odd[name].files.certPem, keyfile: odd[name].files.keyPem, crlfile: dev.crl }),
     deviceTls(id = DEVICE_ID) {
       const device = devices[id];
       if (!device) throw new Error(`no test certificate for device ${id}`);
       return { certificate: ca.certDer, clientCertificates: [device.certDer], clientKey: device.keyDer };
     },
     ingestTls: { ca: ca.certPem, cert: ingest.certPem, key: ingest.keyPem, servername: "localhost" },
+    renewalTls: { ca: ca.certPem, cert: renewal.certPem, key: renewal.keyPem, servername: "localhost" },
   };
 }
 

@@ -35,6 +35,8 @@ export interface BrokerTlsFiles {
   /** Broker certificate and key (PEM). */
   certfile: string;
   keyfile: string;
+  /** The CA's revocation list (PEM); none: the hardened config's crlfile is left out. */
+  crlfile?: string;
 }
 
 export interface MosquittoOptions {
@@ -157,6 +159,7 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
       ["cafile", options.tls.cafile],
       ["certfile", options.tls.certfile],
       ["keyfile", options.tls.keyfile],
+      ["crlfile", options.tls.crlfile ?? null],
       ["tls_version", options.tlsVersion ?? "tlsv1.2"],
       ["require_certificate", String(options.requireCertificate ?? true)],
       ["use_identity_as_username", String(options.useIdentityAsUsername ?? true)],

@@ -157,6 +157,7 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
         client.subscribe(subs, opts, done);
       },
       close: () => client.close(),
+      reconnect: () => client.reconnect(),
       publish(t: string, payload: Uint8Array | string, options?: PublishOptions, done?: (this: unknown, error?: Error) => void, target?: unknown) {
         const batch = t === topic && payload instanceof Uint8Array ? batchSeqs(payload) : [];
         client.publish(t, payload, options, (error) => {

@@ -7,18 +7,21 @@ export type BufferLike = ArrayBuffer | ArrayBufferView;
 
 // ---- Socket: the ECMA-419 (Ecma TC53) TCP / TLS socket class pattern -------------------------------
 
+/** DER bytes: an ArrayBuffer, or a view of one (the device's credentials are views of a flash partition). */
+export type DerBytes = ArrayBuffer | Uint8Array;
+
 /** TLS options, shaped after the Moddable SDK's `secure` dictionary (docs/security.md). DER everywhere. */
 export interface TlsOptions {
-  /** Trusted CA certificate(s), DER. */
-  certificate?: ArrayBuffer | ArrayBuffer[];
+  /** Trusted CA certificate(s), DER: the server's chain must lead to one of them. */
+  certificate?: DerBytes | DerBytes[];
   /** SNI and the name checked against the server certificate's SAN; defaults to the host. */
   serverName?: string;
   /** Verify the server certificate (default true). */
   verify?: boolean;
   /** Client certificate chain, DER, leaf first. */
-  clientCertificates?: ArrayBuffer[];
+  clientCertificates?: DerBytes[];
   /** Client private key, PKCS#8 DER. */
-  clientKey?: ArrayBuffer;
+  clientKey?: DerBytes;
   /** ALPN protocol name offered, e.g. "x-amzn-mqtt-ca". */
   applicationLayerProtocolNegotiation?: string;
 }
@@ -168,3 +171,22 @@ export type I2CConstructor = new (options: I2COptions) => I2C;
 export interface SensorBus extends Partial<I2COptions> {
   io: I2CConstructor;
 }
+
+// ---- Flash: a raw partition of NOR flash (the device's credentials store) --------------------------
+
+export interface FlashPartition {
+  /** The whole partition, read where it is when the platform maps flash (esp32; the simulator's file),
+   *  else a copy kept in step with writes. Views of it stay valid across writes. */
+  readonly bytes: Uint8Array;
+  /** The erase unit, bytes (4096 on esp32). */
+  readonly blockSize: number;
+  /** Sets every byte of block `block` to 0xFF. */
+  erase(block: number): void;
+  /** Writes at `offset`. NOR flash: a write can only turn bits from 1 to 0, until the block is erased. */
+  write(offset: number, data: Uint8Array): void;
+}
+
+// ---- Signer: the device's private key at work ------------------------------------------------------
+
+/** Signs `data` with the RSA key `key` (PKCS#8 DER): PKCS#1 v1.5 over SHA-256 (RFC 8017 section 8.2). */
+export type Signer = (key: Uint8Array, data: Uint8Array) => ArrayBuffer;

@@ -13,11 +13,13 @@ import type { ReadingKind, VitalSink, VitalSource } from "../common/vital-signs.
 import { MqttClient } from "../mqtt/client/client.js";
 import { ClientError, MessageTooLargeError, PersistentFailureError } from "../mqtt/client/client-errors.js";
 import type { ConnectInfo, MqttClientOptions } from "../mqtt/client/options.js";
-import type { CallbackThis, Clock, Storage } from "../platform/ports.js";
+import type { CallbackThis, Clock, Signer, Storage } from "../platform/ports.js";
+import type { DeviceIdentity } from "../identity/device-identity.js";
+import { CertificateRenewal, type RenewalEvent } from "../identity/renewal.js";
 import { asError } from "../mqtt/common/as-error.js";
 import { encodeUtf8 } from "../mqtt/common/utf8.js";
 import { applyConfigUpdate, DEFAULT_CONFIG, MAX_INCOMING_PACKET_BYTES, type AppConfig } from "./config.js";
-import { deviceTopics, type DeviceTopics } from "./device-topics.js";
+import { certificateTopics, deviceTopics, type DeviceTopics } from "./device-topics.js";
 import { Outbox } from "./outbox.js";
 import { deviceBaseName } from "./payload.js";
 import { encodeReading, READING_BYTES, type StoredReading } from "./reading.js";
@@ -58,6 +60,11 @@ export interface TelemetryAppOptions {
   /** The network is not there at start: the client waits for networkChanged(true) (the device's own
    *  network, network.ts). Default false: the platform's network is taken as given. */
   waitForNetwork?: boolean;
+  /** The device's identity from its credentials store (its `tls` is the client's `secure`): the app then
+   *  renews the certificate over MQTT before it expires (firmware/identity/renewal.ts). */
+  identity?: { identity: DeviceIdentity; sign: Signer; marginDays?: number; forgetTlsSession?: () => void };
+  /** A step of a certificate renewal. */
+  onRenewal?(event: RenewalEvent): void;
   /** For tests: build the client from the options the app computed. */
   createClient?: (options: MqttClientOptions) => TelemetryClient;
   /** Anything that went wrong without stopping the app (sensor errors, refusals, storage errors). */
@@ -87,6 +94,8 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
   readonly #uplink: Uplink;
   readonly #reports: Reports;
   readonly #remoteConfig: RemoteConfig;
+  readonly #renewal: CertificateRenewal | undefined;
+  readonly #onRenewal: ((event: RenewalEvent) => void) | undefined;
   readonly #record: StoredReading = { kind: "hr", value: 0, boot: 0, ticks: 0 };
   readonly #bytes = new Uint8Array(READING_BYTES);
   #config: AppConfig;
@@ -142,6 +151,16 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     });
     this.#reports = new Reports(this.topics, this.#uplink, this, this.#config.thresholds);
     this.#remoteConfig = new RemoteConfig(this.topics, options.storage, this.#uplink, this);
+    this.#onRenewal = options.onRenewal;
+    const identity = options.identity;
+    this.#renewal = identity && new CertificateRenewal({
+      ...identity,
+      ...(identity.marginDays !== undefined ? { marginMs: identity.marginDays * 86_400_000 } : {}),
+      clock,
+      client,
+      topics: certificateTopics(this.topics),
+      owner: this,
+    });
     this.#sampler = new Sampler({
       clock: clock,
       sensors: options.sensors,
@@ -152,6 +171,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
 
   static #onConnect(this: CallbackThis, info: ConnectInfo): void {
     const app = this.target as TelemetryApp;
+    app.#renewal?.connected(); // first: a renewed certificate that just connected is in this status
     app.#reports.status(true);
     app.#uplink.connectionUp();
     app.#connectCallback?.(info);
@@ -160,12 +180,14 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
   static #onMessage(this: CallbackThis, topic: string, payload: Uint8Array): void {
     const app = this.target as TelemetryApp;
     if (topic === app.topics.config) app.#remoteConfig.message(payload);
+    else app.#renewal?.message(topic, payload);
   }
 
   static #onClientError(this: CallbackThis, error: Error): void {
     const app = this.target as TelemetryApp;
     if (error instanceof PersistentFailureError) app.#persistentFailures++;
     if (error instanceof MessageTooLargeError) app.#remoteConfig.tooLarge(error);
+    app.#renewal?.failed(error);
     app.error(error);
   }
 
@@ -186,6 +208,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
       discarded: this.#discarded,
       persistentFailures: this.#persistentFailures,
       damaged: this.outbox.damaged,
+      ...(this.#renewal ? { certificate: this.#renewal.status } : {}),
     };
   }
 
@@ -201,6 +224,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
         if (!(error instanceof ClientError && error.code === "client-closed")) this.error(error);
       } else if (codes[0] >= 0x80) this.error(new ClientError("invalid-argument", `subscription to ${this.topics.config} refused`, codes[0]));
     });
+    this.#renewal?.start();
     client.connect();
     this.#sampler.start();
   }
@@ -225,6 +249,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     if (this.#closed) return;
     this.#closed = true;
     this.#sampler.close();
+    this.#renewal?.close();
     this.#uplink.close();
   }
 
@@ -273,6 +298,10 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
 
   error(error: Error): void {
     this.#onError?.(error);
+  }
+
+  renewal(event: RenewalEvent): void {
+    this.#onRenewal?.(event);
   }
 }
 

@@ -18,6 +18,20 @@ const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
 export const DEFAULT_TOPIC_PREFIX = "devices";
 
+/** The certificate renewal's topics (firmware/identity/renewal.ts): the device asks on `request` (a PKCS#10
+ *  request, DER) and the renewal service answers on `issued` (the certificate, DER) or `rejected` (JSON). */
+export interface CertificateTopics {
+  request: string;
+  issued: string;
+  rejected: string;
+}
+
+/** Below the device's own topics (`<prefix>/<id>/cert/...`), which the broker's ACL confines it to. */
+export function certificateTopics(topics: DeviceTopics): CertificateTopics {
+  const base = topics.config.slice(0, topics.config.length - "config".length) + "cert/";
+  return { request: base + "request", issued: base + "issued", rejected: base + "rejected" };
+}
+
 export function deviceTopics(deviceId: string, prefix: string = DEFAULT_TOPIC_PREFIX): DeviceTopics {
   if (!DEVICE_ID.test(deviceId)) {
     throw new ConfigError("out-of-range", `device id ${JSON.stringify(deviceId)} must be 1-64 of A-Z a-z 0-9 . _ : - starting with a letter or digit`, "deviceId");

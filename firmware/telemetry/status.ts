@@ -23,6 +23,9 @@ export interface StatusCounters {
   /** Stretches of the outbox's storage found torn (a power loss mid-write) or damaged at a start; each lost
    *  one or more stored frames. */
   damaged: number;
+  /** With an identity from the credentials store: the certificate in use expires at `expires` (seconds since
+   *  the epoch), renewed `renewals` times since start (firmware/identity/renewal.ts). */
+  certificate?: { expires: number; renewals: number };
 }
 
 /** Retained on devices/<id>/status after each connect. */

@@ -76,6 +76,10 @@ export class CountingClient implements TelemetryClient {
     this.inner.subscribe(subscriptions, options, done);
   }
 
+  reconnect(): void {
+    this.inner.reconnect();
+  }
+
   close(): void {
     this.inner.close();
   }

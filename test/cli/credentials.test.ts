@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const bytes = (b: ArrayBuffer) => Buffer.from(b).toString("hex");
+const bytes = (b: ArrayBuffer | Uint8Array) => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString("hex");
 
 describe("credentials", () => {
   it("reads certificates and keys from PEM or DER into the DER the device uses", () => {

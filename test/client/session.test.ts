@@ -1,5 +1,6 @@
 // Sessions across reconnects: what is resent (MQTT 4.4), in which order, and what is not.
 import { describe, expect, it } from "vitest";
+import type { ClientError } from "../../firmware/mqtt/client/client-errors.js";
 import type { FakeConnection } from "../support/fake-broker.js";
 import { publishAsync, until, useFakeBroker } from "./harness.js";
 
@@ -183,4 +184,39 @@ describe("session resume", () => {
     await until(() => h.seen.errors.length === 1, "onError");
     expect(h.seen.errors[0]).toMatchObject({ code: "subscribe-refused", reasonCode: 0x80 });
   });
+
+  it("reconnect(): DISCONNECT on the connection in hand, a new connection at once that resumes the session, the unacknowledged publish resent", async () => {
+    const { h, c: c1 } = await fake.connected();
+    const done = publishAsync(h.client, "s/r", "kept", { qos: 1 });
+    const first = await c1.next("publish");
+    h.client.reconnect();
+    // The broker sees a normal DISCONNECT (so it drops the will), not a lost connection.
+    await c1.next("disconnect");
+    await c1.waitClosed();
+    expect(h.seen.disconnects.map((e) => (e as ClientError).code)).toEqual(["reconnecting"]);
+    const c2 = await fake.broker.nextConnection();
+    expect((await c2.next("connect")).packet.clean).toBe(false);
+    c2.connack(true);
+    const again = await c2.next("publish");
+    expect(again.packet.dup).toBe(true);
+    expect(again.packet.messageId).toBe(first.packet.messageId);
+    c2.send({ cmd: "puback", messageId: again.packet.messageId });
+    expect(await done).toBeUndefined();
+    await until(() => h.seen.connects.length === 2, "the second connection");
+    expect(h.seen.errors).toEqual([]);
+  });
+
+  it("reconnect() while waiting to retry tries at once; before connect() it does nothing", async () => {
+    const idle = fake.clients.make();
+    idle.client.reconnect();
+    expect(fake.broker.connections.length).toBe(0);
+    const { h, c } = await fake.connected({ backoff: { base: 60_000, cap: 60_000 } });
+    c.destroy();
+    await until(() => h.seen.disconnects.length === 1, "the drop");
+    h.client.reconnect(); // the backoff would have waited up to a minute
+    const again = await fake.broker.nextConnection(2_000);
+    await again.accept(true);
+    await until(() => h.seen.connects.length === 2, "connected again");
+  });
 });
+

@@ -9,6 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkDeviceId, ensureDevPki, type DevPki } from "../../certs/dev-pki.js";
+import { signClientRequest } from "../../certs/pki.js";
+import { crlPath, isRevoked, revoke } from "../../certs/revocation.js";
+import { readCertificate } from "../../firmware/identity/certificate.js";
+import { certificationRequest } from "../../firmware/identity/csr.js";
+import { nodeSigner } from "../../host-sim/platform/node-signer.js";
 
 let dir: string;
 let first: DevPki;
@@ -25,8 +30,8 @@ afterAll(async () => {
 const cert = async (path: string): Promise<X509Certificate> => new X509Certificate(await readFile(path));
 
 describe("dev PKI", () => {
-  it("issues a CA, the broker, the ingest identity and each device on the first run", () => {
-    expect(first.issued.sort()).toEqual(["broker", "ca", "device-wearable-001", "device-wearable-007", "ingest"]);
+  it("issues a CA, the broker, the ingest and renewal identities and each device on the first run", () => {
+    expect(first.issued.sort()).toEqual(["broker", "ca", "device-wearable-001", "device-wearable-007", "ingest", "renewal"]);
   });
 
   it("device certificate: CN = device id, RSA 2048, client auth, issued by the CA with AKI = the CA's SKI", async () => {
@@ -93,15 +98,22 @@ describe("dev PKI", () => {
   it("a new CA key re-issues everything it signed", async () => {
     await unlink(first.ca.keyPem);
     const renewed = await ensureDevPki({ out: dir, devices: ["wearable-001"] });
-    expect(renewed.issued.sort()).toEqual(["broker", "ca", "device-wearable-001", "ingest"]);
+    expect(renewed.issued.sort()).toEqual(["broker", "ca", "device-wearable-001", "ingest", "renewal"]);
     const ca = await cert(renewed.ca.certPem);
     const device = await cert(renewed.devices["wearable-001"].certPem);
     expect(device.verify(ca.publicKey)).toBe(true);
   });
 
   it("refuses device ids that cannot be a CN and a topic level", () => {
-    for (const bad of ["", "a/b", "dev+1", "dev#", "has space", "ingest"]) expect(() => checkDeviceId(bad)).toThrow();
+    for (const bad of ["", "a/b", "dev+1", "dev#", "has space", "ingest", "renewal"]) expect(() => checkDeviceId(bad)).toThrow();
     expect(() => checkDeviceId("wearable-001")).not.toThrow();
+  });
+
+  it("keeps a CRL signed by the CA, empty until a device is revoked", async () => {
+    const text = await run("openssl", ["crl", "-in", first.crl, "-noout", "-text"]);
+    expect(text).toMatch(/Issuer: CN ?= ?Wearable Dev Root CA/);
+    expect(text).toMatch(/No Revoked Certificates/);
+    await run("openssl", ["crl", "-in", first.crl, "-CAfile", first.ca.certPem, "-noout"]); // the signature verifies
   });
 
   it("`npm run certs` (certs/generate.ts) works from the command line", async () => {
@@ -122,3 +134,33 @@ function run(command: string, args: string[]): Promise<string> {
 function opensslText(path: string): Promise<string> {
   return run("openssl", ["x509", "-in", path, "-noout", "-text"]);
 }
+
+describe("revocation (npm run certs -- --revoke)", () => {
+  let out: string;
+  let pki: DevPki;
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), "pki-revoke-"));
+    pki = await ensureDevPki({ out, devices: ["wearable-070", "wearable-071"] });
+  }, 120_000);
+  afterAll(() => rm(out, { recursive: true, force: true }));
+
+  it("revokes every certificate issued to the device, its renewals too, and only those; the CRL lists them", async () => {
+    const key = await readFile(pki.devices["wearable-070"].keyDer);
+    const original = await cert(pki.devices["wearable-070"].certPem);
+    const fields = readCertificate(new Uint8Array(original.raw));
+    const renewal = await signClientRequest(pki.ca, certificationRequest(fields.subject, fields.publicKey, (info) => nodeSigner(new Uint8Array(key), info)), 400);
+    expect(await isRevoked(pki.ca, "wearable-070")).toBe(false);
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const stdout = await run(join(root, "node_modules/.bin/tsx"), [join(root, "certs/generate.ts"), "--out", out, "--revoke", "wearable-070"]);
+    expect(stdout).toMatch(/revoked wearable-070: /);
+    const revoked = await run("openssl", ["crl", "-in", crlPath(pki.ca), "-noout", "-text"]);
+    expect(revoked).toContain(original.serialNumber);
+    expect(revoked).toContain(renewal.serial);
+    expect(revoked).not.toContain((await cert(pki.devices["wearable-071"].certPem)).serialNumber);
+    expect(await isRevoked(pki.ca, "wearable-070")).toBe(true);
+    expect(await isRevoked(pki.ca, "wearable-071")).toBe(false);
+    // Revoked already: nothing new; a name the CA never issued to: an error.
+    expect(await revoke(pki.ca, "wearable-070")).toEqual([]);
+    await expect(revoke(pki.ca, "nobody")).rejects.toThrow(/no certificate of CN nobody/);
+  });
+});

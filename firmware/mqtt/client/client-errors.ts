@@ -15,6 +15,7 @@ export type ClientErrorCode =
   | "retain-not-supported" // server said Retain Available = 0 (MQTT 5.0 section 3.2.2.3.5)
   | "server-disconnect" // the broker sent DISCONNECT (MQTT 5.0 section 3.14)
   | "connection-lost" // the socket failed or the peer closed it
+  | "reconnecting" // the application asked for a new connection (reconnect()), e.g. with new credentials
   | "persistent-failure" // the broker refused the client the same way several times in a row: see cause
   | "client-closed" // close() was called before the operation completed
   | "invalid-argument"; // a topic, QoS or option the client will not send

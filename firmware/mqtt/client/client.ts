@@ -61,6 +61,15 @@ export class MqttClient {
     return this.#c.connected;
   }
 
+  /**
+   * Ends the connection in hand cleanly (DISCONNECT: the broker discards the will) and connects again at
+   * once, e.g. with new credentials in `secure`; the session resumes as after any reconnection. A client
+   * waiting to retry tries now; one without a network, not started or closed is left as it is.
+   */
+  reconnect(): void {
+    this.#c.restart();
+  }
+
   /** Messages waiting to be sent (not in flight). */
   get queued(): number {
     return this.#c.queue.length;

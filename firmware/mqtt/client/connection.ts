@@ -17,7 +17,7 @@ import { encode } from "../codec/encode.js";
 import type { Connack, Packet, ProtocolVersion, Subscribe, Unsubscribe } from "../codec/packets.js";
 import { ProtocolError, ReasonCode, protocolError } from "../codec/protocol-error.js";
 import { call, complete } from "./callbacks.js";
-import { ConnackError, TimeoutError, socketError } from "./client-errors.js";
+import { ClientError, ConnackError, TimeoutError, socketError } from "./client-errors.js";
 import { DEFAULT_KEEP_ALIVE, DEFAULT_MAXIMUM_PACKET_SIZE, ServerLimits, connectPacket } from "./connect.js";
 import { pump, type FlowOwner } from "./flow.js";
 import { receive, type Receiver } from "./incoming.js";
@@ -128,6 +128,19 @@ export class Connection implements FlowOwner, Receiver, TimerOwner {
     if (this.state !== State.Offline && this.state !== State.Waiting) return;
     this.timers.stopReconnect();
     this.reconnect.restart();
+    this.openSocket();
+  }
+
+  /** MqttClient.reconnect(): a new connection now (the previous one closed with a DISCONNECT). */
+  restart(): void {
+    const state = this.state;
+    if (state === State.Idle || state === State.Offline || state === State.Closed) return;
+    const wasConnected = state === State.Connected;
+    if (wasConnected) this.sendDisconnect({ type: "disconnect" });
+    if (state !== State.Waiting) this.teardown();
+    this.timers.stopReconnect();
+    this.reconnect.restart();
+    if (wasConnected) call(this.options, this.options.onDisconnect, new ClientError("reconnecting", "reconnecting (the application asked)"));
     this.openSocket();
   }
 

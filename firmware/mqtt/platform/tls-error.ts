@@ -10,6 +10,7 @@ export type TlsErrorCode =
   | "clock-unset" // device wall clock not set (no SNTP yet): validity cannot be checked
   | "certificate-required" // the server demanded a client certificate we did not send
   | "bad-certificate" // the server refused our client certificate
+  | "certificate-revoked" // the server refused our client certificate as revoked (alert 44: it is on the CRL)
   | "unsupported-key" // the device TLS stack cannot sign with this client key (ECDSA)
   | "protocol-version" // no common TLS version (the device speaks TLS 1.2 only)
   | "handshake-failure"; // any other handshake failure (no common cipher, not TLS at all, ...)

@@ -41,6 +41,12 @@ export class FakeClient implements TelemetryClient {
     this.subscriptions.push(...list);
     done?.(undefined, list.map((s) => s.qos));
   }
+  /** How many times the app asked for a new connection (reconnect()). */
+  reconnects = 0;
+  reconnect(): void {
+    this.reconnects++;
+    this.connected = false;
+  }
   close(): void {
     this.closed = true;
     this.connected = false;

@@ -13,9 +13,10 @@
 //   (session_419.js): they are set here from the TCP callbacks.
 //
 // Pure: the SDK classes come in through `SocketPlatform`, so the host tests drive this with fakes.
-import type { BufferLike, CallbackThis, Socket, SocketConstructor, SocketOptions, TlsOptions } from "../../../platform/ports.js";
+import type { BufferLike, CallbackThis, DerBytes, Socket, SocketConstructor, SocketOptions, TlsOptions } from "../../../platform/ports.js";
 import { DnsError } from "../dns-error.js";
 import { tlsFailure } from "./tls-failure.js";
+import { trustedSession } from "./trusted-session.js";
 import { NetworkError } from "../network-error.js";
 import { TlsError } from "../tls-error.js";
 import { asError } from "../../common/as-error.js";
@@ -53,6 +54,8 @@ export interface TlsSession {
   /** Encrypts and writes; returns how many more bytes may be written. */
   write(socket: PlatformSocket, bytes: BufferLike): number;
   alert?: { level: number; description: number };
+  /** Registers more trusted CA certificates before the handshake (trusted-session.ts); gone after it. */
+  certificateManager?: { register(certificate: DerBytes): void };
 }
 
 export interface SocketPlatform {
@@ -81,7 +84,8 @@ function literalAddress(host: string): string | undefined {
   return name === "localhost" || name === "localhost." ? "127.0.0.1" : undefined;
 }
 
-/** The SDK session's option names (modules/crypt/ssl/ssl_cert.js, session_419.js): one CA certificate, TLS 1.2. */
+/** The SDK session's option names (modules/crypt/ssl/ssl_cert.js, session_419.js): TLS 1.2, and the first CA
+ *  certificate (the session takes one; trusted-session.ts registers the others). */
 export function sessionOptions(secure: TlsOptions, host: string): Record<string, unknown> {
   const out: Record<string, unknown> = { protocolVersion: 0x303, serverName: secure.serverName ?? host };
   const ca = Array.isArray(secure.certificate) ? secure.certificate[0] : secure.certificate;
@@ -163,7 +167,7 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
       const secure = this.#options.secure;
       try {
         if (secure !== undefined) {
-          const session = new platform.Session(sessionOptions(secure, host));
+          const session = trustedSession(platform.Session, secure, host);
           session.initiateHandshake();
           this.#session = session;
         }

@@ -11,7 +11,7 @@ const ALERTS: Record<number, TlsError["code"]> = {
   40: "handshake-failure",
   42: "bad-certificate",
   43: "bad-certificate", // unsupported_certificate
-  44: "bad-certificate", // certificate_revoked
+  44: "certificate-revoked",
   45: "bad-certificate", // certificate_expired (ours, as the server sees it)
   46: "bad-certificate", // certificate_unknown
   48: "bad-certificate", // unknown_ca (the server does not trust our issuer)

@@ -1,0 +1,39 @@
+// One process at a time in a PKI directory (certs/pki.ts, certs/revocation.ts).
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/**
+ * Serialise generators on one directory across processes (vitest workers, a parallel `npm run certs`):
+ * an exclusive lock directory, broken when its owner process is gone.
+ */
+export async function withDirLock<T>(dir: string, action: () => Promise<T>): Promise<T> {
+  await mkdir(dir, { recursive: true });
+  const lock = join(dir, ".lock");
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await mkdir(lock);
+      await writeFile(join(lock, "pid"), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const owner = Number(await readFile(join(lock, "pid"), "utf8").catch(() => "0"));
+      if (owner > 0 && !alive(owner)) await rm(lock, { recursive: true, force: true });
+      else if (attempt > 1200) throw new Error(`PKI lock ${lock} held too long by pid ${owner}`, { cause: error });
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await action();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,220 @@
+// Renewal of the device certificate over MQTT, before it expires. Once connected with the clock set, and
+// again every few hours, the device checks its certificate: within `marginMs` of its notAfter it publishes a
+// PKCS#10 request for the same key and subject (csr.ts) on devices/<id>/cert/request; the renewal service
+// answers on devices/<id>/cert/issued with the certificate, or on cert/rejected with a reason. The broker's
+// ACL lets each device write and read only its own topics, so the service knows who asks.
+//
+// A certificate that comes back is checked (this device's CN, this key, a later notAfter), written to the
+// credentials store as a new record on trial (credential-store.ts: the old one stays until the new one has
+// connected once), and the client reconnects at once with it, without a TLS session resumed with the old
+// one. Connected: the new record is confirmed and the renewal counted in the status. Refused by the broker:
+// the old record is used again and the refusal reported. Readings wait in the outbox meanwhile, as they do
+// for any reconnection.
+import { ConnackError } from "../mqtt/client/client-errors.js";
+import type { PublishOptions, SubscribeCallback } from "../mqtt/client/options.js";
+import type { Subscription } from "../mqtt/codec/packets.js";
+import { asError } from "../mqtt/common/as-error.js";
+import { decodeUtf8 } from "../mqtt/common/utf8.js";
+import { knownWallTime } from "../mqtt/common/wall-clock.js";
+import { TlsError } from "../mqtt/platform/tls-error.js";
+import type { Clock, Signer, TimerId } from "../platform/ports.js";
+import type { CertificateTopics } from "../telemetry/device-topics.js";
+import { readCertificate } from "./certificate.js";
+import { certificationRequest } from "./csr.js";
+import type { DeviceIdentity } from "./device-identity.js";
+import { IdentityError } from "./identity-error.js";
+
+const HOUR = 3_600_000;
+/** How often a connected device looks at its certificate's dates. */
+const CHECK_EVERY_MS = 6 * HOUR;
+/** A request left unanswered is made again after this long (at a connection or a check). */
+const REQUEST_AGAIN_MS = HOUR;
+export const DEFAULT_RENEWAL_MARGIN_DAYS = 30;
+
+/** What the renewal needs of the MQTT client (MqttClient has it). */
+export interface RenewalClient {
+  readonly connected: boolean;
+  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions): void;
+  subscribe(subscriptions: Subscription[], options?: undefined, done?: SubscribeCallback): void;
+  /** Drops the connection in hand cleanly and connects again at once (with the credentials now in `secure`). */
+  reconnect(): void;
+}
+
+export type RenewalEvent =
+  | { kind: "requested"; notAfter: number }
+  | { kind: "stored"; notAfter: number }
+  | { kind: "confirmed"; notAfter: number }
+  | { kind: "abandoned"; notAfter: number };
+
+export interface RenewalOwner {
+  error(error: Error): void;
+  renewal?(event: RenewalEvent): void;
+}
+
+export interface RenewalOptions {
+  identity: DeviceIdentity;
+  sign: Signer;
+  clock: Clock;
+  client: RenewalClient;
+  topics: CertificateTopics;
+  /** Renew when the certificate has less than this left (default 30 days). */
+  marginMs?: number;
+  owner: RenewalOwner;
+  /** Forgets a TLS session cached for resumption, so the next connection shows the certificate now in use. */
+  forgetTlsSession?: () => void;
+}
+
+/** Whether the broker refused this client's certificate (not the network, not the device's own verdict on
+ *  the broker's certificate). */
+function refusesCertificate(error: Error): boolean {
+  const reason = error instanceof TlsError ? error : undefined;
+  if (reason) return reason.code === "bad-certificate" || reason.code === "certificate-revoked" || reason.code === "certificate-required";
+  return error instanceof ConnackError && (error.returnCode === 0x05 || error.returnCode === 0x87);
+}
+
+export class CertificateRenewal {
+  readonly #identity: DeviceIdentity;
+  readonly #sign: Signer;
+  readonly #clock: Clock;
+  readonly #client: RenewalClient;
+  readonly #topics: CertificateTopics;
+  readonly #marginMs: number;
+  readonly #owner: RenewalOwner;
+  readonly #forget: (() => void) | undefined;
+  readonly #check: () => void;
+  #timer: TimerId | undefined;
+  /** Ticks of the last request, NaN when none is waiting for an answer. */
+  #requestedAt = Number.NaN;
+  /** Renewals confirmed since start. */
+  renewals = 0;
+
+  constructor(options: RenewalOptions) {
+    this.#identity = options.identity;
+    this.#sign = options.sign;
+    this.#clock = options.clock;
+    this.#client = options.client;
+    this.#topics = options.topics;
+    this.#marginMs = options.marginMs ?? DEFAULT_RENEWAL_MARGIN_DAYS * 24 * HOUR;
+    this.#owner = options.owner;
+    this.#forget = options.forgetTlsSession;
+    this.#check = this.tick.bind(this);
+  }
+
+  /** Subscribes to the answers (queued by the client until it connects; redone when a session is lost). */
+  start(): void {
+    const topics = this.#topics;
+    this.#client.subscribe([{ topicFilter: topics.issued, qos: 1 }, { topicFilter: topics.rejected, qos: 1 }]);
+  }
+
+  /** For the status: the certificate's notAfter (seconds since the epoch) and the renewals since start. */
+  get status(): { expires: number; renewals: number } {
+    return { expires: Math.floor(this.#identity.notAfter / 1000), renewals: this.renewals };
+  }
+
+  /** The client connected: a certificate on trial has worked; and is it time to ask for a new one? */
+  connected(): void {
+    const store = this.#identity.store;
+    if (store.onTrial) {
+      try {
+        store.confirm();
+        this.renewals++;
+        this.#owner.renewal?.({ kind: "confirmed", notAfter: this.#identity.notAfter });
+      } catch (error) {
+        this.#owner.error(asError(error));
+      }
+    }
+    this.tick();
+  }
+
+  /** A connection attempt failed: a certificate on trial that the broker refuses is given up. */
+  failed(error: Error): void {
+    const identity = this.#identity;
+    if (!identity.store.onTrial || !refusesCertificate(error)) return;
+    try {
+      identity.store.abandon();
+      identity.refresh();
+      this.#forget?.();
+    } catch (failure) {
+      this.#owner.error(asError(failure));
+      return;
+    }
+    this.#owner.error(new IdentityError("renewed-refused", `the broker refused the renewed certificate (${error.message}): back to the previous one`));
+    this.#owner.renewal?.({ kind: "abandoned", notAfter: identity.notAfter });
+  }
+
+  /** A message on one of this job's topics; false for any other topic. */
+  message(topic: string, payload: Uint8Array): boolean {
+    if (topic === this.#topics.issued) this.issued(payload);
+    else if (topic === this.#topics.rejected) {
+      this.#requestedAt = Number.NaN;
+      let reason: string;
+      try {
+        reason = decodeUtf8(payload, 0, payload.length);
+      } catch {
+        reason = `${payload.length} bytes that are not UTF-8`;
+      }
+      this.#owner.error(new IdentityError("renewal-refused", `the renewal service refused: ${reason}`));
+    } else return false;
+    return true;
+  }
+
+  close(): void {
+    if (this.#timer !== undefined) this.#clock.clear(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Checks now, and again in a while. */
+  private tick(): void {
+    if (this.#timer !== undefined) this.#clock.clear(this.#timer);
+    this.#timer = this.#clock.set(this.#check, CHECK_EVERY_MS);
+    const now = knownWallTime(this.#clock);
+    const identity = this.#identity;
+    if (now === undefined || !this.#client.connected || identity.store.onTrial) return;
+    if (identity.notAfter - now > this.#marginMs) return;
+    if (this.#clock.ticks() - this.#requestedAt < REQUEST_AGAIN_MS) return;
+    try {
+      this.request();
+    } catch (error) {
+      this.#owner.error(asError(error));
+    }
+  }
+
+  private request(): void {
+    const identity = this.#identity;
+    const credentials = identity.store.credentials;
+    const current = readCertificate(credentials.certificate);
+    const sign = this.#sign;
+    const request = certificationRequest(current.subject, current.publicKey, (info) => sign(credentials.key, info));
+    this.#client.publish(this.#topics.request, request, { qos: 1 });
+    this.#requestedAt = this.#clock.ticks();
+    this.#owner.renewal?.({ kind: "requested", notAfter: identity.notAfter });
+  }
+
+  /** A certificate from the renewal service: checked, stored on trial, and connected with. */
+  private issued(payload: Uint8Array): void {
+    const identity = this.#identity;
+    try {
+      if (identity.store.onTrial) return; // one renewal at a time: this one is being tried
+      const issued = readCertificate(payload);
+      const current = readCertificate(identity.store.credentials.certificate);
+      if (issued.commonName !== identity.deviceId) throw new IdentityError("renewal-invalid", `the issued certificate names ${issued.commonName ?? "no one"}, not ${identity.deviceId}`);
+      if (!equalBytes(issued.publicKey, current.publicKey)) throw new IdentityError("renewal-invalid", "the issued certificate is for another key");
+      if (issued.notAfter <= current.notAfter) throw new IdentityError("renewal-invalid", "the issued certificate expires no later than the current one");
+      identity.store.stage(issued.der);
+      identity.refresh();
+      this.#requestedAt = Number.NaN;
+      this.#forget?.();
+    } catch (error) {
+      this.#owner.error(asError(error));
+      return;
+    }
+    this.#owner.renewal?.({ kind: "stored", notAfter: identity.notAfter });
+    this.#client.reconnect();
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
