@@ -4,12 +4,17 @@
 // and the firmware's own network (network/network.ts) on simulated airwaves with an SNTP server: the clock
 // starts unset as a board's does, readings are recorded from power-on, and an outage takes the Wi-Fi away.
 //
-//   const device = await SimulatedDevice.start({ deviceId, broker, secure, dataDir, light, ... });
+// Its identity comes from its credentials store (firmware/identity/, a partition image in its data
+// directory), as the firmware's does: the device id is its certificate's CN, TLS reads the stored
+// credentials, and the app renews the certificate over MQTT before it expires.
+//
+//   const device = await SimulatedDevice.start({ identity, broker, dataDir, light, ... });
 //   device.snapshot()      // what the live view shows
 //   await device.close()   // DISCONNECT, timers and sockets released; the outbox stays on disk
 import { join } from "node:path";
 import { Network } from "../firmware/network/network.js";
-import type { TlsOptions } from "../firmware/platform/ports.js";
+import type { DeviceIdentity } from "../firmware/identity/device-identity.js";
+import type { RenewalEvent } from "../firmware/identity/renewal.js";
 import { Airwaves, simulatedWiFiClass } from "../firmware/platform/simulated-wifi.js";
 import { TelemetryApp } from "../firmware/telemetry/app.js";
 import type { AppConfig } from "../firmware/telemetry/config.js";
@@ -21,14 +26,17 @@ import { SimulatedVitals } from "./device/simulated-sensors.js";
 import { FileStorage } from "./platform/file-storage.js";
 import { NodeClock } from "./platform/node-clock.js";
 import { NodeSocket } from "./platform/node-socket.js";
+import { nodeSigner } from "./platform/node-signer.js";
 import { NodeUdp, nodeResolve } from "./platform/node-udp.js";
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "no network" | "link down" | "closed";
 
 export interface DeviceOptions {
-  deviceId: string;
+  /** Who the device is: its credentials store, opened (the device id is the certificate's CN). */
+  identity: DeviceIdentity;
+  /** Renew the certificate this many days before it expires (default 30). */
+  renewalMarginDays?: number;
   broker: { host: string; port: number };
-  secure: TlsOptions;
   /** The outbox and the stored remote configuration live here (survives restarts). */
   dataDir: string;
   /** The SNTP server ("host:port") that sets the device's clock. */
@@ -45,6 +53,8 @@ export interface DeviceOptions {
   onError?(error: Error): void;
   /** Readings were acknowledged, or the connection state changed. */
   onChange?(device: SimulatedDevice): void;
+  /** A step of a certificate renewal. */
+  onRenewal?(event: RenewalEvent, device: SimulatedDevice): void;
 }
 
 export interface DeviceSnapshot {
@@ -64,6 +74,8 @@ export interface DeviceSnapshot {
   lastError?: string;
   /** Seconds until an outage ends. */
   outageLeft?: number;
+  /** The certificate in use: when it expires (ms since the epoch), and how many times it was renewed. */
+  certificate: { expires: number; renewals: number };
 }
 
 export class SimulatedDevice {
@@ -83,7 +95,7 @@ export class SimulatedDevice {
 
   private constructor(options: DeviceOptions, link: DeviceLink) {
     this.#options = options;
-    this.deviceId = options.deviceId;
+    this.deviceId = options.identity.deviceId;
     this.link = link;
     const clock = new NodeClock();
     clock.setWallTime(null); // a board powers on with its clock unset: SNTP sets it (or readings wait for it)
@@ -94,11 +106,11 @@ export class SimulatedDevice {
       // A slow, small drift, so the value is alive without leaving the normal range.
       temperature: (s) => options.temperature + 0.1 * Math.sin((2 * Math.PI * s) / 600),
     });
-    const telemetryTopic = deviceTopics(options.deviceId).telemetry;
+    const telemetryTopic = deviceTopics(this.deviceId).telemetry;
     this.app = new TelemetryApp({
-      deviceId: options.deviceId,
+      deviceId: this.deviceId,
       clock,
-      storage: new FileStorage(join(options.dataDir, options.deviceId)),
+      storage: new FileStorage(join(options.dataDir, this.deviceId)),
       sensors: this.#vitals.sources,
       config: options.config,
       waitForNetwork: true,
@@ -107,13 +119,15 @@ export class SimulatedDevice {
         clock,
         // The device dials its link; TLS still checks the broker's name (the client passes host as SNI).
         brokers: [{ host: options.broker.host, port: link.address.port, address: link.address.address }],
-        secure: options.secure,
+        secure: options.identity.tls,
         cleanStart: true,
         keepAlive: 30,
         // Shorter than the firmware default cap (60 s) so a demo outage ends in a reconnect soon after.
         backoff: { base: 500, cap: 10_000 },
         onClose: () => this.#released?.(),
       },
+      identity: { identity: options.identity, sign: nodeSigner, ...(options.renewalMarginDays !== undefined ? { marginDays: options.renewalMarginDays } : {}) },
+      onRenewal: (event) => options.onRenewal?.(event, this),
       createClient: (mqttOptions) => (this.#client = new CountingClient(mqttOptions, telemetryTopic, () => this.#changed())),
       onConnect: () => {
         this.#connects++;
@@ -185,6 +199,7 @@ export class SimulatedDevice {
       // The device only sees a reset; the link knows when the broker itself could not be reached.
       lastError: state !== "connected" && this.link.upstreamError ? this.link.upstreamError : this.#lastError,
       outageLeft: downFor > 0 ? Math.ceil(downFor / 1000) : undefined,
+      certificate: { expires: this.#options.identity.notAfter, renewals: this.app.counters.certificate?.renewals ?? 0 },
     };
   }
 

@@ -1,8 +1,9 @@
 // The embedded broker `npm start` runs when no --broker is given: aedes over node:tls, set up like the
 // hardened mosquitto deployment (certs/mosquitto.conf, certs/acl) so the device meets the same rules:
-// TLS 1.2+, a client certificate from the dev CA is required, its CN is the identity, and each device
-// may write only below devices/<CN>/ and read only devices/<CN>/config; "ingest" reads devices/+/# and
-// writes devices/+/config.
+// TLS 1.2+, a client certificate from the dev CA is required and refused when the CA's CRL lists it, its
+// CN is the identity, and each device may write only below devices/<CN>/ and read only devices/<CN>/config
+// and the answers to its renewal requests (devices/<CN>/cert/issued, cert/rejected); "ingest" reads
+// devices/+/# and writes devices/+/config; "renewal" reads devices/+/cert/request and answers.
 import { Aedes, type Client } from "aedes";
 import { createServer, type Server, type TLSSocket } from "node:tls";
 
@@ -11,12 +12,17 @@ export interface EmbeddedBrokerOptions {
   ca: string;
   cert: string;
   key: string;
+  /** PEM: the CA's revocation list (client certificates on it are refused). */
+  crl?: string;
   host?: string;
   /** 0 = any free port. */
   port: number;
   /** CN of the back-end identity (default "ingest"). */
   ingest?: string;
 }
+
+/** CN of the renewal service (certs/acl). */
+const RENEWAL = "renewal";
 
 export interface EmbeddedBroker {
   readonly host: string;
@@ -34,13 +40,15 @@ function identityOf(client: Client): string | undefined {
 export function mayWrite(identity: string, topic: string, ingest = "ingest"): boolean {
   const levels = topic.split("/");
   if (identity === ingest) return levels.length === 3 && levels[0] === "devices" && levels[2] === "config";
+  if (identity === RENEWAL) return levels.length === 4 && levels[0] === "devices" && levels[2] === "cert" && (levels[3] === "issued" || levels[3] === "rejected");
   return levels.length >= 3 && levels[0] === "devices" && levels[1] === identity;
 }
 
 /** True when `identity` may subscribe to `filter`. */
 export function mayRead(identity: string, filter: string, ingest = "ingest"): boolean {
   if (identity === ingest) return filter === "devices/#" || filter.startsWith("devices/");
-  return filter === `devices/${identity}/config`;
+  if (identity === RENEWAL) return filter === "devices/+/cert/request";
+  return filter === `devices/${identity}/config` || filter === `devices/${identity}/cert/issued` || filter === `devices/${identity}/cert/rejected`;
 }
 
 class AclError extends Error {
@@ -73,7 +81,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   });
   const sockets = new Set<TLSSocket>();
   const server: Server = createServer(
-    { ca: options.ca, cert: options.cert, key: options.key, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2" },
+    { ca: options.ca, cert: options.cert, key: options.key, ...(options.crl !== undefined ? { crl: options.crl } : {}), requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2" },
     (socket) => {
       sockets.add(socket);
       socket.on("close", () => sockets.delete(socket));

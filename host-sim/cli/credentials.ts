@@ -1,10 +1,16 @@
-// Where the TLS material comes from: the files given on the command line (PEM or DER), else the dev PKI
-// (certs/dev-pki.ts), generated on first use. The device gets DER, as on the real thing (docs/device.md,
-// "Certificates as resources"). Key material is only read and handed on, never printed.
+// Where each simulated device's identity comes from: its credentials store, a partition image in its data
+// directory (<data>/<id>/flash/identity.bin, the same file format as the board's identity partition and the
+// Moddable simulator's flash, certs/provisioning.ts), opened as the firmware opens it. A device without one
+// is provisioned with the dev PKI (certs/dev-pki.ts, generated on first use); with --cert and --key its store
+// is written from those files. Key material is only read and handed on, never printed.
 import { X509Certificate, createPrivateKey } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ensureDevPki, type DevPki } from "../../certs/dev-pki.js";
-import type { TlsOptions } from "../../firmware/platform/ports.js";
+import { provision, storeIn } from "../../certs/provisioning.js";
+import { CredentialStore } from "../../firmware/identity/credential-store.js";
+import { DeviceIdentity } from "../../firmware/identity/device-identity.js";
+import { FileFlash } from "../platform/file-flash.js";
 import { UsageError } from "./options.js";
 
 export interface CredentialRequest {
@@ -13,17 +19,23 @@ export interface CredentialRequest {
   key?: string;
   certsDir: string;
   deviceIds: string[];
+  /** Each device's store goes in <dataDir>/<id>. */
+  dataDir: string;
+  /** Validity of dev certificates provisioned now (default 825 days). */
+  certDays?: number;
   /** The embedded broker needs the dev PKI's broker certificate. */
   embedded: boolean;
 }
 
 export interface Credentials {
-  /** Per device id. */
-  device(id: string): TlsOptions;
-  /** PEM for the embedded broker (present when it was asked for). */
-  broker?: { ca: string; cert: string; key: string };
+  /** Per device id: its identity, from its credentials store. */
+  identity(id: string): DeviceIdentity;
+  /** PEM for the embedded broker, and the CRL it refuses revoked devices by (present when it was asked for). */
+  broker?: { ca: string; cert: string; key: string; crl: string };
   /** Dev PKI files issued by this run (names only), for a note on screen. */
   issued: string[];
+  /** Credentials stores written by this run (their files). */
+  provisioned: string[];
   /** The dev PKI directory when it was used. */
   devPki?: DevPki;
 }
@@ -69,33 +81,72 @@ export function loadPrivateKey(path: string, what: string): ArrayBuffer {
   }
 }
 
+/** The identity in a store, or undefined when the store is missing or empty. */
+function open(path: string): DeviceIdentity | undefined {
+  if (!existsSync(path)) return undefined;
+  const store = new CredentialStore(new FileFlash(path));
+  return store.provisioned ? new DeviceIdentity(store) : undefined;
+}
+
+/** Whether a store's identity still works with the dev PKI: it trusts the dev CA, the dev CA signed its
+ *  certificate, and that certificate has not expired (renewal cannot bring an expired one back). */
+function worksWith(identity: DeviceIdentity, pki: DevPki): boolean {
+  const ca = new X509Certificate(readFileSync(pki.ca.certPem));
+  const credentials = identity.store.credentials;
+  const trusted = credentials.authorities.some((a) => Buffer.from(a).equals(ca.raw));
+  const certificate = new X509Certificate(credentials.certificate);
+  return trusted && certificate.verify(ca.publicKey) && identity.notAfter > Date.now();
+}
+
 export async function resolveCredentials(request: CredentialRequest): Promise<Credentials> {
-  const needDevPki = request.embedded || request.ca === undefined || request.cert === undefined;
+  const explicit = request.cert !== undefined && request.key !== undefined;
+  const needDevPki = request.embedded || !explicit || request.ca === undefined;
   let pki: DevPki | undefined;
   if (needDevPki) {
     try {
-      pki = await ensureDevPki({ out: request.certsDir, devices: request.deviceIds });
+      pki = await ensureDevPki({ out: request.certsDir, devices: [] });
     } catch (error) {
       throw new UsageError(`dev certificates in ${request.certsDir}: ${(error as Error).message}`);
     }
   }
-  const ca = loadCertificates(request.ca ?? pki!.ca.certPem, "--ca");
-  const explicit = request.cert !== undefined && request.key !== undefined
-    ? { cert: loadCertificates(request.cert, "--cert"), key: loadPrivateKey(request.key, "--key") }
-    : undefined;
-  const devices = new Map<string, TlsOptions>();
+  // The files given are checked here, for a clear error naming the flag.
+  if (request.ca !== undefined) loadCertificates(request.ca, "--ca");
+  if (explicit) {
+    loadCertificates(request.cert!, "--cert");
+    loadPrivateKey(request.key!, "--key");
+  }
+  const provisioned: string[] = [];
+  const identities = new Map<string, DeviceIdentity>();
   for (const id of request.deviceIds) {
-    const files = pki?.devices[id];
-    const chain = explicit ? explicit.cert : loadCertificates(files!.certDer, "device certificate");
-    const key = explicit ? explicit.key : loadPrivateKey(files!.keyDer, "device key");
-    devices.set(id, { certificate: ca.length === 1 ? ca[0] : ca, clientCertificates: chain, clientKey: key });
+    const home = join(request.dataDir, id);
+    let identity = explicit ? undefined : open(storeIn(home));
+    if (identity && identity.deviceId !== id) throw new UsageError(`${storeIn(home)} holds the identity of ${identity.deviceId}, not ${id}`);
+    if (!identity || (pki && !explicit && !worksWith(identity, pki))) {
+      try {
+        await provision({
+          deviceId: id,
+          home,
+          pkiDir: request.certsDir,
+          ...(request.certDays !== undefined ? { notAfterDays: request.certDays } : {}),
+          ...(explicit ? { key: request.key!, certificate: request.cert! } : {}),
+          // Given files trust --ca (default the dev CA); dev credentials trust the dev CA, and --ca besides.
+          authorities: request.ca !== undefined ? [request.ca] : explicit ? [pki!.ca.certPem] : [],
+        });
+      } catch (error) {
+        throw new UsageError(`credentials of ${id}: ${(error as Error).message}`);
+      }
+      provisioned.push(storeIn(home));
+      identity = open(storeIn(home))!;
+    }
+    identities.set(id, identity);
   }
   return {
-    device: (id) => devices.get(id)!,
+    identity: (id) => identities.get(id)!,
     broker: request.embedded && pki
-      ? { ca: read(pki.ca.certPem, "CA").toString("utf8"), cert: read(pki.broker.certPem, "broker certificate").toString("utf8"), key: read(pki.broker.keyPem, "broker key").toString("utf8") }
+      ? { ca: read(pki.ca.certPem, "CA").toString("utf8"), cert: read(pki.broker.certPem, "broker certificate").toString("utf8"), key: read(pki.broker.keyPem, "broker key").toString("utf8"), crl: read(pki.crl, "CRL").toString("utf8") }
       : undefined,
     issued: pki?.issued ?? [],
+    provisioned,
     devPki: pki,
   };
 }

@@ -17,6 +17,8 @@ telemetry app) publishing over MQTT/TLS with client certificates. Without --brok
                                 broker CA, device certificate, device RSA key (PEM or DER);
                                 default: the dev PKI in --certs
   --certs DIR                   dev PKI directory (default certs/out)
+  --cert-days N                 validity of the dev certificates provisioned now (default 825; within 30 days
+                                of expiry a device renews its certificate over MQTT)
   --listen PORT                 embedded broker port (default 8883; 0 = any free port)
   --device-id ID                device id, the certificate CN (default wearable-001)
   --devices N                   a fleet of N devices in this process (ids counted up from --device-id)
@@ -25,7 +27,8 @@ telemetry app) publishing over MQTT/TLS with client certificates. Without --brok
   --temp C                      skin temperature the thermometer model sees (default 36.6)
   --thermometer tmp117|max30205 the body-temperature chip on the board (default tmp117)
   --config JSON|FILE            start-up app configuration (partial, e.g. '{"hrIntervalMs":1000}')
-  --data DIR                    outbox and stored config, per device in DIR/<id> (default .sim-data)
+  --data DIR                    outbox, stored config and credentials store, per device in DIR/<id>
+                                (default .sim-data; a device without a store there is provisioned)
   --readings N                  exit 0 once every device has N readings acknowledged
   --outage SECONDS              take the Wi-Fi away and cut the link for SECONDS, --outage-after seconds after connecting
   --outage-after SECONDS        (default 10)
@@ -42,6 +45,8 @@ export interface CliOptions {
   cert?: string;
   key?: string;
   certsDir: string;
+  /** Validity of dev certificates provisioned now, days. */
+  certDays?: number;
   /** Embedded broker port; undefined: 8883, or any free port when that is taken. */
   listenPort?: number;
   deviceIds: string[];
@@ -79,6 +84,7 @@ const FLAGS = {
   cert: { type: "string" },
   key: { type: "string" },
   certs: { type: "string" },
+  "cert-days": { type: "string" },
   listen: { type: "string" },
   "device-id": { type: "string" },
   devices: { type: "string" },
@@ -201,6 +207,7 @@ export function parseCli(argv: string[]): CliOptions {
     cert: values.cert,
     key: values.key,
     certsDir: values.certs ?? DEFAULT_CERTS_DIR,
+    certDays: values["cert-days"] === undefined ? undefined : number("cert-days", values["cert-days"], integerIn(1, 3650), "whole days 1..3650"),
     listenPort: values.listen === undefined ? undefined : number("listen", values.listen, integerIn(0, 65535), "a port 0..65535"),
     deviceIds,
     hr,

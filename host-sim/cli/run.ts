@@ -1,10 +1,12 @@
 // Composes a CLI run: credentials, the broker (external or embedded), the simulated devices, the live
 // view, the --readings goal, --outage, and a clean stop on Ctrl-C. Resolves to the exit code.
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadPleth } from "../chips/ppg-files.js";
 import { SimulatedDevice } from "../device-sim.js";
 import type { LightSetting } from "../device/light.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../embedded-broker.js";
+import { startRenewalService, type RenewalService } from "../renewal-service.js";
 import { startSntpServer } from "../sntp-server.js";
 import { resolveCredentials, type Credentials } from "./credentials.js";
 import { fatalReason } from "./fatal.js";
@@ -21,13 +23,13 @@ export interface RunIo {
 export const EXIT = { ok: 0, fatal: 1, usage: 2 } as const;
 
 async function startBroker(options: CliOptions, credentials: Credentials): Promise<EmbeddedBroker> {
-  const { ca, cert, key } = credentials.broker!;
+  const { ca, cert, key, crl } = credentials.broker!;
   try {
-    return await startEmbeddedBroker({ ca, cert, key, port: options.listenPort ?? 8883 });
+    return await startEmbeddedBroker({ ca, cert, key, crl, port: options.listenPort ?? 8883 });
   } catch (error) {
     // The default port may be taken (another broker): any free port will do then.
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE" && options.listenPort === undefined) {
-      return startEmbeddedBroker({ ca, cert, key, port: 0 });
+      return startEmbeddedBroker({ ca, cert, key, crl, port: 0 });
     }
     throw error;
   }
@@ -53,9 +55,22 @@ function light(options: CliOptions): LightSetting {
 export async function run(options: CliOptions, io: RunIo): Promise<number> {
   const embedded = options.broker === undefined;
   const lightSetting = light(options);
-  const credentials = await resolveCredentials({ ...options, embedded, deviceIds: options.deviceIds });
+  const dataDir = resolve(options.dataDir);
+  const credentials = await resolveCredentials({ ...options, dataDir, embedded, deviceIds: options.deviceIds });
   if (credentials.issued.length > 0) io.stderr.write(`dev certificates issued in ${credentials.devPki!.dir}: ${credentials.issued.join(", ")}\n`);
+  for (const store of credentials.provisioned) io.stdout.write(`credentials store provisioned: ${store}\n`);
   const broker = embedded ? await startBroker(options, credentials) : undefined;
+  // With the embedded broker, the back end's renewal service signs the devices' renewed certificates.
+  let renewal: RenewalService | undefined;
+  if (broker) {
+    const pki = credentials.devPki!;
+    const pem = (path: string) => readFileSync(path, "utf8");
+    renewal = await startRenewalService({
+      port: broker.port,
+      tls: { ca: pem(pki.ca.certPem), cert: pem(pki.renewal.certPem), key: pem(pki.renewal.keyPem), servername: "localhost" },
+      ca: pki.ca,
+    });
+  }
   // The broker certificate of the dev PKI names localhost; the device checks that name (SAN) as it would.
   const target = options.broker ?? { host: "localhost", port: broker!.port };
   const brokerLabel = `mqtts://${target.host}:${target.port}${embedded ? " (embedded aedes)" : ""}`;
@@ -94,13 +109,11 @@ export async function run(options: CliOptions, io: RunIo): Promise<number> {
 
   io.onStopSignal(() => finished(EXIT.ok));
   try {
-    const dataDir = resolve(options.dataDir);
-    for (const [i, deviceId] of options.deviceIds.entries()) {
+      for (const [i, deviceId] of options.deviceIds.entries()) {
       devices.push(
         await SimulatedDevice.start({
-          deviceId,
+          identity: credentials.identity(deviceId),
           broker: target,
-          secure: credentials.device(deviceId),
           dataDir,
           sntp: `127.0.0.1:${sntp.port}`,
           light: lightSetting,
@@ -129,11 +142,13 @@ export async function run(options: CliOptions, io: RunIo): Promise<number> {
   } finally {
     view?.stop();
     await Promise.all(devices.map((d) => d.close()));
+    await renewal?.close();
     await broker?.close();
     await sntp.close();
     for (const d of devices) {
       const s = d.snapshot();
       io.stdout.write(`${d.deviceId}: ${s.readings.acknowledged} readings acknowledged (last seq ${s.readings.lastSeq}), ${s.outbox} in the outbox, ${s.recovered} carried over from before the start\n`);
+      io.stdout.write(`${d.deviceId}: certificate valid until ${new Date(s.certificate.expires).toISOString()}, renewed ${s.certificate.renewals} times in this run\n`);
     }
     if (fatal !== undefined) io.stderr.write(`error: ${fatal}\n`);
   }

@@ -18,12 +18,15 @@ import { NodeClock } from "../platform/node-clock.js";
 import { NodeSocket } from "../platform/node-socket.js";
 import type { AppSettings, AppStatus } from "./entries/app.js";
 import { XsFirmware } from "./firmware.js";
+import type { DerBytes, TlsOptions } from "../../firmware/platform/ports.js";
 
 const secondsArg = process.argv.indexOf("--seconds");
 const seconds = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 60;
 const log = (text: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${text}`);
 
-const credentials = await resolveCredentials({ certsDir: DEFAULT_CERTS_DIR, deviceIds: [DEVICE_ID], embedded: true });
+const dir = mkdtempSync(join(tmpdir(), "sim-xs-outbox-"));
+// The device's credentials store is provisioned in the run's own directory (the dev PKI signs).
+const credentials = await resolveCredentials({ certsDir: DEFAULT_CERTS_DIR, deviceIds: [DEVICE_ID], dataDir: dir, embedded: true });
 const pki = credentials.devPki!;
 const broker = await startEmbeddedBroker({ ...credentials.broker!, port: 0 });
 log(`embedded broker (aedes, TLS, client certificates required, ACL) on ${broker.host}:${broker.port}`);
@@ -51,7 +54,6 @@ const busClock = setInterval(() => {
   last = now;
 }, 20);
 
-const dir = mkdtempSync(join(tmpdir(), "sim-xs-outbox-"));
 const xs = await XsFirmware.start({
   entry: "host-sim/xs/entries/app.ts",
   name: "sim-xs",
@@ -62,11 +64,18 @@ const settings: AppSettings = {
   deviceId: DEVICE_ID,
   mqtt: {
     brokers: [{ host: "localhost", address: broker.host, port: broker.port }],
-    secure: credentials.device(DEVICE_ID),
+    secure: ownBuffers(credentials.identity(DEVICE_ID).tls),
     keepAlive: 30,
   },
   config: { hrIntervalMs: 2000, tempIntervalMs: 10_000, batchMaxReadings: 5 },
 };
+/** The store's views, as ArrayBuffers of their own: what crosses the bridge into XS. */
+function ownBuffers(tls: TlsOptions): TlsOptions {
+  const own = (b: DerBytes): ArrayBuffer => (b instanceof Uint8Array ? (b.slice().buffer as ArrayBuffer) : b);
+  const cas = tls.certificate === undefined ? [] : Array.isArray(tls.certificate) ? tls.certificate : [tls.certificate];
+  return { certificate: cas.map(own), clientCertificates: (tls.clientCertificates ?? []).map(own), ...(tls.clientKey ? { clientKey: own(tls.clientKey) } : {}) };
+}
+
 const empty = await xs.heap();
 await xs.call("start", settings);
 log(`app started in XS (${DEVICE_ID}); running ${seconds} s`);

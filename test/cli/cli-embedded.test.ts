@@ -4,7 +4,14 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startCli, summaryOf, type CliRun } from "./support/cli-process.js";
+import { X509Certificate } from "node:crypto";
+import { storeIn } from "../../certs/provisioning.js";
+import { CredentialStore } from "../../firmware/identity/credential-store.js";
+import { DeviceIdentity } from "../../firmware/identity/device-identity.js";
+import { FileFlash } from "../../host-sim/platform/file-flash.js";
+import { certificateOf, startCli, summaryOf, type CliRun } from "./support/cli-process.js";
+
+const DAY = 86_400_000;
 
 const FAST = JSON.stringify({ hrIntervalMs: 1000, tempIntervalMs: 1000, batchMaxAgeMs: 0 });
 const runs: CliRun[] = [];
@@ -61,6 +68,35 @@ describe("host-sim CLI with the embedded broker", () => {
       expect(received).toBeGreaterThan(1000);
     }
     expect(out + run.stderr()).not.toMatch(/PRIVATE KEY/);
+  }, 150_000);
+
+  it("a fleet of five from one set of credentials per device: each provisioned, each connected as itself; certificates near expiry renewed over MQTT", async () => {
+    const dir = tempDir();
+    const data = join(dir, "data");
+    const ids = ["wearable-001", "wearable-002", "wearable-003", "wearable-004", "wearable-005"];
+    const run = cli(["--certs", join(dir, "certs"), "--data", data, "--devices", "5", "--cert-days", "10", "--readings", "10", "--config", FAST]);
+    expect(await run.exited).toBe(0);
+    const out = run.stdout();
+    const serials = new Set<string>();
+    for (const id of ids) {
+      expect(out).toContain(`credentials store provisioned: ${storeIn(join(data, id))}`);
+      expect(summaryOf(out, id).acknowledged).toBeGreaterThanOrEqual(10);
+      // Provisioned for 10 days, within the 30-day margin: renewed by the embedded broker's renewal service.
+      const certificate = certificateOf(out, id);
+      expect(certificate.renewals).toBe(1);
+      expect(certificate.expires - Date.now()).toBeGreaterThan(800 * DAY);
+      // The renewed certificate is the one in the device's store now: its CN is the device.
+      const identity = new DeviceIdentity(new CredentialStore(new FileFlash(storeIn(join(data, id)))));
+      expect(identity.deviceId).toBe(id);
+      expect(identity.notAfter).toBe(certificate.expires);
+      serials.add(new X509Certificate(identity.tls.clientCertificates![0] as Uint8Array).serialNumber);
+    }
+    expect(serials.size).toBe(5);
+    // A second start opens the same stores: nothing provisioned, nothing to renew.
+    const again = cli(["--certs", join(dir, "certs"), "--data", data, "--devices", "5", "--readings", "2", "--config", FAST]);
+    expect(await again.exited).toBe(0);
+    expect(again.stdout()).not.toMatch(/credentials store provisioned/);
+    for (const id of ids) expect(certificateOf(again.stdout(), id).renewals).toBe(0);
   }, 150_000);
 
   it("replays a recorded PPG (BIDMC record 01) through the chip model and estimator", async () => {

@@ -12,6 +12,16 @@ describe("embedded broker ACL", () => {
     expect(mayRead("wearable-001", "devices/wearable-001/config")).toBe(true);
     expect(mayRead("wearable-001", "devices/#")).toBe(false);
   });
+  it("lets a device read the answers to its own renewal requests, and the renewal service answer any device", () => {
+    expect(mayWrite("wearable-001", "devices/wearable-001/cert/request")).toBe(true);
+    expect(mayRead("wearable-001", "devices/wearable-001/cert/issued")).toBe(true);
+    expect(mayRead("wearable-001", "devices/wearable-001/cert/rejected")).toBe(true);
+    expect(mayRead("wearable-001", "devices/wearable-002/cert/issued")).toBe(false);
+    expect(mayRead("renewal", "devices/+/cert/request")).toBe(true);
+    expect(mayRead("renewal", "devices/+/telemetry")).toBe(false);
+    expect(mayWrite("renewal", "devices/wearable-002/cert/issued")).toBe(true);
+    expect(mayWrite("renewal", "devices/wearable-002/config")).toBe(false);
+  });
   it("lets ingest read all devices and write only config", () => {
     expect(mayRead("ingest", "devices/+/telemetry")).toBe(true);
     expect(mayWrite("ingest", "devices/wearable-001/config")).toBe(true);

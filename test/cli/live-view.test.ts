@@ -14,6 +14,7 @@ function snapshot(over: Partial<DeviceSnapshot> = {}): DeviceSnapshot {
     outbox: 2,
     recovered: 0,
     connects: 1,
+    certificate: { expires: Date.UTC(2028, 0, 1), renewals: 0 },
     ...over,
   };
 }

@@ -74,6 +74,13 @@ export function startCli(args: string[]): CliRun {
 }
 
 /** The "<id>: N readings acknowledged (last seq S), P in the outbox, R carried over..." summary printed on exit. */
+/** The device's certificate line at exit: when the certificate in use expires, and the renewals in the run. */
+export function certificateOf(stdout: string, deviceId: string): { expires: number; renewals: number } {
+  const match = new RegExp(`^${deviceId}: certificate valid until (\\S+), renewed (\\d+) times in this run$`, "m").exec(stdout);
+  if (!match) throw new Error(`no certificate line for ${deviceId} in:\n${stdout.slice(-2000)}`);
+  return { expires: Date.parse(match[1]), renewals: Number(match[2]) };
+}
+
 export function summaryOf(stdout: string, deviceId: string): { acknowledged: number; lastSeq: number; outbox: number; recovered: number } {
   const match = new RegExp(
     `^${deviceId}: (\\d+) readings acknowledged \\(last seq (\\d+)\\), (\\d+) in the outbox, (\\d+) carried over from before the start$`,
