@@ -119,9 +119,21 @@ export async function revoke(ca: CaFiles, commonName: string, extra: string[] = 
 
 /** Writes the CRL of `ca` from its record, valid for CRL_DAYS. */
 async function writeCrl(ca: CaFiles, entries: Entry[]): Promise<void> {
+  await issueCrl(ca, entries.filter((e) => e.status === "R"), crlPath(ca));
+}
+
+/** A CRL from `ca` that lists exactly `serials` (hex), written to `out`: for a broker of a test that must
+ *  refuse one certificate and no other. */
+export async function crlListing(ca: CaFiles, serials: string[], out: string): Promise<void> {
+  const now = utcTime(new Date());
+  const expiry = utcTime(new Date(Date.now() + CRL_DAYS * DAY));
+  await issueCrl(ca, serials.map((serial) => ({ status: "R", expiry, revoked: now, serial: serial.toUpperCase(), subject: "/CN=unknown" })), out);
+}
+
+async function issueCrl(ca: CaFiles, revoked: Entry[], outPath: string): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), "pki-crl-"));
   try {
-    await writeFile(join(work, "index.txt"), formatIndex(entries.filter((e) => e.status === "R")));
+    await writeFile(join(work, "index.txt"), formatIndex(revoked));
     // Increasing from CRL to CRL (RFC 5280 section 5.2.3): the time, as an even number of hex digits.
     const number = Date.now().toString(16).toUpperCase();
     await writeFile(join(work, "crlnumber"), `${number.length % 2 ? "0" : ""}${number}\n`);
@@ -129,7 +141,7 @@ async function writeCrl(ca: CaFiles, entries: Entry[]): Promise<void> {
     await writeFile(join(work, "ca.cnf"), config);
     const out = join(work, "crl.pem");
     await openssl(["ca", "-gencrl", "-batch", "-config", join(work, "ca.cnf"), "-cert", ca.certPem, "-keyfile", ca.keyPem, "-crldays", String(CRL_DAYS), "-out", out]);
-    await writeAtomic(crlPath(ca), await readFile(out));
+    await writeAtomic(outPath, await readFile(out));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
