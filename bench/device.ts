@@ -20,6 +20,7 @@ import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { ensureDevPki } from "../certs/dev-pki.js";
+import { provision } from "../certs/provisioning.js";
 import { buildForSimulator } from "../host-sim/mcsim/build.js";
 import type { AppBuild } from "../host-sim/mcsim/mcconfig.js";
 import { heapBytes, parseHeapLine, slotCount, type HeapSample } from "../host-sim/mcsim/heap-samples.js";
@@ -38,6 +39,8 @@ interface App {
   key: "a" | "b" | "c" | "d" | "e";
   label: string;
   build: AppBuild;
+  /** The device id provisioned into the run's HOME (the firmware's identity is not in its build). */
+  identity?: string;
   /** Why the app cannot be built here (its sources are missing). */
   skipped?: string;
 }
@@ -62,7 +65,7 @@ const peer = peerRepo(sdk.root);
 const certs = join(tmpdir(), `wearable-bench-device-pki-${process.getuid?.() ?? "user"}`); // reused across runs
 const devices = ["wearable-001", "wearable-002", "wearable-003", "wearable-004", "wearable-005", "wearable-006", "wearable-007"];
 const pki = await ensureDevPki({ out: certs, devices });
-const broker = await startMosquitto({ tls: { cafile: pki.ca.certPem, certfile: pki.broker.certPem, keyfile: pki.broker.keyPem } });
+const broker = await startMosquitto({ tls: { cafile: pki.ca.certPem, certfile: pki.broker.certPem, keyfile: pki.broker.keyPem, crlfile: pki.crl } });
 // The firmware sets its clock by SNTP, as on the board (the simulator's starts unset).
 const sntp = await startSntpServer();
 const env = (device: string) => ({ CERTS: certs, DEVICE_ID: device });
@@ -83,7 +86,9 @@ const apps: App[] = [
     key: "c",
     label: "(c) the firmware",
     // mcconfig names a build after its manifest's folder unless the manifest sets build.NAME.
-    build: { dir: root, name: basename(root), config: { ...common, deviceId: "wearable-001" }, env: env("wearable-001") },
+    // One image for every device: its identity is in the credentials store of the simulator's HOME.
+    build: { dir: root, name: basename(root), config: common },
+    identity: "wearable-001",
   },
   {
     key: "d",
@@ -104,7 +109,8 @@ const apps: App[] = [
 ];
 // The per-part table: our parts, the SDK's socket as the reference row and (e)'s parts (all trace "part: ..." lines).
 const partsBuilds: AppBuild[] = [
-  { dir: join(root, "bench/device-apps/parts"), name: "parts", config: { mqttPort: broker.port, deviceId: "wearable-004", sntp: `127.0.0.1:${sntp.port}` }, env: env("wearable-004") },
+  // Its identity from a provisioned HOME; the resources of the same device for the row that compares them.
+  { dir: join(root, "bench/device-apps/parts"), name: "parts", config: { mqttPort: broker.port, sntp: `127.0.0.1:${sntp.port}` }, env: env("wearable-004") },
   { dir: join(root, "bench/device-apps/sdk-socket"), name: "bench-sdk-socket", config: { mqttPort: broker.port }, env: env("wearable-004") },
 ];
 if (peer.root) {
@@ -132,7 +138,15 @@ for (const app of running) builds.push(await build(app.key, app.build));
 for (const parts of partsBuilds) builds.push(await build(parts.name, parts));
 
 console.error(`running them side by side in mcsim for ${RUN_MS / 1000} s ...`);
-const runs = await Promise.all(builds.map((so) => startMcsim(sdk, so)));
+/** A HOME whose credentials store holds `id` (the firmware and the parts app read their identity there). */
+async function homeOf(id: string | undefined): Promise<string | undefined> {
+  if (id === undefined) return undefined;
+  const home = await mkdtemp(join(out, `home-${id}-`));
+  await provision({ deviceId: id, home, pkiDir: certs });
+  return home;
+}
+const homes = [...running.map((app) => app.identity), ...partsBuilds.map((b) => (b.name === "parts" ? "wearable-004" : undefined))];
+const runs = await Promise.all(builds.map(async (so, i) => startMcsim(sdk, so, { home: await homeOf(homes[i]) })));
 await new Promise((r) => setTimeout(r, RUN_MS));
 await Promise.all(runs.map((run) => run.stop()));
 await broker.close();

@@ -1,15 +1,22 @@
 // Device entry (esp32 and the lin simulator): builds the Moddable bindings of the ports, starts recording at
 // once, and starts the network beside it. Nothing waits for Wi-Fi or the clock: the SDK's setup/network,
-// which would hold main back until both were there, is replaced (platform/moddable/setup-network.ts).
+// which would hold main back until both were there, is replaced (platform/moddable/setup-network.ts). Who
+// the device is comes from its credentials store (the identity partition), not from the build; without one
+// it records all the same and connects once provisioned (firmware/identity/).
 //
-//   mc/config -> device settings -> storage, sensors, TLS credentials -> TelemetryApp.start()   (recording)
+//   mc/config -> device settings -> identity, storage, sensors -> TelemetryApp.start()   (recording)
 //                                -> Network.start(): Wi-Fi, SNTP -> online -> the app's client connects
 import config from "mc/config";
 import { CodedError } from "./mqtt/common/coded-error.js";
 import { TimeoutError } from "./mqtt/client/client-errors.js";
 import { DnsError } from "./mqtt/platform/dns-error.js";
 import { NetworkError } from "./mqtt/platform/network-error.js";
-import { deviceTls } from "./mqtt/platform/moddable/certificates.js";
+import type { DeviceIdentity } from "./identity/device-identity.js";
+import { IDENTITY_PARTITION, openIdentity } from "./identity/open-identity.js";
+import type { RenewalEvent } from "./identity/renewal.js";
+import { openPartition } from "./platform/moddable/flash-partition.js";
+import { rsaSigner } from "./platform/moddable/rsa-signer.js";
+import { forgetTlsSession } from "./platform/moddable/tls-sessions.js";
 import { deviceSettings, type DeviceSettings } from "./platform/device-settings.js";
 import { startSensors } from "./platform/moddable/sensors.js";
 import { ModdableSocket } from "./mqtt/platform/moddable/socket.js";
@@ -17,7 +24,7 @@ import { openStorage } from "./platform/moddable/storage.js";
 import { ModdableUdp, moddableResolve } from "./platform/moddable/udp.js";
 import { deviceClock } from "./platform/moddable/wall-clock.js";
 import { wifiClass } from "./platform/moddable/wifi.js";
-import type { CallbackThis, Clock, Storage, TlsOptions } from "./platform/ports.js";
+import type { CallbackThis, Clock, Storage } from "./platform/ports.js";
 import { Network, type NetworkEvent } from "./network/network.js";
 import type { VitalSource } from "./common/vital-signs.js";
 import type { ConnectInfo } from "./mqtt/client/options.js";
@@ -26,6 +33,8 @@ import type { AppConfig } from "./telemetry/config.js";
 
 /** Directory of the outbox, the clock anchors and the stored remote configuration. */
 const DATA_DIRECTORY = "wearable";
+/** The app's id while the device has no identity: it never connects, so the id is never used. */
+const UNPROVISIONED = "unprovisioned";
 
 function describe(error: Error): string {
   return `${error.name}${error instanceof CodedError ? ` [${error.code}]` : ""}: ${error.message}`;
@@ -64,6 +73,38 @@ function networkOnline(this: CallbackThis, online: boolean): void {
   (this.target as TelemetryApp).networkChanged(online);
 }
 
+/** Without an identity the network still sets the clock, but the app has nothing to connect with. */
+function networkWithoutIdentity(online: boolean): void {
+  trace(`network: ${online ? "online" : "offline"}\n`);
+}
+
+function traceRenewal(event: RenewalEvent): void {
+  const until = new Date(event.notAfter).toISOString();
+  switch (event.kind) {
+    case "requested":
+      return trace(`identity: certificate valid until ${until}: renewal requested\n`);
+    case "stored":
+      return trace(`identity: renewed certificate stored (valid until ${until}); reconnecting with it\n`);
+    case "confirmed":
+      return trace(`identity: renewed certificate in use (valid until ${until})\n`);
+    case "abandoned":
+      return trace(`identity: back to the previous certificate (valid until ${until})\n`);
+  }
+}
+
+/** The identity in the credentials partition; undefined, said in one line, when there is none to use. */
+function loadIdentity(serverName: string | undefined): DeviceIdentity | undefined {
+  let identity: DeviceIdentity | undefined;
+  try {
+    identity = openIdentity(openPartition(IDENTITY_PARTITION), serverName);
+  } catch (error) {
+    trace(`identity: none usable: ${describe(error instanceof Error ? error : new Error(String(error)))}; recording, readings wait in the outbox\n`);
+    return undefined;
+  }
+  if (!identity) trace(`identity: none (the ${IDENTITY_PARTITION} partition is empty: npm run provision); recording, readings wait in the outbox until the device is provisioned and restarted\n`);
+  return identity;
+}
+
 function traceNetwork(event: NetworkEvent): void {
   switch (event.kind) {
     case "joining":
@@ -96,19 +137,19 @@ function guarded(step: () => void): void {
 export default function main(): void {
   guarded(() => {
     const settings = deviceSettings(config);
-    trace(`wearable ${settings.deviceId}: broker ${settings.broker.host}:${settings.broker.port}\n`);
-    start(settings, deviceClock());
+    const identity = loadIdentity(settings.serverName);
+    if (identity) trace(`wearable ${identity.deviceId}: broker ${settings.broker.host}:${settings.broker.port}\n`);
+    start(settings, deviceClock(), identity);
   });
 }
 
-function start(settings: DeviceSettings, clock: Clock): void {
+function start(settings: DeviceSettings, clock: Clock, identity: DeviceIdentity | undefined): void {
   // What can fail for good comes first, so a failed start leaves no sampling timer running.
-  const secure = deviceTls(settings.serverName);
   const storage = openStorage(DATA_DIRECTORY);
   const sensors = startSensors(clock, report);
   let app: TelemetryApp;
   try {
-    app = createApp(settings, clock, storage, secure, sensors.sources);
+    app = createApp(settings, clock, storage, identity, sensors.sources);
   } catch (error) {
     sensors.close(); // e.g. a start-up configuration the app refuses
     throw error;
@@ -123,14 +164,14 @@ function start(settings: DeviceSettings, clock: Clock): void {
     clock,
     sntp: { UDP: ModdableUdp, resolve: moddableResolve, servers: settings.sntp },
     target: app,
-    onOnline: networkOnline,
+    onOnline: identity ? networkOnline : networkWithoutIdentity,
     onEvent: traceNetwork,
   }).start();
 }
 
-function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, secure: TlsOptions, sources: Partial<Record<"hr" | "temp", VitalSource>>): TelemetryApp {
+function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, identity: DeviceIdentity | undefined, sources: Partial<Record<"hr" | "temp", VitalSource>>): TelemetryApp {
   return new TelemetryApp({
-    deviceId: settings.deviceId,
+    deviceId: identity?.deviceId ?? UNPROVISIONED,
     ...(settings.topicPrefix !== undefined ? { topicPrefix: settings.topicPrefix } : {}),
     clock,
     storage,
@@ -141,7 +182,7 @@ function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, sec
       Socket: ModdableSocket,
       clock,
       brokers: [settings.broker],
-      secure,
+      secure: identity?.tls,
       protocolVersion: settings.protocolVersion,
       keepAlive: settings.keepAlive,
       ...(settings.username !== undefined ? { username: settings.username } : {}),
@@ -150,6 +191,8 @@ function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, sec
       // unacknowledged publishes are resent (MQTT 4.4).
       cleanStart: false,
     },
+    ...(identity ? { identity: { identity, sign: rsaSigner, marginDays: settings.renewalMarginDays, forgetTlsSession } } : {}),
+    onRenewal: traceRenewal,
     onConnect: traceConnect,
     onDisconnect: traceDisconnect,
     onConfig: traceConfig,

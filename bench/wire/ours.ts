@@ -158,6 +158,7 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
       },
       close: () => client.close(),
       reconnect: () => client.reconnect(),
+      unsubscribe: (filters) => client.unsubscribe(filters),
       publish(t: string, payload: Uint8Array | string, options?: PublishOptions, done?: (this: unknown, error?: Error) => void, target?: unknown) {
         const batch = t === topic && payload instanceof Uint8Array ? batchSeqs(payload) : [];
         client.publish(t, payload, options, (error) => {

@@ -47,13 +47,6 @@ export interface Credentials {
   authorities: Uint8Array[];
 }
 
-interface Slot {
-  offset: number;
-  generation: number;
-  length: number;
-  confirmed: boolean;
-}
-
 function u32(bytes: Uint8Array, at: number): number {
   return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
 }
@@ -126,49 +119,58 @@ function entriesOf(bytes: Uint8Array, from: number, to: number): Credentials | u
   return { key, certificate, chain, authorities };
 }
 
+/** No slot. */
+const NONE = -1;
+
 export class CredentialStore {
   readonly #flash: FlashPartition;
-  readonly #slotSize: number;
-  /** The record in use. */
-  #active: Slot | undefined;
-  /** While the active record is on trial: the confirmed record it replaces, kept until it has connected. */
-  #previous: Slot | undefined;
+  /** Offset of the record in use, NONE when the store is empty. What a record says is read from flash
+   *  when needed, not kept. */
+  #active = NONE;
+  /** While the record in use is on trial: the offset of the confirmed one it replaces, kept until it has
+   *  connected; NONE otherwise. */
+  #previous = NONE;
 
   constructor(flash: FlashPartition) {
     this.#flash = flash;
-    this.#slotSize = flash.bytes.length / 2;
-    if (this.#slotSize % flash.blockSize !== 0) throw new IdentityError("store-full", `a partition of ${flash.bytes.length} bytes cannot hold two slots of whole ${flash.blockSize}-byte blocks`);
+    if (this.slotSize % flash.blockSize !== 0) throw new IdentityError("store-full", `a partition of ${flash.bytes.length} bytes cannot hold two slots of whole ${flash.blockSize}-byte blocks`);
     this.choose();
+  }
+
+  private get slotSize(): number {
+    return this.#flash.bytes.length / 2;
   }
 
   /** Whether the store holds an identity. */
   get provisioned(): boolean {
-    return this.#active !== undefined;
+    return this.#active !== NONE;
   }
 
   /** The identity in use (views of the partition); throws IdentityError "no-credentials" without one. */
   get credentials(): Credentials {
-    const slot = this.#active;
-    if (!slot) throw new IdentityError("no-credentials", "the credentials store is empty: provision the device (npm run provision)");
-    return entriesOf(this.#flash.bytes, slot.offset + HEADER, slot.offset + HEADER + slot.length) as Credentials;
+    const at = this.#active;
+    if (at === NONE) throw new IdentityError("no-credentials", "the credentials store is empty: provision the device (npm run provision)");
+    const bytes = this.#flash.bytes;
+    return entriesOf(bytes, at + HEADER, at + HEADER + u32(bytes, at + 8)) as Credentials;
   }
 
   /** The identity in use has not connected yet, and the one it replaces is kept until it has. */
   get onTrial(): boolean {
-    return this.#active !== undefined && !this.#active.confirmed;
+    return this.#previous !== NONE;
   }
 
   /** The identity in use with `certificate` instead of its own, written to the other slot and used from now
    *  on, on trial. The key, the intermediates and the CAs are the current ones. */
   stage(certificate: Uint8Array): void {
     const current = this.#active;
-    if (!current) throw new IdentityError("no-credentials", "nothing to renew: the credentials store is empty");
+    if (current === NONE) throw new IdentityError("no-credentials", "nothing to renew: the credentials store is empty");
     // The other slot holds the record a trial would fall back to: it must not be overwritten before then.
-    if (!current.confirmed) throw new IdentityError("renewal-invalid", "the renewed certificate in use has not connected yet");
+    if (this.onTrial) throw new IdentityError("renewal-invalid", "the renewed certificate in use has not connected yet");
     const { key, chain, authorities } = this.credentials;
-    const record = encodeRecord({ key, certificate, chain, authorities }, (current.generation + 1) >>> 0, false);
-    if (record.length > this.#slotSize) throw new IdentityError("store-full", `a record of ${record.length} bytes does not fit a slot of ${this.#slotSize}`);
-    const offset = current.offset === 0 ? this.#slotSize : 0;
+    const record = encodeRecord({ key, certificate, chain, authorities }, (u32(this.#flash.bytes, current + 4) + 1) >>> 0, false);
+    const slotSize = this.slotSize;
+    if (record.length > slotSize) throw new IdentityError("store-full", `a record of ${record.length} bytes does not fit a slot of ${slotSize}`);
+    const offset = current === 0 ? slotSize : 0;
     const flash = this.#flash;
     const first = offset / flash.blockSize;
     const blocks = Math.ceil(record.length / flash.blockSize);
@@ -181,44 +183,52 @@ export class CredentialStore {
 
   /** The record on trial has connected: it is the identity from now on. */
   confirm(): void {
-    const slot = this.#active;
-    if (!slot || slot.confirmed) return;
-    this.#flash.write(slot.offset + CONFIRMED_AT, new Uint8Array(4));
+    if (!this.onTrial) return;
+    this.#flash.write(this.#active + CONFIRMED_AT, new Uint8Array(4));
     this.choose();
   }
 
   /** The broker refused the record on trial: back to the one it replaced. */
   abandon(): void {
-    const slot = this.#active;
-    if (!slot || slot.confirmed || !this.#previous) return;
-    this.#flash.write(slot.offset + ABANDONED_AT, new Uint8Array(4));
+    if (!this.onTrial) return;
+    this.#flash.write(this.#active + ABANDONED_AT, new Uint8Array(4));
     this.choose();
   }
 
-  /** Reads both slots and picks the record to use. */
+  /** Reads both slots and picks the record to use: the newest whole one not abandoned; when it is not
+   *  confirmed, the other, confirmed, one stays behind it. (A record on trial with nothing to fall back to
+   *  is all there is: it is used as confirmed.) */
   private choose(): void {
-    const slots: Slot[] = [];
-    for (const offset of [0, this.#slotSize]) {
-      const slot = this.read(offset);
-      if (slot) slots.push(slot);
-    }
-    slots.sort((a, b) => b.generation - a.generation);
-    this.#active = slots[0];
-    this.#previous = slots[0] && !slots[0].confirmed ? slots.find((s) => s.confirmed) : undefined;
-    // A record on trial with nothing to fall back to is all there is: use it as confirmed.
-    if (this.#active && !this.#active.confirmed && !this.#previous) this.#active.confirmed = true;
+    const bytes = this.#flash.bytes;
+    const other = this.slotSize;
+    const first = this.valid(0);
+    const second = this.valid(other);
+    let active = NONE;
+    let previous = NONE;
+    if (first && second) {
+      const newer = u32(bytes, other + 4) > u32(bytes, 4) ? other : 0;
+      const older = newer === 0 ? other : 0;
+      active = newer;
+      if (!this.confirmed(newer) && this.confirmed(older)) previous = older;
+    } else if (first) active = 0;
+    else if (second) active = other;
+    this.#active = active;
+    this.#previous = previous;
   }
 
-  /** The slot at `offset` when it holds a whole record that was not abandoned. */
-  private read(offset: number): Slot | undefined {
+  private confirmed(offset: number): boolean {
+    return u32(this.#flash.bytes, offset + CONFIRMED_AT) !== ERASED;
+  }
+
+  /** Whether the slot at `offset` holds a whole record that was not abandoned. */
+  private valid(offset: number): boolean {
     const bytes = this.#flash.bytes;
-    if (u32(bytes, offset) !== MAGIC) return undefined;
+    if (u32(bytes, offset) !== MAGIC) return false;
     const length = u32(bytes, offset + 8);
-    if (length > this.#slotSize - HEADER) return undefined;
+    if (length > this.slotSize - HEADER) return false;
     const end = offset + HEADER + length;
-    if (crc32(bytes, offset + HEADER, end, crc32(bytes, offset, offset + CRC_AT)) !== u32(bytes, offset + CRC_AT)) return undefined;
-    if (u32(bytes, offset + ABANDONED_AT) !== ERASED) return undefined;
-    if (!entriesOf(bytes, offset + HEADER, end)) return undefined;
-    return { offset, generation: u32(bytes, offset + 4), length, confirmed: u32(bytes, offset + CONFIRMED_AT) !== ERASED };
+    if (crc32(bytes, offset + HEADER, end, crc32(bytes, offset, offset + CRC_AT)) !== u32(bytes, offset + CRC_AT)) return false;
+    if (u32(bytes, offset + ABANDONED_AT) !== ERASED) return false;
+    return entriesOf(bytes, offset + HEADER, end) !== undefined;
   }
 }

@@ -1,8 +1,9 @@
 // Renewal of the device certificate over MQTT, before it expires. Once connected with the clock set, and
-// again every few hours, the device checks its certificate: within `marginMs` of its notAfter it publishes a
-// PKCS#10 request for the same key and subject (csr.ts) on devices/<id>/cert/request; the renewal service
-// answers on devices/<id>/cert/issued with the certificate, or on cert/rejected with a reason. The broker's
-// ACL lets each device write and read only its own topics, so the service knows who asks.
+// again every few hours while readings are delivered, the device checks its certificate: within `marginMs` of
+// its notAfter it subscribes to the answers and publishes a PKCS#10 request for the same key and subject
+// (csr.ts) on devices/<id>/cert/request; the renewal service answers on devices/<id>/cert/issued with the
+// certificate, or on cert/rejected with a reason. The broker's ACL lets each device write and read only its
+// own topics, so the service knows who asks. Between renewals the job holds no subscription and no timer.
 //
 // A certificate that comes back is checked (this device's CN, this key, a later notAfter), written to the
 // credentials store as a new record on trial (credential-store.ts: the old one stays until the new one has
@@ -17,15 +18,15 @@ import { asError } from "../mqtt/common/as-error.js";
 import { decodeUtf8 } from "../mqtt/common/utf8.js";
 import { knownWallTime } from "../mqtt/common/wall-clock.js";
 import { TlsError } from "../mqtt/platform/tls-error.js";
-import type { Clock, Signer, TimerId } from "../platform/ports.js";
-import type { CertificateTopics } from "../telemetry/device-topics.js";
+import type { Clock, Signer } from "../platform/ports.js";
+import { certificateTopics, type DeviceTopics } from "../telemetry/device-topics.js";
 import { readCertificate } from "./certificate.js";
 import { certificationRequest } from "./csr.js";
 import type { DeviceIdentity } from "./device-identity.js";
 import { IdentityError } from "./identity-error.js";
 
 const HOUR = 3_600_000;
-/** How often a connected device looks at its certificate's dates. */
+/** How often a connected device delivering readings looks at its certificate's dates. */
 const CHECK_EVERY_MS = 6 * HOUR;
 /** A request left unanswered is made again after this long (at a connection or a check). */
 const REQUEST_AGAIN_MS = HOUR;
@@ -36,6 +37,7 @@ export interface RenewalClient {
   readonly connected: boolean;
   publish(topic: string, payload: Uint8Array | string, options?: PublishOptions): void;
   subscribe(subscriptions: Subscription[], options?: undefined, done?: SubscribeCallback): void;
+  unsubscribe(topicFilters: string[]): void;
   /** Drops the connection in hand cleanly and connects again at once (with the credentials now in `secure`). */
   reconnect(): void;
 }
@@ -46,7 +48,11 @@ export type RenewalEvent =
   | { kind: "confirmed"; notAfter: number }
   | { kind: "abandoned"; notAfter: number };
 
+/** The app the job works for: its client, its topics (the renewal's are below them, `<prefix>/<id>/cert/`,
+ *  device-topics.ts), and where errors and steps are reported. */
 export interface RenewalOwner {
+  readonly client: RenewalClient;
+  readonly topics: DeviceTopics;
   error(error: Error): void;
   renewal?(event: RenewalEvent): void;
 }
@@ -55,8 +61,6 @@ export interface RenewalOptions {
   identity: DeviceIdentity;
   sign: Signer;
   clock: Clock;
-  client: RenewalClient;
-  topics: CertificateTopics;
   /** Renew when the certificate has less than this left (default 30 days). */
   marginMs?: number;
   owner: RenewalOwner;
@@ -76,15 +80,13 @@ export class CertificateRenewal {
   readonly #identity: DeviceIdentity;
   readonly #sign: Signer;
   readonly #clock: Clock;
-  readonly #client: RenewalClient;
-  readonly #topics: CertificateTopics;
   readonly #marginMs: number;
   readonly #owner: RenewalOwner;
   readonly #forget: (() => void) | undefined;
-  readonly #check: () => void;
-  #timer: TimerId | undefined;
-  /** Ticks of the last request, NaN when none is waiting for an answer. */
+  /** Ticks of the last request, NaN when none is waiting for an answer (nor subscribed to). */
   #requestedAt = Number.NaN;
+  /** Ticks of the last look at the dates. */
+  #checkedAt = Number.NaN;
   /** Renewals confirmed since start. */
   renewals = 0;
 
@@ -92,18 +94,9 @@ export class CertificateRenewal {
     this.#identity = options.identity;
     this.#sign = options.sign;
     this.#clock = options.clock;
-    this.#client = options.client;
-    this.#topics = options.topics;
     this.#marginMs = options.marginMs ?? DEFAULT_RENEWAL_MARGIN_DAYS * 24 * HOUR;
     this.#owner = options.owner;
     this.#forget = options.forgetTlsSession;
-    this.#check = this.tick.bind(this);
-  }
-
-  /** Subscribes to the answers (queued by the client until it connects; redone when a session is lost). */
-  start(): void {
-    const topics = this.#topics;
-    this.#client.subscribe([{ topicFilter: topics.issued, qos: 1 }, { topicFilter: topics.rejected, qos: 1 }]);
   }
 
   /** For the status: the certificate's notAfter (seconds since the epoch) and the renewals since start. */
@@ -118,12 +111,18 @@ export class CertificateRenewal {
       try {
         store.confirm();
         this.renewals++;
+        this.done();
         this.#owner.renewal?.({ kind: "confirmed", notAfter: this.#identity.notAfter });
       } catch (error) {
         this.#owner.error(asError(error));
       }
     }
-    this.tick();
+    this.check();
+  }
+
+  /** Readings were delivered: a connected device looks at its dates again every few hours. */
+  delivered(): void {
+    if (!(this.#clock.ticks() - this.#checkedAt < CHECK_EVERY_MS)) this.check();
   }
 
   /** A connection attempt failed: a certificate on trial that the broker refuses is given up. */
@@ -144,9 +143,10 @@ export class CertificateRenewal {
 
   /** A message on one of this job's topics; false for any other topic. */
   message(topic: string, payload: Uint8Array): boolean {
-    if (topic === this.#topics.issued) this.issued(payload);
-    else if (topic === this.#topics.rejected) {
-      this.#requestedAt = Number.NaN;
+    const topics = certificateTopics(this.#owner.topics);
+    if (topic === topics.issued) this.issued(payload);
+    else if (topic === topics.rejected) {
+      this.done();
       let reason: string;
       try {
         reason = decodeUtf8(payload, 0, payload.length);
@@ -158,18 +158,12 @@ export class CertificateRenewal {
     return true;
   }
 
-  close(): void {
-    if (this.#timer !== undefined) this.#clock.clear(this.#timer);
-    this.#timer = undefined;
-  }
-
-  /** Checks now, and again in a while. */
-  private tick(): void {
-    if (this.#timer !== undefined) this.#clock.clear(this.#timer);
-    this.#timer = this.#clock.set(this.#check, CHECK_EVERY_MS);
+  /** Checks the certificate's dates now, and asks for a new one when it is time. */
+  check(): void {
     const now = knownWallTime(this.#clock);
     const identity = this.#identity;
-    if (now === undefined || !this.#client.connected || identity.store.onTrial) return;
+    if (now === undefined || !this.#owner.client.connected || identity.store.onTrial) return;
+    this.#checkedAt = this.#clock.ticks();
     if (identity.notAfter - now > this.#marginMs) return;
     if (this.#clock.ticks() - this.#requestedAt < REQUEST_AGAIN_MS) return;
     try {
@@ -185,9 +179,21 @@ export class CertificateRenewal {
     const current = readCertificate(credentials.certificate);
     const sign = this.#sign;
     const request = certificationRequest(current.subject, current.publicKey, (info) => sign(credentials.key, info));
-    this.#client.publish(this.#topics.request, request, { qos: 1 });
+    const topics = certificateTopics(this.#owner.topics);
+    // Subscribed for as long as an answer is awaited; on a persistent session the broker keeps the answer
+    // for a device that is away when it comes.
+    if (Number.isNaN(this.#requestedAt)) this.#owner.client.subscribe([{ topicFilter: topics.issued, qos: 1 }, { topicFilter: topics.rejected, qos: 1 }]);
+    this.#owner.client.publish(topics.request, request, { qos: 1 });
     this.#requestedAt = this.#clock.ticks();
     this.#owner.renewal?.({ kind: "requested", notAfter: identity.notAfter });
+  }
+
+  /** No answer is awaited any more. */
+  private done(): void {
+    if (Number.isNaN(this.#requestedAt)) return;
+    this.#requestedAt = Number.NaN;
+    const topics = certificateTopics(this.#owner.topics);
+    this.#owner.client.unsubscribe([topics.issued, topics.rejected]);
   }
 
   /** A certificate from the renewal service: checked, stored on trial, and connected with. */
@@ -202,14 +208,13 @@ export class CertificateRenewal {
       if (issued.notAfter <= current.notAfter) throw new IdentityError("renewal-invalid", "the issued certificate expires no later than the current one");
       identity.store.stage(issued.der);
       identity.refresh();
-      this.#requestedAt = Number.NaN;
       this.#forget?.();
     } catch (error) {
       this.#owner.error(asError(error));
       return;
     }
     this.#owner.renewal?.({ kind: "stored", notAfter: identity.notAfter });
-    this.#client.reconnect();
+    this.#owner.client.reconnect();
   }
 }
 

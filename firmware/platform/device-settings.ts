@@ -1,15 +1,16 @@
 // The build's configuration (`mc/config`: the manifest's "config" section, each key overridable on the
 // mcconfig command line, where values arrive as strings) turned into checked device settings. Pure, so the
 // host tests cover it. Sampling and batching keys become the app's start-up configuration, which the app
-// validates against its own limits (telemetry/config.ts).
+// validates against its own limits (telemetry/config.ts). The device id is not here: it is the CN of the
+// certificate in the device's credentials store (firmware/identity/), not part of the build.
 import { ConfigError } from "../common/config-error.js";
 import type { Broker } from "../mqtt/client/options.js";
 import type { ProtocolVersion } from "../mqtt/codec/packets.js";
 import type { WiFiNetwork } from "../network/network.js";
 import type { AppConfig } from "../telemetry/config.js";
+import { DEFAULT_RENEWAL_MARGIN_DAYS } from "../identity/renewal.js";
 
 export interface DeviceSettings {
-  deviceId: string;
   /** Topic prefix before the device id (the app defaults to "devices"). */
   topicPrefix?: string;
   broker: Broker;
@@ -27,11 +28,12 @@ export interface DeviceSettings {
   sntp: string[];
   /** Start-up configuration for the TelemetryApp. */
   app: Partial<AppConfig>;
+  /** Renew the device certificate over MQTT when it has fewer days than this left (firmware/identity/renewal.ts). */
+  renewalMarginDays: number;
 }
 
 /** Names of the mc/config keys (manifest.json "config"). */
 export const CONFIG_KEYS = {
-  deviceId: "deviceId",
   topicPrefix: "topicPrefix",
   host: "mqttHost",
   port: "mqttPort",
@@ -48,18 +50,19 @@ export const CONFIG_KEYS = {
   batchMaxReadings: "batchMaxReadings",
   batchMaxAgeMs: "batchMaxAgeMs",
   format: "payloadFormat",
+  renewalMarginDays: "certRenewDays",
 } as const;
 
 export function deviceSettings(config: Record<string, unknown>): DeviceSettings {
   const k = CONFIG_KEYS;
   const settings: DeviceSettings = {
-    deviceId: text(config, k.deviceId),
     broker: { host: text(config, k.host), port: integer(config, k.port, 1, 65535) },
     protocolVersion: integer(config, k.protocolVersion, 4, 5, 4) as ProtocolVersion,
     keepAlive: integer(config, k.keepAlive, 0, 65535, 60),
     networks: [],
     sntp: [],
     app: {},
+    renewalMarginDays: integer(config, k.renewalMarginDays, 1, 365, DEFAULT_RENEWAL_MARGIN_DAYS),
   };
   const serverName = optionalText(config, k.serverName);
   if (serverName !== undefined) settings.serverName = serverName;

@@ -19,7 +19,7 @@ import { CertificateRenewal, type RenewalEvent } from "../identity/renewal.js";
 import { asError } from "../mqtt/common/as-error.js";
 import { encodeUtf8 } from "../mqtt/common/utf8.js";
 import { applyConfigUpdate, DEFAULT_CONFIG, MAX_INCOMING_PACKET_BYTES, type AppConfig } from "./config.js";
-import { certificateTopics, deviceTopics, type DeviceTopics } from "./device-topics.js";
+import { deviceTopics, type DeviceTopics } from "./device-topics.js";
 import { Outbox } from "./outbox.js";
 import { deviceBaseName } from "./payload.js";
 import { encodeReading, READING_BYTES, type StoredReading } from "./reading.js";
@@ -157,8 +157,6 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
       ...identity,
       ...(identity.marginDays !== undefined ? { marginMs: identity.marginDays * 86_400_000 } : {}),
       clock,
-      client,
-      topics: certificateTopics(this.topics),
       owner: this,
     });
     this.#sampler = new Sampler({
@@ -224,7 +222,6 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
         if (!(error instanceof ClientError && error.code === "client-closed")) this.error(error);
       } else if (codes[0] >= 0x80) this.error(new ClientError("invalid-argument", `subscription to ${this.topics.config} refused`, codes[0]));
     });
-    this.#renewal?.start();
     client.connect();
     this.#sampler.start();
   }
@@ -249,7 +246,6 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     if (this.#closed) return;
     this.#closed = true;
     this.#sampler.close();
-    this.#renewal?.close();
     this.#uplink.close();
   }
 
@@ -286,6 +282,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
 
   delivered(): void {
     this.#reports.status(false);
+    this.#renewal?.delivered();
   }
 
   discarded(count: number): void {

@@ -32,6 +32,7 @@ export interface TelemetryClient {
   /** `done` is called with `target` as `this` (MqttClient.publish). */
   publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (this: unknown, error?: Error) => void, target?: unknown): void;
   subscribe(subscriptions: string | Subscription | Subscription[], options?: undefined, done?: SubscribeCallback): void;
+  unsubscribe(topicFilters: string[]): void;
   /** A new connection now, e.g. with renewed credentials (MqttClient.reconnect). */
   reconnect(): void;
   close(): void;

@@ -80,6 +80,10 @@ export class CountingClient implements TelemetryClient {
     this.inner.reconnect();
   }
 
+  unsubscribe(topicFilters: string[]): void {
+    this.inner.unsubscribe(topicFilters);
+  }
+
   close(): void {
     this.inner.close();
   }

@@ -4,23 +4,28 @@ import { describe, expect, it } from "vitest";
 import { deviceSettings } from "../../firmware/platform/device-settings.js";
 import { ConfigError } from "../../firmware/common/config-error.js";
 
-const base = { deviceId: "wearable-001", mqttHost: "broker.lan", mqttPort: 8883 };
+const base = { mqttHost: "broker.lan", mqttPort: 8883 };
 
 describe("device settings from mc/config", () => {
   it("takes the manifest's typed values and defaults the MQTT session settings", () => {
     expect(deviceSettings({ ...base, mqttServerName: "" })).toEqual({
-      deviceId: "wearable-001",
       broker: { host: "broker.lan", port: 8883 },
       protocolVersion: 4,
       keepAlive: 60,
       networks: [],
       sntp: [],
       app: {},
+      renewalMarginDays: 30,
     });
   });
 
+  it("has no device id: the device is who its certificate says (firmware/identity/)", () => {
+    expect(deviceSettings({ ...base, deviceId: "wearable-009" })).not.toHaveProperty("deviceId");
+  });
+
   it("accepts command-line strings (mcconfig key=value) for numbers", () => {
-    const s = deviceSettings({ ...base, mqttPort: "18883", mqttVersion: "5", mqttKeepAlive: "30", hrIntervalMs: "2000", batchMaxAgeMs: "0", payloadFormat: "cbor" });
+    const s = deviceSettings({ ...base, mqttPort: "18883", mqttVersion: "5", mqttKeepAlive: "30", hrIntervalMs: "2000", batchMaxAgeMs: "0", payloadFormat: "cbor", certRenewDays: "10" });
+    expect(s.renewalMarginDays).toBe(10);
     expect(s.broker.port).toBe(18883);
     expect(s.protocolVersion).toBe(5);
     expect(s.keepAlive).toBe(30);
@@ -62,7 +67,7 @@ describe("device settings from mc/config", () => {
     [{ mqttPort: 70000 }, "mqttPort", "out-of-range"],
     [{ mqttPort: undefined }, "mqttPort", "wrong-type"],
     [{ mqttHost: "" }, "mqttHost", "out-of-range"],
-    [{ deviceId: 7 }, "deviceId", "wrong-type"],
+    [{ certRenewDays: "0" }, "certRenewDays", "out-of-range"],
     [{ mqttVersion: "3" }, "mqttVersion", "out-of-range"],
     [{ hrIntervalMs: "fast" }, "hrIntervalMs", "wrong-type"],
     [{ payloadFormat: "xml" }, "payloadFormat", "out-of-range"],

@@ -1,15 +1,15 @@
 // manifest.json against the sources: every module the device entry reaches (following its relative
 // imports the way XS resolves them, against the importing module's name) is mapped to an existing file on
-// both platforms, on lin the sensors module is the simulated one, and the certificate resources are the
-// files `npm run certs` writes. A device build that misses a module fails only on the device; this catches
-// it on the host.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+// both platforms, on lin the sensors module is the simulated one, and the device's identity is not in the
+// build (no certificate resources, no device id: a credentials partition, written by provisioning). A device
+// build that misses a module fails only on the device; this catches it on the host.
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, posix, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_DEVICE_ID, ensureDevPki } from "../../certs/dev-pki.js";
-import { CA_RESOURCE, CERTIFICATE_RESOURCE, KEY_RESOURCE } from "../../firmware/mqtt/platform/resource-names.js";
+import { describe, expect, it } from "vitest";
+import { identityPartition } from "../../certs/provisioning.js";
+import { IDENTITY_PARTITION } from "../../firmware/identity/open-identity.js";
 import { CONFIG_KEYS, deviceSettings } from "../../firmware/platform/device-settings.js";
+import { parsePartitions } from "../../host-sim/mcsim/partitions.js";
 import { applyConfigUpdate, DEFAULT_CONFIG } from "../../firmware/telemetry/config.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -22,9 +22,9 @@ interface PlatformSection {
 }
 
 interface Manifest extends PlatformSection {
-  build: Record<string, string>;
+  build?: Record<string, string>;
   config: Record<string, unknown>;
-  resources: Record<string, string>;
+  resources?: Record<string, string>;
   platforms: Record<string, PlatformSection>;
 }
 
@@ -126,8 +126,8 @@ describe("manifest.json modules", () => {
     expect(reachable("esp32").names.has("simulated/ppg")).toBe(false);
   });
 
-  it("every device-side source file is reachable on some platform (nothing listed for nothing)", () => {
-    const used = new Set([...reachable("esp32").names.values(), ...reachable("lin").names.values()]);
+  it("every device-side source file is reachable on some platform, by the firmware or the client example (nothing listed for nothing)", () => {
+    const used = new Set(APPS.flatMap((app) => PLATFORMS.flatMap((platform) => [...reachable(platform, app).names.values()])));
     const device = ["firmware/platform/moddable", "firmware/mqtt/platform/moddable"].flatMap((dir) =>
       readdirSync(join(root, dir))
         .filter((f) => f.endsWith(".ts"))
@@ -192,8 +192,8 @@ describe("manifest.json modules", () => {
 describe("manifest.json config", () => {
   it("its config is valid device settings, and the app accepts its start-up configuration", () => {
     const settings = deviceSettings(manifest.config);
-    expect(settings.deviceId).toBe(DEFAULT_DEVICE_ID);
     expect(settings.broker).toEqual({ host: "localhost", port: 8883 });
+    expect(settings.renewalMarginDays).toBe(30);
     expect(applyConfigUpdate(DEFAULT_CONFIG, settings.app).ok).toBe(true);
   });
 
@@ -202,29 +202,27 @@ describe("manifest.json config", () => {
   });
 });
 
-describe("manifest.json resources", () => {
-  let out: string;
-  beforeAll(async () => {
-    out = mkdtempSync(join(tmpdir(), "device-certs-"));
-    await ensureDevPki({ out });
-  }, 120_000);
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+describe("manifest.json and the device's identity", () => {
+  it("builds one image for every device: no certificate resource, no device id, no build variable naming one", () => {
+    expect(manifest.resources).toBeUndefined();
+    expect(manifest.build).toBeUndefined();
+    expect(Object.keys(manifest.config)).not.toContain("deviceId");
+    expect(JSON.stringify(manifest)).not.toMatch(/DEVICE_ID|\.der"/);
+  });
 
-  it("names the files npm run certs writes, under the names the device opens", () => {
-    const variables: Record<string, string> = { CERTS: out, DEVICE_ID: manifest.build["DEVICE_ID ?="] };
-    expect(manifest.build["CERTS ?="]).toBe("./certs/out");
-    expect(variables.DEVICE_ID).toBe(manifest.config.deviceId);
-    const resolved = Object.fromEntries(
-      Object.entries(manifest.resources).map(([name, path]) => [name, path.replace(/\$\((\w+)\)/g, (_m, v: string) => variables[v])]),
-    );
-    // mcconfig names a resource <key><extension>.
-    expect(Object.keys(resolved).map((k) => k + ".der").sort()).toEqual([CA_RESOURCE, CERTIFICATE_RESOURCE, KEY_RESOURCE].sort());
-    for (const path of Object.values(resolved)) {
-      expect(path.endsWith(".der"), path).toBe(true);
-      expect(existsSync(path), path).toBe(true);
-    }
-    // The key resource is the PKCS#8 DER key (SEQUENCE, version 0, then the algorithm identifier).
-    const key = readFileSync(resolved["device-key"]);
-    expect(key[0]).toBe(0x30);
+  it("reads the identity partition with the SDK's flash module on esp32 and the firmware's file-backed one in the simulator", () => {
+    expect(merged(join(root, "manifest.json"), "esp32").includes).toContain("$(MODDABLE)/modules/files/flash/manifest.json");
+    const lin = manifest.platforms.lin;
+    expect(lin.modules?.flash).toBe("./firmware/platform/moddable/lin/flash-file");
+    for (const extension of [".js", ".c"]) expect(existsSync(join(root, `firmware/platform/moddable/lin/flash-file${extension}`))).toBe(true);
+    expect(list(lin.preload)).toContain("flash");
+  });
+
+  it("the partition table has the credentials partition provisioning writes, apart from the app", () => {
+    const table = parsePartitions(readFileSync(join(root, "firmware/platform/moddable/esp32/partitions.csv"), "utf8"));
+    const identity = table.find((p) => p.name === IDENTITY_PARTITION);
+    expect(identity).toMatchObject({ type: "data", offset: identityPartition().offset, size: identityPartition().size });
+    const app = table.find((p) => p.type === "app")!;
+    expect(identity!.offset >= app.offset + app.size || identity!.offset + identity!.size <= app.offset).toBe(true);
   });
 });

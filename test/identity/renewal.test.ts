@@ -16,6 +16,7 @@ import { nodeSigner } from "../../host-sim/platform/node-signer.js";
 import { ensureDevPki, type TestPki } from "../../support/certs.js";
 import { provisionedFlash, reissue, serialOf } from "../../support/identities.js";
 import { ManualClock } from "../support/manual-clock.js";
+import { deviceTopics } from "../../firmware/telemetry/device-topics.js";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 
@@ -27,6 +28,7 @@ class Client implements RenewalClient {
   published: { topic: string; payload: Uint8Array; options?: PublishOptions }[] = [];
   subscribed: Subscription[] = [];
   reconnects = 0;
+  unsubscribed: string[] = [];
   publish(topic: string, payload: Uint8Array | string, options?: PublishOptions): void {
     this.published.push({ topic, payload: typeof payload === "string" ? new TextEncoder().encode(payload) : payload, options });
   }
@@ -35,6 +37,9 @@ class Client implements RenewalClient {
   }
   reconnect(): void {
     this.reconnects++;
+  }
+  unsubscribe(topicFilters: string[]): void {
+    this.unsubscribed.push(...topicFilters);
   }
 }
 
@@ -63,25 +68,26 @@ function setUp(options: { marginDays?: number; cert?: Uint8Array } = {}) {
     identity,
     sign: nodeSigner,
     clock,
-    client,
-    topics: TOPICS,
     ...(options.marginDays !== undefined ? { marginMs: options.marginDays * DAY } : {}),
-    owner: { error: (e) => errors.push(e), renewal: (e) => events.push(e.kind) },
+    owner: { client, topics: deviceTopics("wearable-soon"), error: (e) => errors.push(e), renewal: (e) => events.push(e.kind) },
     forgetTlsSession: () => forgotten++,
   });
   return { clock, flash, identity, client, errors, events, renewal, forgotten: () => forgotten };
 }
 
 describe("certificate renewal", () => {
-  it("subscribes to its answers, and asks nothing while the certificate has more than the margin left", () => {
+  it("asks nothing, and holds no subscription, while the certificate has more than the margin left; looks again every few hours of deliveries", () => {
     const s = setUp({ marginDays: 5 });
-    s.renewal.start();
-    expect(s.client.subscribed).toEqual([{ topicFilter: TOPICS.issued, qos: 1 }, { topicFilter: TOPICS.rejected, qos: 1 }]);
     s.renewal.connected();
     expect(s.client.published).toEqual([]);
-    // Five days later it is within the margin: the check made every few hours asks.
+    expect(s.client.subscribed).toEqual([]);
+    // Five days later it is within the margin: the next delivery after the six-hourly mark looks again.
     s.clock.advance(5 * DAY);
+    s.renewal.delivered();
     expect(s.client.published.map((p) => p.topic)).toEqual([TOPICS.request]);
+    expect(s.client.subscribed).toEqual([{ topicFilter: TOPICS.issued, qos: 1 }, { topicFilter: TOPICS.rejected, qos: 1 }]);
+    s.renewal.delivered(); // asked already: not again within the hour
+    expect(s.client.published).toHaveLength(1);
   });
 
   it("within the margin (default 30 days), asks once connected: a request for its own subject and key, signed by its key, QoS 1", () => {
@@ -117,6 +123,7 @@ describe("certificate renewal", () => {
     s.renewal.connected();
     expect(s.identity.store.onTrial).toBe(false);
     expect(s.renewal.status.renewals).toBe(1);
+    expect(s.client.unsubscribed).toEqual([TOPICS.issued, TOPICS.rejected]); // no answer awaited any more
     expect(s.events).toEqual(["requested", "stored", "confirmed"]);
     // A year left now: nothing more to ask.
     expect(s.client.published).toHaveLength(1);
@@ -149,17 +156,11 @@ describe("certificate renewal", () => {
   it("reports the renewal service's refusal, and ignores other topics", () => {
     const s = setUp();
     expect(s.renewal.message("devices/wearable-soon/config", new Uint8Array(1))).toBe(false);
+    s.renewal.connected();
     s.renewal.message(TOPICS.rejected, new TextEncoder().encode('{"reason":"wearable-soon is revoked"}'));
+    expect(s.client.unsubscribed).toEqual([TOPICS.issued, TOPICS.rejected]);
     expect(s.errors).toHaveLength(1);
     expect(s.errors[0]).toBeInstanceOf(IdentityError);
     expect(s.errors[0].message).toMatch(/refused: .*revoked/);
-  });
-
-  it("close() stops its checks", () => {
-    const s = setUp({ marginDays: 5 });
-    s.renewal.connected();
-    s.renewal.close();
-    s.clock.advance(10 * DAY);
-    expect(s.client.published).toEqual([]);
   });
 });

@@ -8,6 +8,11 @@ import Instrumentation from "instrumentation";
 import Timer from "timer";
 import { moddableClock as clock } from "mqtt/platform/moddable/clock";
 import { deviceTls } from "mqtt/platform/moddable/certificates";
+import { IDENTITY_PARTITION, openIdentity } from "identity/open-identity";
+import { CertificateRenewal } from "identity/renewal";
+import { openPartition } from "platform/moddable/flash-partition";
+import { rsaSigner } from "platform/moddable/rsa-signer";
+import type { DeviceIdentity } from "identity/device-identity";
 import { deviceSettings } from "platform/device-settings";
 import { startSensors } from "platform/moddable/sensors";
 import { ModdableSocket } from "mqtt/platform/moddable/socket";
@@ -22,6 +27,7 @@ import { ClientTimers } from "mqtt/client/timers";
 import { PacketDecoder } from "mqtt/codec/decode";
 import { HeartRateEstimator } from "sensors/heart-rate";
 import { Batcher } from "telemetry/batcher";
+import { deviceTopics } from "telemetry/device-topics";
 import { AlarmMonitor, NEWS2_THRESHOLDS } from "telemetry/news2";
 import { READING_BYTES } from "telemetry/reading";
 import { Outbox } from "telemetry/outbox";
@@ -50,9 +56,21 @@ function part<T>(name: string, build: () => T): T {
 	return built;
 }
 
+/** The credentials as ArrayBuffers of their own: what a store that cannot be mapped would hold in RAM. */
+type TlsOptions = DeviceIdentity["tls"];
+type Der = ArrayBuffer | Uint8Array;
+function copied(tls: TlsOptions): TlsOptions {
+	const own = (b: Der) => (b instanceof Uint8Array ? b.slice().buffer : b);
+	const cas = Array.isArray(tls.certificate) ? tls.certificate : [tls.certificate as Der];
+	return { certificate: cas.map(own), clientCertificates: (tls.clientCertificates ?? []).map(own), clientKey: own(tls.clientKey as Der) };
+}
+
 export default function parts(): void {
 	const settings = part("device settings (mc/config)", () => deviceSettings(config));
-	const secure = part("TLS credentials (resources)", () => deviceTls(settings.serverName));
+	const identity = part("identity (credentials store, TLS views of the mapped identity partition)", () => openIdentity(openPartition(IDENTITY_PARTITION), settings.serverName)) as DeviceIdentity;
+	part("  TLS credentials as resources in the image (before the credentials store)", () => deviceTls(settings.serverName));
+	part("  TLS credentials copied to RAM (a store read into ArrayBuffers)", () => copied(identity.tls));
+	const secure = identity.tls;
 	const storage = part("storage (files)", () => openStorage("parts"));
 	part("outbox (segment table, acknowledged ranges, page)", () => new Outbox({ storage, recordBytes: READING_BYTES }));
 	part("reading times (clock anchors of the last boots)", () => new ReadingTimes(clock, storage, 1));
@@ -60,8 +78,10 @@ export default function parts(): void {
 	part("alarm monitor (NEWS2)", () => new AlarmMonitor(NEWS2_THRESHOLDS));
 	part("heart-rate estimator", () => new HeartRateEstimator({ sampleRate: 100 }));
 	part("sensor chain (lin: simulated PPG, estimator, thermometer, drain timer)", () => startSensors(clock, () => {}));
-	part("telemetry app (outbox, sampler, uplink, reports, remote config, its client; constructed)", () =>
-		new TelemetryApp({ deviceId: "parts", clock, storage: openStorage("parts-app"), sensors: {}, waitForNetwork: true, mqtt: { Socket: ModdableSocket, clock, brokers: [settings.broker], secure } }));
+	part("telemetry app (outbox, sampler, uplink, reports, remote config, certificate renewal, its client; constructed)", () =>
+		new TelemetryApp({ deviceId: identity.deviceId, clock, storage: openStorage("parts-app"), sensors: {}, waitForNetwork: true, identity: { identity, sign: rsaSigner }, mqtt: { Socket: ModdableSocket, clock, brokers: [settings.broker], secure } }));
+	const client = { connected: false, publish() {}, subscribe() {}, unsubscribe() {}, reconnect() {} };
+	part("  app: certificate renewal (between renewals)", () => new CertificateRenewal({ identity, sign: rsaSigner, clock, owner: { client, topics: deviceTopics(identity.deviceId), error() {} } }));
 	const WiFi = part("Wi-Fi interface class (lin: the simulated one and its airwaves)", () => wifiClass());
 	part("network (Wi-Fi policy and SNTP, constructed)", () => new Network({ WiFi, networks: settings.networks, clock, sntp: { UDP: ModdableUdp, resolve: moddableResolve, servers: settings.sntp } }));
 	part("  network: SNTP rounds", () => new TimeSync({ UDP: ModdableUdp, resolve: moddableResolve, clock, servers: settings.sntp, onTime() {}, onFailed() {} }));

@@ -41,6 +41,10 @@ export class FakeClient implements TelemetryClient {
     this.subscriptions.push(...list);
     done?.(undefined, list.map((s) => s.qos));
   }
+  unsubscribed: string[] = [];
+  unsubscribe(topicFilters: string[]): void {
+    this.unsubscribed.push(...topicFilters);
+  }
   /** How many times the app asked for a new connection (reconnect()). */
   reconnects = 0;
   reconnect(): void {
