@@ -190,6 +190,9 @@ function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, ide
       // Resume the session after a drop, so the broker keeps our config subscription and the client's
       // unacknowledged publishes are resent (MQTT 4.4).
       cleanStart: false,
+      // A broker back from an outage is reached within about half a minute (full jitter below 30 s), which a
+      // hospital's fleet of wearables spreads over that time.
+      backoff: { cap: 30_000 },
     },
     ...(identity ? { identity: { identity, sign: rsaSigner, marginDays: settings.renewalMarginDays, forgetTlsSession } } : {}),
     onRenewal: traceRenewal,
