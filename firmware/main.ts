@@ -83,6 +83,8 @@ function traceRenewal(event: RenewalEvent): void {
   switch (event.kind) {
     case "requested":
       return trace(`identity: certificate valid until ${until}: renewal requested\n`);
+    case "storing":
+      return trace(`identity: storing the renewed certificate (valid until ${until})\n`);
     case "stored":
       return trace(`identity: renewed certificate stored (valid until ${until}); reconnecting with it\n`);
     case "confirmed":

@@ -44,6 +44,7 @@ export interface RenewalClient {
 
 export type RenewalEvent =
   | { kind: "requested"; notAfter: number }
+  | { kind: "storing"; notAfter: number }
   | { kind: "stored"; notAfter: number }
   | { kind: "confirmed"; notAfter: number }
   | { kind: "abandoned"; notAfter: number };
@@ -201,11 +202,15 @@ export class CertificateRenewal {
     const identity = this.#identity;
     try {
       if (identity.store.onTrial) return; // one renewal at a time: this one is being tried
+      // No request awaited: a second answer to one request (the request resent over the renewal's own
+      // reconnection, answered twice), or one from before a restart. A new request follows when one is due.
+      if (Number.isNaN(this.#requestedAt)) return;
       const issued = readCertificate(payload);
       const current = readCertificate(identity.store.credentials.certificate);
       if (issued.commonName !== identity.deviceId) throw new IdentityError("renewal-invalid", `the issued certificate names ${issued.commonName ?? "no one"}, not ${identity.deviceId}`);
       if (!equalBytes(issued.publicKey, current.publicKey)) throw new IdentityError("renewal-invalid", "the issued certificate is for another key");
       if (issued.notAfter <= current.notAfter) throw new IdentityError("renewal-invalid", "the issued certificate expires no later than the current one");
+      this.#owner.renewal?.({ kind: "storing", notAfter: issued.notAfter });
       identity.store.stage(issued.der);
       identity.refresh();
       this.#forget?.();

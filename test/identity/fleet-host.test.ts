@@ -161,7 +161,7 @@ describe("a fleet with identities apart from the image (Node bindings, mosquitto
     const watched = await start(identity, soon.home, mosquitto);
     await service.issuedCount(1);
     await until(() => watched.renewals.includes("confirmed"), "the renewed certificate confirmed by a connection", 30_000);
-    expect(watched.renewals).toEqual(["requested", "stored", "confirmed"]);
+    expect(watched.renewals).toEqual(["requested", "storing", "stored", "confirmed"]);
     expect(serialIn(soon.home)).toBe(service.issued[0].serial);
     expect(identity.store.onTrial).toBe(false);
     expect(identity.notAfter - Date.now()).toBeGreaterThan(800 * 86_400_000);

@@ -124,14 +124,32 @@ describe("certificate renewal", () => {
     expect(s.identity.store.onTrial).toBe(false);
     expect(s.renewal.status.renewals).toBe(1);
     expect(s.client.unsubscribed).toEqual([TOPICS.issued, TOPICS.rejected]); // no answer awaited any more
-    expect(s.events).toEqual(["requested", "stored", "confirmed"]);
+    expect(s.events).toEqual(["requested", "storing", "stored", "confirmed"]);
     // A year left now: nothing more to ask.
     expect(s.client.published).toHaveLength(1);
+  });
+
+  it("ignores an answer when none is awaited: a second answer to the same request, or one before any request", async () => {
+    const s = setUp();
+    s.renewal.message(TOPICS.issued, renewed); // nothing asked yet
+    expect(s.identity.store.onTrial).toBe(false);
+    s.renewal.connected();
+    s.renewal.message(TOPICS.issued, renewed);
+    s.renewal.connected();
+    expect(s.renewal.status.renewals).toBe(1);
+    // The request was resent over the renewal's reconnection and answered again: the second answer is let be.
+    const again = await reissue(pki, soon.cert, soon.key, 400);
+    s.renewal.message(TOPICS.issued, again);
+    expect(s.errors).toEqual([]);
+    expect(s.identity.store.onTrial).toBe(false);
+    expect(serialOf(s.identity.tls.clientCertificates![0] as Uint8Array)).toBe(serialOf(renewed));
+    expect(s.events).toEqual(["requested", "storing", "stored", "confirmed"]);
   });
 
   it("refuses a certificate for another device, another key, or no later than its own", async () => {
     const other = await reissue(pki, new Uint8Array(pki.device.certDer), new Uint8Array(pki.device.keyDer), 400);
     const s = setUp();
+    s.renewal.connected();
     s.renewal.message(TOPICS.issued, other);
     s.renewal.message(TOPICS.issued, soon.cert);
     s.renewal.message(TOPICS.issued, new Uint8Array([0x30, 0x03, 1, 2, 3]));
@@ -142,6 +160,7 @@ describe("certificate renewal", () => {
 
   it("a renewed certificate the broker refuses is given up: back to the old one, the session forgotten, reported", () => {
     const s = setUp();
+    s.renewal.connected();
     s.renewal.message(TOPICS.issued, renewed);
     s.renewal.failed(new NetworkError("connection-refused", "down")); // the network: not a verdict on the certificate
     expect(s.identity.store.onTrial).toBe(true);
@@ -150,7 +169,7 @@ describe("certificate renewal", () => {
     expect(serialOf(s.identity.tls.clientCertificates![0] as Uint8Array)).toBe(serialOf(soon.cert));
     expect(s.forgotten()).toBe(2);
     expect(s.errors.map((e) => (e as IdentityError).code)).toEqual(["renewed-refused"]);
-    expect(s.events).toEqual(["stored", "abandoned"]);
+    expect(s.events).toEqual(["requested", "storing", "stored", "abandoned"]);
   });
 
   it("reports the renewal service's refusal, and ignores other topics", () => {
