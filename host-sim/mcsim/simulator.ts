@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:net";
 import type { ModdableSdk } from "./sdk.js";
-import { freePort } from "../free-port.js";
 
 export interface McsimRun {
   /** Trace lines so far, without the debugger's "[Thread N] " prefix and terminal escapes. */
@@ -18,6 +18,8 @@ export interface McsimRun {
   /** Resolves with the first line (already seen or to come) matching `pattern`; rejects after timeoutMs. */
   waitFor(pattern: RegExp, timeoutMs: number): Promise<string>;
   stop(): Promise<void>;
+  /** A power cut: the simulator killed at once (SIGKILL), whatever it is doing. */
+  kill(): Promise<void>;
 }
 
 export interface McsimOptions {
@@ -25,6 +27,8 @@ export interface McsimOptions {
   onLine?(line: string): void;
   /** Keep this HOME (and so the app's files) instead of a fresh one; it is not deleted by stop(). */
   home?: string;
+  /** More environment for the simulator (e.g. MCSIM_FLASH_PAGE_MS, firmware/platform/moddable/lin/flash-file.c). */
+  env?: Record<string, string>;
 }
 
 /** Lines that mean the app failed: an exception, an XS abort, or an error the firmware traced. */
@@ -45,6 +49,29 @@ async function startXvfb(): Promise<{ display: string; process: ChildProcess }> 
   throw new Error("could not start Xvfb (is the xvfb package installed?)");
 }
 
+/** Ports handed to this process's debuggers, so runs started side by side never get the same one. */
+const handedOut = new Set<number>();
+
+/** A port for a run's debugger, free when checked and below Linux's ephemeral range (32768 and up): a port in
+ *  that range can become the local end of an outgoing connection (another simulator's to its own debugger, a
+ *  broker's client) between the check and xsbug-log's listen, which then fails ("already in use"). */
+async function debuggerPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, () => server.close(() => resolve(true)));
+    });
+    if (free) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("no free port for the simulator's debugger");
+}
+
 const exited = (child: ChildProcess, ms: number): Promise<boolean> =>
   child.exitCode !== null || child.signalCode !== null
     ? Promise.resolve(true)
@@ -62,12 +89,19 @@ export async function startMcsim(sdk: ModdableSdk, mcSo: string, options: McsimO
   const home = options.home ?? join(work, "home");
   await mkdir(join(home, ".config/tech.moddable.mcsim"), { recursive: true });
   const xvfb = await startXvfb();
-  const port = await freePort();
+  const port = await debuggerPort();
   // MCSIM_WRAPPER names a script to run mcsim through (e.g. under gdb or strace, to see why a run died).
-  const debuggerFrontEnd = spawn(process.execPath, ["xsbug-log", process.env.MCSIM_WRAPPER ?? join(sdk.bin, "mcsim"), mcSo], {
+  // mcsim starts with SIGPIPE ignored (sh's trap, kept across exec): the SDK's lin TCP socket asks for no
+  // SIGPIPE with SO_NOSIGPIPE, which Linux does not have, so a write to a connection the peer has closed (a
+  // broker that refuses the device's certificate and closes while the device still sends its flight) would
+  // kill the simulator, where on the board the write fails and the socket reports the error.
+  const simulator = process.env.MCSIM_WRAPPER ?? join(sdk.bin, "mcsim");
+  const debuggerFrontEnd = spawn(process.execPath, ["xsbug-log", "/bin/sh", "-c", 'trap "" PIPE; exec "$0" "$@"', simulator, mcSo], {
     cwd: join(sdk.root, "tools/xsbug-log"),
-    env: { ...process.env, DISPLAY: xvfb.display, HOME: home, XSBUG_PORT: String(port), XSBUG_LOG_PORT: String(port), XSBUG_PROJECT: home },
+    env: { ...process.env, ...options.env, DISPLAY: xvfb.display, HOME: home, XSBUG_PORT: String(port), XSBUG_LOG_PORT: String(port), XSBUG_PROJECT: home },
     stdio: ["pipe", "pipe", "pipe"],
+    // Its own process group (with the mcsim it starts), so kill() can end both at once.
+    detached: true,
   });
   const lines: string[] = [];
   const waiters = new Set<() => void>();
@@ -89,6 +123,11 @@ export async function startMcsim(sdk: ModdableSdk, mcSo: string, options: McsimO
   debuggerFrontEnd.stderr.on("data", onData);
 
   let stopped = false;
+  const cleanUp = async (): Promise<void> => {
+    xvfb.process.kill("SIGTERM");
+    await exited(xvfb.process, 3000);
+    await rm(work, { recursive: true, force: true });
+  };
   return {
     lines,
     home,
@@ -107,7 +146,9 @@ export async function startMcsim(sdk: ModdableSdk, mcSo: string, options: McsimO
         };
         const timer = setTimeout(() => {
           done();
-          reject(new Error(`mcsim: no line matching ${pattern} within ${timeoutMs} ms; trace:\n${lines.slice(-40).join("\n")}`));
+          // The heap meter's lines left out: they would hide the app's own.
+          const told = lines.filter((line) => !line.startsWith("heap: "));
+          reject(new Error(`mcsim: no line matching ${pattern} within ${timeoutMs} ms; trace (heap lines left out):\n${told.slice(-40).join("\n")}`));
         }, timeoutMs);
         const done = (): void => {
           clearTimeout(timer);
@@ -126,9 +167,14 @@ export async function startMcsim(sdk: ModdableSdk, mcSo: string, options: McsimO
         debuggerFrontEnd.kill("SIGINT");
         if (!(await exited(debuggerFrontEnd, 3000))) debuggerFrontEnd.kill("SIGKILL");
       }
-      xvfb.process.kill("SIGTERM");
-      await exited(xvfb.process, 3000);
-      await rm(work, { recursive: true, force: true });
+      await cleanUp();
+    },
+    async kill() {
+      if (stopped) return;
+      stopped = true;
+      if (debuggerFrontEnd.pid !== undefined) process.kill(-debuggerFrontEnd.pid, "SIGKILL");
+      await exited(debuggerFrontEnd, 5000);
+      await cleanUp();
     },
   };
 }

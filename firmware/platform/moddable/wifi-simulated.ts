@@ -43,6 +43,9 @@ class SimulatorWiFi extends SimulatedWiFi {
 
 export function wifiClass(): WiFiConstructor {
   trace("wifi: simulated (lin); take it away with the file simulator/airwaves\n");
+  // Before any connection: a write to a socket the peer closed fails as on the board instead of ending the
+  // simulator (firmware/platform/moddable/lin/socket-signals.c). A JavaScript module with a native: no typings.
+  (Modules.importNow("platform/moddable/lin/socket-signals") as () => void)();
   const root = Modules.importNow("embedded:storage/files") as FilesRoot;
   root.createDirectory(DIRECTORY);
   const directory = root.openDirectory({ path: DIRECTORY });

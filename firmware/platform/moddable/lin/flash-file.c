@@ -3,6 +3,10 @@
  * $HOME/flash/<label>.bin, its size the partition's. Erase writes 0xFF over a 4 KB sector; a write ANDs its
  * bytes into the file as NOR flash does (bits go from 1 to 0 only until the sector is erased); map() maps the
  * file shared and read-only, so what is written shows through the mapping at once.
+ *
+ * MCSIM_FLASH_PAGE_MS in the simulator's environment makes the flash as slow as asked: each sector erase and
+ * each 256-byte page of a write takes that many milliseconds, and a write goes page by page, so a test can
+ * cut the power (kill the simulator) in the middle of one.
  */
 #include "xsmc.h"
 #include "xsHost.h"
@@ -17,6 +21,14 @@
 #include <unistd.h>
 
 #define SECTOR 4096
+#define PAGE 256
+
+static void slowly(void)
+{
+	const char *ms = getenv("MCSIM_FLASH_PAGE_MS");
+	if (ms && (atoi(ms) > 0))
+		usleep((useconds_t)atoi(ms) * 1000);
+}
 
 typedef struct {
 	int fd;
@@ -68,6 +80,7 @@ void xs_flashfile_erase(xsMachine *the)
 	if ((sector < 0) || ((size_t)(sector + 1) * SECTOR > flash->size))
 		xsRangeError("invalid sector");
 	memset(erased, 0xFF, sizeof(erased));
+	slowly();
 	if (pwrite(flash->fd, erased, SECTOR, (off_t)sector * SECTOR) != SECTOR)
 		xsUnknownError("erase failed");
 }
@@ -108,9 +121,13 @@ void xs_flashfile_write(xsMachine *the)
 	xsmcGetBufferReadable(xsArg(2), &data, &dataLength); // the buffer may have moved
 	for (i = 0; i < byteLength; i++)
 		bytes[i] &= ((uint8_t *)data)[i];
-	if (pwrite(flash->fd, bytes, byteLength, offset) != byteLength) {
-		c_free(bytes);
-		xsUnknownError("write failed");
+	for (i = 0; i < byteLength; i += PAGE) {
+		int count = (byteLength - i) < PAGE ? (byteLength - i) : PAGE;
+		slowly();
+		if (pwrite(flash->fd, bytes + i, count, offset + i) != count) {
+			c_free(bytes);
+			xsUnknownError("write failed");
+		}
 	}
 	c_free(bytes);
 }
