@@ -10,7 +10,8 @@
 //   outboxRam          the heap after a collection with an empty outbox and with one filled to its bound
 //
 // Each builds the firmware (manifest.json) with mcconfig for lin, with its own broker port and SNTP server
-// compiled in; builds share the SDK's build folder, so they run one at a time, each copied out.
+// compiled in; builds share the SDK's build folder, so they run one at a time, each copied out. Each run's
+// HOME is provisioned with the device's credentials store (its identity is not in the build).
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
@@ -26,6 +27,7 @@ import type { ModdableSdk } from "../host-sim/mcsim/sdk.js";
 import { FAILURE_LINE, startMcsim, type McsimRun } from "../host-sim/mcsim/simulator.js";
 import { checkSequence, startIngest, type Ingest, type ReceivedRecord } from "./ingest.js";
 import { DEVICE_ID, type TestPki } from "./certs.js";
+import { provision } from "../certs/provisioning.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -96,18 +98,20 @@ let building: Promise<unknown> = Promise.resolve();
 export function buildFirmware(context: OfflineContext, config: Record<string, string | number>): Promise<string> {
   const next = building.then(async () => {
     const out = await mkdtemp(join(tmpdir(), "wearable-offline-"));
-    const so = await buildForSimulator(context.sdk, {
-      dir: ROOT,
-      name: basename(ROOT),
-      config,
-      env: { CERTS: context.pki.dir, DEVICE_ID },
-    });
+    const so = await buildForSimulator(context.sdk, { dir: ROOT, name: basename(ROOT), config });
     const copy = join(out, "mc.so");
     await copyFile(so, copy);
     return copy;
   });
   building = next.catch(() => undefined);
   return next;
+}
+
+/** A HOME for mcsim whose credentials store holds DEVICE_ID's identity (the dev PKI of the tests). */
+async function provisionedHome(context: OfflineContext): Promise<string> {
+  const home = await mkdtemp(join(tmpdir(), "wearable-offline-home-"));
+  await provision({ deviceId: DEVICE_ID, home, pkiDir: context.pki.dir });
+  return home;
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
@@ -177,12 +181,14 @@ export async function brokerDownAtBoot(context: OfflineContext, options: BrokerD
   const outageMs = options.outageMs ?? 120_000;
   return withBackEnd(context, true, async ({ sntp, broker, ingest }) => {
     let run: McsimRun | undefined;
+    let home: string | undefined;
     try {
       await broker.stop();
       const so = await buildFirmware(context, { mqttPort: broker.port, sntp: `127.0.0.1:${sntp.port}`, batchMaxAgeMs: 10_000, heapMeterMs: 2000 });
+      home = await provisionedHome(context);
       sntp.blocked = true; // the clock stays unset for a while: readings carry their boot time until SNTP answers
       const poweredOn = Date.now();
-      run = await startMcsim(context.sdk, so, { onLine: (line) => context.log?.(`broker-down: ${line}`) });
+      run = await startMcsim(context.sdk, so, { home, onLine: (line) => context.log?.(`broker-down: ${line}`) });
       const stored = await firstLineAt(run, /^recording: first reading stored/, 60_000);
       await sleep(Math.max(0, poweredOn + (options.sntpBlockedMs ?? 30_000) - Date.now()));
       sntp.blocked = false;
@@ -203,6 +209,7 @@ export async function brokerDownAtBoot(context: OfflineContext, options: BrokerD
       };
     } finally {
       await run?.stop();
+      if (home) await rm(home, { recursive: true, force: true });
     }
   });
 }
@@ -218,6 +225,7 @@ export async function networkGoneMidRun(context: OfflineContext, options: Networ
   return withBackEnd(context, false, async ({ sntp, broker, ingest }) => {
     let link: DeviceLink | undefined;
     let run: McsimRun | undefined;
+    let home: string | undefined;
     try {
       // The device reaches the broker through a link that can be cut (TLS still names localhost).
       link = await DeviceLink.open({ host: "127.0.0.1", port: broker.port });
@@ -228,8 +236,9 @@ export async function networkGoneMidRun(context: OfflineContext, options: Networ
         hrIntervalMs: 2000,
         batchMaxAgeMs: 6000,
       });
+      home = await provisionedHome(context);
       const poweredOn = Date.now();
-      run = await startMcsim(context.sdk, so, { onLine: (line) => context.log?.(`network-gone: ${line}`) });
+      run = await startMcsim(context.sdk, so, { home, onLine: (line) => context.log?.(`network-gone: ${line}`) });
       await run.waitFor(/^mqtt: connected to/, 60_000);
       await sleep(Math.max(0, poweredOn + (options.beforeMs ?? 30_000) - Date.now()));
       const identifiedByCertificate = new RegExp(`u'${DEVICE_ID}'`).test(broker.logs());
@@ -272,14 +281,15 @@ export async function networkGoneMidRun(context: OfflineContext, options: Networ
     } finally {
       await run?.stop();
       await link?.close();
+      if (home) await rm(home, { recursive: true, force: true });
     }
   });
 }
 
 /** A home for mcsim whose app finds the airwaves down (nothing connects), with `records` heart-rate readings
  *  in its outbox, written by the real Outbox through the host's file binding. */
-async function offlineHome(records: number): Promise<string> {
-  const home = await mkdtemp(join(tmpdir(), "wearable-offline-home-"));
+async function offlineHome(context: OfflineContext, records: number): Promise<string> {
+  const home = await provisionedHome(context);
   await mkdir(join(home, "simulator"), { recursive: true });
   await writeFile(join(home, AIRWAVES), "down");
   const reading = encodeReading({ kind: "hr", value: 72, time: Date.UTC(2026, 11, 1), boot: 0, ticks: 0 });
@@ -298,7 +308,7 @@ export async function outboxRam(context: OfflineContext, so: string, options: { 
   const runs: { label: string; home: string; run?: McsimRun; started: number; stored: number }[] = [];
   try {
     for (const [label, records] of [["empty", 0], ["full", capacity]] as const) {
-      runs.push({ label, home: await offlineHome(records), started: 0, stored: 0 });
+      runs.push({ label, home: await offlineHome(context, records), started: 0, stored: 0 });
     }
     await Promise.all(
       runs.map(async (r) => {

@@ -54,7 +54,8 @@ function expectBuilt(build: Esp32Build, label: string): void {
 
 describe("manifest.json for esp32/nodemcu", () => {
   const name = basename(root); // mcconfig names the build after the manifest's folder
-  const built = esp32Build(() => ({ dir: root, name, env }));
+  // One image for every device: no build variable names one (its identity is in the identity partition).
+  const built = esp32Build(() => ({ dir: root, name }));
 
   it("compiles, resolves and preloads every module for esp32", () => {
     const build = built();
@@ -75,13 +76,16 @@ describe("manifest.json for esp32/nodemcu", () => {
     // main is not held back until Wi-Fi and SNTP are up: the SDK's setup/network is replaced by ours.
     expect(build.modules.get("setup/network")).toBe(join(root, "firmware/platform/moddable/setup-network.ts"));
     expect(build.modules.get("platform/moddable/wifi")).toBe(join(root, "firmware/platform/moddable/wifi.ts"));
+    // The identity partition is mapped with the SDK's own flash module (the simulator has the firmware's).
+    expect(build.modules.get("flash")).toBe(join(sdk.root, "modules/files/flash/flash.js"));
+    expect(build.preloaded).toEqual(expect.arrayContaining(["flash", "platform/moddable/flash-partition", "platform/moddable/rsa-signer", "platform/moddable/tls-sessions", "identity/credential-store", "identity/renewal"]));
     expect(build.preloaded).toEqual(expect.arrayContaining(["setup/network", "platform/moddable/wifi", "~.embedded/network/interface/wifi", "~.embedded/io/socket/udp"])); // "embedded:" names as xsl writes them
     const ours = [...build.modules].filter(([, source]) => source.startsWith(`${root}/`)).map(([module]) => module);
     expect(ours.length).toBeGreaterThan(50);
     expect(ours.filter((module) => !build.preloaded.includes(module))).toEqual([]);
   });
 
-  it("gives the file system a 1 MB storage partition and the app the rest of the 4 MB flash", async () => {
+  it("gives the file system a 1 MB storage partition, the credentials a 64 KB identity partition apart from the app, and the app the rest of the 4 MB flash", async () => {
     const build = built();
     const table = parsePartitions(await readFile(join(build.idfProject, "partitions.csv"), "utf8"));
     const flash = flashSize(await readFile(join(build.idfProject, "sdkconfig.mc"), "utf8"));
@@ -90,7 +94,9 @@ describe("manifest.json for esp32/nodemcu", () => {
     const end = (p: Partition): number => p.offset + p.size;
     // littlefs opens the partition named by defines.file.partition ("#storage"), of any data subtype.
     expect(byName("storage")).toEqual({ name: "storage", type: "data", subtype: "spiffs", offset: 0x300000, size: STORAGE_SIZE });
-    expect(byName("factory")).toEqual({ name: "factory", type: "app", subtype: "factory", offset: 0x10000, size: 0x2f0000 });
+    expect(byName("factory")).toEqual({ name: "factory", type: "app", subtype: "factory", offset: 0x10000, size: 0x2e0000 });
+    // The device's credentials store: a data partition (subtype 0x06, ESP-IDF's "undefined") a firmware update never writes.
+    expect(byName("identity")).toEqual({ name: "identity", type: "data", subtype: "0x06", offset: 0x2f0000, size: 0x10000 });
     // In order, without overlap or gap after the app, and the last ends where the flash does.
     for (let i = 1; i < table.length; i++) expect(table[i].offset, table[i].name).toBeGreaterThanOrEqual(end(table[i - 1]));
     for (let i = table.findIndex((p) => p.type === "app") + 1; i < table.length; i++) expect(table[i].offset, table[i].name).toBe(end(table[i - 1]));
