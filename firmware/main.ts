@@ -4,6 +4,8 @@
 //
 //   mc/config -> device settings -> storage, sensors, TLS credentials -> TelemetryApp.start()   (recording)
 //                                -> Network.start(): Wi-Fi, SNTP -> online -> the app's client connects
+// The network is on demand: the app's upload schedule asks for it for each upload (uploadPeriodMs), or for
+// good (0: always connected).
 import config from "mc/config";
 import { CodedError } from "./mqtt/common/coded-error.js";
 import { TimeoutError } from "./mqtt/client/client-errors.js";
@@ -26,6 +28,8 @@ import type { AppConfig } from "./telemetry/config.js";
 
 /** Directory of the outbox, the clock anchors and the stored remote configuration. */
 const DATA_DIRECTORY = "wearable";
+/** MQTT 5 Session Expiry Interval, seconds (3.1.2.11.2); 3.1.1 brokers keep a Clean Session 0 session. */
+const SESSION_EXPIRY_S = 86_400;
 
 function describe(error: Error): string {
   return `${error.name}${error instanceof CodedError ? ` [${error.code}]` : ""}: ${error.message}`;
@@ -72,6 +76,8 @@ function traceNetwork(event: NetworkEvent): void {
       return trace(`wifi: connected to ${event.ssid}, address ${event.address ?? "?"}\n`);
     case "lost":
       return trace(`wifi: lost ${event.ssid}\n`);
+    case "released":
+      return trace(`wifi: left ${event.ssid} until the next upload\n`);
     case "join-failed":
       return trace(`wifi: could not join ${event.ssid}; next attempt in ${Math.round(event.retryMs / 1000)} s\n`);
     case "clock-set":
@@ -115,17 +121,20 @@ function start(settings: DeviceSettings, clock: Clock): void {
   }
   trace(`outbox: ${app.outbox.count} stored readings\n`);
   sensors.sink = app; // heart-rate estimates are pushed to the app as they are made
-  app.start(); // recording from now on, whatever the network does
   if (settings.networks.length === 0) trace("wifi: no network configured (ssid=...): readings are kept until one is\n");
-  new Network({
+  const network = new Network({
     WiFi: wifiClass(),
     networks: settings.networks,
     clock,
     sntp: { UDP: ModdableUdp, resolve: moddableResolve, servers: settings.sntp },
+    onDemand: true,
     target: app,
     onOnline: networkOnline,
     onEvent: traceNetwork,
-  }).start();
+  });
+  app.start(network); // recording from now on, whatever the network does; the network when the uploads want it
+  trace(`uplink: ${app.config.uploadPeriodMs === 0 ? "always connected" : `an upload every ${app.config.uploadPeriodMs / 1000} s`}\n`);
+  network.start();
 }
 
 function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, secure: TlsOptions, sources: Partial<Record<"hr" | "temp", VitalSource>>): TelemetryApp {
@@ -146,9 +155,11 @@ function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, sec
       keepAlive: settings.keepAlive,
       ...(settings.username !== undefined ? { username: settings.username } : {}),
       ...(settings.password !== undefined ? { password: settings.password } : {}),
-      // Resume the session after a drop, so the broker keeps our config subscription and the client's
-      // unacknowledged publishes are resent (MQTT 4.4).
+      // Resume the session after a drop and across upload cycles, so the broker keeps our config subscription
+      // and the client's unacknowledged publishes are resent (MQTT 4.4); MQTT 5 ends a session at its expiry,
+      // a day: longer than any upload period and a night off the network.
       cleanStart: false,
+      sessionExpiryInterval: SESSION_EXPIRY_S,
     },
     onConnect: traceConnect,
     onDisconnect: traceDisconnect,

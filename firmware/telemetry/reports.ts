@@ -4,7 +4,7 @@
 import type { ReadingKind } from "../common/vital-signs.js";
 import type { DeviceTopics } from "./device-topics.js";
 import { AlarmMonitor, type AlarmThresholds } from "./news2.js";
-import { alertDocument, onlineStatus, type StatusCounters } from "./status.js";
+import { alertDocument, onlineStatus, sleepingStatus, type StatusCounters } from "./status.js";
 import type { Publisher } from "./uplink.js";
 
 export class Reports {
@@ -27,10 +27,20 @@ export class Reports {
     this.#alarms.configure(thresholds);
   }
 
-  /** A stored reading: an alert at once when it enters (or leaves) an alarm band. */
-  reading(kind: ReadingKind, value: number, seq: number, time: number | undefined): void {
+  /** A stored reading: an alert at once when it enters (or leaves) an alarm band; true when it entered one
+   *  (the uplink comes up for it). */
+  reading(kind: ReadingKind, value: number, seq: number, time: number | undefined): boolean {
     const alert = this.#alarms.update(kind, value);
-    if (alert) this.#publisher.publish(this.#topics.alerts, alertDocument(alert, seq, time), { qos: 1 });
+    if (!alert) return false;
+    this.#publisher.publish(this.#topics.alerts, alertDocument(alert, seq, time), { qos: 1 });
+    return alert.level !== "normal";
+  }
+
+  /** The uplink goes down until `nextUpload` (wall-clock ms, when known): retained, like the status. */
+  sleeping(nextUpload: number | undefined): void {
+    if (!this.#publisher.connected) return;
+    this.#last = "";
+    this.#publisher.publish(this.#topics.status, sleepingStatus(this.#source.counters, nextUpload), { qos: 1, retain: true });
   }
 
   /** The status, retained: on connect (`force`), else only when a counter changed. */

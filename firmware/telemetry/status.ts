@@ -30,6 +30,12 @@ export function onlineStatus(counters: StatusCounters): string {
   return JSON.stringify({ state: "online", ...counters });
 }
 
+/** Retained on devices/<id>/status when a duty-cycled uplink goes down until its next upload: `nextUpload`
+ *  in whole seconds since the epoch (left out when the clock is unknown). */
+export function sleepingStatus(counters: StatusCounters, nextUpload: number | undefined): string {
+  return JSON.stringify(nextUpload === undefined ? { state: "sleeping", ...counters } : { state: "sleeping", nextUpload: Math.round(nextUpload / 1000), ...counters });
+}
+
 /** The will's payload: what devices/<id>/status says after an unclean disconnect. */
 export const OFFLINE_STATUS = '{"state":"offline"}';
 
