@@ -28,6 +28,9 @@ export interface ConnectionCount extends WireCount {
   /** From the ServerHello: 0x0303 = TLS 1.2 (a TLS 1.3 ServerHello also says 0x0303 here). */
   serverVersion?: number;
   cipherSuite?: number;
+  /** The ClientHello offered a session id and the ServerHello took it: an abbreviated handshake (RFC 5246
+   *  section 7.3, TLS 1.2 session resumption), without certificates or key exchange. */
+  resumed?: boolean;
 }
 
 const TYPES: Record<number, keyof RecordBytes> = { 20: "changeCipherSpec", 21: "alert", 22: "handshake", 23: "applicationData" };
@@ -98,14 +101,23 @@ export class RecordCounter {
   }
 }
 
-/** Version and cipher suite from a ServerHello handshake message (type 2), if `fragment` starts with one. */
-export function parseServerHello(fragment: Uint8Array): { version: number; cipherSuite: number } | undefined {
+/** Version, cipher suite and session id from a ServerHello handshake message (type 2), if `fragment` starts
+ *  with one. */
+export function parseServerHello(fragment: Uint8Array): { version: number; cipherSuite: number; sessionId: string } | undefined {
   if (fragment.length < 4 + 2 + 32 + 1 || fragment[0] !== 2) return undefined;
   const version = (fragment[4] << 8) | fragment[5];
-  const sessionIdLength = fragment[4 + 2 + 32];
-  const at = 4 + 2 + 32 + 1 + sessionIdLength;
-  if (fragment.length < at + 2) return undefined;
-  return { version, cipherSuite: (fragment[at] << 8) | fragment[at + 1] };
+  const sessionId = helloSessionId(fragment);
+  const at = 4 + 2 + 32 + 1 + fragment[4 + 2 + 32];
+  if (sessionId === undefined || fragment.length < at + 2) return undefined;
+  return { version, cipherSuite: (fragment[at] << 8) | fragment[at + 1], sessionId };
+}
+
+/** The session id (hex, "" when empty) of a ClientHello (type 1) or ServerHello (type 2): after the
+ *  handshake header (4 bytes), the version (2) and the random (32), one length byte (RFC 5246 7.4.1.2-3). */
+export function helloSessionId(fragment: Uint8Array): string | undefined {
+  const at = 4 + 2 + 32;
+  if ((fragment[0] !== 1 && fragment[0] !== 2) || fragment.length < at + 1 + fragment[at]) return undefined;
+  return Buffer.from(fragment.subarray(at + 1, at + 1 + fragment[at])).toString("hex");
 }
 
 export interface CountingRelay {
@@ -134,12 +146,16 @@ export async function startCountingRelay(target: { host: string; port: number })
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     const count: ConnectionCount = { up: 0, down: 0, upRecords: emptyRecords(), downRecords: emptyRecords() };
-    const upCounter = new RecordCounter();
+    let offered = "";
+    const upCounter = new RecordCounter((fragment) => {
+      offered = helloSessionId(fragment) ?? "";
+    });
     const downCounter = new RecordCounter((fragment) => {
       const hello = parseServerHello(fragment);
       if (hello) {
         count.serverVersion = hello.version;
         count.cipherSuite = hello.cipherSuite;
+        count.resumed = offered !== "" && hello.sessionId === offered;
       }
     });
     count.upRecords = upCounter.bytes;

@@ -151,7 +151,7 @@ describe("Moddable socket binding", () => {
     answer();
     expect(FakeTcp.opened).toHaveLength(1);
     expect(FakeTcp.opened[0].options.address).toBe("10.1.2.3");
-    expect(FakeSession.last!.options).toEqual({ ...secure, serverName: "broker.example", protocolVersion: 0x303 });
+    expect(FakeSession.last!.options).toEqual({ ...secure, serverName: "broker.example", protocolVersion: 0x303, cache: true });
   });
 
   it("dials an IPv4 literal without a DNS look-up", () => {

@@ -163,7 +163,11 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
       const secure = this.#options.secure;
       try {
         if (secure !== undefined) {
-          const session = new platform.Session(sessionOptions(secure, host));
+          const options = sessionOptions(secure, host);
+          // Resume the last session with this server name by its id (session_419.js and ssl_cache.js: one
+          // entry, kept in RAM): a reconnection skips the certificates, RSA and ECDHE (docs/device.md).
+          options.cache = true;
+          const session = new platform.Session(options);
           session.initiateHandshake();
           this.#session = session;
         }
