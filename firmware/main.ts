@@ -13,6 +13,7 @@ import { DnsError } from "./mqtt/platform/dns-error.js";
 import { NetworkError } from "./mqtt/platform/network-error.js";
 import { deviceTls } from "./mqtt/platform/moddable/certificates.js";
 import { deviceSettings, type DeviceSettings } from "./platform/device-settings.js";
+import { configurePower } from "./platform/moddable/power.js";
 import { startSensors } from "./platform/moddable/sensors.js";
 import { ModdableSocket } from "./mqtt/platform/moddable/socket.js";
 import { openStorage } from "./platform/moddable/storage.js";
@@ -108,6 +109,7 @@ export default function main(): void {
 }
 
 function start(settings: DeviceSettings, clock: Clock): void {
+  configurePower(); // frequency scaling and light sleep on esp32, before anything else runs
   // What can fail for good comes first, so a failed start leaves no sampling timer running.
   const secure = deviceTls(settings.serverName);
   const storage = openStorage(DATA_DIRECTORY);

@@ -34,15 +34,15 @@ export const DRAIN_MS = 250;
  *  conversions/s averaged by 4 (100 samples/s); 7.2 mA pulses of 411 us (18-bit). The LED's average draw is
  *  7.2 mA x 411 us x 400/s = 1.18 mA, the part's largest cost and the wearable's second after the CPU's
  *  floor (docs/device.md). */
-export const PPG_SETTINGS: Max30102Settings = {
+export const PPG_SETTINGS: Readonly<Max30102Settings> = Object.freeze({
   mode: "multi-led",
-  slots: ["ir", "none", "none", "none"],
+  slots: Object.freeze(["ir", "none", "none", "none"]) as Max30102Settings["slots"],
   sampleRate: 400,
   sampleAverage: 4,
   pulseWidth: 411,
   irCurrent: 7.2,
   redCurrent: 0,
-};
+} as const);
 /** The accelerometer's other address (SA0 low). */
 const LIS2DH12_ALTERNATE_ADDRESS = 0x18;
 

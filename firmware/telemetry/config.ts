@@ -26,7 +26,7 @@ export interface AppConfig {
    *  connected. */
   uploadPeriodMs: number;
   /** Kinds whose every reading goes at once, waking the uplink (an alarm always does). */
-  urgent: ReadingKind[];
+  urgent: readonly ReadingKind[];
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -38,7 +38,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   thresholds: { ...NEWS2_THRESHOLDS },
   // The app alone stays connected; the wearable's build sets its own period (manifest.json, docs/device.md).
   uploadPeriodMs: 0,
-  urgent: [],
+  urgent: Object.freeze([]),
 };
 
 /** The shortest upload period: shorter ones cost more than staying connected (docs/device.md, the energy
@@ -67,7 +67,7 @@ export const MAX_INCOMING_PACKET_BYTES = 4096;
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; error: ConfigError };
 
 const FORMATS: PayloadFormat[] = ["json", "cbor"];
-const KINDS: ReadingKind[] = ["hr", "temp"];
+const KINDS: readonly ReadingKind[] = Object.freeze(["hr", "temp"]);
 const TOP_FIELDS = ["hrIntervalMs", "tempIntervalMs", "batchMaxReadings", "batchMaxAgeMs", "format", "thresholds", "uploadPeriodMs", "urgent"];
 const THRESHOLD_FIELDS = ["hrLow", "hrHigh", "tempLow", "tempHigh"];
 

@@ -42,7 +42,7 @@ export interface UploadScheduleOptions {
   windowMs?: number;
 }
 
-const State = { Off: 0, Asleep: 1, Awake: 2, Leaving: 3, Always: 4 } as const;
+const State = Object.freeze({ Off: 0, Asleep: 1, Awake: 2, Leaving: 3, Always: 4 } as const);
 type State = (typeof State)[keyof typeof State];
 
 const NONE = -1;
