@@ -31,6 +31,10 @@ export interface ConnectionCount extends WireCount {
   /** The ClientHello offered a session id and the ServerHello took it: an abbreviated handshake (RFC 5246
    *  section 7.3, TLS 1.2 session resumption), without certificates or key exchange. */
   resumed?: boolean;
+  /** Handshake flights (runs of handshake or ChangeCipherSpec records one way) before the first application
+   *  data: 4 for a full TLS 1.2 handshake (2 round trips), 3 for a resumed one (the client's Finished can go
+   *  with its first data: 1 round trip). */
+  flights: number;
 }
 
 const TYPES: Record<number, keyof RecordBytes> = { 20: "changeCipherSpec", 21: "alert", 22: "handshake", 23: "applicationData" };
@@ -42,6 +46,8 @@ function emptyRecords(): RecordBytes {
 /** Incremental TLS record framer for one direction: counts whole records as their bytes arrive. */
 export class RecordCounter {
   readonly bytes: RecordBytes = emptyRecords();
+  /** Called as each whole record ends, with its type. */
+  onRecord?: (type: keyof RecordBytes) => void;
   #header: number[] = [];
   #left = 0; // fragment bytes of the current record still to come
   #type: keyof RecordBytes = "other";
@@ -93,6 +99,7 @@ export class RecordCounter {
   }
 
   #endRecord(): void {
+    this.onRecord?.(this.#type);
     if (this.#first && this.#type === "handshake") {
       const fragment = Uint8Array.from(this.#first);
       this.#first = undefined;
@@ -120,8 +127,17 @@ export function helloSessionId(fragment: Uint8Array): string | undefined {
   return Buffer.from(fragment.subarray(at + 1, at + 1 + fragment[at])).toString("hex");
 }
 
+export interface RelayOptions {
+  /** Delay every chunk this long each way (a link's latency: half its round trip); 0 by default. */
+  latencyMs?: number;
+  /** Each chunk as it arrives at the relay, with its connection (index in `connections`). */
+  onChunk?(direction: Direction, bytes: number, connection: number): void;
+}
+
 export interface CountingRelay {
   readonly port: number;
+  /** Chunks taken and not yet passed on (the latency holds them). */
+  pending(): number;
   /** Every connection made through the relay, in order. */
   readonly connections: readonly ConnectionCount[];
   /** Sum over all connections. */
@@ -131,8 +147,19 @@ export interface CountingRelay {
   close(): Promise<void>;
 }
 
-export async function startCountingRelay(target: { host: string; port: number }): Promise<CountingRelay> {
+export async function startCountingRelay(target: { host: string; port: number }, options: RelayOptions = {}): Promise<CountingRelay> {
   const connections: ConnectionCount[] = [];
+  const latency = options.latencyMs ?? 0;
+  let pending = 0;
+  /** After the latency, in arrival order (timers of equal delay fire in the order they were set). */
+  const later = (action: () => void): void => {
+    if (latency === 0) return action();
+    pending++;
+    setTimeout(() => {
+      pending--;
+      action();
+    }, latency);
+  };
   const open = new Set<Socket>();
   let waiters: (() => void)[] = [];
   const settle = (): void => {
@@ -145,7 +172,7 @@ export async function startCountingRelay(target: { host: string; port: number })
     const upstream = connect({ host: target.host, port: target.port });
     client.setNoDelay(true);
     upstream.setNoDelay(true);
-    const count: ConnectionCount = { up: 0, down: 0, upRecords: emptyRecords(), downRecords: emptyRecords() };
+    const count: ConnectionCount = { up: 0, down: 0, upRecords: emptyRecords(), downRecords: emptyRecords(), flights: 0 };
     let offered = "";
     const upCounter = new RecordCounter((fragment) => {
       offered = helloSessionId(fragment) ?? "";
@@ -160,15 +187,32 @@ export async function startCountingRelay(target: { host: string; port: number })
     });
     count.upRecords = upCounter.bytes;
     count.downRecords = downCounter.bytes;
-    connections.push(count);
+    let last: Direction | undefined;
+    let data = false;
+    const flight = (direction: Direction) => (type: keyof RecordBytes) => {
+      if (data || type === "applicationData") {
+        data = true;
+        return;
+      }
+      if ((type === "handshake" || type === "changeCipherSpec") && direction !== last) {
+        count.flights++;
+        last = direction;
+      }
+    };
+    upCounter.onRecord = flight("up");
+    downCounter.onRecord = flight("down");
+    const index = connections.push(count) - 1;
     const pipe = (from: Socket, to: Socket, direction: Direction, counter: RecordCounter): void => {
       from.on("data", (data: Buffer) => {
         count[direction] += data.length;
         counter.push(data);
-        if (!to.destroyed) to.write(data);
+        options.onChunk?.(direction, data.length, index);
+        later(() => {
+          if (!to.destroyed) to.write(data);
+        });
       });
       // A half close (TLS close_notify then FIN) is passed on as one.
-      from.on("end", () => to.end());
+      from.on("end", () => later(() => to.end()));
     };
     pipe(client, upstream, "up", upCounter);
     pipe(upstream, client, "down", downCounter);
@@ -187,6 +231,7 @@ export async function startCountingRelay(target: { host: string; port: number })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   return {
     port: (server.address() as AddressInfo).port,
+    pending: () => pending,
     connections,
     total() {
       let up = 0;

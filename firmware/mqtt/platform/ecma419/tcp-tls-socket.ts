@@ -66,6 +66,8 @@ export interface SocketPlatform {
   now(): number;
   /** Runs `callback` soon, outside the current callback (Timer.set(callback, 0)). */
   defer(callback: () => void): void;
+  /** Writes the session's close_notify alert (RFC 5246 section 7.2.1) to the socket. */
+  closeNotify?(session: TlsSession, socket: PlatformSocket): void;
 }
 
 /** What a TLS record adds to the bytes it carries, at most (header, nonce, tag): the writable count handed
@@ -155,7 +157,17 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
       if (this.#closed) return;
       this.#closed = true;
       const tcp = this.#tcp;
+      const session = this.#session;
       this.#tcp = this.#session = this.#data = undefined;
+      // A close_notify first (RFC 5246 section 7.2.1): a broker on OpenSSL 3 takes a connection that ends
+      // without one as a fatal error and forgets its session, which the next connection could not resume.
+      if (tcp && session && this.#ready && platform.closeNotify) {
+        try {
+          platform.closeNotify(session, tcp);
+        } catch {
+          // the connection is going anyway
+        }
+      }
       tcp?.close();
     }
 
