@@ -83,7 +83,8 @@ const apps: App[] = [
     key: "c",
     label: "(c) the firmware",
     // mcconfig names a build after its manifest's folder unless the manifest sets build.NAME.
-    build: { dir: root, name: basename(root), config: { ...common, deviceId: "wearable-001" }, env: env("wearable-001") },
+    // Always connected, as measured before the duty cycle: the heap of a firmware that holds its connection.
+    build: { dir: root, name: basename(root), config: { ...common, deviceId: "wearable-001", uploadPeriodMs: 0 }, env: env("wearable-001") },
   },
   {
     key: "d",
