@@ -62,8 +62,6 @@ export interface TelemetryAppOptions {
   /** The network is not there at start: the client waits for networkChanged(true) (the device's own
    *  network, network.ts). Default false: the platform's network is taken as given. */
   waitForNetwork?: boolean;
-  /** How long an upload cycle may keep the network up (upload-schedule.ts, default 60 000 ms). */
-  uploadWindowMs?: number;
   /** For tests: build the client from the options the app computed. */
   createClient?: (options: MqttClientOptions) => TelemetryClient;
   /** Anything that went wrong without stopping the app (sensor errors, refusals, storage errors). */
@@ -149,7 +147,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     });
     this.#reports = new Reports(this.topics, this.#uplink, this, this.#config.thresholds);
     this.#remoteConfig = new RemoteConfig(this.topics, options.storage, this.#uplink, this);
-    this.#schedule = new UploadSchedule({ clock, owner: this, periodMs: this.#config.uploadPeriodMs, windowMs: options.uploadWindowMs });
+    this.#schedule = new UploadSchedule(clock, this);
     this.#sampler = new Sampler({
       clock: clock,
       sensors: options.sensors,
@@ -277,13 +275,13 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     this.#reports.configure(config.thresholds);
     this.#sampler.configure(intervalsOf(config));
     this.#uplink.configure(config);
-    this.#schedule.configure(config.uploadPeriodMs);
+    this.#schedule.configure();
     this.#onConfig?.(config);
   }
 
   delivered(): void {
     // Cycling, the status goes once, at the end of the upload ("sleeping", with every counter).
-    if (this.#schedule.period === 0) this.#reports.status(false);
+    if (this.#config.uploadPeriodMs === 0) this.#reports.status(false);
     this.#schedule.progress();
   }
 

@@ -110,7 +110,8 @@ function checkConsistent(c: AppConfig): void {
 export function applyConfigUpdate(current: AppConfig, update: unknown): ConfigResult {
   try {
     if (!isObject(update)) throw new ConfigError("not-an-object", "a configuration update must be a JSON object");
-    const next: AppConfig = { ...current, thresholds: { ...current.thresholds }, urgent: current.urgent.slice() };
+    // `urgent` is never changed in place (a new list replaces it), so it is shared, as RAM on the device.
+    const next: AppConfig = { ...current, thresholds: { ...current.thresholds } };
     for (const key of Object.keys(update)) {
       if (!TOP_FIELDS.includes(key)) throw new ConfigError("unknown-field", `unknown configuration field ${key}`, key);
     }

@@ -12,8 +12,10 @@ export class Reports {
   readonly #publisher: Publisher;
   readonly #source: { readonly counters: StatusCounters };
   readonly #alarms: AlarmMonitor;
-  /** The counters last published, to publish only changes. */
-  #last = "";
+  /** The counters last published, to publish only changes: `pending` goes up and down, the others only up,
+   *  so their sum changes whenever one of them does (two numbers, not a copy of the document in RAM). */
+  #lastPending = -1;
+  #lastSum = -1;
 
   /** `source`: where the counters are read (the app). */
   constructor(topics: DeviceTopics, publisher: Publisher, source: { readonly counters: StatusCounters }, thresholds: AlarmThresholds) {
@@ -39,7 +41,7 @@ export class Reports {
   /** The uplink goes down until `nextUpload` (wall-clock ms, when known): retained, like the status. */
   sleeping(nextUpload: number | undefined): void {
     if (!this.#publisher.connected) return;
-    this.#last = "";
+    this.#lastPending = -1;
     this.#publisher.publish(this.#topics.status, sleepingStatus(this.#source.counters, nextUpload), { qos: 1, retain: true });
   }
 
@@ -47,9 +49,10 @@ export class Reports {
   status(force: boolean): void {
     if (!this.#publisher.connected) return;
     const counters = this.#source.counters;
-    const key = JSON.stringify(counters);
-    if (!force && key === this.#last) return;
-    this.#last = key;
+    const sum = counters.drops + counters.faults + counters.untimed + counters.discarded + counters.persistentFailures + counters.damaged;
+    if (!force && counters.pending === this.#lastPending && sum === this.#lastSum) return;
+    this.#lastPending = counters.pending;
+    this.#lastSum = sum;
     this.#publisher.publish(this.#topics.status, onlineStatus(counters), { qos: 1, retain: true });
   }
 }

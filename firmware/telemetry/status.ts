@@ -5,6 +5,7 @@ import type { Alert } from "./news2.js";
 import { SENML_NAMES } from "./payload.js";
 import { wholeSecondMs } from "./precision.js";
 
+/** Every counter but `pending` only grows (reports.ts tells a change by their sum). */
 export interface StatusCounters {
   /** Readings the outbox dropped (oldest first) because it was full. */
   drops: number;

@@ -23,6 +23,8 @@ export interface UplinkLink {
 
 /** What the schedule needs of the app. */
 export interface ScheduleOwner {
+  /** The upload period in force (uploadPeriodMs; 0: always connected). */
+  readonly config: { readonly uploadPeriodMs: number };
   /** Connected, and nothing handed to the client waits for an acknowledgement, nor anything released from
    *  the outbox for sending. */
   readonly settled: boolean;
@@ -33,17 +35,16 @@ export interface ScheduleOwner {
   disconnect(done: (this: unknown) => void, target: unknown): void;
 }
 
-export interface UploadScheduleOptions {
-  clock: Clock;
-  owner: ScheduleOwner;
-  periodMs: number;
-  /** How long a cycle may keep the radio up (default 60 000 ms): a network or broker that does not answer
-   *  costs at most this per period; what is left goes next cycle. */
-  windowMs?: number;
-}
+/** How long a cycle may keep the radio up: a network or broker that does not answer costs at most this per
+ *  period; what is left goes next cycle. */
+export const UPLOAD_WINDOW_MS = 60_000;
 
-const State = Object.freeze({ Off: 0, Asleep: 1, Awake: 2, Leaving: 3, Always: 4 } as const);
-type State = (typeof State)[keyof typeof State];
+// Awake: a look at whether the cycle is done is due (Looking), or the "sleeping" status went (Said, and
+// Looking again); Leaving, urgent() came meanwhile (LeavingAgain). Flags of one number: RAM on the device.
+const State = Object.freeze({ Off: 0, Asleep: 1, Awake: 2, Leaving: 3, Always: 4, LeavingAgain: 5 } as const);
+const Looking = 8;
+const Said = 16;
+const STATE = 7;
 
 const NONE = -1;
 
@@ -54,109 +55,90 @@ function left(this: unknown): void {
 export class UploadSchedule {
   readonly #clock: Clock;
   readonly #owner: ScheduleOwner;
-  readonly #window: number;
   #link: UplinkLink | undefined;
-  #period: number;
-  #state: State = State.Off;
-  /** Deadlines in ticks: the next regular upload, the cycle's end, a look at whether the cycle is done. */
+  /** State | Looking | Said. */
+  #state: number = State.Off;
+  /** Deadlines in ticks: the next regular upload, the cycle's end. */
   #next = NONE;
   #deadline = NONE;
-  #check = NONE;
-  /** The "sleeping" status went this cycle. */
-  #said = false;
-  /** Something urgent came while leaving: up again at once. */
-  #again = false;
   #timer: TimerId | undefined;
-  #timerAt = NONE;
-  readonly #onTimer = (): void => {
-    this.#timer = undefined;
-    this.#timerAt = NONE;
-    this.fire();
-  };
-  /** Cycles begun since start (each one a request of the network). */
-  cycles = 0;
+  /** Made at the first timer: always connected, the schedule never needs one (RAM on the device). */
+  #onTimer: (() => void) | undefined;
 
-  constructor(options: UploadScheduleOptions) {
-    this.#clock = options.clock;
-    this.#owner = options.owner;
-    this.#period = options.periodMs;
-    this.#window = options.windowMs ?? 60_000;
-  }
-
-  /** Always connected (period 0), or between uploads. */
-  get period(): number {
-    return this.#period;
+  constructor(clock: Clock, owner: ScheduleOwner) {
+    this.#clock = clock;
+    this.#owner = owner;
   }
 
   /** The radio is wanted now (a cycle, or always connected). */
   get awake(): boolean {
-    return this.#state === State.Awake || this.#state === State.Leaving || this.#state === State.Always;
+    const state = this.#state & STATE;
+    return state === State.Awake || state === State.Leaving || state === State.LeavingAgain || state === State.Always;
   }
 
   /** Starts: always connected, or the first cycle now (what an earlier boot stored goes at once). */
   start(link: UplinkLink | undefined): void {
     if (this.#state !== State.Off) return;
     this.#link = link;
-    if (this.#period === 0) this.always();
+    if (this.#owner.config.uploadPeriodMs === 0) this.always();
     else this.wake();
   }
 
-  /** A new period takes effect: 0 stays connected from now on; from always connected, this connection ends
-   *  once settled, as a cycle does. */
-  configure(periodMs: number): void {
-    if (periodMs === this.#period) return;
-    this.#period = periodMs;
+  /** The owner's upload period changed: 0 stays connected from now on; from always connected, this
+   *  connection ends once settled, as a cycle does. */
+  configure(): void {
+    const period = this.#owner.config.uploadPeriodMs;
     const now = this.#clock.ticks();
-    if (this.#state === State.Asleep) {
-      if (periodMs === 0) this.always();
+    const state = this.#state & STATE;
+    if (state === State.Asleep) {
+      if (period === 0) this.always();
       else {
-        this.#next = Math.min(this.#next, now + periodMs);
+        this.#next = Math.min(this.#next, now + period);
         this.arm();
       }
-    } else if (this.#state === State.Always && periodMs > 0) {
+    } else if (state === State.Always && period > 0) {
       this.#state = State.Awake;
-      this.#said = false;
-      this.#next = now + periodMs;
-      this.#deadline = now + this.#window;
+      this.#next = now + period;
+      this.#deadline = now + UPLOAD_WINDOW_MS;
       this.progress();
     }
   }
 
   /** An alarm, or a reading marked urgent: up at once (it goes with this cycle when one is running). */
   urgent(): void {
-    if (this.#state === State.Asleep) this.wake();
-    else if (this.#state === State.Leaving) this.#again = true;
+    const state = this.#state & STATE;
+    if (state === State.Asleep) this.wake();
+    else if (state === State.Leaving) this.#state = State.LeavingAgain;
   }
 
   /** Something was acknowledged, or the connection came up: the cycle may be done (looked at once the
    *  client has finished with the packet in hand). */
   progress(): void {
-    if (this.#state !== State.Awake) return;
-    this.#check = this.#clock.ticks();
+    if ((this.#state & STATE) !== State.Awake) return;
+    this.#state |= Looking;
     this.arm();
   }
 
   close(): void {
     this.#state = State.Off;
-    this.#next = this.#deadline = this.#check = NONE;
+    this.#next = this.#deadline = NONE;
     this.arm();
   }
 
   /** The client let the connection go (disconnect()'s completion). */
   left(): void {
-    if (this.#state !== State.Leaving) return;
+    const state = this.#state & STATE;
+    if (state !== State.Leaving && state !== State.LeavingAgain) return;
     this.#state = State.Asleep;
     this.#link?.release();
-    if (this.#period === 0) this.always();
-    else if (this.#again) {
-      this.#again = false;
-      this.wake();
-    } else this.arm();
+    if (this.#owner.config.uploadPeriodMs === 0) this.always();
+    else if (state === State.LeavingAgain) this.wake();
+    else this.arm();
   }
 
   private always(): void {
     this.#state = State.Always;
-    this.#next = this.#deadline = this.#check = NONE;
+    this.#next = this.#deadline = NONE;
     this.arm();
     this.#owner.connect();
     this.#link?.request();
@@ -165,11 +147,9 @@ export class UploadSchedule {
   private wake(): void {
     const now = this.#clock.ticks();
     this.#state = State.Awake;
-    this.cycles++;
-    this.#said = false;
     // The regular cadence holds: an urgent cycle does not move the next regular one.
-    if (this.#next === NONE || this.#next <= now) this.#next = now + this.#period;
-    this.#deadline = now + this.#window;
+    if (this.#next === NONE || this.#next <= now) this.#next = now + this.#owner.config.uploadPeriodMs;
+    this.#deadline = now + UPLOAD_WINDOW_MS;
     this.arm();
     this.#owner.connect();
     this.#link?.request();
@@ -177,43 +157,46 @@ export class UploadSchedule {
 
   private leave(): void {
     this.#state = State.Leaving;
-    this.#deadline = this.#check = NONE;
+    this.#deadline = NONE;
     this.arm();
     this.#owner.disconnect(left, this);
   }
 
   private fire(): void {
     const now = this.#clock.ticks();
-    if (this.#state === State.Awake) {
-      if (this.#check !== NONE && now >= this.#check) {
-        this.#check = NONE;
-        if (this.#owner.settled) {
-          if (!this.#said) {
-            this.#said = true;
+    const state = this.#state & STATE;
+    if (state === State.Awake) {
+      if (this.#state & Looking) {
+        this.#state &= ~Looking;
+        const owner = this.#owner;
+        if (owner.settled) {
+          if (!(this.#state & Said)) {
+            this.#state |= Said;
             const wall = this.#clock.wallTime();
-            this.#owner.sleeping(wall === undefined ? undefined : wall + (this.#next - now));
+            owner.sleeping(wall === undefined ? undefined : wall + (this.#next - now));
           }
           // The status is acknowledged (or could not go): done.
-          if (this.#owner.settled) return this.leave();
+          if (owner.settled) return this.leave();
         }
       }
-      if (this.#deadline !== NONE && now >= this.#deadline) return this.leave();
-    } else if (this.#state === State.Asleep && this.#next !== NONE && now >= this.#next) {
+      if (now >= this.#deadline) return this.leave();
+    } else if (state === State.Asleep && this.#next !== NONE && now >= this.#next) {
       return this.wake();
     }
     this.arm();
   }
 
+  /** The one timer, for the earliest deadline of the state (a look due: now). */
   private arm(): void {
-    let at = NONE;
-    if (this.#state === State.Awake) at = earliest(this.#check, this.#deadline);
-    else if (this.#state === State.Asleep) at = this.#next;
-    if (at === this.#timerAt) return;
     if (this.#timer !== undefined) this.#clock.clear(this.#timer);
     this.#timer = undefined;
-    this.#timerAt = at;
-    if (at !== NONE) this.#timer = this.#clock.set(this.#onTimer, Math.max(0, at - this.#clock.ticks()));
+    const state = this.#state & STATE;
+    const at = state === State.Awake ? (this.#state & Looking ? this.#clock.ticks() : this.#deadline) : state === State.Asleep ? this.#next : NONE;
+    if (at === NONE) return;
+    this.#onTimer ??= () => {
+      this.#timer = undefined;
+      this.fire();
+    };
+    this.#timer = this.#clock.set(this.#onTimer, Math.max(0, at - this.#clock.ticks()));
   }
 }
-
-const earliest = (a: number, b: number): number => (a === NONE ? b : b === NONE ? a : Math.min(a, b));
