@@ -162,6 +162,9 @@ function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, sec
       // a day: longer than any upload period and a night off the network.
       cleanStart: false,
       sessionExpiryInterval: SESSION_EXPIRY_S,
+      // A broker back from an outage is reached within about half a minute (full jitter below 30 s), which a
+      // hospital's fleet of wearables spreads over that time.
+      backoff: { cap: 30_000 },
     },
     onConnect: traceConnect,
     onDisconnect: traceDisconnect,

@@ -153,46 +153,60 @@ export interface BrokerDownOptions {
   sntpBlockedMs?: number;
 }
 
+/** What a scenario runs against: an SNTP server, a hardened mosquitto and the back end subscribed to the
+ *  device's topics on a persistent session (so nothing sent while it reconnects is lost). */
+interface BackEnd {
+  sntp: SntpServer;
+  broker: Mosquitto;
+  ingest: Ingest;
+}
+
+async function withBackEnd<T>(context: OfflineContext, persistence: boolean, scenario: (backEnd: BackEnd) => Promise<T>): Promise<T> {
+  const opened: Partial<BackEnd> = {};
+  try {
+    opened.sntp = await startSntpServer();
+    opened.broker = await startMosquitto({ tls: context.pki.brokerTls, persistence });
+    opened.ingest = await startIngest(context.pki, opened.broker.port, `devices/${DEVICE_ID}/#`);
+    return await scenario(opened as BackEnd);
+  } finally {
+    await opened.ingest?.close();
+    await opened.broker?.close();
+    await opened.sntp?.close();
+  }
+}
+
 export async function brokerDownAtBoot(context: OfflineContext, options: BrokerDownOptions = {}): Promise<BrokerDownResult> {
   const outageMs = options.outageMs ?? 120_000;
-  let broker: Mosquitto | undefined;
-  let ingest: Ingest | undefined;
-  let sntp: SntpServer | undefined;
-  let run: McsimRun | undefined;
-  try {
-    sntp = await startSntpServer();
-    broker = await startMosquitto({ tls: context.pki.brokerTls, persistence: true });
-    // The back end subscribes on a persistent session first, so nothing sent while it reconnects is lost.
-    ingest = await startIngest(context.pki, broker.port, `devices/${DEVICE_ID}/#`);
-    await broker.stop();
-    const so = await buildFirmware(context, { mqttPort: broker.port, sntp: `127.0.0.1:${sntp.port}`, batchMaxAgeMs: 10_000, heapMeterMs: 2000 });
-    sntp.blocked = true; // the clock stays unset for a while: readings carry their boot time until SNTP answers
-    const poweredOn = Date.now();
-    run = await startMcsim(context.sdk, so, { onLine: (line) => context.log?.(`broker-down: ${line}`) });
-    const stored = await firstLineAt(run, /^recording: first reading stored/, 60_000);
-    await sleep(Math.max(0, poweredOn + (options.sntpBlockedMs ?? 30_000) - Date.now()));
-    sntp.blocked = false;
-    await sleep(Math.max(0, poweredOn + outageMs - Date.now()));
-    await broker.restart();
-    const back = Date.now();
-    context.log?.(`broker-down: broker back after ${seconds(back - poweredOn)} s`);
-    const connected = await firstLineAt(run, /^mqtt: connected to/, 120_000);
-    await ingest.until(() => ingest!.records.length > 0, "the first delivery", 60_000);
-    const firstDelivery = Date.now();
-    await deliveredPast(ingest, back + 10_000, 90_000);
-    return {
-      fromBootS: seconds(stored - poweredOn),
-      reconnectS: seconds(connected - back),
-      firstDeliveryS: seconds(firstDelivery - back),
-      ...checkDelivery(ingest, poweredOn),
-      failures: failures(run),
-    };
-  } finally {
-    await run?.stop();
-    await ingest?.close();
-    await broker?.close();
-    await sntp?.close();
-  }
+  return withBackEnd(context, true, async ({ sntp, broker, ingest }) => {
+    let run: McsimRun | undefined;
+    try {
+      await broker.stop();
+      const so = await buildFirmware(context, { mqttPort: broker.port, sntp: `127.0.0.1:${sntp.port}`, batchMaxAgeMs: 10_000, heapMeterMs: 2000 });
+      sntp.blocked = true; // the clock stays unset for a while: readings carry their boot time until SNTP answers
+      const poweredOn = Date.now();
+      run = await startMcsim(context.sdk, so, { onLine: (line) => context.log?.(`broker-down: ${line}`) });
+      const stored = await firstLineAt(run, /^recording: first reading stored/, 60_000);
+      await sleep(Math.max(0, poweredOn + (options.sntpBlockedMs ?? 30_000) - Date.now()));
+      sntp.blocked = false;
+      await sleep(Math.max(0, poweredOn + outageMs - Date.now()));
+      await broker.restart();
+      const back = Date.now();
+      context.log?.(`broker-down: broker back after ${seconds(back - poweredOn)} s`);
+      const connected = await firstLineAt(run, /^mqtt: connected to/, 120_000);
+      await ingest.until(() => ingest.records.length > 0, "the first delivery", 60_000);
+      const firstDelivery = Date.now();
+      await deliveredPast(ingest, back + 10_000, 90_000);
+      return {
+        fromBootS: seconds(stored - poweredOn),
+        reconnectS: seconds(connected - back),
+        firstDeliveryS: seconds(firstDelivery - back),
+        ...checkDelivery(ingest, poweredOn),
+        failures: failures(run),
+      };
+    } finally {
+      await run?.stop();
+    }
+  });
 }
 
 export interface NetworkGoneOptions {
@@ -203,72 +217,65 @@ export interface NetworkGoneOptions {
 
 export async function networkGoneMidRun(context: OfflineContext, options: NetworkGoneOptions = {}): Promise<NetworkGoneResult> {
   const outageMs = options.outageMs ?? 120_000;
-  let broker: Mosquitto | undefined;
-  let ingest: Ingest | undefined;
-  let sntp: SntpServer | undefined;
-  let link: DeviceLink | undefined;
-  let run: McsimRun | undefined;
-  try {
-    sntp = await startSntpServer();
-    broker = await startMosquitto({ tls: context.pki.brokerTls });
-    ingest = await startIngest(context.pki, broker.port, `devices/${DEVICE_ID}/#`);
-    // The device reaches the broker through a link that can be cut (TLS still names localhost).
-    link = await DeviceLink.open({ host: "127.0.0.1", port: broker.port });
-    const so = await buildFirmware(context, {
-      mqttPort: link.address.port,
-      sntp: `127.0.0.1:${sntp.port}`,
-      heapMeterMs: 2000,
-      hrIntervalMs: 2000,
-      batchMaxAgeMs: 6000,
-    });
-    const poweredOn = Date.now();
-    run = await startMcsim(context.sdk, so, { onLine: (line) => context.log?.(`network-gone: ${line}`) });
-    await run.waitFor(/^mqtt: connected to/, 60_000);
-    await sleep(Math.max(0, poweredOn + (options.beforeMs ?? 30_000) - Date.now()));
-    const identifiedByCertificate = new RegExp(`u'${DEVICE_ID}'`).test(broker.logs());
-    await ingest.until(() => ingest!.records.length >= 3, "readings before the outage", 60_000);
-    const statusOnline = ingest.others.some((m) => m.topic.endsWith("/status") && m.payload.includes('"state":"online"'));
-    // The Wi-Fi goes (the simulator's airwaves) and the path with it.
-    const airwaves = join(run.home, AIRWAVES);
-    await mkdir(join(run.home, "simulator"), { recursive: true });
-    await writeFile(airwaves, "down");
-    link.cut(outageMs);
-    const gone = Date.now();
-    context.log?.("network-gone: airwaves down, link cut");
-    const offline = await firstLineAt(run, /^network: offline/, 30_000);
-    await sleep(Math.max(0, gone + outageMs - Date.now()));
-    await writeFile(airwaves, "up");
-    const back = Date.now();
-    context.log?.("network-gone: airwaves up");
-    const seen = ingest.records.length;
-    const connectedLines = run.lines.filter((line) => /^mqtt: connected to/.test(line)).length;
-    await run.waitFor(/^network: online/, 90_000);
-    const deadline = Date.now() + 120_000;
-    while (run.lines.filter((line) => /^mqtt: connected to/.test(line)).length <= connectedLines) {
-      if (Date.now() > deadline) throw new Error("no connection after the network came back");
-      await sleep(100);
+  return withBackEnd(context, false, async ({ sntp, broker, ingest }) => {
+    let link: DeviceLink | undefined;
+    let run: McsimRun | undefined;
+    try {
+      // The device reaches the broker through a link that can be cut (TLS still names localhost).
+      link = await DeviceLink.open({ host: "127.0.0.1", port: broker.port });
+      const so = await buildFirmware(context, {
+        mqttPort: link.address.port,
+        sntp: `127.0.0.1:${sntp.port}`,
+        heapMeterMs: 2000,
+        hrIntervalMs: 2000,
+        batchMaxAgeMs: 6000,
+      });
+      const poweredOn = Date.now();
+      run = await startMcsim(context.sdk, so, { onLine: (line) => context.log?.(`network-gone: ${line}`) });
+      await run.waitFor(/^mqtt: connected to/, 60_000);
+      await sleep(Math.max(0, poweredOn + (options.beforeMs ?? 30_000) - Date.now()));
+      const identifiedByCertificate = new RegExp(`u'${DEVICE_ID}'`).test(broker.logs());
+      await ingest.until(() => ingest.records.length >= 3, "readings before the outage", 60_000);
+      const statusOnline = ingest.others.some((m) => m.topic.endsWith("/status") && m.payload.includes('"state":"online"'));
+      // The Wi-Fi goes (the simulator's airwaves) and the path with it.
+      const airwaves = join(run.home, AIRWAVES);
+      await mkdir(join(run.home, "simulator"), { recursive: true });
+      await writeFile(airwaves, "down");
+      link.cut(outageMs);
+      const gone = Date.now();
+      context.log?.("network-gone: airwaves down, link cut");
+      const offline = await firstLineAt(run, /^network: offline/, 30_000);
+      await sleep(Math.max(0, gone + outageMs - Date.now()));
+      await writeFile(airwaves, "up");
+      const back = Date.now();
+      context.log?.("network-gone: airwaves up");
+      const seen = ingest.records.length;
+      const connectedLines = run.lines.filter((line) => /^mqtt: connected to/.test(line)).length;
+      await run.waitFor(/^network: online/, 90_000);
+      const deadline = Date.now() + 120_000;
+      while (run.lines.filter((line) => /^mqtt: connected to/.test(line)).length <= connectedLines) {
+        if (Date.now() > deadline) throw new Error("no connection after the network came back");
+        await sleep(100);
+      }
+      const connected = Date.now();
+      await ingest.until(() => ingest.records.length > seen, "the first delivery after the outage", 60_000);
+      const firstDelivery = Date.now();
+      await deliveredPast(ingest, back + 10_000, 90_000);
+      return {
+        reconnectS: seconds(connected - back),
+        firstDeliveryS: seconds(firstDelivery - back),
+        offlineAfterS: seconds(offline - gone),
+        identifiedByCertificate,
+        statusOnline,
+        heap: run.lines.map(parseHeapLine).filter((s) => s !== undefined),
+        ...checkDelivery(ingest, poweredOn),
+        failures: failures(run),
+      };
+    } finally {
+      await run?.stop();
+      await link?.close();
     }
-    const connected = Date.now();
-    await ingest.until(() => ingest!.records.length > seen, "the first delivery after the outage", 60_000);
-    const firstDelivery = Date.now();
-    await deliveredPast(ingest, back + 10_000, 90_000);
-    return {
-      reconnectS: seconds(connected - back),
-      firstDeliveryS: seconds(firstDelivery - back),
-      offlineAfterS: seconds(offline - gone),
-      identifiedByCertificate,
-      statusOnline,
-      heap: run.lines.map(parseHeapLine).filter((s) => s !== undefined),
-      ...checkDelivery(ingest, poweredOn),
-      failures: failures(run),
-    };
-  } finally {
-    await run?.stop();
-    await link?.close();
-    await ingest?.close();
-    await broker?.close();
-    await sntp?.close();
-  }
+  });
 }
 
 /** A home for mcsim whose app finds the airwaves down (nothing connects), with `records` heart-rate readings
