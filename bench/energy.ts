@@ -202,7 +202,7 @@ for (const [name, f] of Object.entries(CURRENTS)) console.log(`  ${name}: ${f.va
 for (const [name, f] of Object.entries(ASSUMPTIONS)) console.log(`  ${name}: ${f.value}  assumed: ${f.source}`);
 console.log(`  link: ${LATENCY_MS} ms each way, association and DHCP ${ASSOCIATION_MS / 1000} s (the simulated airwaves): assumed`);
 console.log(
-  `alarm: pulse 72 -> 140 bpm at ${ALARM_AT_S} s, asleep; the alert at the broker ${alarmLatencyS ?? "never"} s later (${alarmUplinkS ?? "-"} s after the reading was stored; the estimator's 8 s window is the rest)`,
+  `alarm: pulse 72 -> 140 bpm at ${ALARM_AT_S} s, asleep; the alert at the broker ${alarmLatencyS ?? "never"} s later (${alarmUplinkS ?? "-"} s after the reading was stored; before it, the estimator's 8 s window taking in the new rate)`,
 );
 console.log(
   JSON.stringify({

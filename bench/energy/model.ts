@@ -35,7 +35,7 @@ export const CURRENTS: Record<string, Figure> = {
 export const ASSUMPTIONS: Record<string, Figure> = {
   xsOpsPerS: { value: 5e6, source: "XS operations (the XS engine's compute meter: bytecodes and builtins) per second on the ESP32 at 240 MHz: about 48 cycles each" },
   wakeMs: { value: 1, source: "ms awake at 240 MHz per timer wake-up for the way in and out of light sleep and the scheduler, beyond the XS work itself" },
-  fullHandshakeS: { value: 2, source: "s of the board's computation in a full handshake (RSA-2048 signature, ECDHE P-256, the broker's chain): about 2 s reported for the SDK's TLS on an ESP32 (Moddable issue 389); resumed: that times the ratio measured in mcsim" },
+  fullHandshakeS: { value: 2, source: "s of the board's computation in a full handshake (RSA-2048 signature, ECDHE P-256, the broker's chain): about 2 s of CPU for the SDK's TLS on an ESP32 with RSA-2048 (docs/security.md); resumed: that times the ratio measured in mcsim" },
   txMbps: { value: 1, source: "Mbit/s the transmitter's airtime is counted at: 802.11b's slowest rate, an upper bound" },
 };
 

@@ -3,7 +3,7 @@
 // TLS handshake ends sooner, and the radio goes down sooner) and at the 40 MHz crystal when idle; and with
 // automatic light sleep the chip sleeps (0.8 mA, ESP32 datasheet v5.2, table 4-2) whenever FreeRTOS has
 // nothing to run until the next timer: between the FIFO drains, and, when associated, between the access
-// point's beacons (Wi-Fi modem sleep, ESP-IDF's default WIFI_PS_MIN_MODEM). docs/device.md, "Power".
+// point's beacons (Wi-Fi modem sleep, ESP-IDF's default WIFI_PS_MIN_MODEM). docs/device.md, "Power on the board".
 // On lin the manifest maps this module to power-simulated.ts.
 import { configure, lightSleepAllowed } from "platform/moddable/esp32/power";
 
