@@ -87,7 +87,8 @@ const apps: App[] = [
     label: "(c) the firmware",
     // mcconfig names a build after its manifest's folder unless the manifest sets build.NAME.
     // One image for every device: its identity is in the credentials store of the simulator's HOME.
-    build: { dir: root, name: basename(root), config: common },
+    // Always connected, as measured before the duty cycle: the heap of a firmware that holds its connection.
+    build: { dir: root, name: basename(root), config: { ...common, uploadPeriodMs: 0 } },
     identity: "wearable-001",
   },
   {

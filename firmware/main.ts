@@ -6,6 +6,8 @@
 //
 //   mc/config -> device settings -> identity, storage, sensors -> TelemetryApp.start()   (recording)
 //                                -> Network.start(): Wi-Fi, SNTP -> online -> the app's client connects
+// The network is on demand: the app's upload schedule asks for it for each upload (uploadPeriodMs), or for
+// good (0: always connected).
 import config from "mc/config";
 import { CodedError } from "./mqtt/common/coded-error.js";
 import { TimeoutError } from "./mqtt/client/client-errors.js";
@@ -18,6 +20,7 @@ import { openPartition } from "./platform/moddable/flash-partition.js";
 import { rsaSigner } from "./platform/moddable/rsa-signer.js";
 import { forgetTlsSession } from "./platform/moddable/tls-sessions.js";
 import { deviceSettings, type DeviceSettings } from "./platform/device-settings.js";
+import { configurePower } from "./platform/moddable/power.js";
 import { startSensors } from "./platform/moddable/sensors.js";
 import { ModdableSocket } from "./mqtt/platform/moddable/socket.js";
 import { openStorage } from "./platform/moddable/storage.js";
@@ -35,6 +38,8 @@ import type { AppConfig } from "./telemetry/config.js";
 const DATA_DIRECTORY = "wearable";
 /** The app's id while the device has no identity: it never connects, so the id is never used. */
 const UNPROVISIONED = "unprovisioned";
+/** MQTT 5 Session Expiry Interval, seconds (3.1.2.11.2); 3.1.1 brokers keep a Clean Session 0 session. */
+const SESSION_EXPIRY_S = 86_400;
 
 function describe(error: Error): string {
   return `${error.name}${error instanceof CodedError ? ` [${error.code}]` : ""}: ${error.message}`;
@@ -115,6 +120,8 @@ function traceNetwork(event: NetworkEvent): void {
       return trace(`wifi: connected to ${event.ssid}, address ${event.address ?? "?"}\n`);
     case "lost":
       return trace(`wifi: lost ${event.ssid}\n`);
+    case "released":
+      return trace(`wifi: left ${event.ssid} until the next upload\n`);
     case "join-failed":
       return trace(`wifi: could not join ${event.ssid}; next attempt in ${Math.round(event.retryMs / 1000)} s\n`);
     case "clock-set":
@@ -146,6 +153,7 @@ export default function main(): void {
 }
 
 function start(settings: DeviceSettings, clock: Clock, identity: DeviceIdentity | undefined): void {
+  configurePower(); // frequency scaling and light sleep on esp32, before anything else runs
   // What can fail for good comes first, so a failed start leaves no sampling timer running.
   const storage = openStorage(DATA_DIRECTORY);
   const sensors = startSensors(clock, report);
@@ -158,17 +166,20 @@ function start(settings: DeviceSettings, clock: Clock, identity: DeviceIdentity 
   }
   trace(`outbox: ${app.outbox.count} stored readings\n`);
   sensors.sink = app; // heart-rate estimates are pushed to the app as they are made
-  app.start(); // recording from now on, whatever the network does
   if (settings.networks.length === 0) trace("wifi: no network configured (ssid=...): readings are kept until one is\n");
-  new Network({
+  const network = new Network({
     WiFi: wifiClass(),
     networks: settings.networks,
     clock,
     sntp: { UDP: ModdableUdp, resolve: moddableResolve, servers: settings.sntp },
+    onDemand: true,
     target: app,
     onOnline: identity ? networkOnline : networkWithoutIdentity,
     onEvent: traceNetwork,
-  }).start();
+  });
+  app.start(network); // recording from now on, whatever the network does; the network when the uploads want it
+  trace(`uplink: ${app.config.uploadPeriodMs === 0 ? "always connected" : `an upload every ${app.config.uploadPeriodMs / 1000} s`}\n`);
+  network.start();
 }
 
 function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, identity: DeviceIdentity | undefined, sources: Partial<Record<"hr" | "temp", VitalSource>>): TelemetryApp {
@@ -189,9 +200,11 @@ function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, ide
       keepAlive: settings.keepAlive,
       ...(settings.username !== undefined ? { username: settings.username } : {}),
       ...(settings.password !== undefined ? { password: settings.password } : {}),
-      // Resume the session after a drop, so the broker keeps our config subscription and the client's
-      // unacknowledged publishes are resent (MQTT 4.4).
+      // Resume the session after a drop and across upload cycles, so the broker keeps our config subscription
+      // and the client's unacknowledged publishes are resent (MQTT 4.4); MQTT 5 ends a session at its expiry,
+      // a day: longer than any upload period and a night off the network.
       cleanStart: false,
+      sessionExpiryInterval: SESSION_EXPIRY_S,
       // A broker back from an outage is reached within about half a minute (full jitter below 30 s), which a
       // hospital's fleet of wearables spreads over that time.
       backoff: { cap: 30_000 },

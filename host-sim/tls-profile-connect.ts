@@ -14,6 +14,8 @@ import { checkServerCertificate, nodeTlsOptions, tlsErrorFrom, trackHandshake, t
 export interface TlsHandlers {
   /** Handshake done and the server accepted by the profile; the socket is ready for the first byte. */
   onSecure(socket: TLSSocket): void;
+  /** The server gave a session this client may resume (ctx.session) on its next connection. */
+  onSession?(session: Buffer): void;
   /** The connection could not be made secure. Called at most once, never after onSecure. */
   onError(error: TlsError | NetworkError): void;
 }
@@ -41,8 +43,11 @@ export function connectTls(secure: TlsOptions, ctx: TlsContext, handlers: TlsHan
   };
   const onHandshakeError = (error: Error): void => fail(tlsErrorFrom(error, probe));
   socket.once("error", onHandshakeError);
+  if (handlers.onSession) socket.on("session", handlers.onSession);
   socket.once("secureConnect", () => {
-    const refused = checkServerCertificate(socket, secure, ctx);
+    // A resumed session shows no certificate, and the device checks none: it was checked when the session
+    // was made (the SDK's TLS verifies only in a full handshake).
+    const refused = socket.isSessionReused() ? undefined : checkServerCertificate(socket, secure, ctx);
     if (refused) return fail(refused);
     if (settled) return;
     settled = true;

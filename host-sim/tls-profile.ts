@@ -26,7 +26,7 @@
 //   clock): its verdict is required except for date errors, which only the device clock decides.
 // profile "node": plain node:tls defaults (TLS 1.2/1.3, host clock, Node's checks), for comparison.
 
-import { X509Certificate, createPrivateKey } from "node:crypto";
+import { X509Certificate, constants, createPrivateKey } from "node:crypto";
 import { isIP } from "node:net";
 import { rootCertificates, type ConnectionOptions, type PeerCertificate, type TLSSocket } from "node:tls";
 import type { DerBytes, TlsOptions } from "../firmware/platform/ports.js";
@@ -38,6 +38,8 @@ export type TlsProfile = "device" | "node";
 export interface TlsContext {
   /** Host name (or IP): what SNI and the certificate check use unless TlsOptions.serverName is set. */
   host: string;
+  /** A TLS 1.2 session to resume by its id (node:tls `session`), as the device's TLS offers its cached one. */
+  session?: Buffer;
   /** IP address to connect to, when already resolved (the device's socket takes one); else host. */
   address?: string;
   port: number;
@@ -135,6 +137,10 @@ export function nodeTlsOptions(secure: TlsOptions, ctx: TlsContext): ConnectionO
     throw new TlsError("clock-unset", "the device clock is not set (no SNTP yet): server certificate dates cannot be checked");
   }
   Object.assign(options, DEVICE_HANDSHAKE);
+  // The device resumes by session id (RFC 5246 section 7.4.1.2) and sends no SessionTicket extension
+  // (RFC 5077): neither does this profile, so a server keeps the session in its cache, as for the device.
+  options.secureOptions = constants.SSL_OP_NO_TICKET;
+  if (ctx.session !== undefined) options.session = ctx.session;
   // The chain, dates (device clock) and name are decided by checkServerCertificate; Node's own name check
   // would fall back to the CN, which the device never does.
   options.rejectUnauthorized = false;

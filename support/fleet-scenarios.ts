@@ -145,7 +145,7 @@ export async function fleetInSimulator(context: FleetContext): Promise<FleetResu
     const built = await buildForSimulator(sdk, {
       dir: ROOT,
       name: basename(ROOT),
-      config: { mqttPort: broker.port, sntp: `127.0.0.1:${sntp.port}`, heapMeterMs: 2000, hrIntervalMs: 2000, batchMaxAgeMs: 6000 },
+      config: { mqttPort: broker.port, sntp: `127.0.0.1:${sntp.port}`, heapMeterMs: 2000, hrIntervalMs: 2000, batchMaxAgeMs: 6000, uploadPeriodMs: 0 },
     });
     const so = join(work, "mc.so");
     await copyFile(built, so);

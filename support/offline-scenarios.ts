@@ -94,11 +94,14 @@ export interface OutboxRamResult {
 
 let building: Promise<unknown> = Promise.resolve();
 
-/** Builds the firmware with `config` compiled in; resolves to a copy of its mc.so (one build at a time). */
+/** Builds the firmware with `config` compiled in; resolves to a copy of its mc.so (one build at a time).
+ *  Always connected unless `config` says otherwise: the scenarios measure how the connection comes back after
+ *  an outage (an upload cycle's own recovery is the energy bench's, bench/energy.ts). */
 export function buildFirmware(context: OfflineContext, config: Record<string, string | number>): Promise<string> {
   const next = building.then(async () => {
     const out = await mkdtemp(join(tmpdir(), "wearable-offline-"));
-    const so = await buildForSimulator(context.sdk, { dir: ROOT, name: basename(ROOT), config });
+    // Always connected (the offline scenarios measure a device that holds its connection).
+    const so = await buildForSimulator(context.sdk, { dir: ROOT, name: basename(ROOT), config: { uploadPeriodMs: 0, ...config } });
     const copy = join(out, "mc.so");
     await copyFile(so, copy);
     return copy;

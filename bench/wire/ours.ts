@@ -150,7 +150,14 @@ export async function runOurs(o: OursOptions): Promise<RunResult & { sampled: Wi
       get connected() {
         return client.connected;
       },
+      get queued() {
+        return client.queued;
+      },
+      get inflight() {
+        return client.inflight;
+      },
       connect: () => client.connect(),
+      disconnect: (done, target) => client.disconnect(done, target),
       networkChanged: (available) => client.networkChanged(available),
       subscribe: (subs, opts, done) => {
         for (const s of Array.isArray(subs) ? subs : [subs]) session.subscriptions.push(typeof s === "string" ? s : s.topicFilter);

@@ -28,6 +28,13 @@ export interface ConnectionCount extends WireCount {
   /** From the ServerHello: 0x0303 = TLS 1.2 (a TLS 1.3 ServerHello also says 0x0303 here). */
   serverVersion?: number;
   cipherSuite?: number;
+  /** The ClientHello offered a session id and the ServerHello took it: an abbreviated handshake (RFC 5246
+   *  section 7.3, TLS 1.2 session resumption), without certificates or key exchange. */
+  resumed?: boolean;
+  /** Handshake flights (runs of handshake or ChangeCipherSpec records one way) before the first application
+   *  data: 4 for a full TLS 1.2 handshake (2 round trips), 3 for a resumed one (the client's Finished can go
+   *  with its first data: 1 round trip). */
+  flights: number;
 }
 
 const TYPES: Record<number, keyof RecordBytes> = { 20: "changeCipherSpec", 21: "alert", 22: "handshake", 23: "applicationData" };
@@ -39,6 +46,8 @@ function emptyRecords(): RecordBytes {
 /** Incremental TLS record framer for one direction: counts whole records as their bytes arrive. */
 export class RecordCounter {
   readonly bytes: RecordBytes = emptyRecords();
+  /** Called as each whole record ends, with its type. */
+  onRecord?: (type: keyof RecordBytes) => void;
   #header: number[] = [];
   #left = 0; // fragment bytes of the current record still to come
   #type: keyof RecordBytes = "other";
@@ -90,6 +99,7 @@ export class RecordCounter {
   }
 
   #endRecord(): void {
+    this.onRecord?.(this.#type);
     if (this.#first && this.#type === "handshake") {
       const fragment = Uint8Array.from(this.#first);
       this.#first = undefined;
@@ -98,18 +108,36 @@ export class RecordCounter {
   }
 }
 
-/** Version and cipher suite from a ServerHello handshake message (type 2), if `fragment` starts with one. */
-export function parseServerHello(fragment: Uint8Array): { version: number; cipherSuite: number } | undefined {
+/** Version, cipher suite and session id from a ServerHello handshake message (type 2), if `fragment` starts
+ *  with one. */
+export function parseServerHello(fragment: Uint8Array): { version: number; cipherSuite: number; sessionId: string } | undefined {
   if (fragment.length < 4 + 2 + 32 + 1 || fragment[0] !== 2) return undefined;
   const version = (fragment[4] << 8) | fragment[5];
-  const sessionIdLength = fragment[4 + 2 + 32];
-  const at = 4 + 2 + 32 + 1 + sessionIdLength;
-  if (fragment.length < at + 2) return undefined;
-  return { version, cipherSuite: (fragment[at] << 8) | fragment[at + 1] };
+  const sessionId = helloSessionId(fragment);
+  const at = 4 + 2 + 32 + 1 + fragment[4 + 2 + 32];
+  if (sessionId === undefined || fragment.length < at + 2) return undefined;
+  return { version, cipherSuite: (fragment[at] << 8) | fragment[at + 1], sessionId };
+}
+
+/** The session id (hex, "" when empty) of a ClientHello (type 1) or ServerHello (type 2): after the
+ *  handshake header (4 bytes), the version (2) and the random (32), one length byte (RFC 5246 7.4.1.2-3). */
+export function helloSessionId(fragment: Uint8Array): string | undefined {
+  const at = 4 + 2 + 32;
+  if ((fragment[0] !== 1 && fragment[0] !== 2) || fragment.length < at + 1 + fragment[at]) return undefined;
+  return Buffer.from(fragment.subarray(at + 1, at + 1 + fragment[at])).toString("hex");
+}
+
+export interface RelayOptions {
+  /** Delay every chunk this long each way (a link's latency: half its round trip); 0 by default. */
+  latencyMs?: number;
+  /** Each chunk as it arrives at the relay, with its connection (index in `connections`). */
+  onChunk?(direction: Direction, bytes: number, connection: number): void;
 }
 
 export interface CountingRelay {
   readonly port: number;
+  /** Chunks taken and not yet passed on (the latency holds them). */
+  pending(): number;
   /** Every connection made through the relay, in order. */
   readonly connections: readonly ConnectionCount[];
   /** Sum over all connections. */
@@ -119,8 +147,19 @@ export interface CountingRelay {
   close(): Promise<void>;
 }
 
-export async function startCountingRelay(target: { host: string; port: number }): Promise<CountingRelay> {
+export async function startCountingRelay(target: { host: string; port: number }, options: RelayOptions = {}): Promise<CountingRelay> {
   const connections: ConnectionCount[] = [];
+  const latency = options.latencyMs ?? 0;
+  let pending = 0;
+  /** After the latency, in arrival order (timers of equal delay fire in the order they were set). */
+  const later = (action: () => void): void => {
+    if (latency === 0) return action();
+    pending++;
+    setTimeout(() => {
+      pending--;
+      action();
+    }, latency);
+  };
   const open = new Set<Socket>();
   let waiters: (() => void)[] = [];
   const settle = (): void => {
@@ -133,26 +172,47 @@ export async function startCountingRelay(target: { host: string; port: number })
     const upstream = connect({ host: target.host, port: target.port });
     client.setNoDelay(true);
     upstream.setNoDelay(true);
-    const count: ConnectionCount = { up: 0, down: 0, upRecords: emptyRecords(), downRecords: emptyRecords() };
-    const upCounter = new RecordCounter();
+    const count: ConnectionCount = { up: 0, down: 0, upRecords: emptyRecords(), downRecords: emptyRecords(), flights: 0 };
+    let offered = "";
+    const upCounter = new RecordCounter((fragment) => {
+      offered = helloSessionId(fragment) ?? "";
+    });
     const downCounter = new RecordCounter((fragment) => {
       const hello = parseServerHello(fragment);
       if (hello) {
         count.serverVersion = hello.version;
         count.cipherSuite = hello.cipherSuite;
+        count.resumed = offered !== "" && hello.sessionId === offered;
       }
     });
     count.upRecords = upCounter.bytes;
     count.downRecords = downCounter.bytes;
-    connections.push(count);
+    let last: Direction | undefined;
+    let data = false;
+    const flight = (direction: Direction) => (type: keyof RecordBytes) => {
+      if (data || type === "applicationData") {
+        data = true;
+        return;
+      }
+      if ((type === "handshake" || type === "changeCipherSpec") && direction !== last) {
+        count.flights++;
+        last = direction;
+      }
+    };
+    upCounter.onRecord = flight("up");
+    downCounter.onRecord = flight("down");
+    const index = connections.push(count) - 1;
     const pipe = (from: Socket, to: Socket, direction: Direction, counter: RecordCounter): void => {
       from.on("data", (data: Buffer) => {
         count[direction] += data.length;
         counter.push(data);
-        if (!to.destroyed) to.write(data);
+        options.onChunk?.(direction, data.length, index);
+        later(() => {
+          if (!to.destroyed) to.write(data);
+        });
       });
       // A half close (TLS close_notify then FIN) is passed on as one.
-      from.on("end", () => to.end());
+      from.on("end", () => later(() => to.end()));
     };
     pipe(client, upstream, "up", upCounter);
     pipe(upstream, client, "down", downCounter);
@@ -171,6 +231,7 @@ export async function startCountingRelay(target: { host: string; port: number })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   return {
     port: (server.address() as AddressInfo).port,
+    pending: () => pending,
     connections,
     total() {
       let up = 0;

@@ -8,6 +8,9 @@
 //   Joining --connection 200 or join timeout--> Joining(i + 1), at once; after a whole round of networks
 //   failed: Waiting (backoff with full jitter) --> Joining(next)
 //
+// On demand (`onDemand`), the station is joined only between request() and release(): the uplink's duty
+// cycle takes the radio down between uploads (any state --release()--> Off --request()--> Joining).
+//
 // One timer for every deadline (join timeout, the next join, the next SNTP request), one callback made once.
 import { Backoff } from "../mqtt/common/backoff.js";
 import { knownWallTime } from "../mqtt/common/wall-clock.js";
@@ -27,6 +30,8 @@ export type NetworkEvent =
   | { kind: "lost"; ssid: string }
   /** `retryMs`: when the next join starts (0: at once, with the next network). */
   | { kind: "join-failed"; ssid: string; retryMs: number }
+  /** The station left the network on purpose (release()). */
+  | { kind: "released"; ssid: string }
   | { kind: "clock-set"; time: number; first: boolean }
   | { kind: "time-failed"; error: SntpError; retryMs: number };
 
@@ -45,8 +50,11 @@ export interface NetworkOptions {
   backoff?: { base?: number; cap?: number };
   /** SNTP while the clock is unset: retried with backoff (default 5 000 ms up to 300 000). */
   sntpBackoff?: { base?: number; cap?: number };
-  /** Resynchronisation period once the clock is set (default 3 hours). */
+  /** Resynchronisation period once the clock is set (default 3 hours); done at the first join after it. */
   resyncMs?: number;
+  /** Joined only while requested (request() / release(): the uplink's duty cycle); default false: joined
+   *  from start() on, for good. */
+  onDemand?: boolean;
   target?: unknown;
   /** The network became usable for the uplink (associated, an address, the clock set), or stopped being. */
   onOnline?(this: CallbackThis, online: boolean): void;
@@ -74,6 +82,8 @@ export class Network {
   #timeSync: TimeSync | undefined;
   #online = false;
   #clockSetOnce = false;
+  /** Joined, or to be joined (always, unless on demand and not requested). */
+  #wanted: boolean;
   /** Deadlines in ticks: the join in hand gives up, the next join starts, the next SNTP round starts. */
   #joinBy = NONE;
   #joinAt = NONE;
@@ -85,9 +95,10 @@ export class Network {
     this.#timerAt = NONE;
     this.fire();
   };
-  /** Joins and losses since start (status). */
+  /** Joins, losses and releases since start (status, the energy bench). */
   joins = 0;
   losses = 0;
+  releases = 0;
 
   constructor(options: NetworkOptions) {
     this.#options = options;
@@ -95,6 +106,7 @@ export class Network {
     const random = options.random ?? Math.random;
     this.#backoff = new Backoff(options.backoff?.base ?? 2000, options.backoff?.cap ?? 30_000, random);
     this.#sntpBackoff = new Backoff(options.sntpBackoff?.base ?? 5000, options.sntpBackoff?.cap ?? 300_000, random);
+    this.#wanted = options.onDemand !== true;
   }
 
   /** Usable for the uplink: associated with an address, and the wall clock set. */
@@ -112,12 +124,49 @@ export class Network {
     return this.#options.networks[this.#index]?.ssid;
   }
 
-  /** Starts joining (returns at once; progress through the callbacks). */
+  /** Starts joining (returns at once; progress through the callbacks); on demand, only once requested. */
   start(): void {
-    if (this.#station !== Station.Off) return;
+    if (this.#station !== Station.Off || this.#wifi) return;
     this.#wifi = new this.#options.WiFi({ target: this, onChanged: Network.#onChanged });
-    if (this.#wifi.connection === Connection.connected) this.changed(); // already associated (a soft restart)
-    else this.join();
+    if (!this.#wanted) this.leave(); // on demand: an association left over from a soft restart goes
+    else if (this.#wifi.connection === Connection.connected) {
+      this.#station = Station.Joining; // already associated (a soft restart): up at once
+      this.changed();
+    } else this.join();
+  }
+
+  /** On demand: join now (the same network first), and stay until release(). */
+  request(): void {
+    if (this.#wanted || this.#station === Station.Closed) return;
+    this.#wanted = true;
+    this.#failures = 0;
+    this.#backoff.reset();
+    if (this.#wifi) this.join();
+  }
+
+  /** On demand: leave the network now (the radio idles until the next request()); a resync that falls due
+   *  meanwhile is done at the next join. */
+  release(): void {
+    if (!this.#wanted || this.#station === Station.Closed) return;
+    this.#wanted = false;
+    this.releases++;
+    const ssid = this.ssid ?? "";
+    this.leave();
+    this.event({ kind: "released", ssid });
+  }
+
+  private leave(): void {
+    this.#timeSync?.cancel();
+    this.#timeSync = undefined;
+    this.#station = Station.Off;
+    this.#joinBy = this.#joinAt = NONE;
+    this.arm();
+    try {
+      this.#wifi?.disconnect();
+    } catch {
+      // not associated
+    }
+    this.setOnline(false);
   }
 
   close(): void {
@@ -169,7 +218,7 @@ export class Network {
 
   private changed(): void {
     const wifi = this.#wifi;
-    if (!wifi || this.#station === Station.Closed) return;
+    if (!wifi || this.#station === Station.Closed || this.#station === Station.Off) return;
     const connection = wifi.connection;
     if (connection === Connection.connected) {
       if (this.#station === Station.Up) return; // a new address: still up

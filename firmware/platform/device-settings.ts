@@ -49,6 +49,8 @@ export const CONFIG_KEYS = {
   tempIntervalMs: "tempIntervalMs",
   batchMaxReadings: "batchMaxReadings",
   batchMaxAgeMs: "batchMaxAgeMs",
+  uploadPeriodMs: "uploadPeriodMs",
+  urgent: "urgent",
   format: "payloadFormat",
   renewalMarginDays: "certRenewDays",
 } as const;
@@ -80,9 +82,12 @@ export function deviceSettings(config: Record<string, unknown>): DeviceSettings 
     if (ssid !== undefined) settings.networks.push(password === undefined ? { ssid } : { ssid, password });
     else if (password !== undefined) throw new ConfigError("inconsistent", `${k.wifiPassword + suffix} without ${k.ssid + suffix}`, k.ssid + suffix);
   }
-  for (const key of ["hrIntervalMs", "tempIntervalMs", "batchMaxReadings", "batchMaxAgeMs"] as const) {
+  for (const key of ["hrIntervalMs", "tempIntervalMs", "batchMaxReadings", "batchMaxAgeMs", "uploadPeriodMs"] as const) {
     if (config[k[key]] !== undefined) settings.app[key] = number(config, k[key]);
   }
+  // Reading kinds, comma-separated ("hr,temp"); the app checks them (telemetry/config.ts).
+  const urgent = optionalText(config, k.urgent);
+  if (urgent !== undefined) settings.app.urgent = urgent.split(",").map((s) => s.trim()).filter((s) => s !== "") as AppConfig["urgent"];
   const format = optionalText(config, k.format);
   if (format !== undefined) {
     if (format !== "json" && format !== "cbor") throw new ConfigError("out-of-range", `${k.format} must be "json" or "cbor"`, k.format);

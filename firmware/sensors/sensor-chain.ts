@@ -16,15 +16,33 @@ import type { Clock, SensorBus, TimerId } from "../platform/ports.js";
 import { HeartRateEstimator } from "./heart-rate.js";
 import { Lis2dh12, LIS2DH12_ADDRESS } from "./lis2dh12.js";
 import { SensorError } from "./sensor-error.js";
-import { Max30102 } from "./max30102.js";
+import { Max30102, type Max30102Settings } from "./max30102.js";
 import { Max30205, type Max30205Config } from "./max30205.js";
 import { Tmp117 } from "./tmp117.js";
 import type { TemperatureSample } from "./temperature.js";
 import type { ReadingKind, VitalSink, VitalSource } from "../common/vital-signs.js";
 import { asError } from "../mqtt/common/as-error.js";
 
-/** FIFO drain period: the MAX30102 holds 32 samples, 320 ms at 100 samples/s; drain well before it fills. */
-export const DRAIN_MS = 100;
+/** FIFO drain period: the MAX30102 holds 32 samples, 320 ms at 100 samples/s. The longest period that
+ *  leaves room (70 ms) for a late timer: the CPU wakes 4 times a second for it, and light-sleeps between
+ *  (docs/device.md, power). The FIFO-almost-full interrupt would not wake it less often: its threshold is
+ *  17..32 unread samples, at most 320 ms at this rate. */
+export const DRAIN_MS = 250;
+
+/** How the device runs the MAX30102 (datasheet 19-7740): the IR LED alone (multi-LED mode, one slot), since
+ *  the estimator reads IR only and nothing computes SpO2 (the red LED would double the LED current); 400
+ *  conversions/s averaged by 4 (100 samples/s); 7.2 mA pulses of 411 us (18-bit). The LED's average draw is
+ *  7.2 mA x 411 us x 400/s = 1.18 mA, the part's largest cost and the wearable's second after the CPU's
+ *  floor (docs/device.md). */
+export const PPG_SETTINGS: Readonly<Max30102Settings> = Object.freeze({
+  mode: "multi-led",
+  slots: Object.freeze(["ir", "none", "none", "none"]) as Max30102Settings["slots"],
+  sampleRate: 400,
+  sampleAverage: 4,
+  pulseWidth: 411,
+  irCurrent: 7.2,
+  redCurrent: 0,
+} as const);
 /** The accelerometer's other address (SA0 low). */
 const LIS2DH12_ALTERNATE_ADDRESS = 0x18;
 
@@ -169,8 +187,7 @@ class VitalsLoop implements Vitals {
 export function startVitals(bus: SensorBus, clock: Clock, onError: (error: Error) => void): Vitals {
   let ppg: Max30102 | undefined;
   try {
-    // SpO2 mode, 400 conversions/s averaged by 4: 100 samples/s of red and IR.
-    ppg = new Max30102({ sensor: bus, mode: "spo2", sampleRate: 400, sampleAverage: 4 });
+    ppg = new Max30102({ sensor: bus, ...PPG_SETTINGS });
   } catch (error) {
     onError(asError(error));
   }

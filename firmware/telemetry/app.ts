@@ -6,6 +6,8 @@
 //   uplink.ts         batches from the outbox -> SenML -> devices/<id>/telemetry (QoS 1) -> outbox.ack
 //   reports.ts        devices/<id>/status, retained (the will says "offline"); NEWS2 alerts at once
 //   remote-config.ts  devices/<id>/config -> validated update (or devices/<id>/config/rejected), kept on storage
+//   upload-schedule.ts  always connected, or the network up only for an upload every uploadPeriodMs (and at
+//                     once for an alarm or a reading marked urgent)
 //
 // Nothing here waits for the network or the clock: readings are taken and stored from start(); they go when
 // the network is up and the clock is set (networkChanged), with their true time.
@@ -30,8 +32,10 @@ import { Sampler, type ReadingStore } from "./sampling.js";
 import { validatePack } from "./senml.js";
 import { OFFLINE_STATUS, type StatusCounters } from "./status.js";
 import { Uplink, type TelemetryClient, type UplinkOwner } from "./uplink.js";
+import { UploadSchedule, type ScheduleOwner, type UplinkLink } from "./upload-schedule.js";
 
 export type { TelemetryClient } from "./uplink.js";
+export type { UplinkLink } from "./upload-schedule.js";
 
 /** Client options the app does not set itself (it sets clientId, will and the connection callbacks). */
 export type TelemetryMqttOptions = Omit<MqttClientOptions, "clientId" | "will" | "onConnect" | "onDisconnect" | "onMessage" | "onError">;
@@ -80,7 +84,7 @@ export interface TelemetryAppOptions {
 /** The will's payload: made once, when the module is loaded (in flash on the device). */
 const OFFLINE_PAYLOAD = encodeUtf8(OFFLINE_STATUS);
 
-export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, ConfigTarget {
+export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, ConfigTarget, ScheduleOwner {
   readonly topics: DeviceTopics;
   readonly outbox: Outbox;
   /** The caller's callbacks (not its options object: nothing else of it is needed after construction). */
@@ -96,6 +100,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
   readonly #remoteConfig: RemoteConfig;
   readonly #renewal: CertificateRenewal | undefined;
   readonly #onRenewal: ((event: RenewalEvent) => void) | undefined;
+  readonly #schedule: UploadSchedule;
   readonly #record: StoredReading = { kind: "hr", value: 0, boot: 0, ticks: 0 };
   readonly #bytes = new Uint8Array(READING_BYTES);
   #config: AppConfig;
@@ -159,6 +164,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
       clock,
       owner: this,
     });
+    this.#schedule = new UploadSchedule(clock, this);
     this.#sampler = new Sampler({
       clock: clock,
       sensors: options.sensors,
@@ -172,6 +178,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     app.#renewal?.connected(); // first: a renewed certificate that just connected is in this status
     app.#reports.status(true);
     app.#uplink.connectionUp();
+    app.#schedule.progress();
     app.#connectCallback?.(info);
   }
 
@@ -210,8 +217,15 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     };
   }
 
-  /** Starts sampling at once, subscribes to the config topic and connects (or waits for the network). */
-  start(): void {
+  /** The upload schedule (always connected, or cycles). */
+  get schedule(): UploadSchedule {
+    return this.#schedule;
+  }
+
+  /** Starts sampling at once, subscribes to the config topic and connects (or waits for the network). With
+   *  `link`, the device's network port (network.ts on demand), the app asks for the network only while it
+   *  uploads (uploadPeriodMs > 0), or for good (0). */
+  start(link?: UplinkLink): void {
     if (this.#started || this.#closed) return;
     this.#started = true;
     const client = this.#uplink.client;
@@ -222,7 +236,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
         if (!(error instanceof ClientError && error.code === "client-closed")) this.error(error);
       } else if (codes[0] >= 0x80) this.error(new ClientError("invalid-argument", `subscription to ${this.topics.config} refused`, codes[0]));
     });
-    client.connect();
+    this.#schedule.start(link);
     this.#sampler.start();
   }
 
@@ -245,6 +259,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#schedule.close();
     this.#sampler.close();
     this.#uplink.close();
   }
@@ -265,8 +280,12 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
       this.error(asError(error));
       return false;
     }
-    this.#reports.reading(kind, value, seq, this.#times.timeOf(r));
+    const alarm = this.#reports.reading(kind, value, seq, this.#times.timeOf(r));
     this.#uplink.stored(seq, ticks);
+    if (alarm || this.#config.urgent.includes(kind)) {
+      if (!alarm) this.#uplink.flush(); // the reading itself goes now (an alert carries its own value)
+      this.#schedule.urgent();
+    }
     this.#onStored?.(seq, kind, value);
     return true;
   }
@@ -277,12 +296,38 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     this.#reports.configure(config.thresholds);
     this.#sampler.configure(intervalsOf(config));
     this.#uplink.configure(config);
+    this.#schedule.configure();
     this.#onConfig?.(config);
   }
 
   delivered(): void {
-    this.#reports.status(false);
+    // Cycling, the status goes once, at the end of the upload ("sleeping", with every counter).
+    if (this.#config.uploadPeriodMs === 0) this.#reports.status(false);
     this.#renewal?.delivered();
+    this.#schedule.progress();
+  }
+
+  acked(): void {
+    this.#schedule.progress();
+  }
+
+  // ---- the schedule's owner -----------------------------------------------------------------------
+
+  get settled(): boolean {
+    const client = this.#uplink.client;
+    return client.connected && client.queued === 0 && client.inflight === 0 && this.#uplink.idle;
+  }
+
+  sleeping(nextUpload: number | undefined): void {
+    this.#reports.sleeping(nextUpload);
+  }
+
+  connect(): void {
+    this.#uplink.client.connect();
+  }
+
+  disconnect(done: (this: unknown) => void, target: unknown): void {
+    this.#uplink.client.disconnect(done, target);
   }
 
   discarded(count: number): void {

@@ -4,6 +4,7 @@
 // refuses the whole update (the current configuration stays) with a ConfigError naming the field, which
 // the app publishes on devices/<id>/config/rejected.
 import { ConfigError } from "../common/config-error.js";
+import type { ReadingKind } from "../common/vital-signs.js";
 
 import { decodeUtf8 } from "../mqtt/common/utf8.js";
 import { NEWS2_THRESHOLDS, type AlarmThresholds } from "./news2.js";
@@ -21,6 +22,11 @@ export interface AppConfig {
   batchMaxAgeMs: number;
   format: PayloadFormat;
   thresholds: AlarmThresholds;
+  /** Uploads every this many milliseconds, the network taken down in between (upload-schedule.ts); 0: always
+   *  connected. */
+  uploadPeriodMs: number;
+  /** Kinds whose every reading goes at once, waking the uplink (an alarm always does). */
+  urgent: readonly ReadingKind[];
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -30,7 +36,14 @@ export const DEFAULT_CONFIG: AppConfig = {
   batchMaxAgeMs: 60_000,
   format: "json",
   thresholds: { ...NEWS2_THRESHOLDS },
+  // The app alone stays connected; the wearable's build sets its own period (manifest.json, docs/device.md).
+  uploadPeriodMs: 0,
+  urgent: Object.freeze([]),
 };
+
+/** The shortest upload period: shorter ones cost more than staying connected (docs/device.md, the energy
+ *  bench). */
+export const MIN_UPLOAD_PERIOD_MS = 60_000;
 
 /** Limits of each numeric field. Batches are bounded so a batch always fits a small MQTT packet. */
 export const CONFIG_LIMITS = {
@@ -38,6 +51,7 @@ export const CONFIG_LIMITS = {
   tempIntervalMs: { min: 1_000, max: 3_600_000, integer: true },
   batchMaxReadings: { min: 1, max: 100, integer: true },
   batchMaxAgeMs: { min: 0, max: 3_600_000, integer: true },
+  uploadPeriodMs: { min: 0, max: 3_600_000, integer: true },
   "thresholds.hrLow": { ...PLAUSIBLE.hr, integer: false },
   "thresholds.hrHigh": { ...PLAUSIBLE.hr, integer: false },
   "thresholds.tempLow": { ...PLAUSIBLE.temp, integer: false },
@@ -53,7 +67,8 @@ export const MAX_INCOMING_PACKET_BYTES = 4096;
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; error: ConfigError };
 
 const FORMATS: PayloadFormat[] = ["json", "cbor"];
-const TOP_FIELDS = ["hrIntervalMs", "tempIntervalMs", "batchMaxReadings", "batchMaxAgeMs", "format", "thresholds"];
+const KINDS: readonly ReadingKind[] = Object.freeze(["hr", "temp"]);
+const TOP_FIELDS = ["hrIntervalMs", "tempIntervalMs", "batchMaxReadings", "batchMaxAgeMs", "format", "thresholds", "uploadPeriodMs", "urgent"];
 const THRESHOLD_FIELDS = ["hrLow", "hrHigh", "tempLow", "tempHigh"];
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -70,6 +85,19 @@ function checkNumber(field: keyof typeof CONFIG_LIMITS, value: unknown): number 
   return value;
 }
 
+/** A list of reading kinds, each once. */
+function checkKinds(value: unknown): ReadingKind[] {
+  if (!Array.isArray(value)) throw new ConfigError("wrong-type", `urgent must be a list of ${KINDS.join(", ")}`, "urgent");
+  const kinds: ReadingKind[] = [];
+  for (const kind of value) {
+    if (typeof kind !== "string") throw new ConfigError("wrong-type", `urgent must be a list of ${KINDS.join(", ")}`, "urgent");
+    if (!KINDS.includes(kind as ReadingKind)) throw new ConfigError("out-of-range", `urgent: ${kind} is not one of ${KINDS.join(", ")}`, "urgent");
+    if (kinds.includes(kind as ReadingKind)) throw new ConfigError("inconsistent", `urgent names ${kind} twice`, "urgent");
+    kinds.push(kind as ReadingKind);
+  }
+  return kinds;
+}
+
 function checkConsistent(c: AppConfig): void {
   const t = c.thresholds;
   if (!(t.hrLow < t.hrHigh)) throw new ConfigError("inconsistent", "thresholds.hrLow must be below thresholds.hrHigh", "thresholds.hrLow");
@@ -82,13 +110,18 @@ function checkConsistent(c: AppConfig): void {
 export function applyConfigUpdate(current: AppConfig, update: unknown): ConfigResult {
   try {
     if (!isObject(update)) throw new ConfigError("not-an-object", "a configuration update must be a JSON object");
+    // `urgent` is never changed in place (a new list replaces it), so it is shared, as RAM on the device.
     const next: AppConfig = { ...current, thresholds: { ...current.thresholds } };
     for (const key of Object.keys(update)) {
       if (!TOP_FIELDS.includes(key)) throw new ConfigError("unknown-field", `unknown configuration field ${key}`, key);
     }
-    for (const key of ["hrIntervalMs", "tempIntervalMs", "batchMaxReadings", "batchMaxAgeMs"] as const) {
+    for (const key of ["hrIntervalMs", "tempIntervalMs", "batchMaxReadings", "batchMaxAgeMs", "uploadPeriodMs"] as const) {
       if (Object.hasOwn(update, key)) next[key] = checkNumber(key, update[key]);
     }
+    if (next.uploadPeriodMs !== 0 && next.uploadPeriodMs < MIN_UPLOAD_PERIOD_MS) {
+      throw new ConfigError("out-of-range", `uploadPeriodMs must be 0 (always connected) or at least ${MIN_UPLOAD_PERIOD_MS}, got ${next.uploadPeriodMs}`, "uploadPeriodMs");
+    }
+    if (Object.hasOwn(update, "urgent")) next.urgent = checkKinds(update.urgent);
     if (Object.hasOwn(update, "format")) {
       const format = update.format;
       if (typeof format !== "string") throw new ConfigError("wrong-type", `format must be one of ${FORMATS.join(", ")}`, "format");

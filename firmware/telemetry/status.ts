@@ -5,6 +5,7 @@ import type { Alert } from "./news2.js";
 import { SENML_NAMES } from "./payload.js";
 import { wholeSecondMs } from "./precision.js";
 
+/** Every counter but `pending` only grows (reports.ts tells a change by their sum). */
 export interface StatusCounters {
   /** Readings the outbox dropped (oldest first) because it was full. */
   drops: number;
@@ -31,6 +32,12 @@ export interface StatusCounters {
 /** Retained on devices/<id>/status after each connect. */
 export function onlineStatus(counters: StatusCounters): string {
   return JSON.stringify({ state: "online", ...counters });
+}
+
+/** Retained on devices/<id>/status when a duty-cycled uplink goes down until its next upload: `nextUpload`
+ *  in whole seconds since the epoch (left out when the clock is unknown). */
+export function sleepingStatus(counters: StatusCounters, nextUpload: number | undefined): string {
+  return JSON.stringify(nextUpload === undefined ? { state: "sleeping", ...counters } : { state: "sleeping", nextUpload: Math.round(nextUpload / 1000), ...counters });
 }
 
 /** The will's payload: what devices/<id>/status says after an unclean disconnect. */

@@ -27,7 +27,12 @@ import type { ReadingTimes } from "./reading-time.js";
 /** What the uplink needs of the MQTT client (MqttClient satisfies it; tests may pass a fake). */
 export interface TelemetryClient {
   readonly connected: boolean;
+  /** Messages waiting to be sent, and QoS 1/2 messages sent and not yet acknowledged. */
+  readonly queued: number;
+  readonly inflight: number;
   connect(): void;
+  /** Ends the connection in hand, the session kept, until connect() (MqttClient.disconnect). */
+  disconnect(done?: (this: unknown) => void, target?: unknown): void;
   networkChanged(available: boolean): void;
   /** `done` is called with `target` as `this` (MqttClient.publish). */
   publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (this: unknown, error?: Error) => void, target?: unknown): void;
@@ -52,6 +57,8 @@ export interface UplinkOwner {
   discarded(count: number): void;
   /** Readings of an earlier boot went without a true time. */
   untimed(count: number): void;
+  /** A message of the other jobs (status, alert, refusal) was acknowledged. */
+  acked(): void;
   error(error: Error): void;
 }
 
@@ -82,6 +89,10 @@ class Batch {
 
 function released(this: unknown, last: number): void {
   (this as Uplink).released(last);
+}
+
+function acked(this: unknown): void {
+  (this as UplinkOwner).acked();
 }
 
 function batchDone(this: unknown, error?: Error): void {
@@ -136,6 +147,18 @@ export class Uplink implements Publisher {
     return this.client.connected;
   }
 
+  /** Nothing released waits to be handed to the client, and no batch is in it. */
+  get idle(): boolean {
+    if (this.#cursor < this.#released) return false;
+    for (const b of this.#batches) if (b.count > 0) return false;
+    return true;
+  }
+
+  /** Everything stored goes now (an urgent reading, or before sleeping). */
+  flush(): void {
+    this.#batcher.flush();
+  }
+
   configure(config: AppConfig): void {
     this.#config = config;
     this.#chunk = config.batchMaxReadings;
@@ -156,7 +179,9 @@ export class Uplink implements Publisher {
 
   publish(topic: string, payload: Uint8Array | string, options: PublishOptions, done?: (this: unknown, error?: Error) => void, target?: unknown): boolean {
     try {
-      this.client.publish(topic, payload, options, done, target);
+      // The other jobs' messages tell the owner when they are acknowledged (the upload schedule waits for them).
+      if (done === undefined) this.client.publish(topic, payload, options, acked, this.#owner);
+      else this.client.publish(topic, payload, options, done, target);
       return true;
     } catch (error) {
       // QueueFullError: the client holds its limit; stored readings stay in the outbox for the next round.

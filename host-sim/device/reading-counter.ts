@@ -49,8 +49,20 @@ export class CountingClient implements TelemetryClient {
     return this.inner.connected;
   }
 
+  get queued(): number {
+    return this.inner.queued;
+  }
+
+  get inflight(): number {
+    return this.inner.inflight;
+  }
+
   connect(): void {
     this.inner.connect();
+  }
+
+  disconnect(done?: (this: unknown) => void, target?: unknown): void {
+    this.inner.disconnect(done, target);
   }
 
   networkChanged(available: boolean): void {

@@ -8,6 +8,7 @@ import { Max30102 } from "../../firmware/sensors/max30102.js";
 import type { ReadingKind, VitalSink, VitalSource } from "../../firmware/common/vital-signs.js";
 import {
   DRAIN_MS,
+  PPG_SETTINGS,
   openThermometer,
   runVitals,
   type PpgSource,
@@ -64,8 +65,8 @@ export class SimulatedVitals {
     this.bus = this.#board.bus;
     this.#last = this.#clock.ticks();
     const sensor = { io: this.bus.io };
-    // As the device configures it (startVitals): SpO2 mode, 400 conversions/s averaged by 4.
-    const ppg = new Max30102({ sensor, mode: "spo2", sampleRate: 400, sampleAverage: 4 });
+    // As the device configures it (startVitals): the IR LED alone, 100 samples/s.
+    const ppg = new Max30102({ sensor, ...PPG_SETTINGS });
     // Continuous MAX30205: every app sample gets the latest conversion (at most 50 ms old), the first included.
     const thermometer = openThermometer(sensor, this.#onError, { mode: "continuous" });
     if (!thermometer) throw new Error("the virtual board has no thermometer at 0x48");

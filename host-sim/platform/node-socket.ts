@@ -2,10 +2,12 @@
 // onWritable / onError, and a bounded writable window. write() throws when asked to take more than the
 // window has left, so a client that ignores backpressure fails on the host exactly as it would overflow
 // the device's small TCP buffers. TLS goes through the device TLS profile (host-sim/tls-profile*.ts):
-// the DER options, the device's suites and checks, and TLS failures as TlsError all live there.
+// the DER options, the device's suites and checks, and TLS failures as TlsError all live there. As the
+// device's TLS does, a connection resumes the TLS session of the last one to the same server name by its
+// session id: one session kept per set of credentials (`secure`), so two identities never share one.
 import { connect as netConnect, type Socket as NetSocket } from "node:net";
 import { NetworkError } from "../../firmware/mqtt/platform/network-error.js";
-import type { BufferLike, Clock, Socket, SocketConstructor, SocketOptions } from "../../firmware/platform/ports.js";
+import type { BufferLike, Clock, Socket, SocketConstructor, SocketOptions, TlsOptions } from "../../firmware/platform/ports.js";
 import { connectTls } from "../tls-profile-connect.js";
 import type { TlsProfile } from "../tls-profile.js";
 
@@ -16,7 +18,13 @@ export interface NodeSocketSettings {
   tlsProfile?: TlsProfile;
   /** The device clock whose wall time certificate dates are checked against (default: the host's). */
   clock?: Pick<Clock, "wallTime">;
+  /** Resume TLS sessions as the device does (default true; the "device" profile only). */
+  resume?: boolean;
 }
+
+/** The last TLS session per set of credentials, for its server name: the device's TLS keeps one entry
+ *  (the SDK's ssl/cache), by server name. */
+const sessions = new WeakMap<TlsOptions, { name: string; session: Buffer }>();
 
 /** A Socket class (SocketConstructor) with the given settings. */
 export function nodeSocketClass(settings: NodeSocketSettings = {}): SocketConstructor {
@@ -44,17 +52,24 @@ class NodeSocketImpl implements Socket {
     if (!host) throw new TypeError("socket needs an address or host");
     if (options.secure) {
       const clock = settings.clock;
+      const secure = options.secure;
+      const profile = settings.tlsProfile ?? "device";
+      const name = secure.serverName ?? options.host ?? host;
+      const resume = profile === "device" && settings.resume !== false;
+      const cached = resume ? sessions.get(secure) : undefined;
       const ctx = {
         host: options.host ?? host,
         address: options.address,
         port: options.port,
-        profile: settings.tlsProfile ?? "device",
+        profile,
         wallTime: () => (clock ? clock.wallTime() : Date.now()),
+        session: cached?.name === name ? cached.session : undefined,
       };
       // Handshake failures arrive as one TlsError through onError; later errors are the connection's.
-      this.socket = connectTls(options.secure, ctx, {
+      this.socket = connectTls(secure, ctx, {
         onSecure: () => this.opened(),
         onError: (error) => this.fail(error),
+        onSession: resume ? (session) => sessions.set(secure, { name, session }) : undefined,
       });
     } else {
       this.socket = netConnect({ host, port: options.port });

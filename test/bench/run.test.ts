@@ -13,7 +13,7 @@ describe("npm run bench", () => {
     expect(run.status).toBe(2);
     const offered = /usage: npm run bench -- <([^>]+)>/.exec(run.stderr)?.[1].split("|");
     const documented = /npm run bench -- <([^>]+)>/.exec(readFileSync(join(root, "README.md"), "utf8"))?.[1].split("|");
-    expect(documented).toEqual(["codec", "device", "e2e", "hr", "offline", "wire", "xs"]);
+    expect(documented).toEqual(["codec", "device", "e2e", "energy", "hr", "offline", "wire", "xs"]);
     expect(offered).toEqual(documented);
   });
 });

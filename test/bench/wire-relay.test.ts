@@ -57,7 +57,7 @@ describe("TLS record counting", () => {
     counter.push(Uint8Array.from(bytes.slice(0, 20)));
     expect(hello).toBeUndefined();
     counter.push(Uint8Array.from(bytes.slice(20)));
-    expect(parseServerHello(hello!)).toEqual({ version: 0x0303, cipherSuite: 0xc02f });
+    expect(parseServerHello(hello!)).toEqual({ version: 0x0303, cipherSuite: 0xc02f, sessionId: "01020304" });
     expect(parseServerHello(Uint8Array.from([1, 0, 0, 0]))).toBeUndefined(); // a ClientHello is not one
   });
 });
@@ -129,5 +129,24 @@ describe("counting relay", () => {
     expect(c.downRecords.applicationData).toBe(49);
     expect(c.serverVersion).toBe(0x0303);
     expect(c.cipherSuite).toBe(0xc02f);
+  });
+
+  it("with a latency, holds every chunk that long each way, in order, and says what it holds", async () => {
+    const server = createServer((socket: Socket) => socket.on("data", (d: Buffer) => socket.write(d))); // echo
+    const port = await listen(server);
+    const relay = await startCountingRelay({ host: "127.0.0.1", port }, { latencyMs: 40 });
+    closers.push(() => relay.close());
+    const client = connect({ host: "127.0.0.1", port: relay.port });
+    await new Promise((resolve) => client.on("connect", resolve));
+    const got: string[] = [];
+    client.on("data", (d: Buffer) => got.push(d.toString()));
+    client.write("a");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(relay.pending()).toBe(1); // held on its way up
+    expect(got).toEqual([]);
+    client.write("b");
+    while (got.join("") !== "ab") await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(relay.pending()).toBe(0);
+    client.end();
   });
 });

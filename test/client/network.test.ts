@@ -113,3 +113,72 @@ describe("CONNACK refusals and persistence", () => {
     expect(await refusals(3, 8)).toHaveLength(0);
   });
 });
+
+// disconnect(): a duty-cycled device between uploads. The connection ends on purpose, the session stays, and
+// nothing is attempted until connect().
+describe("disconnect() between uploads", () => {
+  it("sends DISCONNECT, lets the socket go once the broker has closed it, attempts nothing until connect(), and resumes the session", async () => {
+    const clock = new ManualClock();
+    const { h, c } = await fake.connected({ clock, cleanStart: false });
+    h.client.publish("t", "kept", { qos: 1 });
+    await c.next("publish"); // in flight, never acknowledged in this connection
+    let gone = 0;
+    const target = { n: 1 };
+    h.client.disconnect(function (this: unknown) {
+      expect(this).toBe(target);
+      gone++;
+    }, target);
+    expect(h.client.connected).toBe(false);
+    await c.next("disconnect");
+    expect(gone).toBe(0); // the socket is kept until the broker closes it: the DISCONNECT must leave first
+    c.destroy(); // as a broker does on DISCONNECT (MQTT 3.14.4)
+    await until(() => gone === 1, "the disconnect completed");
+    expect(h.seen.disconnects).toEqual([]); // asked for: not a lost connection
+    expect(h.seen.errors).toEqual([]);
+    clock.advance(3_600_000); // no backoff, no keepalive, no attempt
+    await settle();
+    h.client.networkChanged(false);
+    h.client.networkChanged(true); // a network coming back does not connect a paused client either
+    await settle();
+    expect(fake.broker.connections).toHaveLength(1);
+    expect(clock.pending).toBe(0);
+    h.client.connect();
+    const c2 = await fake.broker.nextConnection();
+    const connect = await c2.accept(true);
+    expect(connect.packet).toMatchObject({ clean: false });
+    const resent = await c2.next("publish");
+    expect(resent.packet).toMatchObject({ dup: true, payload: Buffer.from("kept") });
+    expect(gone).toBe(1);
+  });
+
+  it("lets the socket go after the linger when the broker keeps the connection open", async () => {
+    const clock = new ManualClock();
+    const { h, c } = await fake.connected({ clock });
+    let gone = 0;
+    h.client.disconnect(() => gone++, undefined, { lingerMs: 500 });
+    await c.next("disconnect");
+    clock.advance(499);
+    expect(gone).toBe(0);
+    clock.advance(1);
+    expect(gone).toBe(1);
+    await c.waitClosed();
+  });
+
+  it("takes no packet after its DISCONNECT, and completes at once when not connected or when the network goes", async () => {
+    const clock = new ManualClock();
+    const received: string[] = [];
+    const { h, c } = await fake.connected({ clock, onMessage: (topic) => received.push(topic) });
+    let gone = 0;
+    h.client.disconnect(() => gone++);
+    await c.next("disconnect");
+    c.send({ cmd: "publish", topic: "late", payload: Buffer.from("x"), qos: 1, messageId: 7 });
+    await settle();
+    expect(received).toEqual([]); // the broker sends it again in the session
+    h.client.networkChanged(false);
+    expect(gone).toBe(1);
+    const idle = fake.clients.make({ clock });
+    let idleGone = 0;
+    idle.client.disconnect(() => idleGone++);
+    expect(idleGone).toBe(1);
+  });
+});

@@ -32,6 +32,11 @@ describe("device settings from mc/config", () => {
     expect(s.app).toEqual({ hrIntervalMs: 2000, batchMaxAgeMs: 0, format: "cbor" });
   });
 
+  it("passes the upload period and the urgent kinds (comma-separated) on to the app", () => {
+    expect(deviceSettings({ ...base, uploadPeriodMs: "300000", urgent: "temp, hr" }).app).toEqual({ uploadPeriodMs: 300_000, urgent: ["temp", "hr"] });
+    expect(deviceSettings({ ...base, uploadPeriodMs: 0, urgent: "" }).app).toEqual({ uploadPeriodMs: 0 });
+  });
+
   it("passes a broker username and password on when given, and leaves them out when empty", () => {
     const s = deviceSettings({ ...base, mqttUsername: "wearable", mqttPassword: "s3cret" });
     expect([s.username, s.password]).toEqual(["wearable", "s3cret"]);

@@ -3,7 +3,7 @@
 // only the C compile and the IDF link are left out. The modules only the board has (the I2C sensors today,
 // the Wi-Fi and SNTP bindings next) are never loaded by mcsim: this is where they fail on the host. It also
 // reads the partition table the build generated: the file system's storage partition for the outbox.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
@@ -70,8 +70,13 @@ describe("manifest.json for esp32/nodemcu", () => {
     };
     for (const [module, source] of Object.entries(manifest.platforms.esp32.modules)) {
       // "~" lists sources left out of the build (the SDK's setup/network, which this app replaces).
-      if (!module.includes("*") && module !== "~") expect(build.modules.get(module), module).toBe(`${join(root, source as string)}.ts`);
+      // The app's native module (host functions in JavaScript beside their C) compiles from its .js.
+      if (module.includes("*") || module === "~") continue;
+      const at = join(root, source as string);
+      expect(build.modules.get(module), module).toBe(existsSync(`${at}.c`) ? `${at}.js` : `${at}.ts`);
     }
+    expect(build.modules.get("platform/moddable/power")).toBe(join(root, "firmware/platform/moddable/power.ts"));
+    expect(build.modules.get("platform/moddable/esp32/power")).toBe(join(root, "firmware/platform/moddable/esp32/power.js"));
     expect(build.modules.get("platform/moddable/sensors")).toBe(join(root, "firmware/platform/moddable/sensors.ts"));
     // main is not held back until Wi-Fi and SNTP are up: the SDK's setup/network is replaced by ours.
     expect(build.modules.get("setup/network")).toBe(join(root, "firmware/platform/moddable/setup-network.ts"));
@@ -83,6 +88,16 @@ describe("manifest.json for esp32/nodemcu", () => {
     const ours = [...build.modules].filter(([, source]) => source.startsWith(`${root}/`)).map(([module]) => module);
     expect(ours.length).toBeGreaterThan(50);
     expect(ours.filter((module) => !build.preloaded.includes(module))).toEqual([]);
+  });
+
+  it("asks ESP-IDF for power management: frequency scaling, tickless idle (light sleep), power saving while disconnected", async () => {
+    const sdkconfig = await readFile(join(built().idfProject, "sdkconfig.mc"), "utf8");
+    const option = (name: string) => new RegExp(`^${name}=(.*)$`, "m").exec(sdkconfig)?.[1];
+    for (const name of ["CONFIG_PM_ENABLE", "CONFIG_PM_DFS_INIT_AUTO", "CONFIG_FREERTOS_USE_TICKLESS_IDLE", "CONFIG_ESP_WIFI_STA_DISCONNECTED_PM_ENABLE"]) {
+      expect(option(name), name).toBe("y");
+    }
+    // What the SDK set stays (the CPU's top speed, which DFS scales down from).
+    expect(option("CONFIG_ESP_DEFAULT_CPU_FREQ_MHZ_240")).toBe("y");
   });
 
   it("gives the file system a 1 MB storage partition, the credentials a 64 KB identity partition apart from the app, and the app the rest of the 4 MB flash", async () => {

@@ -62,7 +62,8 @@ function merged(path: string, platform: string) {
               add(key === "*" ? base : key.replace("*", base), join(dirname(at), f));
             }
           } else {
-            add(key === "*" ? posix.basename(source) : key, `${at}.ts`);
+            // A TypeScript module, or a native one: host functions declared in JavaScript beside their C.
+            add(key === "*" ? posix.basename(source) : key, existsSync(`${at}.js`) && existsSync(`${at}.c`) ? `${at}.js` : `${at}.ts`);
           }
         }
       }

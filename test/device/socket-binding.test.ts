@@ -93,6 +93,7 @@ class FakeSession implements TlsSession {
     s.writable -= bytes.byteLength + 29;
     return Math.max(0, s.writable - 32);
   }
+  closes = 0;
 }
 
 function platform(resolved: Record<string, string | undefined> = {}, now = Date.UTC(2026, 0, 1)) {
@@ -112,6 +113,10 @@ function platform(resolved: Record<string, string | undefined> = {}, now = Date.
     Session: FakeSession,
     now: () => now,
     defer: (callback) => deferred.push(callback),
+    closeNotify(session, s) {
+      (session as FakeSession).closes++;
+      s.writable -= 31; // the close_notify alert record
+    },
   };
   /** Answers the pending DNS look-ups (asynchronously, as Net.resolve does). */
   const answer = () => {
@@ -151,7 +156,7 @@ describe("Moddable socket binding", () => {
     answer();
     expect(FakeTcp.opened).toHaveLength(1);
     expect(FakeTcp.opened[0].options.address).toBe("10.1.2.3");
-    expect(FakeSession.last!.options).toEqual({ ...secure, serverName: "broker.example", protocolVersion: 0x303 });
+    expect(FakeSession.last!.options).toEqual({ ...secure, serverName: "broker.example", protocolVersion: 0x303, cache: true });
   });
 
   it("dials an IPv4 literal without a DNS look-up", () => {
@@ -284,6 +289,25 @@ describe("Moddable socket binding", () => {
     handshake(FakeTcp.opened[0]);
     FakeTcp.opened[0].options.onWritable!.call(FakeTcp.opened[0], 4096);
     expect(socket.write(new Uint8Array(10))).toBe(4096 - 10 - 29 - 96);
+  });
+
+  it("says close_notify before closing a connection once secure (a broker forgets a session cut without it), and not before", () => {
+    const { Socket } = platform();
+    const { options } = events();
+    const socket = new Socket(options({ host: "127.0.0.1", secure }));
+    const session = FakeSession.last!;
+    socket.close(); // still handshaking: nothing to say
+    expect(session.closes).toBe(0);
+    expect(FakeTcp.opened[0].closed).toBe(true);
+    const secured = new Socket(options({ host: "127.0.0.1", secure }));
+    handshake(FakeTcp.opened[1]);
+    const writable = FakeTcp.opened[1].writable;
+    secured.close();
+    expect(FakeSession.last!.closes).toBe(1);
+    expect(FakeTcp.opened[1].writable).toBe(writable - 31); // written before the TCP socket closed
+    expect(FakeTcp.opened[1].closed).toBe(true);
+    secured.close();
+    expect(FakeSession.last!.closes).toBe(1);
   });
 
   it("a broken record after the handshake is a TLS failure", () => {

@@ -161,3 +161,75 @@ describe("the device's network", () => {
     expect(network.online).toBe(false);
   });
 });
+
+// On demand: the uplink's duty cycle takes the radio down between uploads (request() / release()).
+describe("the network on demand", () => {
+  it("joins only once requested, leaves on release (offline at once, no timer left), and joins again on the next request", () => {
+    const { clock, seen, network } = setup({ onDemand: true });
+    network.start();
+    clock.advance(60_000);
+    expect(kinds(seen.events)).toEqual([]); // nothing joined: not requested
+    expect(clock.pending).toBe(0);
+    network.request();
+    clock.advance(520);
+    expect(network.online).toBe(true);
+    network.release();
+    expect(network.online).toBe(false);
+    expect(network.up).toBe(false);
+    expect(clock.pending).toBe(0); // no join, no SNTP, no timer while released
+    expect(network.releases).toBe(1);
+    clock.advance(300_000);
+    expect(seen.online).toEqual([true, false]);
+    network.request();
+    clock.advance(500); // the clock is set: online with the association, no SNTP round
+    expect(network.online).toBe(true);
+    expect(kinds(seen.events)).toEqual(["joining", "up", "clock-set", "released", "joining", "up"]);
+    expect(network.joins).toBe(2);
+  });
+
+  it("a request before start() joins at start; a release while joining stops the join", () => {
+    const { clock, seen, network } = setup({ onDemand: true });
+    network.request();
+    network.start();
+    clock.advance(200);
+    network.release();
+    clock.advance(10_000);
+    expect(network.up).toBe(false);
+    expect(kinds(seen.events)).toEqual(["joining", "released"]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it("does the resync that fell due while released at the next join", () => {
+    const { clock, sntp, network } = setup({ onDemand: true, resyncMs: 3_600_000 });
+    network.start();
+    network.request();
+    clock.advance(1000);
+    const first = sntp.server.requests;
+    network.release();
+    clock.advance(4 * 3_600_000);
+    expect(sntp.server.requests).toBe(first); // none while released
+    network.request();
+    clock.advance(600);
+    expect(sntp.server.requests).toBe(first + 1);
+  });
+
+  it("leaves an association left over from a soft restart when not requested", () => {
+    const clock = new VirtualClock(null);
+    let connection = 500; // the driver is still associated from before the restart
+    class Associated {
+      get connection() {
+        return connection;
+      }
+      connect() {}
+      disconnect() {
+        connection = 200;
+      }
+      close() {}
+    }
+    const network = new Network({ WiFi: Associated, networks: [{ ssid: "ward" }], clock, onDemand: true });
+    network.start();
+    expect(connection).toBe(200);
+    expect(network.up).toBe(false);
+    expect(clock.pending).toBe(0);
+  });
+});

@@ -22,11 +22,13 @@ import { ManualClock } from "../support/manual-clock.js";
 const sameShape: typeof DeviceSensors.startSensors = startSimulatedSensors;
 void sameShape;
 
-/** Advances the clock and the chips together, in drain-sized steps. */
+/** Advances the clock and the chips together, in steps well below any drain period (the chips are never
+ *  more than a step ahead of a drain). */
+const STEP_MS = 50;
 function run(clock: ManualClock, bus: VirtualI2CBus | undefined, seconds: number): void {
-  for (let t = 0; t < seconds * 1000; t += DRAIN_MS) {
-    bus?.advance(DRAIN_MS);
-    clock.advance(DRAIN_MS);
+  for (let t = 0; t < seconds * 1000; t += STEP_MS) {
+    bus?.advance(STEP_MS);
+    clock.advance(STEP_MS);
   }
 }
 
@@ -67,6 +69,24 @@ describe("device sensor chain on the chip models", () => {
     expect(temp.length).toBeGreaterThan(0);
     for (const c of temp) expect(c).toBeCloseTo(36.2, 1);
     expect(clock.pending).toBe(0); // close() stopped the drain timer
+  });
+
+  it("drives the IR LED alone, red off (nothing reads red): 7.2 mA pulses, one 3-byte channel, 100 samples/s", () => {
+    const clock = new ManualClock();
+    const bus = new VirtualI2CBus();
+    const model = new Max30102Model({ source: new SyntheticPpg({ seed: 7, heartRate: () => 75 }) });
+    bus.attach(model);
+    const vitals = startVitals({ io: bus.io }, clock, () => {});
+    expect(model.regs[0x09] & 0x07).toBe(0x07); // MODE_CONFIG: multi-LED
+    expect(model.regs[0x11]).toBe(0x02); // SLOT1 = LED2 (IR), SLOT2 off
+    expect(model.regs[0x12]).toBe(0x00);
+    expect(model.regs[0x0c]).toBe(0); // LED1 (red) amplitude
+    expect(model.regs[0x0d] * 0.2).toBeCloseTo(7.2); // LED2 (IR), 0.2 mA a step
+    expect(model.outputRate).toBe(100);
+    const { hr } = readings(clock, bus, vitals, 40);
+    vitals.close();
+    expect(hr.length).toBeGreaterThan(10);
+    for (const bpm of hr) expect(Math.abs(bpm - 75)).toBeLessThan(3);
   });
 
   it("pushes each valid estimate once, stamped with the end of its window on the monotonic clock", () => {
@@ -205,7 +225,7 @@ describe("device sensor chain on the chip models", () => {
     run(clock, undefined, 1);
     vitals.close();
     expect(errors.map((e) => e.message)).toEqual(["bus error"]);
-    expect(reads).toBe(10);
+    expect(reads).toBe(1000 / DRAIN_MS);
   });
 
   it("drains every DRAIN_MS by default, or at the period a simulation asks for", () => {

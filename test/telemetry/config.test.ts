@@ -57,7 +57,21 @@ describe("config", () => {
     ["a temperature threshold below 30 C", '{"thresholds":{"tempLow":29.9}}', "out-of-range", "thresholds.tempLow"],
     ["crossed heart-rate limits", '{"thresholds":{"hrLow":140}}', "inconsistent", "thresholds.hrLow"],
     ["crossed temperature limits", '{"thresholds":{"tempLow":39.1}}', "inconsistent", "thresholds.tempLow"],
+    ["an upload period shorter than a minute (not 0)", '{"uploadPeriodMs":30000}', "out-of-range", "uploadPeriodMs"],
+    ["an upload period over an hour", '{"uploadPeriodMs":3600001}', "out-of-range", "uploadPeriodMs"],
+    ["urgent kinds that are not a list", '{"urgent":"hr"}', "wrong-type", "urgent"],
+    ["an unknown urgent kind", '{"urgent":["spo2"]}', "out-of-range", "urgent"],
+    ["an urgent kind twice", '{"urgent":["hr","hr"]}', "inconsistent", "urgent"],
   ];
+
+  it("takes an upload period (0: always connected) and the kinds marked urgent", () => {
+    expect(DEFAULT_CONFIG.uploadPeriodMs).toBe(0);
+    expect(DEFAULT_CONFIG.urgent).toEqual([]);
+    const next = accepted(parseConfigUpdate(DEFAULT_CONFIG, utf8('{"uploadPeriodMs":300000,"urgent":["temp","hr"]}')));
+    expect(next).toMatchObject({ uploadPeriodMs: 300_000, urgent: ["temp", "hr"] });
+    expect(accepted(parseConfigUpdate(next, utf8('{"uploadPeriodMs":0,"urgent":[]}')))).toMatchObject({ uploadPeriodMs: 0, urgent: [] });
+    expect(DEFAULT_CONFIG.urgent).toEqual([]); // not shared with an accepted configuration
+  });
   it.each(cases)("refuses %s, naming the reason and field", (_what, text, code, field) => {
     const bytes = text === "\xff" ? new Uint8Array([0x7b, 0xff, 0x7d]) : utf8(text);
     const error = refused(parseConfigUpdate(DEFAULT_CONFIG, bytes));

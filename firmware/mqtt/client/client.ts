@@ -156,6 +156,22 @@ export class MqttClient {
   }
 
   /**
+   * Ends the connection in hand on purpose and keeps the client (and the session: with Clean Start 0 and,
+   * over MQTT 5, a Session Expiry Interval, the broker keeps the subscriptions and what it has not
+   * delivered) until connect() is called again: a duty-cycled device between uploads. Connected, the
+   * DISCONNECT goes out first (the will is discarded, MQTT 3.1.2.5) and the socket is released once the
+   * broker has closed the connection, or after `lingerMs` (default 2 000). Messages not yet acknowledged
+   * stay, and go again on the next connection (MQTT 4.4). `done` is called with `target` as `this` once the
+   * socket is gone (not when closed meanwhile). MQTT 5: `options` as close()'s.
+   */
+  disconnect(done?: (this: unknown) => void, target?: unknown, options?: DisconnectOptions & { lingerMs?: number }): void {
+    const c = this.#c;
+    if (c.state === State.Closed) throw new ClientError("client-closed", "client closed");
+    const packet = c.protocolVersion === 5 ? disconnectPacket(c.options, options) : { type: "disconnect" as const };
+    c.disconnect(packet, options?.lingerMs ?? 2000, done, target);
+  }
+
+  /**
    * Disconnect cleanly (DISCONNECT when connected), release socket and timers, fail what is pending. MQTT 5:
    * `options` give the DISCONNECT a reason code and properties, e.g. `{ sessionExpiryInterval: 0 }` to end
    * the session on purpose (3.14.2.2.2). Throws ClientError ('invalid-argument') for a DISCONNECT the

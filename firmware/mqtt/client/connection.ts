@@ -3,6 +3,7 @@
 //   Idle --connect()--> Connecting --socket writable: CONNECT--> AwaitingConnack --CONNACK 0--> Connected
 //     any of them --socket error, refusal, timeout--> Waiting (backoff, failover) --timer--> Connecting
 //     any of them --network gone--> Offline --network back--> Connecting (at once)
+//     Connected --disconnect()--> Disconnecting --broker closes, or linger--> Idle (session kept)
 //     any --close()--> Closed
 //
 // A lost network is not a failure of the broker: the attempt in hand is abandoned, nothing is counted, no
@@ -37,6 +38,7 @@ export const State = {
   Waiting: 4, // backing off before the next attempt
   Offline: 5, // started, but the network is down: nothing runs until it returns
   Closed: 6,
+  Disconnecting: 7, // DISCONNECT written on purpose: waiting for the broker to close the connection
 } as const;
 export type State = (typeof State)[keyof typeof State];
 
@@ -65,6 +67,8 @@ export class Connection implements FlowOwner, Receiver, TimerOwner {
   private generation = 0;
   private readingGeneration = 0;
   private cleanStartSent = true;
+  /** disconnect()'s completion and its `this`, until the connection is gone. */
+  private paused: { done: (this: unknown) => void; target: unknown } | undefined;
 
   // The socket's callbacks: shared functions with this connection as their `target`, so it holds no closure
   // for them. A socket binding makes no callback after close() (ports.ts), so they concern the socket in hand.
@@ -116,7 +120,8 @@ export class Connection implements FlowOwner, Receiver, TimerOwner {
   networkChanged(up: boolean): void {
     if (this.network === up) return;
     this.network = up;
-    if (this.state === State.Closed || this.state === State.Idle) return;
+    if (this.state === State.Disconnecting && !up) this.connectionEnded(new NetworkError("network-down", "the network is gone"));
+    if (this.state === State.Closed || this.state === State.Idle || this.state === State.Disconnecting) return;
     if (!up) {
       const wasConnected = this.state === State.Connected;
       if (this.state !== State.Waiting && this.state !== State.Offline) this.teardown();
@@ -150,6 +155,42 @@ export class Connection implements FlowOwner, Receiver, TimerOwner {
     this.teardown();
     this.timers.stop();
     this.state = State.Closed;
+    this.paused = undefined;
+  }
+
+  /**
+   * MqttClient.disconnect(): ends the connection in hand on purpose and stays Idle, the session kept, until
+   * start(). Connected, the DISCONNECT goes out (the broker then discards the will, 3.1.2.5, and closes the
+   * network connection, 3.14.4) and the socket is released once the broker has closed it, or after
+   * `lingerMs`: so the DISCONNECT has left before the caller takes the network down. `done` (with `target` as
+   * `this`) once the socket is gone.
+   */
+  disconnect(packet: Packet, lingerMs: number, done: ((this: unknown) => void) | undefined, target: unknown): void {
+    const state = this.state;
+    if (state === State.Closed || state === State.Disconnecting) return;
+    this.timers.stopReconnect();
+    if (done) this.paused = { done, target };
+    if (state === State.Connected) {
+      this.sendDisconnect(packet);
+      this.timers.stopKeepAlive();
+      this.state = State.Disconnecting;
+      this.timers.startConnect(lingerMs); // the connect deadline serves as the linger
+      return;
+    }
+    this.teardown();
+    this.state = State.Idle;
+    this.disconnected();
+  }
+
+  private disconnected(): void {
+    const paused = this.paused;
+    this.paused = undefined;
+    if (!paused) return;
+    try {
+      paused.done.call(paused.target);
+    } catch (error) {
+      call(this.options, this.options.onError, asError(error));
+    }
   }
 
   // ---- timers (TimerOwner) ------------------------------------------------------------------------
@@ -270,6 +311,13 @@ export class Connection implements FlowOwner, Receiver, TimerOwner {
   /** The connection is gone (or must go): clean up, report, and schedule the next attempt. */
   connectionEnded(reason: Error): void {
     const state = this.state;
+    if (state === State.Disconnecting) {
+      // The broker closed after our DISCONNECT (or the linger ran out): gone as asked, nothing to report.
+      this.teardown();
+      this.state = State.Idle;
+      this.disconnected();
+      return;
+    }
     if (state !== State.Connecting && state !== State.AwaitingConnack && state !== State.Connected) return;
     const wasConnected = state === State.Connected;
     this.teardown();
@@ -353,8 +401,9 @@ export class Connection implements FlowOwner, Receiver, TimerOwner {
 
   /** The decoder's callback (called with this connection as `this`: no closure to hold). */
   private packetArrived(packet: Packet): void {
-    // Packets after one that ended the connection (in the same chunk) belong to a dead connection.
-    if (this.readingGeneration !== this.generation) return;
+    // Packets after one that ended the connection (in the same chunk) belong to a dead connection; after our
+    // DISCONNECT nothing may be sent, so nothing is taken: the broker sends it again in the session (4.4).
+    if (this.readingGeneration !== this.generation || this.state === State.Disconnecting) return;
     receive(this, packet, this.state === State.AwaitingConnack);
   }
 

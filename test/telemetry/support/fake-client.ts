@@ -9,11 +9,14 @@ export interface SentMessage {
   payload: Uint8Array;
   options: PublishOptions | undefined;
   done: ((error?: Error) => void) | undefined;
+  /** A QoS 1/2 publish not completed yet. */
+  pending: boolean;
 }
 
 export class FakeClient implements TelemetryClient {
   connected = false;
   connectCalls = 0;
+  disconnectCalls = 0;
   closed = false;
   sent: SentMessage[] = [];
   subscriptions: Subscription[] = [];
@@ -24,6 +27,16 @@ export class FakeClient implements TelemetryClient {
   connect(): void {
     this.connectCalls++;
   }
+  readonly queued = 0;
+  get inflight(): number {
+    return this.sent.filter((m) => m.pending).length;
+  }
+  /** As MqttClient: the connection goes (here at once: the broker closed it), the session stays. */
+  disconnect(done?: (this: unknown) => void, target?: unknown): void {
+    this.disconnectCalls++;
+    this.connected = false;
+    done?.call(target);
+  }
   /** What the app said of the network, in order. */
   network: boolean[] = [];
   networkChanged(available: boolean): void {
@@ -31,10 +44,15 @@ export class FakeClient implements TelemetryClient {
   }
   publish(topic: string, payload: Uint8Array | string, options?: PublishOptions, done?: (this: unknown, error?: Error) => void, target?: unknown): void {
     if (this.failPublish) throw this.failPublish;
-    // As MqttClient: done is called with the publish's target as `this`.
-    const complete = done ? (error?: Error) => done.call(target, error) : undefined;
-    this.sent.push({ topic, payload: typeof payload === "string" ? new TextEncoder().encode(payload) : payload, options, done: complete });
-    if (options?.qos === 0 || options?.qos === undefined) complete?.();
+    // As MqttClient: done is called with the publish's target as `this`, once.
+    const message: SentMessage = { topic, payload: typeof payload === "string" ? new TextEncoder().encode(payload) : payload, options, done: undefined, pending: true };
+    message.done = (error?: Error) => {
+      if (!message.pending) return;
+      message.pending = false;
+      done?.call(target, error);
+    };
+    this.sent.push(message);
+    if (options?.qos === 0 || options?.qos === undefined) message.done();
   }
   subscribe(subscriptions: string | Subscription | Subscription[], _options?: undefined, done?: SubscribeCallback): void {
     const list = typeof subscriptions === "string" ? [{ topicFilter: subscriptions, qos: 0 as const }] : Array.isArray(subscriptions) ? subscriptions : [subscriptions];

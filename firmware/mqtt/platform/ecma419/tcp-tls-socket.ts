@@ -69,6 +69,8 @@ export interface SocketPlatform {
   now(): number;
   /** Runs `callback` soon, outside the current callback (Timer.set(callback, 0)). */
   defer(callback: () => void): void;
+  /** Writes the session's close_notify alert (RFC 5246 section 7.2.1) to the socket. */
+  closeNotify?(session: TlsSession, socket: PlatformSocket): void;
 }
 
 /** What a TLS record adds to the bytes it carries, at most (header, nonce, tag): the writable count handed
@@ -159,7 +161,17 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
       if (this.#closed) return;
       this.#closed = true;
       const tcp = this.#tcp;
+      const session = this.#session;
       this.#tcp = this.#session = this.#data = undefined;
+      // A close_notify first (RFC 5246 section 7.2.1): a broker on OpenSSL 3 takes a connection that ends
+      // without one as a fatal error and forgets its session, which the next connection could not resume.
+      if (tcp && session && this.#ready && platform.closeNotify) {
+        try {
+          platform.closeNotify(session, tcp);
+        } catch {
+          // the connection is going anyway
+        }
+      }
       tcp?.close();
     }
 
@@ -167,7 +179,12 @@ export function moddableSocketClass(platform: SocketPlatform): SocketConstructor
       const secure = this.#options.secure;
       try {
         if (secure !== undefined) {
-          const session = trustedSession(platform.Session, secure, host);
+          const options = sessionOptions(secure, host);
+          // Resume the last session with this server name by its id (session_419.js and ssl_cache.js: one
+          // entry, kept in RAM): a reconnection skips the certificates, RSA and ECDHE (docs/device.md).
+          options.cache = true;
+          // Every CA of a bundle trusted, not only the first the session takes (trusted-session.ts).
+          const session = trustedSession(platform.Session, options, secure);
           session.initiateHandshake();
           this.#session = session;
         }

@@ -5,10 +5,10 @@
 // such a CA is left out while another is accepted; when none is, the first refusal is thrown, as the
 // session alone would.
 import type { TlsOptions } from "../../../platform/ports.js";
-import { sessionOptions, type TlsSession } from "./tcp-tls-socket.js";
+import type { TlsSession } from "./tcp-tls-socket.js";
 
-export function trustedSession(Session: new (options: Record<string, unknown>) => TlsSession, secure: TlsOptions, host: string): TlsSession {
-  const options = sessionOptions(secure, host);
+/** `options` are the session's (sessionOptions() and any more); `secure` names the CA certificates. */
+export function trustedSession(Session: new (options: Record<string, unknown>) => TlsSession, options: Record<string, unknown>, secure: TlsOptions): TlsSession {
   const all = secure.certificate;
   if (!Array.isArray(all) || all.length < 2) return new Session(options);
   let session: TlsSession | undefined;
