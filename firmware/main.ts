@@ -32,7 +32,7 @@ import { Network, type NetworkEvent } from "./network/network.js";
 import type { VitalSource } from "./common/vital-signs.js";
 import type { ConnectInfo } from "./mqtt/client/options.js";
 import { TelemetryApp } from "./telemetry/app.js";
-import type { AppConfig } from "./telemetry/config.js";
+import { configDocument, type AppConfig } from "./telemetry/config.js";
 
 /** Directory of the outbox, the clock anchors and the stored remote configuration. */
 const DATA_DIRECTORY = "wearable";
@@ -70,7 +70,7 @@ function traceStored(seq: number, kind: string): void {
 }
 
 function traceConfig(applied: AppConfig): void {
-  trace(`config: ${JSON.stringify(applied)}\n`);
+  trace(`config: ${configDocument(applied)}\n`);
 }
 
 function networkOnline(this: CallbackThis, online: boolean): void {

@@ -170,6 +170,13 @@ export function parseConfigUpdate(current: AppConfig, bytes: Uint8Array): Config
   return applyConfigUpdate(current, value);
 }
 
+/** The configuration as a JSON document (what the device stores, and traces). Built from copies: `urgent` may be
+ *  the default list, frozen and preloaded (in flash on the device), and XS's JSON.stringify marks each object
+ *  it visits, which a read-only one refuses ("read only value (in stringify)"). */
+export function configDocument(config: AppConfig): string {
+  return JSON.stringify({ ...config, thresholds: { ...config.thresholds }, urgent: [...config.urgent] });
+}
+
 /** The JSON document published on devices/<id>/config/rejected. */
 export function rejectionDocument(error: ConfigError, limit?: number): string {
   const doc: Record<string, string | number> = { code: error.code, reason: error.message };

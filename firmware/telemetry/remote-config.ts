@@ -5,7 +5,7 @@ import { MessageTooLargeError } from "../mqtt/client/client-errors.js";
 import type { Storage } from "../platform/ports.js";
 import { encodeUtf8 } from "../mqtt/common/utf8.js";
 import { asError } from "../mqtt/common/as-error.js";
-import { ConfigError, parseConfigUpdate, rejectionDocument, type AppConfig } from "./config.js";
+import { ConfigError, configDocument, parseConfigUpdate, rejectionDocument, type AppConfig } from "./config.js";
 import type { DeviceTopics } from "./device-topics.js";
 import type { Publisher } from "./uplink.js";
 
@@ -56,7 +56,7 @@ export class RemoteConfig {
     }
     this.#target.apply(result.config);
     try {
-      this.#storage.write(CONFIG_FILE, encodeUtf8(JSON.stringify(result.config)));
+      this.#storage.write(CONFIG_FILE, encodeUtf8(configDocument(result.config)));
     } catch (error) {
       this.#target.error(asError(error));
     }
