@@ -84,14 +84,14 @@ export async function configure(sdk: ModdableSdk, app: AppBuild, platform: strin
   // directory (CERTS) with older files would not replace those of an earlier build.
   await rm(join(tmp, "resources"), { recursive: true, force: true });
   const log = await run("mcconfig", ["-d", "-p", platform, ...config], app.dir, env);
-  await typeCheck(join(tmp, "modules"), app.dir, env, [PROJECT, sdk.root]);
+  await typeCheck(join(tmp, "modules"), app.dir, env, [PROJECT, sdk.root, resolve(app.dir)]);
   return log;
 }
 
 /** Every module mcconfig will compile (its per-module tsconfig files), type-checked in one program that
  *  extends mcconfig's generated tsconfig-base.json. (mcconfig leaves the files of modules an earlier build
  *  had: those whose source is gone are left out, and so are those of another checkout that built an app of
- *  the same name: only this project's and the SDK's files are checked.) */
+ *  the same name: only this project's, the app's own folder's and the SDK's files are checked.) */
 async function typeCheck(modules: string, cwd: string, env: NodeJS.ProcessEnv, roots: string[]): Promise<void> {
   const files = new Set<string>();
   for (const entry of await readdir(modules, { recursive: true })) {
