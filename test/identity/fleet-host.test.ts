@@ -3,6 +3,7 @@
 // store in a partition image file), against the hardened mosquitto over mutual TLS, with the reference
 // renewal service (host-sim/renewal-service.ts):
 //   two provisioned devices connect as two distinct devices, each confined to its own topics;
+//   the renewal service certifies only the device whose topic a request came on, for its own subject and key;
 //   a certificate within the renewal margin is renewed in flight without a lost reading, and the device then
 //   connects with the new one (the old one revoked at the broker);
 //   a power cut during the renewal's write leaves a device that still connects (and renews at its next start);
@@ -15,13 +16,16 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { provision, storeIn } from "../../certs/provisioning.js";
 import { crlListing } from "../../certs/revocation.js";
+import { readCertificate } from "../../firmware/identity/certificate.js";
 import { CredentialStore } from "../../firmware/identity/credential-store.js";
+import { certificationRequest } from "../../firmware/identity/csr.js";
 import { DeviceIdentity } from "../../firmware/identity/device-identity.js";
 import type { RenewalEvent } from "../../firmware/identity/renewal.js";
 import { ClientError, PersistentFailureError } from "../../firmware/mqtt/client/client-errors.js";
 import { TlsError } from "../../firmware/mqtt/platform/tls-error.js";
 import { SimulatedDevice } from "../../host-sim/device-sim.js";
 import { FileFlash } from "../../host-sim/platform/file-flash.js";
+import { nodeSigner } from "../../host-sim/platform/node-signer.js";
 import { PowerLossError } from "../../host-sim/platform/file-storage.js";
 import { startRenewalService, type RenewalService } from "../../host-sim/renewal-service.js";
 import { startSntpServer, type SntpServer } from "../../host-sim/sntp-server.js";
@@ -148,6 +152,36 @@ describe("a fleet with identities apart from the image (Node bindings, mosquitto
     }
     expect(refused).toEqual([0x87]); // PUBACK Not authorized, MQTT 5.0 section 3.4.2.1
     expect(mosquitto.logs()).toMatch(/u'fleet-a'/);
+  }, 120_000);
+
+  it("the renewal service certifies only the requesting device: another subject, another key's signature, or another device's topic gets nothing", async () => {
+    const x = identityIn((await provisioned("fleet-x")).home);
+    const y = identityIn((await provisioned("fleet-y")).home);
+    const mosquitto = await broker();
+    const service = await renewalService(mosquitto);
+    const mine = x.store.credentials;
+    const current = readCertificate(mine.certificate);
+    const forY = certificationRequest(readCertificate(y.store.credentials.certificate).subject, current.publicKey, (info) => nodeSigner(mine.key, info));
+    const signedByY = certificationRequest(current.subject, current.publicKey, (info) => nodeSigner(y.store.credentials.key, info));
+    const h = makeClient({ port: mosquitto.port, secure: x.tls, clientId: "fleet-x", protocolVersion: 5, reconnect: false });
+    try {
+      h.client.connect();
+      await h.until(() => h.seen.connects.length === 1, "fleet-x connected");
+      await subscribeAsync(h.client, [{ topicFilter: "devices/fleet-x/cert/#", qos: 1 }]);
+      expect(await publishAsync(h.client, "devices/fleet-x/cert/request", forY, { qos: 1 })).toBeUndefined();
+      expect(await publishAsync(h.client, "devices/fleet-x/cert/request", signedByY, { qos: 1 })).toBeUndefined();
+      // On fleet-y's topic the broker refuses it before any service sees it (PUBACK 0x87, MQTT 5.0 section 3.4.2.1).
+      const asY = await publishAsync(h.client, "devices/fleet-y/cert/request", forY, { qos: 1 });
+      expect((asY as ClientError).reasonCode).toBe(0x87);
+      await h.until(() => h.seen.messages.length === 2, "two answers on fleet-x's own topics");
+    } finally {
+      h.client.close();
+    }
+    expect(h.seen.messages.map((m) => m.topic)).toEqual(["devices/fleet-x/cert/rejected", "devices/fleet-x/cert/rejected"]);
+    expect(service.rejected.map((r) => r.deviceId)).toEqual(["fleet-x", "fleet-x"]);
+    expect(service.rejected[0].reason).toMatch(/subject CN=fleet-y is not fleet-x/);
+    expect(service.rejected[1].reason).toMatch(/signature does not verify/);
+    expect(service.issued).toEqual([]);
   }, 120_000);
 
   it("renews a certificate within the margin in flight, loses no reading, then connects with the new one alone (the old one revoked)", async () => {
