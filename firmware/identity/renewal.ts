@@ -202,8 +202,9 @@ export class CertificateRenewal {
     const identity = this.#identity;
     try {
       if (identity.store.onTrial) return; // one renewal at a time: this one is being tried
-      // No request awaited: a second answer to one request (the request resent over the renewal's own
-      // reconnection, answered twice), or one from before a restart. A new request follows when one is due.
+      // No request awaited: the answer delivered again (the renewal reconnects before the client has
+      // acknowledged it, so the broker resends it on the new connection, after the CONNACK that confirmed the
+      // renewal), or one from before a restart. A new request follows when one is due.
       if (Number.isNaN(this.#requestedAt)) return;
       const issued = readCertificate(payload);
       const current = readCertificate(identity.store.credentials.certificate);

@@ -137,7 +137,7 @@ describe("certificate renewal", () => {
     s.renewal.message(TOPICS.issued, renewed);
     s.renewal.connected();
     expect(s.renewal.status.renewals).toBe(1);
-    // The request was resent over the renewal's reconnection and answered again: the second answer is let be.
+    // The answer delivered again after the renewal's reconnection (it came before the PUBACK): let be.
     const again = await reissue(pki, soon.cert, soon.key, 400);
     s.renewal.message(TOPICS.issued, again);
     expect(s.errors).toEqual([]);
