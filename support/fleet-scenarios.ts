@@ -119,18 +119,6 @@ export async function fleetInSimulator(context: FleetContext): Promise<FleetResu
   const serialOf = (der: Uint8Array) => new X509Certificate(der).serialNumber;
   const telemetry = (id: string) => ingest!.records.filter((r) => r.topic === `devices/${id}/telemetry`);
   const failures = (r: McsimRun) => r.lines.filter((line) => FAILURE_LINE.test(line));
-  /** Failures, less a closed connection while the renewal reconnects (after "reconnecting with it", before
-   *  "in use"): in mcsim the first attempt after the renewal's reconnection is closed by mosquitto ("Client
-   *  <unknown> disconnected due to protocol error", before any CONNECT), and the next one connects with the
-   *  new certificate. Not understood yet; anything else counts. */
-  const failuresBesideRenewal = (r: McsimRun) => {
-    let reconnecting = false;
-    return r.lines.filter((line) => {
-      if (/^identity: renewed certificate stored/.test(line)) reconnecting = true;
-      else if (/^identity: renewed certificate in use/.test(line)) reconnecting = false;
-      return FAILURE_LINE.test(line) && !(reconnecting && /^error: ClientError \[connection-lost\]/.test(line));
-    });
-  };
   try {
     const [a, b, soon, cut, revoked] = ["sim-a", "sim-b", "sim-soon", "sim-cut", "sim-revoked"];
     await provisioned(a);
@@ -178,7 +166,7 @@ export async function fleetInSimulator(context: FleetContext): Promise<FleetResu
         onTrialAfterCut: afterCut.onTrial,
         connectedAfter,
         renewedAfter,
-        failures: failuresBesideRenewal(again),
+        failures: failures(again),
       };
     })();
     // Settled at once, so a failure here does not go unhandled while the others run; thrown below.
@@ -233,7 +221,7 @@ export async function fleetInSimulator(context: FleetContext): Promise<FleetResu
         lost: sequence.missing,
         conflicting: sequence.conflicting,
         delivered: highest - sequence.missing.length,
-        failures: failuresBesideRenewal(runSoon),
+        failures: failures(runSoon),
       },
       powerCut: cutResult.value,
       revoked: {

@@ -206,6 +206,29 @@ describe("session resume", () => {
     expect(h.seen.errors).toEqual([]);
   });
 
+  it("reconnect() from the message handler: the PUBACK is not sent on the new connection before its CONNECT; the message comes again and is acknowledged there", async () => {
+    const holder: { client?: { reconnect(): void } } = {};
+    let reconnected = false;
+    const { h, c: c1 } = await fake.connected({
+      onMessage() {
+        if (reconnected) return;
+        reconnected = true;
+        holder.client?.reconnect();
+      },
+    });
+    holder.client = h.client;
+    c1.send({ cmd: "publish", topic: "s/in", payload: Buffer.from("x"), qos: 1, messageId: 7 });
+    await c1.next("disconnect");
+    const c2 = await fake.broker.nextConnection();
+    const first = await c2.next();
+    expect(first.packet.cmd).toBe("connect"); // [MQTT-3.1.0-1]: not the PUBACK of the other connection
+    c2.connack(true);
+    c2.send({ cmd: "publish", topic: "s/in", payload: Buffer.from("x"), qos: 1, messageId: 7, dup: true });
+    expect((await c2.next("puback")).packet.messageId).toBe(7);
+    expect(h.seen.messages.map((m) => m.topic)).toEqual(["s/in", "s/in"]);
+    expect(h.seen.errors).toEqual([]);
+  });
+
   it("reconnect() while waiting to retry tries at once; before connect() it does nothing", async () => {
     const idle = fake.clients.make();
     idle.client.reconnect();

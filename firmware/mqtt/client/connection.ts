@@ -63,8 +63,9 @@ export class Connection implements FlowOwner, Receiver, TimerOwner {
   readonly aliasesIn: IncomingTopicAliases | undefined;
   readonly maximumPacketSize: number;
   private readonly decoder: PacketDecoder;
-  /** Bumped whenever a socket is abandoned, so late callbacks of an old socket are ignored. */
-  private generation = 0;
+  /** Bumped whenever a socket is abandoned, so late callbacks of an old socket are ignored (and an
+   *  acknowledgement of an old connection's message is not sent on a new one). */
+  generation = 0;
   private readingGeneration = 0;
   private cleanStartSent = true;
   /** disconnect()'s completion and its `this`, until the connection is gone. */
