@@ -24,7 +24,6 @@ export interface TimeSyncOptions {
 
 export class TimeSync {
   readonly #options: TimeSyncOptions;
-  readonly #servers: { host: string; port: number }[];
   #running = false;
   /** Bumped when a round ends, so a late DNS answer or datagram of an old round is ignored. */
   #round = 0;
@@ -42,7 +41,6 @@ export class TimeSync {
 
   constructor(options: TimeSyncOptions) {
     this.#options = options;
-    this.#servers = options.servers.map(sntpServer);
   }
 
   get running(): boolean {
@@ -52,7 +50,7 @@ export class TimeSync {
   /** Starts a round (nothing when one runs already, or no server is configured: then onFailed). */
   sync(): void {
     if (this.#running) return;
-    if (this.#servers.length === 0) {
+    if (this.#options.servers.length === 0) {
       this.#options.onFailed.call(this.#options, new SntpError("no-reply", "no SNTP server configured"));
       return;
     }
@@ -68,6 +66,11 @@ export class TimeSync {
     this.end();
   }
 
+  /** The server in hand, parsed when asked (a round every few hours) rather than kept: RAM on the device. */
+  private get current(): { host: string; port: number } {
+    return sntpServer(this.#options.servers[this.#server]);
+  }
+
   static #onReadable(this: CallbackThis): void {
     (this.target as TimeSync).readable();
   }
@@ -75,7 +78,7 @@ export class TimeSync {
   /** The current server: resolve it (IPv4 literals need no look-up), then send. */
   private ask(): void {
     this.#attempt = 0;
-    const { host } = this.#servers[this.#server];
+    const { host } = this.current;
     this.#address = undefined;
     if (isIPv4(host)) this.send(host);
     else if (host === "localhost") this.send("127.0.0.1");
@@ -101,7 +104,7 @@ export class TimeSync {
     this.#nonceLow = Math.floor(random() * 2 ** 32);
     try {
       this.#socket ??= new this.#options.UDP({ target: this, onReadable: TimeSync.#onReadable });
-      this.#socket.write(sntpRequest(this.#nonceHigh, this.#nonceLow), address, this.#servers[this.#server].port);
+      this.#socket.write(sntpRequest(this.#nonceHigh, this.#nonceLow), address, this.current.port);
     } catch {
       // No socket to be had or the write refused (no route): counts as an attempt without a reply.
     }
@@ -135,13 +138,13 @@ export class TimeSync {
     if (!this.#running) return;
     if (++this.#attempt < (this.#options.attempts ?? 2) && this.#address !== undefined) this.send(this.#address);
     else {
-      this.#lastError = new SntpError("no-reply", `no reply from SNTP server ${this.#servers[this.#server].host}`);
+      this.#lastError = new SntpError("no-reply", `no reply from SNTP server ${this.current.host}`);
       this.next();
     }
   }
 
   private next(): void {
-    if (++this.#server < this.#servers.length) return this.ask();
+    if (++this.#server < this.#options.servers.length) return this.ask();
     const error = this.#lastError ?? new SntpError("no-reply", "no SNTP server replied");
     this.end();
     this.#options.onFailed.call(this.#options, error);
