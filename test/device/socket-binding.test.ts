@@ -439,17 +439,13 @@ describe("the MQTT client over the device binding: what counts as persistent", (
     })();
   }
 
-  it("ten refused connects: each connection-refused, none persistent, the backoff stays at its normal cap", async () => {
-    const { errors, delays } = await attempts("refused", 10);
+  it.each([
+    ["refused connects", "connection-refused", "refused"],
+    ["cuts during the handshake", "connection-lost", "cut"],
+  ] as const)("ten %s: each %s, none persistent, the backoff stays at its normal cap", async (_name, code, fate) => {
+    const { errors, delays } = await attempts(fate, 10);
     expect(errors.filter((e) => e instanceof PersistentFailureError)).toHaveLength(0);
-    expect(errors.every((e) => e instanceof NetworkError && e.code === "connection-refused")).toBe(true);
-    expect(Math.max(...delays)).toBeLessThan(2000);
-  });
-
-  it("ten cuts during the handshake: each connection-lost, none persistent", async () => {
-    const { errors, delays } = await attempts("cut", 10);
-    expect(errors.filter((e) => e instanceof PersistentFailureError)).toHaveLength(0);
-    expect(errors.every((e) => e instanceof NetworkError && e.code === "connection-lost")).toBe(true);
+    expect(errors.map((e) => (e instanceof NetworkError ? e.code : e.name))).toEqual(Array(10).fill(code));
     expect(Math.max(...delays)).toBeLessThan(2000);
   });
 
