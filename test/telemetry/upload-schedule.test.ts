@@ -2,7 +2,7 @@
 // fake network port on a virtual clock: the network requested only for an upload, everything the outbox held
 // delivered and acknowledged before it is released, the cycle bounded by its window, an alarm or an urgent
 // reading bringing it up at once, and the period changed at run time (0: always connected).
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { TelemetryApp, type TelemetryAppOptions, type UplinkLink } from "../../firmware/telemetry/app.js";
 import { UPLOAD_WINDOW_MS } from "../../firmware/telemetry/upload-schedule.js";
 import { NodeSocket } from "../../host-sim/platform/node-socket.js";
@@ -47,6 +47,8 @@ function rig(config: TelemetryAppOptions["config"] = {}, options: Partial<Teleme
     onError: (e) => errors.push(e),
     ...options,
   });
+  // A duty cycle that works only by reporting errors is not working.
+  onTestFinished(() => expect(errors).toEqual([]));
   const link = new FakeLink();
   const c = client as FakeClient;
   /** Acknowledges everything sent so far, then lets the schedule look (its check runs on a 0 ms timer). */
@@ -56,7 +58,7 @@ function rig(config: TelemetryAppOptions["config"] = {}, options: Partial<Teleme
       clock.advance(0);
     }
   };
-  return { app, client: c, clock, link, hr, errors, ackAll };
+  return { app, client: c, clock, link, hr, ackAll };
 }
 
 const statuses = (client: FakeClient) => client.on(STATUS).map((m) => JSON.parse(text(m.payload)) as { state: string; nextUpload?: number });
@@ -161,6 +163,10 @@ describe("the duty-cycled uplink", () => {
     ackAll();
     const sent = client.on(TELEMETRY).slice(before).map((m) => text(m.payload));
     expect(sent.join("")).toContain('"n":"temp"');
+    // That cycle ends; the next temperature reading wakes the uplink again.
+    expect(link.calls).toEqual(["request", "release", "request", "release"]);
+    clock.advance(5000);
+    expect(link.calls).toEqual(["request", "release", "request", "release", "request"]);
     app.close();
   });
 
