@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { ClientError } from "../../firmware/mqtt/client/client-errors.js";
 import type { FakeConnection } from "../support/fake-broker.js";
-import { publishAsync, until, useFakeBroker } from "./harness.js";
+import { publishAsync, settle, until, useFakeBroker } from "./harness.js";
 
 const fake = useFakeBroker({ cleanStart: false, clientId: "persistent" });
 
@@ -252,6 +252,7 @@ describe("session resume", () => {
   it("reconnect() while waiting to retry tries at once; before connect() it does nothing", async () => {
     const idle = fake.clients.make();
     idle.client.reconnect();
+    await settle();
     expect(fake.broker.connections.length).toBe(0);
     const { h, c } = await fake.connected({ backoff: { base: 60_000, cap: 60_000 } });
     c.destroy();
