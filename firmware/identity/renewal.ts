@@ -22,6 +22,7 @@ import type { Clock, Signer } from "../platform/ports.js";
 import { certificateTopics, type DeviceTopics } from "../telemetry/device-topics.js";
 import { readCertificate } from "./certificate.js";
 import { certificationRequest } from "./csr.js";
+import { sameBytes } from "./der.js";
 import type { DeviceIdentity } from "./device-identity.js";
 import { IdentityError } from "./identity-error.js";
 
@@ -209,7 +210,7 @@ export class CertificateRenewal {
       const issued = readCertificate(payload);
       const current = readCertificate(identity.store.credentials.certificate);
       if (issued.commonName !== identity.deviceId) throw new IdentityError("renewal-invalid", `the issued certificate names ${issued.commonName ?? "no one"}, not ${identity.deviceId}`);
-      if (!equalBytes(issued.publicKey, current.publicKey)) throw new IdentityError("renewal-invalid", "the issued certificate is for another key");
+      if (!sameBytes(issued.publicKey, 0, issued.publicKey.length, current.publicKey)) throw new IdentityError("renewal-invalid", "the issued certificate is for another key");
       if (issued.notAfter <= current.notAfter) throw new IdentityError("renewal-invalid", "the issued certificate expires no later than the current one");
       this.#owner.renewal?.({ kind: "storing", notAfter: issued.notAfter });
       identity.store.stage(issued.der);
@@ -222,10 +223,4 @@ export class CertificateRenewal {
     this.#owner.renewal?.({ kind: "stored", notAfter: identity.notAfter });
     this.#owner.client.reconnect();
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
