@@ -1,5 +1,5 @@
 // Renewal of the device certificate over MQTT, before it expires. Once connected with the clock set, and
-// again every few hours while readings are delivered, the device checks its certificate: within `marginMs` of
+// again every few hours while readings are delivered, the device checks its certificate: within `marginDays` of
 // its notAfter it subscribes to the answers and publishes a PKCS#10 request for the same key and subject
 // (csr.ts) on devices/<id>/cert/request; the renewal service answers on devices/<id>/cert/issued with the
 // certificate, or on cert/rejected with a reason. The broker's ACL lets each device write and read only its
@@ -63,8 +63,8 @@ export interface RenewalOptions {
   identity: DeviceIdentity;
   sign: Signer;
   clock: Clock;
-  /** Renew when the certificate has less than this left (default 30 days). */
-  marginMs?: number;
+  /** Renew when the certificate has less than this many days left (default 30). */
+  marginDays?: number;
   owner: RenewalOwner;
   /** Forgets a TLS session cached for resumption, so the next connection shows the certificate now in use. */
   forgetTlsSession?: () => void;
@@ -96,7 +96,7 @@ export class CertificateRenewal {
     this.#identity = options.identity;
     this.#sign = options.sign;
     this.#clock = options.clock;
-    this.#marginMs = options.marginMs ?? DEFAULT_RENEWAL_MARGIN_DAYS * 24 * HOUR;
+    this.#marginMs = (options.marginDays ?? DEFAULT_RENEWAL_MARGIN_DAYS) * 24 * HOUR;
     this.#owner = options.owner;
     this.#forget = options.forgetTlsSession;
   }
