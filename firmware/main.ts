@@ -30,7 +30,7 @@ import { deviceClock } from "./platform/moddable/wall-clock.js";
 import { wifiClass } from "./platform/moddable/wifi.js";
 import type { CallbackThis, Clock, Storage } from "./platform/ports.js";
 import { Network, type NetworkEvent } from "./network/network.js";
-import type { VitalSource } from "./common/vital-signs.js";
+import type { ReadingKind, VitalSource } from "./common/vital-signs.js";
 import type { ConnectInfo } from "./mqtt/client/options.js";
 import { TelemetryApp } from "./telemetry/app.js";
 import { configDocument, type AppConfig } from "./telemetry/config.js";
@@ -183,7 +183,7 @@ function start(settings: DeviceSettings, clock: Clock, identity: DeviceIdentity 
   network.start();
 }
 
-function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, identity: DeviceIdentity | undefined, sources: Partial<Record<"hr" | "temp", VitalSource>>): TelemetryApp {
+function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, identity: DeviceIdentity | undefined, sources: Partial<Record<ReadingKind, VitalSource>>): TelemetryApp {
   return new TelemetryApp({
     deviceId: identity?.deviceId ?? UNPROVISIONED,
     ...(settings.topicPrefix !== undefined ? { topicPrefix: settings.topicPrefix } : {}),
