@@ -9,6 +9,7 @@
 // The network is on demand: the app's upload schedule asks for it for each upload (uploadPeriodMs), or for
 // good (0: always connected).
 import config from "mc/config";
+import { asError } from "./mqtt/common/as-error.js";
 import { CodedError } from "./mqtt/common/coded-error.js";
 import { TimeoutError } from "./mqtt/client/client-errors.js";
 import { DnsError } from "./mqtt/platform/dns-error.js";
@@ -29,7 +30,7 @@ import { deviceClock } from "./platform/moddable/wall-clock.js";
 import { wifiClass } from "./platform/moddable/wifi.js";
 import type { CallbackThis, Clock, Storage } from "./platform/ports.js";
 import { Network, type NetworkEvent } from "./network/network.js";
-import type { VitalSource } from "./common/vital-signs.js";
+import type { ReadingKind, VitalSource } from "./common/vital-signs.js";
 import type { ConnectInfo } from "./mqtt/client/options.js";
 import { TelemetryApp } from "./telemetry/app.js";
 import { configDocument, type AppConfig } from "./telemetry/config.js";
@@ -105,7 +106,7 @@ function loadIdentity(serverName: string | undefined): DeviceIdentity | undefine
   try {
     identity = openIdentity(openPartition(IDENTITY_PARTITION), serverName);
   } catch (error) {
-    trace(`identity: none usable: ${describe(error instanceof Error ? error : new Error(String(error)))}; recording, readings wait in the outbox\n`);
+    trace(`identity: none usable: ${describe(asError(error))}; recording, readings wait in the outbox\n`);
     return undefined;
   }
   if (!identity) trace(`identity: none (the ${IDENTITY_PARTITION} partition is empty: npm run provision); recording, readings wait in the outbox until the device is provisioned and restarted\n`);
@@ -137,7 +138,7 @@ function guarded(step: () => void): void {
   try {
     step();
   } catch (error) {
-    trace(`start-up failed: ${describe(error instanceof Error ? error : new Error(String(error)))}\n`);
+    trace(`start-up failed: ${describe(asError(error))}\n`);
   }
 }
 
@@ -182,7 +183,7 @@ function start(settings: DeviceSettings, clock: Clock, identity: DeviceIdentity 
   network.start();
 }
 
-function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, identity: DeviceIdentity | undefined, sources: Partial<Record<"hr" | "temp", VitalSource>>): TelemetryApp {
+function createApp(settings: DeviceSettings, clock: Clock, storage: Storage, identity: DeviceIdentity | undefined, sources: Partial<Record<ReadingKind, VitalSource>>): TelemetryApp {
   return new TelemetryApp({
     deviceId: identity?.deviceId ?? UNPROVISIONED,
     ...(settings.topicPrefix !== undefined ? { topicPrefix: settings.topicPrefix } : {}),

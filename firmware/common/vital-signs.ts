@@ -3,6 +3,10 @@
 
 export type ReadingKind = "hr" | "temp";
 
+/** Every kind, in a fixed order: the stored form's kind codes and the sampler's state follow it. Frozen, so
+ *  XS keeps it in flash with the preloaded module, not in RAM. */
+export const READING_KINDS: readonly ReadingKind[] = Object.freeze(["hr", "temp"]);
+
 /** One vital sign's current value, or undefined when there is none now (no finger, still settling). The
  *  sampler polls it every interval: for a value that is fresh at each read (a temperature conversion). */
 export type VitalSource = () => number | undefined;

@@ -25,6 +25,7 @@
 // and outside the CRC, so writing them cannot damage the record.
 import type { FlashPartition } from "../platform/ports.js";
 import { crc32 } from "../telemetry/crc32.js";
+import { readU32, writeU32 } from "../telemetry/outbox-slot.js";
 import { IdentityError } from "./identity-error.js";
 
 const MAGIC = 0x57494431; // "WID1"
@@ -47,17 +48,6 @@ export interface Credentials {
   authorities: Uint8Array[];
 }
 
-function u32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
-}
-
-function putU32(bytes: Uint8Array, at: number, value: number): void {
-  bytes[at] = value >>> 24;
-  bytes[at + 1] = (value >>> 16) & 0xff;
-  bytes[at + 2] = (value >>> 8) & 0xff;
-  bytes[at + 3] = value & 0xff;
-}
-
 /** A record (header and body) holding `credentials`, as written to a slot; `confirmed` for a provisioned one. */
 export function encodeRecord(credentials: Credentials, generation: number, confirmed: boolean): Uint8Array {
   const entries: [number, Uint8Array][] = [[ENTRY_KIND.key, credentials.key], [ENTRY_KIND.certificate, credentials.certificate]];
@@ -78,11 +68,11 @@ export function encodeRecord(credentials: Credentials, generation: number, confi
     record.set(bytes, at + ENTRY);
     at += ENTRY + bytes.length;
   }
-  putU32(record, 0, MAGIC);
-  putU32(record, 4, generation);
-  putU32(record, 8, length);
-  putU32(record, CRC_AT, crc32(record, HEADER, record.length, crc32(record, 0, CRC_AT)));
-  if (confirmed) putU32(record, CONFIRMED_AT, 0);
+  writeU32(record, 0, MAGIC);
+  writeU32(record, 4, generation);
+  writeU32(record, 8, length);
+  writeU32(record, CRC_AT, crc32(record, HEADER, record.length, crc32(record, 0, CRC_AT)));
+  if (confirmed) writeU32(record, CONFIRMED_AT, 0);
   return record;
 }
 
@@ -151,7 +141,7 @@ export class CredentialStore {
     const at = this.#active;
     if (at === NONE) throw new IdentityError("no-credentials", "the credentials store is empty: provision the device (npm run provision)");
     const bytes = this.#flash.bytes;
-    return entriesOf(bytes, at + HEADER, at + HEADER + u32(bytes, at + 8)) as Credentials;
+    return entriesOf(bytes, at + HEADER, at + HEADER + readU32(bytes, at + 8)) as Credentials;
   }
 
   /** The identity in use has not connected yet, and the one it replaces is kept until it has. */
@@ -167,7 +157,7 @@ export class CredentialStore {
     // The other slot holds the record a trial would fall back to: it must not be overwritten before then.
     if (this.onTrial) throw new IdentityError("renewal-invalid", "the renewed certificate in use has not connected yet");
     const { key, chain, authorities } = this.credentials;
-    const record = encodeRecord({ key, certificate, chain, authorities }, (u32(this.#flash.bytes, current + 4) + 1) >>> 0, false);
+    const record = encodeRecord({ key, certificate, chain, authorities }, (readU32(this.#flash.bytes, current + 4) + 1) >>> 0, false);
     const slotSize = this.slotSize;
     if (record.length > slotSize) throw new IdentityError("store-full", `a record of ${record.length} bytes does not fit a slot of ${slotSize}`);
     const offset = current === 0 ? slotSize : 0;
@@ -206,7 +196,7 @@ export class CredentialStore {
     let active = NONE;
     let previous = NONE;
     if (first && second) {
-      const newer = u32(bytes, other + 4) > u32(bytes, 4) ? other : 0;
+      const newer = readU32(bytes, other + 4) > readU32(bytes, 4) ? other : 0;
       const older = newer === 0 ? other : 0;
       active = newer;
       if (!this.confirmed(newer) && this.confirmed(older)) previous = older;
@@ -217,18 +207,18 @@ export class CredentialStore {
   }
 
   private confirmed(offset: number): boolean {
-    return u32(this.#flash.bytes, offset + CONFIRMED_AT) !== ERASED;
+    return readU32(this.#flash.bytes, offset + CONFIRMED_AT) !== ERASED;
   }
 
   /** Whether the slot at `offset` holds a whole record that was not abandoned. */
   private valid(offset: number): boolean {
     const bytes = this.#flash.bytes;
-    if (u32(bytes, offset) !== MAGIC) return false;
-    const length = u32(bytes, offset + 8);
+    if (readU32(bytes, offset) !== MAGIC) return false;
+    const length = readU32(bytes, offset + 8);
     if (length > this.slotSize - HEADER) return false;
     const end = offset + HEADER + length;
-    if (crc32(bytes, offset + HEADER, end, crc32(bytes, offset, offset + CRC_AT)) !== u32(bytes, offset + CRC_AT)) return false;
-    if (u32(bytes, offset + ABANDONED_AT) !== ERASED) return false;
+    if (crc32(bytes, offset + HEADER, end, crc32(bytes, offset, offset + CRC_AT)) !== readU32(bytes, offset + CRC_AT)) return false;
+    if (readU32(bytes, offset + ABANDONED_AT) !== ERASED) return false;
     return entriesOf(bytes, offset + HEADER, end) !== undefined;
   }
 }

@@ -1,5 +1,5 @@
 // Renewal of the device certificate over MQTT, before it expires. Once connected with the clock set, and
-// again every few hours while readings are delivered, the device checks its certificate: within `marginMs` of
+// again every few hours while readings are delivered, the device checks its certificate: within `marginDays` of
 // its notAfter it subscribes to the answers and publishes a PKCS#10 request for the same key and subject
 // (csr.ts) on devices/<id>/cert/request; the renewal service answers on devices/<id>/cert/issued with the
 // certificate, or on cert/rejected with a reason. The broker's ACL lets each device write and read only its
@@ -22,6 +22,7 @@ import type { Clock, Signer } from "../platform/ports.js";
 import { certificateTopics, type DeviceTopics } from "../telemetry/device-topics.js";
 import { readCertificate } from "./certificate.js";
 import { certificationRequest } from "./csr.js";
+import { sameBytes } from "./der.js";
 import type { DeviceIdentity } from "./device-identity.js";
 import { IdentityError } from "./identity-error.js";
 
@@ -62,8 +63,8 @@ export interface RenewalOptions {
   identity: DeviceIdentity;
   sign: Signer;
   clock: Clock;
-  /** Renew when the certificate has less than this left (default 30 days). */
-  marginMs?: number;
+  /** Renew when the certificate has less than this many days left (default 30). */
+  marginDays?: number;
   owner: RenewalOwner;
   /** Forgets a TLS session cached for resumption, so the next connection shows the certificate now in use. */
   forgetTlsSession?: () => void;
@@ -95,7 +96,7 @@ export class CertificateRenewal {
     this.#identity = options.identity;
     this.#sign = options.sign;
     this.#clock = options.clock;
-    this.#marginMs = options.marginMs ?? DEFAULT_RENEWAL_MARGIN_DAYS * 24 * HOUR;
+    this.#marginMs = (options.marginDays ?? DEFAULT_RENEWAL_MARGIN_DAYS) * 24 * HOUR;
     this.#owner = options.owner;
     this.#forget = options.forgetTlsSession;
   }
@@ -209,7 +210,7 @@ export class CertificateRenewal {
       const issued = readCertificate(payload);
       const current = readCertificate(identity.store.credentials.certificate);
       if (issued.commonName !== identity.deviceId) throw new IdentityError("renewal-invalid", `the issued certificate names ${issued.commonName ?? "no one"}, not ${identity.deviceId}`);
-      if (!equalBytes(issued.publicKey, current.publicKey)) throw new IdentityError("renewal-invalid", "the issued certificate is for another key");
+      if (!sameBytes(issued.publicKey, 0, issued.publicKey.length, current.publicKey)) throw new IdentityError("renewal-invalid", "the issued certificate is for another key");
       if (issued.notAfter <= current.notAfter) throw new IdentityError("renewal-invalid", "the issued certificate expires no later than the current one");
       this.#owner.renewal?.({ kind: "storing", notAfter: issued.notAfter });
       identity.store.stage(issued.der);
@@ -222,10 +223,4 @@ export class CertificateRenewal {
     this.#owner.renewal?.({ kind: "stored", notAfter: identity.notAfter });
     this.#owner.client.reconnect();
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

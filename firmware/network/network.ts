@@ -95,10 +95,9 @@ export class Network {
     this.#timerAt = NONE;
     this.fire();
   };
-  /** Joins, losses and releases since start (status, the energy bench). */
+  /** Joins and losses since start (status, the energy bench). */
   joins = 0;
   losses = 0;
-  releases = 0;
 
   constructor(options: NetworkOptions) {
     this.#options = options;
@@ -149,15 +148,13 @@ export class Network {
   release(): void {
     if (!this.#wanted || this.#station === Station.Closed) return;
     this.#wanted = false;
-    this.releases++;
     const ssid = this.ssid ?? "";
     this.leave();
     this.event({ kind: "released", ssid });
   }
 
   private leave(): void {
-    this.#timeSync?.cancel();
-    this.#timeSync = undefined;
+    this.stopTimeSync();
     this.#station = Station.Off;
     this.#joinBy = this.#joinAt = NONE;
     this.arm();
@@ -169,11 +166,15 @@ export class Network {
     this.setOnline(false);
   }
 
+  private stopTimeSync(): void {
+    this.#timeSync?.cancel();
+    this.#timeSync = undefined;
+  }
+
   close(): void {
     if (this.#station === Station.Closed) return;
     this.#station = Station.Closed;
-    this.#timeSync?.cancel();
-    this.#timeSync = undefined;
+    this.stopTimeSync();
     this.#joinBy = this.#joinAt = this.#syncAt = NONE;
     this.arm();
     const wifi = this.#wifi;
@@ -244,8 +245,7 @@ export class Network {
   private lost(): void {
     this.losses++;
     this.event({ kind: "lost", ssid: this.ssid ?? "" });
-    this.#timeSync?.cancel();
-    this.#timeSync = undefined;
+    this.stopTimeSync();
     this.setOnline(false);
     this.#station = Station.Waiting;
     this.#joinAt = this.#clock.ticks() + Math.floor((this.#options.random ?? Math.random)() * 1000);

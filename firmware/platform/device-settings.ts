@@ -75,7 +75,7 @@ export function deviceSettings(config: Record<string, unknown>): DeviceSettings 
   const topicPrefix = optionalText(config, k.topicPrefix);
   if (topicPrefix !== undefined) settings.topicPrefix = topicPrefix;
   const sntp = optionalText(config, k.sntp);
-  if (sntp !== undefined) settings.sntp = sntp.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (sntp !== undefined) settings.sntp = list(sntp);
   for (const suffix of ["", "2", "3"]) {
     const ssid = optionalText(config, k.ssid + suffix);
     const password = optionalText(config, k.wifiPassword + suffix);
@@ -87,7 +87,7 @@ export function deviceSettings(config: Record<string, unknown>): DeviceSettings 
   }
   // Reading kinds, comma-separated ("hr,temp"); the app checks them (telemetry/config.ts).
   const urgent = optionalText(config, k.urgent);
-  if (urgent !== undefined) settings.app.urgent = urgent.split(",").map((s) => s.trim()).filter((s) => s !== "") as AppConfig["urgent"];
+  if (urgent !== undefined) settings.app.urgent = list(urgent) as AppConfig["urgent"];
   const format = optionalText(config, k.format);
   if (format !== undefined) {
     if (format !== "json" && format !== "cbor") throw new ConfigError("out-of-range", `${k.format} must be "json" or "cbor"`, k.format);
@@ -101,6 +101,11 @@ function optionalText(config: Record<string, unknown>, key: string): string | un
   if (value === undefined || value === "") return undefined;
   if (typeof value !== "string") throw new ConfigError("wrong-type", `${key} must be a string`, key);
   return value;
+}
+
+/** The non-empty items of a comma-separated value, trimmed. */
+function list(value: string): string[] {
+  return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
 function text(config: Record<string, unknown>, key: string): string {

@@ -158,12 +158,7 @@ export class TelemetryApp implements VitalSink, ReadingStore, UplinkOwner, Confi
     this.#remoteConfig = new RemoteConfig(this.topics, options.storage, this.#uplink, this);
     this.#onRenewal = options.onRenewal;
     const identity = options.identity;
-    this.#renewal = identity && new CertificateRenewal({
-      ...identity,
-      ...(identity.marginDays !== undefined ? { marginMs: identity.marginDays * 86_400_000 } : {}),
-      clock,
-      owner: this,
-    });
+    this.#renewal = identity && new CertificateRenewal({ ...identity, clock, owner: this });
     this.#schedule = new UploadSchedule(clock, this);
     this.#sampler = new Sampler({
       clock: clock,

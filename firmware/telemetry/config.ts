@@ -4,7 +4,7 @@
 // refuses the whole update (the current configuration stays) with a ConfigError naming the field, which
 // the app publishes on devices/<id>/config/rejected.
 import { ConfigError } from "../common/config-error.js";
-import type { ReadingKind } from "../common/vital-signs.js";
+import { READING_KINDS, type ReadingKind } from "../common/vital-signs.js";
 
 import { decodeUtf8 } from "../mqtt/common/utf8.js";
 import { NEWS2_THRESHOLDS, type AlarmThresholds } from "./news2.js";
@@ -67,7 +67,6 @@ export const MAX_INCOMING_PACKET_BYTES = 4096;
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; error: ConfigError };
 
 const FORMATS: PayloadFormat[] = ["json", "cbor"];
-const KINDS: readonly ReadingKind[] = Object.freeze(["hr", "temp"]);
 const TOP_FIELDS = ["hrIntervalMs", "tempIntervalMs", "batchMaxReadings", "batchMaxAgeMs", "format", "thresholds", "uploadPeriodMs", "urgent"];
 const THRESHOLD_FIELDS = ["hrLow", "hrHigh", "tempLow", "tempHigh"];
 
@@ -87,11 +86,11 @@ function checkNumber(field: keyof typeof CONFIG_LIMITS, value: unknown): number 
 
 /** A list of reading kinds, each once. */
 function checkKinds(value: unknown): ReadingKind[] {
-  if (!Array.isArray(value)) throw new ConfigError("wrong-type", `urgent must be a list of ${KINDS.join(", ")}`, "urgent");
+  if (!Array.isArray(value)) throw new ConfigError("wrong-type", `urgent must be a list of ${READING_KINDS.join(", ")}`, "urgent");
   const kinds: ReadingKind[] = [];
   for (const kind of value) {
-    if (typeof kind !== "string") throw new ConfigError("wrong-type", `urgent must be a list of ${KINDS.join(", ")}`, "urgent");
-    if (!KINDS.includes(kind as ReadingKind)) throw new ConfigError("out-of-range", `urgent: ${kind} is not one of ${KINDS.join(", ")}`, "urgent");
+    if (typeof kind !== "string") throw new ConfigError("wrong-type", `urgent must be a list of ${READING_KINDS.join(", ")}`, "urgent");
+    if (!READING_KINDS.includes(kind as ReadingKind)) throw new ConfigError("out-of-range", `urgent: ${kind} is not one of ${READING_KINDS.join(", ")}`, "urgent");
     if (kinds.includes(kind as ReadingKind)) throw new ConfigError("inconsistent", `urgent names ${kind} twice`, "urgent");
     kinds.push(kind as ReadingKind);
   }

@@ -10,7 +10,7 @@
 //   2  value    i16  in the kind's steps (precision.ts: whole bpm, 0.1 C)
 //   4  time     wall: f64 milliseconds since the epoch | monotonic: u32 boot (its first seq), u32 ticks (ms)
 import { CodedError } from "../mqtt/common/coded-error.js";
-import type { ReadingKind } from "../common/vital-signs.js";
+import { READING_KINDS, type ReadingKind } from "../common/vital-signs.js";
 import { STEPS } from "./precision.js";
 
 export const READING_BYTES = 12;
@@ -28,7 +28,6 @@ export interface StoredReading {
 }
 
 const KIND_CODES: Record<ReadingKind, number> = { hr: 1, temp: 2 };
-const KINDS: ReadingKind[] = ["hr", "temp"];
 const WALL = 1;
 
 export class ReadingFormatError extends CodedError<"reading-format"> {
@@ -56,7 +55,7 @@ export function encodeReading(r: StoredReading, out = new Uint8Array(READING_BYT
 
 /** The reading stored in `bytes` (READING_BYTES); `into` is filled and returned when given. */
 export function decodeReading(bytes: Uint8Array, into?: StoredReading): StoredReading {
-  const kind = KINDS[bytes[0] - 1];
+  const kind = READING_KINDS[bytes[0] - 1];
   if (kind === undefined || bytes.length !== READING_BYTES || (bytes[1] & ~WALL) !== 0) {
     throw new ReadingFormatError(`not a stored reading (${bytes.length} bytes, kind ${bytes[0]}, flags ${bytes[1]})`);
   }

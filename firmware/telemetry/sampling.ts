@@ -3,7 +3,7 @@
 // per tick); pushed readings (the heart-rate estimator's, one per window step) are kept at most one per
 // interval. A value outside what a body can show is a sensor fault (counted, never stored); a plausible one
 // goes at its kind's resolution (precision.ts) to the owner, which stores it before anything else happens.
-import type { ReadingKind, VitalSink, VitalSource } from "../common/vital-signs.js";
+import { READING_KINDS, type ReadingKind, type VitalSink, type VitalSource } from "../common/vital-signs.js";
 import type { Clock, TimerId } from "../platform/ports.js";
 import { asError } from "../mqtt/common/as-error.js";
 import { atResolution } from "./precision.js";
@@ -27,22 +27,22 @@ export interface SamplerOptions {
 /** A pushed reading's time comes from its sensor's sample count, so one interval on the sensor's clock may
  *  measure slightly less on the app's (a FIFO is read up to a sample late): this much is forgiven. */
 const OFFER_TOLERANCE_MS = 100;
-const KINDS: readonly ReadingKind[] = ["hr", "temp"];
 const NONE = -1;
 // Fields of a kind in the state array.
 const INTERVAL = 0;
 const DUE = 1;
 const OFFER = 2;
 
+/** A kind's place in READING_KINDS (and so in the state array). */
 const index = (kind: ReadingKind): number => (kind === "hr" ? 0 : 1);
 
 export class Sampler implements VitalSink {
   readonly #sensors: Partial<Record<ReadingKind, VitalSource>>;
   readonly #store: ReadingStore;
   readonly #clock: Clock;
-  /** Per kind (KINDS order): interval, next poll in ticks (NONE: not polled), ticks of the last pushed reading
+  /** Per kind (READING_KINDS order): interval, next poll in ticks (NONE: not polled), ticks of the last pushed reading
    *  kept (at most one per interval). One array, not an object per kind: RAM on the device. */
-  readonly #state = new Float64Array(3 * KINDS.length);
+  readonly #state = new Float64Array(3 * READING_KINDS.length);
   #timer: TimerId | undefined;
   /** Polling and pushed readings on (start() to close()). */
   #running = false;
@@ -59,7 +59,7 @@ export class Sampler implements VitalSink {
     this.#store = options.store;
     this.#clock = options.clock;
     this.setIntervals(options.intervals);
-    for (let k = 0; k < KINDS.length; k++) {
+    for (let k = 0; k < READING_KINDS.length; k++) {
       this.#state[k * 3 + DUE] = NONE;
       this.#state[k * 3 + OFFER] = -Infinity;
     }
@@ -81,7 +81,7 @@ export class Sampler implements VitalSink {
   close(): void {
     this.#running = false;
     this.#closed = true;
-    for (let k = 0; k < KINDS.length; k++) this.#state[k * 3 + DUE] = NONE;
+    for (let k = 0; k < READING_KINDS.length; k++) this.#state[k * 3 + DUE] = NONE;
     this.arm();
   }
 
@@ -123,7 +123,7 @@ export class Sampler implements VitalSink {
   }
 
   private setIntervals(intervals: Record<ReadingKind, number>): void {
-    for (let k = 0; k < KINDS.length; k++) this.#state[k * 3 + INTERVAL] = intervals[KINDS[k]];
+    for (let k = 0; k < READING_KINDS.length; k++) this.#state[k * 3 + INTERVAL] = intervals[READING_KINDS[k]];
   }
 
   /** A plausible value goes to the store at its resolution; false when refused or not stored. */
@@ -137,18 +137,18 @@ export class Sampler implements VitalSink {
 
   private reschedule(): void {
     const now = this.#clock.ticks();
-    for (let k = 0; k < KINDS.length; k++) this.#state[k * 3 + DUE] = this.#sensors[KINDS[k]] ? now + this.interval(k) : NONE;
+    for (let k = 0; k < READING_KINDS.length; k++) this.#state[k * 3 + DUE] = this.#sensors[READING_KINDS[k]] ? now + this.interval(k) : NONE;
     this.arm();
   }
 
   private fire(): void {
     const now = this.#clock.ticks();
-    for (let k = 0; k < KINDS.length; k++) {
+    for (let k = 0; k < READING_KINDS.length; k++) {
       const due = this.#state[k * 3 + DUE];
       if (due === NONE || now < due) continue;
       this.#state[k * 3 + DUE] = now + this.interval(k); // first, so nothing a sample throws can stop the sampling
       try {
-        this.sample(KINDS[k]);
+        this.sample(READING_KINDS[k]);
       } catch (error) {
         this.#store.error(asError(error));
       }
@@ -161,7 +161,7 @@ export class Sampler implements VitalSink {
     if (this.#timer !== undefined) this.#clock.clear(this.#timer);
     this.#timer = undefined;
     let at = NONE;
-    for (let k = 0; k < KINDS.length; k++) {
+    for (let k = 0; k < READING_KINDS.length; k++) {
       const due = this.#state[k * 3 + DUE];
       if (due !== NONE && (at === NONE || due < at)) at = due;
     }

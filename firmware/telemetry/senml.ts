@@ -79,8 +79,6 @@ const LABELS: [Label, number | string][] = [
 ];
 const NUMBER_LABELS: Record<NumberLabel, true> = { bver: true, bt: true, v: true, s: true, t: true, ut: true, seq: true, boot_: true };
 
-
-
 /** Checks the names and numbers of a pack (sections 4.5.1, 4.3). */
 export function validatePack(pack: SenmlRecord[]): void {
   if (pack.length === 0) throw new SenmlError("empty-pack", "a SenML pack needs at least one record");
@@ -196,19 +194,17 @@ function writeNumber(w: CborWriter, n: number): void {
   const fraction = dot < 0 ? "" : significand.slice(dot + 1);
   const whole = dot < 0 ? significand : significand.slice(0, dot);
   const power10 = e < 0 ? 0 : integerAt(text, text.charCodeAt(e + 1) === 43 ? e + 2 : e + 1);
-  {
-    const mantissa = Number(whole + fraction);
-    const exponent = power10 - fraction.length;
-    const power = POWERS_OF_TEN[Math.abs(exponent)];
-    if (
-      Number.isSafeInteger(mantissa) &&
-      power !== undefined &&
-      (exponent < 0 ? mantissa / power : mantissa * power) === n &&
-      2 + intBytes(exponent) + intBytes(mantissa) < FLOAT64_BYTES
-    ) {
-      w.decimal(mantissa, exponent);
-      return;
-    }
+  const mantissa = Number(whole + fraction);
+  const exponent = power10 - fraction.length;
+  const power = POWERS_OF_TEN[Math.abs(exponent)];
+  if (
+    Number.isSafeInteger(mantissa) &&
+    power !== undefined &&
+    (exponent < 0 ? mantissa / power : mantissa * power) === n &&
+    2 + intBytes(exponent) + intBytes(mantissa) < FLOAT64_BYTES
+  ) {
+    w.decimal(mantissa, exponent);
+    return;
   }
   w.float64(n);
 }

@@ -39,6 +39,9 @@ export function until(check: () => boolean, what: string, timeoutMs = 15_000): P
   });
 }
 
+/** Lets the event loop run a while, so "nothing happened" is checked after anything could have. */
+export const settle = (): Promise<unknown> => new Promise((r) => setTimeout(r, 50));
+
 export type ClientOptions = Partial<MqttClientOptions> & { port?: number; clock?: Clock };
 
 export function makeClient(options: ClientOptions): Harness {

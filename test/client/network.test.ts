@@ -7,10 +7,9 @@ import { describe, expect, it } from "vitest";
 import { ConnackError, PersistentFailureError } from "../../firmware/mqtt/client/client-errors.js";
 import { NetworkError } from "../../firmware/mqtt/platform/network-error.js";
 import { ManualClock } from "../support/manual-clock.js";
-import { until, useFakeBroker } from "./harness.js";
+import { settle, until, useFakeBroker } from "./harness.js";
 
 const fake = useFakeBroker();
-const settle = () => new Promise((r) => setTimeout(r, 50));
 
 describe("no network", () => {
   it("makes no attempt while the network is down, however long, and connects at once when it returns", async () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { ClientError } from "../../firmware/mqtt/client/client-errors.js";
 import type { FakeConnection } from "../support/fake-broker.js";
-import { publishAsync, until, useFakeBroker } from "./harness.js";
+import { publishAsync, settle, until, useFakeBroker } from "./harness.js";
 
 const fake = useFakeBroker({ cleanStart: false, clientId: "persistent" });
 
@@ -229,9 +229,30 @@ describe("session resume", () => {
     expect(h.seen.errors).toEqual([]);
   });
 
+  it("disconnect() from the message handler: nothing goes out after the DISCONNECT, neither PUBACK nor PUBREC", async () => {
+    for (const qos of [1, 2] as const) {
+      const holder: { client?: { disconnect(done: () => void): void } } = {};
+      let gone = 0;
+      const { h, c } = await fake.connected({
+        onMessage() {
+          holder.client?.disconnect(() => gone++);
+        },
+      });
+      holder.client = h.client;
+      c.send({ cmd: "publish", topic: "s/in", payload: Buffer.from("x"), qos, messageId: 7 });
+      await c.next("disconnect");
+      c.destroy(); // as a broker does on DISCONNECT (MQTT 3.14.4)
+      await until(() => gone === 1, "the disconnect completed");
+      expect(c.received.map((r) => r.packet.cmd)).toEqual(["connect", "disconnect"]);
+      expect(h.seen.messages.map((m) => m.topic)).toEqual(["s/in"]);
+      expect(h.seen.errors).toEqual([]);
+    }
+  });
+
   it("reconnect() while waiting to retry tries at once; before connect() it does nothing", async () => {
     const idle = fake.clients.make();
     idle.client.reconnect();
+    await settle();
     expect(fake.broker.connections.length).toBe(0);
     const { h, c } = await fake.connected({ backoff: { base: 60_000, cap: 60_000 } });
     c.destroy();

@@ -68,7 +68,7 @@ function setUp(options: { marginDays?: number; cert?: Uint8Array } = {}) {
     identity,
     sign: nodeSigner,
     clock,
-    ...(options.marginDays !== undefined ? { marginMs: options.marginDays * DAY } : {}),
+    ...(options.marginDays !== undefined ? { marginDays: options.marginDays } : {}),
     owner: { client, topics: deviceTopics("wearable-soon"), error: (e) => errors.push(e), renewal: (e) => events.push(e.kind) },
     forgetTlsSession: () => forgotten++,
   });

@@ -63,9 +63,8 @@ export class Connection implements FlowOwner, Receiver, TimerOwner {
   readonly aliasesIn: IncomingTopicAliases | undefined;
   readonly maximumPacketSize: number;
   private readonly decoder: PacketDecoder;
-  /** Bumped whenever a socket is abandoned, so late callbacks of an old socket are ignored (and an
-   *  acknowledgement of an old connection's message is not sent on a new one). */
-  generation = 0;
+  /** Bumped whenever a socket is abandoned, so late callbacks of an old socket are ignored. */
+  private generation = 0;
   private readingGeneration = 0;
   private cleanStartSent = true;
   /** disconnect()'s completion and its `this`, until the connection is gone. */
@@ -428,8 +427,11 @@ export class Connection implements FlowOwner, Receiver, TimerOwner {
     }
   }
 
+  /** A packet of the connection in hand (PINGREQ, a reply to the server's): nothing once it has ended or is
+   *  ending (our DISCONNECT is the last packet, section 3.14.4; a new connection starts with CONNECT
+   *  [MQTT-3.1.0-1]). */
   sendPacket(packet: Packet): void {
-    if (!this.socket) return;
+    if (!this.socket || this.state !== State.Connected) return;
     this.output.push(encode(packet, this.protocolVersion));
     pump(this);
   }

@@ -25,8 +25,6 @@ export interface Receiver {
   readonly timers: ClientTimers;
   readonly aliasesIn: IncomingTopicAliases | undefined;
   readonly maximumPacketSize: number;
-  /** Changes when the connection does (teardown, a new socket). */
-  readonly generation: number;
   connack(packet: Connack): void;
   connectionEnded(reason: Error): void;
   sendPacket(packet: Packet): void;
@@ -92,18 +90,16 @@ export function receive(c: Receiver, packet: Packet, awaitingConnack: boolean): 
 function incomingPublish(c: Receiver, packet: Publish): void {
   c.aliasesIn?.resolve(packet);
   const id = packet.packetId ?? 0;
-  // The application may end this connection from its handler (reconnect()): the acknowledgement belongs to
-  // this one, never to the next, whose first packet must be CONNECT [MQTT-3.1.0-1]. Unacknowledged, the
-  // message comes again on the session's next connection (4.4).
-  const connection = c.generation;
+  // The handler may end this connection (reconnect(), disconnect()): sendPacket then sends nothing, and the
+  // unacknowledged message comes again on the session's next connection (4.4).
   if (packet.qos === 2) {
     // 4.3.3 method B: delivered once, PUBREC'd every time.
     if (c.session.incomingQos2.receive(id)) deliver(c, packet);
-    if (c.generation === connection) c.sendPacket({ type: "pubrec", packetId: id });
+    c.sendPacket({ type: "pubrec", packetId: id });
     return;
   }
   deliver(c, packet);
-  if (packet.qos === 1 && c.generation === connection) c.sendPacket({ type: "puback", packetId: id });
+  if (packet.qos === 1) c.sendPacket({ type: "puback", packetId: id });
 }
 
 function deliver(c: Receiver, packet: Publish): void {
