@@ -10,27 +10,27 @@
 //   outboxRam          the heap after a collection with an empty outbox and with one filled to its bound
 //
 // Each builds the firmware (manifest.json) with mcconfig for lin, with its own broker port and SNTP server
-// compiled in; builds share the SDK's build folder, so they run one at a time, each copied out. Each run's
+// compiled in (support/firmware-build.ts: builds take turns in the SDK's build folder, each copied out). Each run's
 // HOME is provisioned with the device's credentials store (its identity is not in the build).
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Outbox } from "../firmware/telemetry/outbox.js";
 import { READING_BYTES, encodeReading } from "../firmware/telemetry/reading.js";
 import { MemoryStorage } from "./memory-storage.js";
 import { DeviceLink } from "../host-sim/device/network-relay.js";
 import { fillOutbox } from "../host-sim/outbox-fill.js";
 import { startSntpServer, type SntpServer } from "../host-sim/sntp-server.js";
-import { buildForSimulator } from "../host-sim/mcsim/build.js";
-import { heapBytes, parseHeapLine, type HeapSample } from "../host-sim/mcsim/heap-samples.js";
+import { parseHeapLine, steadyBytes, type HeapSample } from "../host-sim/mcsim/heap-samples.js";
 import type { ModdableSdk } from "../host-sim/mcsim/sdk.js";
-import { FAILURE_LINE, startMcsim, type McsimRun } from "../host-sim/mcsim/simulator.js";
+import { failureLines, startMcsim, type McsimRun } from "../host-sim/mcsim/simulator.js";
 import { checkSequence, startIngest, type Ingest, type ReceivedRecord } from "./ingest.js";
 import { DEVICE_ID, type TestPki } from "./certs.js";
+import { buildFirmwareTo } from "./firmware-build.js";
 import { provision } from "../certs/provisioning.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 
-const ROOT = resolve(import.meta.dirname, "..");
 /** Where the app keeps its files under the simulator's HOME (firmware/main.ts), and the airwaves file
  *  (firmware/platform/moddable/wifi-simulated.ts). */
 const DATA = "wearable";
@@ -92,22 +92,12 @@ export interface OutboxRamResult {
   failures: string[];
 }
 
-let building: Promise<unknown> = Promise.resolve();
-
-/** Builds the firmware with `config` compiled in; resolves to a copy of its mc.so (one build at a time).
- *  Always connected unless `config` says otherwise: the scenarios measure how the connection comes back after
- *  an outage (an upload cycle's own recovery is the energy bench's, bench/energy.ts). */
-export function buildFirmware(context: OfflineContext, config: Record<string, string | number>): Promise<string> {
-  const next = building.then(async () => {
-    const out = await mkdtemp(join(tmpdir(), "wearable-offline-"));
-    // Always connected (the offline scenarios measure a device that holds its connection).
-    const so = await buildForSimulator(context.sdk, { dir: ROOT, name: basename(ROOT), config: { uploadPeriodMs: 0, ...config } });
-    const copy = join(out, "mc.so");
-    await copyFile(so, copy);
-    return copy;
-  });
-  building = next.catch(() => undefined);
-  return next;
+/** Builds the firmware with `config` compiled in; resolves to a copy of its mc.so. Always connected unless
+ *  `config` says otherwise: the scenarios measure how the connection comes back after an outage (an upload
+ *  cycle's own recovery is the energy bench's, bench/energy.ts). */
+export async function buildFirmware(context: OfflineContext, config: Record<string, string | number>): Promise<string> {
+  const out = await mkdtemp(join(tmpdir(), "wearable-offline-"));
+  return buildFirmwareTo(context.sdk, { uploadPeriodMs: 0, ...config }, join(out, "mc.so"));
 }
 
 /** A HOME for mcsim whose credentials store holds DEVICE_ID's identity (the dev PKI of the tests). */
@@ -118,7 +108,6 @@ async function provisionedHome(context: OfflineContext): Promise<string> {
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sequence, duplicates and times of what the back end received (readings of one boot since `poweredOn`). */
 export function checkDelivery(ingest: Ingest, poweredOn: number): Delivery {
@@ -142,10 +131,6 @@ export function checkDelivery(ingest: Ingest, poweredOn: number): Delivery {
  *  (one connection delivers in order). */
 async function deliveredPast(ingest: Ingest, after: number, timeoutMs: number): Promise<void> {
   await ingest.until(() => ingest.records.some((r) => r.time * 1000 > after), `a reading taken after ${new Date(after).toISOString()}`, timeoutMs);
-}
-
-function failures(run: McsimRun): string[] {
-  return run.lines.filter((line) => FAILURE_LINE.test(line));
 }
 
 async function firstLineAt(run: McsimRun, pattern: RegExp, timeoutMs: number): Promise<number> {
@@ -208,7 +193,7 @@ export async function brokerDownAtBoot(context: OfflineContext, options: BrokerD
         reconnectS: seconds(connected - back),
         firstDeliveryS: seconds(firstDelivery - back),
         ...checkDelivery(ingest, poweredOn),
-        failures: failures(run),
+        failures: failureLines(run),
       };
     } finally {
       await run?.stop();
@@ -279,7 +264,7 @@ export async function networkGoneMidRun(context: OfflineContext, options: Networ
         statusOnline,
         heap: run.lines.map(parseHeapLine).filter((s) => s !== undefined),
         ...checkDelivery(ingest, poweredOn),
-        failures: failures(run),
+        failures: failureLines(run),
       };
     } finally {
       await run?.stop();
@@ -321,11 +306,7 @@ export async function outboxRam(context: OfflineContext, so: string, options: { 
         await sleep(Math.max(0, r.started + runMs - Date.now()));
       }),
     );
-    // The median of the last samples (each after a forced collection).
-    const steady = (run: McsimRun): number => {
-      const samples = run.lines.map(parseHeapLine).filter((s) => s !== undefined).slice(-8).map(heapBytes).sort((a, b) => a - b);
-      return samples[Math.floor(samples.length / 2)] ?? 0;
-    };
+    const steady = (run: McsimRun): number => steadyBytes(run.lines.map(parseHeapLine).filter((s) => s !== undefined), 8);
     const [empty, full] = runs;
     const emptyBytes = steady(empty.run!);
     const fullBytes = steady(full.run!);
@@ -336,7 +317,7 @@ export async function outboxRam(context: OfflineContext, so: string, options: { 
       fullBytes,
       deltaBytes: fullBytes - emptyBytes,
       fullFromBootS: seconds(full.stored - full.started),
-      failures: [...failures(empty.run!), ...failures(full.run!)],
+      failures: [...failureLines(empty.run!), ...failureLines(full.run!)],
     };
   } finally {
     for (const r of runs) {

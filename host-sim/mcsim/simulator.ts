@@ -34,6 +34,11 @@ export interface McsimOptions {
 /** Lines that mean the app failed: an exception, an XS abort, or an error the firmware traced. */
 export const FAILURE_LINE = /# Exception|XS abort|^error:|start-up failed|unhandled/;
 
+/** The run's trace lines that tell of a failure. */
+export function failureLines(run: Pick<McsimRun, "lines">): string[] {
+  return run.lines.filter((line) => FAILURE_LINE.test(line));
+}
+
 
 async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
   for (let attempt = 0; attempt < 20; attempt++) {
