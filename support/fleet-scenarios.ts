@@ -185,12 +185,10 @@ export async function fleetInSimulator(context: FleetContext): Promise<FleetResu
     if ("error" in cutResult) throw cutResult.error;
 
     // The old certificate revoked, the broker restarted: the renewed device connects with the new one.
-    const connectionsBefore = runSoon.lines.filter((l) => CONNECTED.test(l)).length;
+    const beforeRestart = runSoon.lines.length;
     await crlListing(pki.ca.files, [bad.serial, homes.get(soon)!.serial], crl);
     await broker.restart();
-    const deadline = Date.now() + 120_000;
-    while (runSoon.lines.filter((l) => CONNECTED.test(l)).length <= connectionsBefore && Date.now() < deadline) await sleep(200);
-    const reconnectedWithNew = runSoon.lines.filter((l) => CONNECTED.test(l)).length > connectionsBefore;
+    const reconnectedWithNew = await runSoon.waitFor(CONNECTED, 120_000, beforeRestart).then(() => true, () => false);
     const seen = telemetry(soon).length;
     await ingest.until(() => telemetry(soon).length > seen + 3, "the renewed device's readings after the restart", 90_000);
     const highest = Math.max(...telemetry(soon).map((r) => r.seq));

@@ -245,13 +245,11 @@ export async function networkGoneMidRun(context: OfflineContext, options: Networ
       const back = Date.now();
       context.log?.("network-gone: airwaves up");
       const seen = ingest.records.length;
-      const connectedLines = run.lines.filter((line) => /^mqtt: connected to/.test(line)).length;
+      const sinceBack = run.lines.length;
       await run.waitFor(/^network: online/, 90_000);
-      const deadline = Date.now() + 120_000;
-      while (run.lines.filter((line) => /^mqtt: connected to/.test(line)).length <= connectedLines) {
-        if (Date.now() > deadline) throw new Error("no connection after the network came back");
-        await sleep(100);
-      }
+      await run.waitFor(/^mqtt: connected to/, 120_000, sinceBack).catch((cause: unknown) => {
+        throw new Error("no connection after the network came back", { cause });
+      });
       const connected = Date.now();
       await ingest.until(() => ingest.records.length > seen, "the first delivery after the outage", 60_000);
       const firstDelivery = Date.now();
