@@ -7,7 +7,7 @@
 //     connected phase over mutual TLS (the broker sees the certificate's CN; the status says online);
 // (c) the outbox filled to its bound holds the same RAM as an empty one, within 1 KB.
 // Needs the Moddable SDK: skipped without it, except on CI (test/support/sdk.ts).
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { ESP32_CREATION, heapBytes, slotCount } from "../../host-sim/mcsim/heap-samples.js";
 import { moddableSdk } from "../../host-sim/mcsim/sdk.js";
 import { ensureDevPki } from "../../support/certs.js";
@@ -40,8 +40,6 @@ describeWithSdk("offline-first, in mcsim with the esp32 memory", () => {
       offlineBuild.then((so) => outboxRam(context, so)),
     ]);
   }, SCENARIOS_MS);
-
-  afterAll(() => undefined);
 
   it("(a) records from power-on with the broker down, and delivers every reading once it returns", () => {
     expect(brokerDown.failures).toEqual([]);
