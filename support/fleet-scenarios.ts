@@ -20,7 +20,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { provision, storeIn } from "../certs/provisioning.js";
+import { storeIn } from "../certs/provisioning.js";
 import { crlListing } from "../certs/revocation.js";
 import { CredentialStore } from "../firmware/identity/credential-store.js";
 import { parseHeapLine, type HeapSample } from "../host-sim/mcsim/heap-samples.js";
@@ -31,7 +31,7 @@ import { startRenewalService, type RenewalService } from "../host-sim/renewal-se
 import { startSntpServer, type SntpServer } from "../host-sim/sntp-server.js";
 import type { TestPki } from "./certs.js";
 import { buildFirmwareTo } from "./firmware-build.js";
-import { serialOf } from "./identities.js";
+import { provisionedHome, serialOf } from "./identities.js";
 import { checkSequence, startIngest, type Ingest } from "./ingest.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 
@@ -103,9 +103,7 @@ export async function fleetInSimulator(context: FleetContext): Promise<FleetResu
   const runs: McsimRun[] = [];
   const homes = new Map<string, { home: string; serial: string }>();
   const provisioned = async (id: string, days?: number) => {
-    const home = join(work, id);
-    const done = await provision({ deviceId: id, home, pkiDir: pki.dir, ...(days !== undefined ? { notAfterDays: days } : {}) });
-    homes.set(id, { home, serial: done.serial });
+    homes.set(id, await provisionedHome(pki, id, join(work, id), days));
     return homes.get(id)!;
   };
   const run = async (id: string, so: string, env?: Record<string, string>) => {

@@ -28,7 +28,7 @@ import { failureLines, startMcsim, type McsimRun } from "../host-sim/mcsim/simul
 import { checkSequence, startIngest, type Ingest, type ReceivedRecord } from "./ingest.js";
 import { DEVICE_ID, type TestPki } from "./certs.js";
 import { buildFirmwareTo } from "./firmware-build.js";
-import { provision } from "../certs/provisioning.js";
+import { provisionedHome } from "./identities.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 
 /** Where the app keeps its files under the simulator's HOME (firmware/main.ts), and the airwaves file
@@ -101,10 +101,8 @@ export async function buildFirmware(context: OfflineContext, config: Record<stri
 }
 
 /** A HOME for mcsim whose credentials store holds DEVICE_ID's identity (the dev PKI of the tests). */
-async function provisionedHome(context: OfflineContext): Promise<string> {
-  const home = await mkdtemp(join(tmpdir(), "wearable-offline-home-"));
-  await provision({ deviceId: DEVICE_ID, home, pkiDir: context.pki.dir });
-  return home;
+async function deviceHome(context: OfflineContext): Promise<string> {
+  return (await provisionedHome(context.pki, DEVICE_ID, await mkdtemp(join(tmpdir(), "wearable-offline-home-")))).home;
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
@@ -173,7 +171,7 @@ export async function brokerDownAtBoot(context: OfflineContext, options: BrokerD
     try {
       await broker.stop();
       const so = await buildFirmware(context, { mqttPort: broker.port, sntp: `127.0.0.1:${sntp.port}`, batchMaxAgeMs: 10_000, heapMeterMs: 2000 });
-      home = await provisionedHome(context);
+      home = await deviceHome(context);
       sntp.blocked = true; // the clock stays unset for a while: readings carry their boot time until SNTP answers
       const poweredOn = Date.now();
       run = await startMcsim(context.sdk, so, { home, onLine: (line) => context.log?.(`broker-down: ${line}`) });
@@ -224,7 +222,7 @@ export async function networkGoneMidRun(context: OfflineContext, options: Networ
         hrIntervalMs: 2000,
         batchMaxAgeMs: 6000,
       });
-      home = await provisionedHome(context);
+      home = await deviceHome(context);
       const poweredOn = Date.now();
       run = await startMcsim(context.sdk, so, { home, onLine: (line) => context.log?.(`network-gone: ${line}`) });
       await run.waitFor(/^mqtt: connected to/, 60_000);
@@ -275,7 +273,7 @@ export async function networkGoneMidRun(context: OfflineContext, options: Networ
 /** A home for mcsim whose app finds the airwaves down (nothing connects), with `records` heart-rate readings
  *  in its outbox, written by the real Outbox through the host's file binding. */
 async function offlineHome(context: OfflineContext, records: number): Promise<string> {
-  const home = await provisionedHome(context);
+  const home = await deviceHome(context);
   await mkdir(join(home, "simulator"), { recursive: true });
   await writeFile(join(home, AIRWAVES), "down");
   const reading = encodeReading({ kind: "hr", value: 72, time: Date.UTC(2026, 11, 1), boot: 0, ticks: 0 });
