@@ -23,7 +23,7 @@ import { ensureDevPki } from "../certs/dev-pki.js";
 import { provision } from "../certs/provisioning.js";
 import { buildForSimulator } from "../host-sim/mcsim/build.js";
 import type { AppBuild } from "../host-sim/mcsim/mcconfig.js";
-import { heapBytes, parseHeapLine, slotCount, type HeapSample } from "../host-sim/mcsim/heap-samples.js";
+import { ESP32_CREATION, heapBytes, parseHeapLine, slotCount, type HeapSample } from "../host-sim/mcsim/heap-samples.js";
 import { FAILURE_LINE, startMcsim } from "../host-sim/mcsim/simulator.js";
 import { moddableSdk } from "../host-sim/mcsim/sdk.js";
 import { startMosquitto } from "../support/mosquitto.js";
@@ -32,7 +32,6 @@ import { startSntpServer } from "../host-sim/sntp-server.js";
 const root = resolve(import.meta.dirname, "..");
 const STEADY_MS = 60_000;
 const RUN_MS = STEADY_MS + 20_000;
-const ESP32 = { slots: 4928, chunk: 78848 };
 const TARGETS = { oursMax: 40 * 1024, oursAim: 29 * 1024, clientRatioMax: 1.25, clientRatioAim: 1.0, headroom: 0.25 };
 
 interface App {
@@ -214,8 +213,8 @@ const ours = heapBytes(c.steady);
 const clientRatio = heapBytes(b.steady) / heapBytes(a.steady);
 const clientRatioQos1 = e ? heapBytes(d.steady) / heapBytes(e.steady) : null;
 const headroom = {
-  slots: 1 - slotCount(c.highest) / ESP32.slots,
-  chunk: 1 - c.highest.chunk / ESP32.chunk,
+  slots: 1 - slotCount(c.highest) / ESP32_CREATION.slots,
+  chunk: 1 - c.highest.chunk / ESP32_CREATION.chunk,
 };
 const failures = [...results.entries()].flatMap(([key, f]) => f.failures.map((l) => `(${key}) ${l}`));
 console.log("");

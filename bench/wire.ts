@@ -23,6 +23,7 @@ import { startMosquitto } from "../support/mosquitto.js";
 import { startBackend, type Backend } from "./wire/backend.js";
 import { naiveDocument, runPeer } from "./wire/peer.js";
 import { runOurs } from "./wire/ours.js";
+import { handshakeBytes } from "./wire/relay.js";
 import { sum, type RunResult, type WireReading } from "./wire/run-result.js";
 import { runSame } from "./wire/same.js";
 import { mqttTotal } from "./wire/tap.js";
@@ -94,7 +95,7 @@ try {
 const mean = (runs: RunResult[], f: (r: RunResult) => number): number => runs.reduce((a, r) => a + f(r), 0) / runs.length;
 const perReading = (r: RunResult) => sum(r.total) / r.readings;
 const steady = (r: RunResult) => (sum(r.total) - sum(r.setup) - sum(r.teardown)) / r.readings;
-const handshake = (r: RunResult) => r.records.handshake + r.records.changeCipherSpec;
+const handshake = (r: RunResult) => handshakeBytes(r.records);
 const suiteName = (id?: number) => DEVICE_CIPHER_SUITES.find((s) => s.id === id)?.name ?? `0x${(id ?? 0).toString(16)}`;
 const tlsName = (r: RunResult) => `${r.tlsVersion === 0x0303 ? "TLS 1.2" : `0x${(r.tlsVersion ?? 0).toString(16)}`} ${suiteName(r.cipherSuite)}`;
 const all = [ours, same, naive];

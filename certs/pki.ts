@@ -244,7 +244,7 @@ function subjectText(name: Uint8Array): string {
 
 /** Signs a client certificate for the PKCS#10 request `csrDer` (checked first) with `issuer`, valid from a
  *  day ago for `notAfterDays`: the renewal service's and provisioning's way to certify a key made elsewhere. */
-export async function signClientRequest(issuer: CertFiles, csrDer: Uint8Array, notAfterDays = 825): Promise<{ der: Uint8Array; pem: string; serial: string }> {
+export async function signClientRequest(issuer: CertFiles, csrDer: Uint8Array, notAfterDays = 825): Promise<{ der: Uint8Array; serial: string }> {
   checkRequest(csrDer);
   const work = await mkdtemp(join(tmpdir(), "pki-issue-"));
   try {
@@ -253,8 +253,7 @@ export async function signClientRequest(issuer: CertFiles, csrDer: Uint8Array, n
     const out = join(work, "cert.pem");
     const now = Date.now();
     const serial = await signRequest(csr, out, issuer, "client", undefined, new Date(now - DAY), new Date(now + notAfterDays * DAY));
-    const text = await readFile(out, "utf8");
-    return { der: new Uint8Array(new X509Certificate(text).raw), pem: text, serial };
+    return { der: new Uint8Array(new X509Certificate(await readFile(out, "utf8")).raw), serial };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -13,12 +13,12 @@ import { readFileSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { partitionImage, type Credentials } from "../firmware/identity/credential-store.js";
+import { IDENTITY_PARTITION } from "../firmware/identity/open-identity.js";
 import { parsePartitions } from "../host-sim/mcsim/partitions.js";
 import { checkDeviceId, ensureDevPki } from "./dev-pki.js";
 import { openssl } from "./openssl.js";
 import { ensureLeaf } from "./pki.js";
 
-export const IDENTITY_PARTITION = "identity";
 const PARTITIONS_CSV = resolve(import.meta.dirname, "../firmware/platform/moddable/esp32/partitions.csv");
 
 /** Where the identity partition is on the esp32 flash, and its size (the partition table says). */

@@ -11,7 +11,7 @@ import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/prom
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { withDirLock } from "./dir-lock.js";
-import { openssl, writeAtomic } from "./openssl.js";
+import { asn1Time, openssl, writeAtomic } from "./openssl.js";
 
 const DAY = 86_400_000;
 /** How long a CRL is valid (its nextUpdate). A broker refuses every client once its CRL is past that. */
@@ -36,7 +36,7 @@ export function crlPath(ca: CaFiles): string {
 
 /** UTCTime as openssl's database writes it: YYMMDDHHMMSSZ. */
 function utcTime(date: Date): string {
-  return date.toISOString().slice(2).replace(/[-:T]/g, "").replace(/\.\d+Z$/, "Z");
+  return asn1Time(date).slice(2);
 }
 
 /** openssl's one-line subject: "/CN=x" from node's "CN=x" (one attribute a line). */

@@ -6,6 +6,7 @@
 // devices/+/# and writes devices/+/config; "renewal" reads devices/+/cert/request and answers.
 import { Aedes, type Client } from "aedes";
 import { createServer, type Server, type TLSSocket } from "node:tls";
+import { RENEWAL_IDENTITY } from "../certs/dev-pki.js";
 
 export interface EmbeddedBrokerOptions {
   /** PEM: the CA client certificates must chain to, the broker certificate and its key. */
@@ -20,9 +21,6 @@ export interface EmbeddedBrokerOptions {
   /** CN of the back-end identity (default "ingest"). */
   ingest?: string;
 }
-
-/** CN of the renewal service (certs/acl). */
-const RENEWAL = "renewal";
 
 export interface EmbeddedBroker {
   readonly host: string;
@@ -40,14 +38,14 @@ function identityOf(client: Client): string | undefined {
 export function mayWrite(identity: string, topic: string, ingest = "ingest"): boolean {
   const levels = topic.split("/");
   if (identity === ingest) return levels.length === 3 && levels[0] === "devices" && levels[2] === "config";
-  if (identity === RENEWAL) return levels.length === 4 && levels[0] === "devices" && levels[2] === "cert" && (levels[3] === "issued" || levels[3] === "rejected");
+  if (identity === RENEWAL_IDENTITY) return levels.length === 4 && levels[0] === "devices" && levels[2] === "cert" && (levels[3] === "issued" || levels[3] === "rejected");
   return levels.length >= 3 && levels[0] === "devices" && levels[1] === identity;
 }
 
 /** True when `identity` may subscribe to `filter`. */
 export function mayRead(identity: string, filter: string, ingest = "ingest"): boolean {
   if (identity === ingest) return filter === "devices/#" || filter.startsWith("devices/");
-  if (identity === RENEWAL) return filter === "devices/+/cert/request";
+  if (identity === RENEWAL_IDENTITY) return filter === "devices/+/cert/request";
   return filter === `devices/${identity}/config` || filter === `devices/${identity}/cert/issued` || filter === `devices/${identity}/cert/rejected`;
 }
 

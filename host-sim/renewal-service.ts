@@ -27,7 +27,7 @@ export interface RenewalServiceOptions {
 }
 
 export interface RenewalService {
-  readonly issued: { deviceId: string; serial: string; notAfter: string }[];
+  readonly issued: { deviceId: string; serial: string }[];
   readonly rejected: { deviceId: string; reason: string }[];
   /** Resolves when `count` certificates have been issued in all. */
   issuedCount(count: number, timeoutMs?: number): Promise<void>;
@@ -64,7 +64,7 @@ export async function startRenewalService(options: RenewalServiceOptions): Promi
     if (await isRevoked(options.ca, deviceId)) return refuse(`${deviceId} is revoked`);
     const certificate = await signClientRequest(options.ca, request, options.days ?? 825);
     await client.publishAsync(`${prefix}/${deviceId}/cert/issued`, Buffer.from(certificate.der), { qos: 1 });
-    issued.push({ deviceId, serial: certificate.serial, notAfter: new Date(Date.now() + (options.days ?? 825) * 86_400_000).toISOString() });
+    issued.push({ deviceId, serial: certificate.serial });
     for (const wake of waiters) wake();
   };
 

@@ -16,25 +16,25 @@
 //                device's certificate while the device still writes its flight, and the SDK's lin TCP socket
 //                reports nothing after a failed write (its task stops at the error flag without delivering
 //                it). The host test (test/identity/fleet-host.test.ts) shows the alert and the persistent failure.
-import { X509Certificate } from "node:crypto";
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
-import { provision, storeIn } from "../certs/provisioning.js";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { storeIn } from "../certs/provisioning.js";
 import { crlListing } from "../certs/revocation.js";
 import { CredentialStore } from "../firmware/identity/credential-store.js";
-import { buildForSimulator } from "../host-sim/mcsim/build.js";
-import { heapBytes, parseHeapLine, type HeapSample } from "../host-sim/mcsim/heap-samples.js";
+import { parseHeapLine, type HeapSample } from "../host-sim/mcsim/heap-samples.js";
 import type { ModdableSdk } from "../host-sim/mcsim/sdk.js";
-import { FAILURE_LINE, startMcsim, type McsimRun } from "../host-sim/mcsim/simulator.js";
+import { failureLines, startMcsim, type McsimRun } from "../host-sim/mcsim/simulator.js";
 import { FileFlash } from "../host-sim/platform/file-flash.js";
 import { startRenewalService, type RenewalService } from "../host-sim/renewal-service.js";
 import { startSntpServer, type SntpServer } from "../host-sim/sntp-server.js";
 import type { TestPki } from "./certs.js";
+import { buildFirmwareTo } from "./firmware-build.js";
+import { provisionedHome, serialOf } from "./identities.js";
 import { checkSequence, startIngest, type Ingest } from "./ingest.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 
-const ROOT = resolve(import.meta.dirname, "..");
 const CONNECTED = /^mqtt: connected to/;
 
 export interface FleetContext {
@@ -92,8 +92,6 @@ export interface FleetResult {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function fleetInSimulator(context: FleetContext): Promise<FleetResult> {
   const { sdk, pki } = context;
   const work = await mkdtemp(join(tmpdir(), "wearable-fleet-"));
@@ -105,9 +103,7 @@ export async function fleetInSimulator(context: FleetContext): Promise<FleetResu
   const runs: McsimRun[] = [];
   const homes = new Map<string, { home: string; serial: string }>();
   const provisioned = async (id: string, days?: number) => {
-    const home = join(work, id);
-    const done = await provision({ deviceId: id, home, pkiDir: pki.dir, ...(days !== undefined ? { notAfterDays: days } : {}) });
-    homes.set(id, { home, serial: done.serial });
+    homes.set(id, await provisionedHome(pki, id, join(work, id), days));
     return homes.get(id)!;
   };
   const run = async (id: string, so: string, env?: Record<string, string>) => {
@@ -116,9 +112,7 @@ export async function fleetInSimulator(context: FleetContext): Promise<FleetResu
     return r;
   };
   const storeOf = (id: string) => new CredentialStore(new FileFlash(storeIn(homes.get(id)!.home)));
-  const serialOf = (der: Uint8Array) => new X509Certificate(der).serialNumber;
   const telemetry = (id: string) => ingest!.records.filter((r) => r.topic === `devices/${id}/telemetry`);
-  const failures = (r: McsimRun) => r.lines.filter((line) => FAILURE_LINE.test(line));
   try {
     const [a, b, soon, cut, revoked] = ["sim-a", "sim-b", "sim-soon", "sim-cut", "sim-revoked"];
     await provisioned(a);
@@ -131,13 +125,11 @@ export async function fleetInSimulator(context: FleetContext): Promise<FleetResu
     broker = await startMosquitto({ tls: { ...pki.brokerTls, crlfile: crl }, persistence: true });
     ingest = await startIngest(pki, broker.port, "devices/#");
     service = await startRenewalService({ port: broker.port, tls: pki.renewalTls, ca: pki.ca.files });
-    const built = await buildForSimulator(sdk, {
-      dir: ROOT,
-      name: basename(ROOT),
-      config: { mqttPort: broker.port, sntp: `127.0.0.1:${sntp.port}`, heapMeterMs: 2000, hrIntervalMs: 2000, batchMaxAgeMs: 6000, uploadPeriodMs: 0 },
-    });
-    const so = join(work, "mc.so");
-    await copyFile(built, so);
+    const so = await buildFirmwareTo(
+      sdk,
+      { mqttPort: broker.port, sntp: `127.0.0.1:${sntp.port}`, heapMeterMs: 2000, hrIntervalMs: 2000, batchMaxAgeMs: 6000, uploadPeriodMs: 0 },
+      join(work, "mc.so"),
+    );
 
     // The power cut: the simulator killed while the renewal's record is written, page by page (a slow flash),
     // then started again. Beside the others; the broker is restarted only once it is over.
@@ -166,7 +158,7 @@ export async function fleetInSimulator(context: FleetContext): Promise<FleetResu
         onTrialAfterCut: afterCut.onTrial,
         connectedAfter,
         renewedAfter,
-        failures: failures(again),
+        failures: failureLines(again),
       };
     })();
     // Settled at once, so a failure here does not go unhandled while the others run; thrown below.
@@ -191,12 +183,10 @@ export async function fleetInSimulator(context: FleetContext): Promise<FleetResu
     if ("error" in cutResult) throw cutResult.error;
 
     // The old certificate revoked, the broker restarted: the renewed device connects with the new one.
-    const connectionsBefore = runSoon.lines.filter((l) => CONNECTED.test(l)).length;
+    const beforeRestart = runSoon.lines.length;
     await crlListing(pki.ca.files, [bad.serial, homes.get(soon)!.serial], crl);
     await broker.restart();
-    const deadline = Date.now() + 120_000;
-    while (runSoon.lines.filter((l) => CONNECTED.test(l)).length <= connectionsBefore && Date.now() < deadline) await sleep(200);
-    const reconnectedWithNew = runSoon.lines.filter((l) => CONNECTED.test(l)).length > connectionsBefore;
+    const reconnectedWithNew = await runSoon.waitFor(CONNECTED, 120_000, beforeRestart).then(() => true, () => false);
     const seen = telemetry(soon).length;
     await ingest.until(() => telemetry(soon).length > seen + 3, "the renewed device's readings after the restart", 90_000);
     const highest = Math.max(...telemetry(soon).map((r) => r.seq));
@@ -209,7 +199,7 @@ export async function fleetInSimulator(context: FleetContext): Promise<FleetResu
         brokerUsers: [...new Set(users)].sort(),
         readings: { [a]: telemetry(a).length, [b]: telemetry(b).length },
         configApplied: { addressee: runA.lines.filter((l) => /^config: .*"hrIntervalMs":3000/.test(l)).length, other: runB.lines.filter((l) => /^config: .*"hrIntervalMs":3000/.test(l)).length },
-        failures: [...failures(runA), ...failures(runB)],
+        failures: [...failureLines(runA), ...failureLines(runB)],
         heap: heapA,
       },
       renewed: {
@@ -221,7 +211,7 @@ export async function fleetInSimulator(context: FleetContext): Promise<FleetResu
         lost: sequence.missing,
         conflicting: sequence.conflicting,
         delivered: highest - sequence.missing.length,
-        failures: failures(runSoon),
+        failures: failureLines(runSoon),
       },
       powerCut: cutResult.value,
       revoked: {
@@ -238,10 +228,4 @@ export async function fleetInSimulator(context: FleetContext): Promise<FleetResu
     await sntp?.close();
     await rm(work, { recursive: true, force: true });
   }
-}
-
-/** The median of the last samples, lin bytes. */
-export function steadyBytes(samples: HeapSample[]): number {
-  const last = samples.slice(-10).map(heapBytes).sort((x, y) => x - y);
-  return last[Math.floor(last.length / 2)] ?? 0;
 }

@@ -6,6 +6,7 @@ import { partitionImage, type Credentials } from "../firmware/identity/credentia
 import { readCertificate } from "../firmware/identity/certificate.js";
 import { certificationRequest } from "../firmware/identity/csr.js";
 import { signClientRequest } from "../certs/pki.js";
+import { provision } from "../certs/provisioning.js";
 import { BLOCK_SIZE, FileFlash } from "../host-sim/platform/file-flash.js";
 import { nodeSigner } from "../host-sim/platform/node-signer.js";
 import type { Identity, TestPki } from "./certs.js";
@@ -32,4 +33,11 @@ export async function reissue(pki: TestPki, certificate: Uint8Array, key: Uint8A
 
 export function serialOf(der: Uint8Array): string {
   return new X509Certificate(der).serialNumber;
+}
+
+/** `home` provisioned with `deviceId`'s identity, its certificate from the test PKI's CA valid for `days` (or
+ *  provisioning's default): a device's simulator or host HOME. */
+export async function provisionedHome(pki: TestPki, deviceId: string, home: string, days?: number): Promise<{ home: string; serial: string }> {
+  const done = await provision({ deviceId, home, pkiDir: pki.dir, ...(days !== undefined ? { notAfterDays: days } : {}) });
+  return { home, serial: done.serial };
 }

@@ -10,27 +10,27 @@
 //   outboxRam          the heap after a collection with an empty outbox and with one filled to its bound
 //
 // Each builds the firmware (manifest.json) with mcconfig for lin, with its own broker port and SNTP server
-// compiled in; builds share the SDK's build folder, so they run one at a time, each copied out. Each run's
+// compiled in (support/firmware-build.ts: builds take turns in the SDK's build folder, each copied out). Each run's
 // HOME is provisioned with the device's credentials store (its identity is not in the build).
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Outbox } from "../firmware/telemetry/outbox.js";
 import { READING_BYTES, encodeReading } from "../firmware/telemetry/reading.js";
 import { MemoryStorage } from "./memory-storage.js";
 import { DeviceLink } from "../host-sim/device/network-relay.js";
 import { fillOutbox } from "../host-sim/outbox-fill.js";
 import { startSntpServer, type SntpServer } from "../host-sim/sntp-server.js";
-import { buildForSimulator } from "../host-sim/mcsim/build.js";
-import { heapBytes, parseHeapLine, type HeapSample } from "../host-sim/mcsim/heap-samples.js";
+import { parseHeapLine, steadyBytes, type HeapSample } from "../host-sim/mcsim/heap-samples.js";
 import type { ModdableSdk } from "../host-sim/mcsim/sdk.js";
-import { FAILURE_LINE, startMcsim, type McsimRun } from "../host-sim/mcsim/simulator.js";
+import { failureLines, startMcsim, type McsimRun } from "../host-sim/mcsim/simulator.js";
 import { checkSequence, startIngest, type Ingest, type ReceivedRecord } from "./ingest.js";
 import { DEVICE_ID, type TestPki } from "./certs.js";
-import { provision } from "../certs/provisioning.js";
+import { buildFirmwareTo } from "./firmware-build.js";
+import { provisionedHome } from "./identities.js";
 import { startMosquitto, type Mosquitto } from "./mosquitto.js";
 
-const ROOT = resolve(import.meta.dirname, "..");
 /** Where the app keeps its files under the simulator's HOME (firmware/main.ts), and the airwaves file
  *  (firmware/platform/moddable/wifi-simulated.ts). */
 const DATA = "wearable";
@@ -92,33 +92,20 @@ export interface OutboxRamResult {
   failures: string[];
 }
 
-let building: Promise<unknown> = Promise.resolve();
-
-/** Builds the firmware with `config` compiled in; resolves to a copy of its mc.so (one build at a time).
- *  Always connected unless `config` says otherwise: the scenarios measure how the connection comes back after
- *  an outage (an upload cycle's own recovery is the energy bench's, bench/energy.ts). */
-export function buildFirmware(context: OfflineContext, config: Record<string, string | number>): Promise<string> {
-  const next = building.then(async () => {
-    const out = await mkdtemp(join(tmpdir(), "wearable-offline-"));
-    // Always connected (the offline scenarios measure a device that holds its connection).
-    const so = await buildForSimulator(context.sdk, { dir: ROOT, name: basename(ROOT), config: { uploadPeriodMs: 0, ...config } });
-    const copy = join(out, "mc.so");
-    await copyFile(so, copy);
-    return copy;
-  });
-  building = next.catch(() => undefined);
-  return next;
+/** Builds the firmware with `config` compiled in; resolves to a copy of its mc.so. Always connected unless
+ *  `config` says otherwise: the scenarios measure how the connection comes back after an outage (an upload
+ *  cycle's own recovery is the energy bench's, bench/energy.ts). */
+export async function buildFirmware(context: OfflineContext, config: Record<string, string | number>): Promise<string> {
+  const out = await mkdtemp(join(tmpdir(), "wearable-offline-"));
+  return buildFirmwareTo(context.sdk, { uploadPeriodMs: 0, ...config }, join(out, "mc.so"));
 }
 
 /** A HOME for mcsim whose credentials store holds DEVICE_ID's identity (the dev PKI of the tests). */
-async function provisionedHome(context: OfflineContext): Promise<string> {
-  const home = await mkdtemp(join(tmpdir(), "wearable-offline-home-"));
-  await provision({ deviceId: DEVICE_ID, home, pkiDir: context.pki.dir });
-  return home;
+async function deviceHome(context: OfflineContext): Promise<string> {
+  return (await provisionedHome(context.pki, DEVICE_ID, await mkdtemp(join(tmpdir(), "wearable-offline-home-")))).home;
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sequence, duplicates and times of what the back end received (readings of one boot since `poweredOn`). */
 export function checkDelivery(ingest: Ingest, poweredOn: number): Delivery {
@@ -142,10 +129,6 @@ export function checkDelivery(ingest: Ingest, poweredOn: number): Delivery {
  *  (one connection delivers in order). */
 async function deliveredPast(ingest: Ingest, after: number, timeoutMs: number): Promise<void> {
   await ingest.until(() => ingest.records.some((r) => r.time * 1000 > after), `a reading taken after ${new Date(after).toISOString()}`, timeoutMs);
-}
-
-function failures(run: McsimRun): string[] {
-  return run.lines.filter((line) => FAILURE_LINE.test(line));
 }
 
 async function firstLineAt(run: McsimRun, pattern: RegExp, timeoutMs: number): Promise<number> {
@@ -188,7 +171,7 @@ export async function brokerDownAtBoot(context: OfflineContext, options: BrokerD
     try {
       await broker.stop();
       const so = await buildFirmware(context, { mqttPort: broker.port, sntp: `127.0.0.1:${sntp.port}`, batchMaxAgeMs: 10_000, heapMeterMs: 2000 });
-      home = await provisionedHome(context);
+      home = await deviceHome(context);
       sntp.blocked = true; // the clock stays unset for a while: readings carry their boot time until SNTP answers
       const poweredOn = Date.now();
       run = await startMcsim(context.sdk, so, { home, onLine: (line) => context.log?.(`broker-down: ${line}`) });
@@ -208,7 +191,7 @@ export async function brokerDownAtBoot(context: OfflineContext, options: BrokerD
         reconnectS: seconds(connected - back),
         firstDeliveryS: seconds(firstDelivery - back),
         ...checkDelivery(ingest, poweredOn),
-        failures: failures(run),
+        failures: failureLines(run),
       };
     } finally {
       await run?.stop();
@@ -239,7 +222,7 @@ export async function networkGoneMidRun(context: OfflineContext, options: Networ
         hrIntervalMs: 2000,
         batchMaxAgeMs: 6000,
       });
-      home = await provisionedHome(context);
+      home = await deviceHome(context);
       const poweredOn = Date.now();
       run = await startMcsim(context.sdk, so, { home, onLine: (line) => context.log?.(`network-gone: ${line}`) });
       await run.waitFor(/^mqtt: connected to/, 60_000);
@@ -260,13 +243,11 @@ export async function networkGoneMidRun(context: OfflineContext, options: Networ
       const back = Date.now();
       context.log?.("network-gone: airwaves up");
       const seen = ingest.records.length;
-      const connectedLines = run.lines.filter((line) => /^mqtt: connected to/.test(line)).length;
+      const sinceBack = run.lines.length;
       await run.waitFor(/^network: online/, 90_000);
-      const deadline = Date.now() + 120_000;
-      while (run.lines.filter((line) => /^mqtt: connected to/.test(line)).length <= connectedLines) {
-        if (Date.now() > deadline) throw new Error("no connection after the network came back");
-        await sleep(100);
-      }
+      await run.waitFor(/^mqtt: connected to/, 120_000, sinceBack).catch((cause: unknown) => {
+        throw new Error("no connection after the network came back", { cause });
+      });
       const connected = Date.now();
       await ingest.until(() => ingest.records.length > seen, "the first delivery after the outage", 60_000);
       const firstDelivery = Date.now();
@@ -279,7 +260,7 @@ export async function networkGoneMidRun(context: OfflineContext, options: Networ
         statusOnline,
         heap: run.lines.map(parseHeapLine).filter((s) => s !== undefined),
         ...checkDelivery(ingest, poweredOn),
-        failures: failures(run),
+        failures: failureLines(run),
       };
     } finally {
       await run?.stop();
@@ -292,7 +273,7 @@ export async function networkGoneMidRun(context: OfflineContext, options: Networ
 /** A home for mcsim whose app finds the airwaves down (nothing connects), with `records` heart-rate readings
  *  in its outbox, written by the real Outbox through the host's file binding. */
 async function offlineHome(context: OfflineContext, records: number): Promise<string> {
-  const home = await provisionedHome(context);
+  const home = await deviceHome(context);
   await mkdir(join(home, "simulator"), { recursive: true });
   await writeFile(join(home, AIRWAVES), "down");
   const reading = encodeReading({ kind: "hr", value: 72, time: Date.UTC(2026, 11, 1), boot: 0, ticks: 0 });
@@ -321,11 +302,7 @@ export async function outboxRam(context: OfflineContext, so: string, options: { 
         await sleep(Math.max(0, r.started + runMs - Date.now()));
       }),
     );
-    // The median of the last samples (each after a forced collection).
-    const steady = (run: McsimRun): number => {
-      const samples = run.lines.map(parseHeapLine).filter((s) => s !== undefined).slice(-8).map(heapBytes).sort((a, b) => a - b);
-      return samples[Math.floor(samples.length / 2)] ?? 0;
-    };
+    const steady = (run: McsimRun): number => steadyBytes(run.lines.map(parseHeapLine).filter((s) => s !== undefined), 8);
     const [empty, full] = runs;
     const emptyBytes = steady(empty.run!);
     const fullBytes = steady(full.run!);
@@ -336,7 +313,7 @@ export async function outboxRam(context: OfflineContext, so: string, options: { 
       fullBytes,
       deltaBytes: fullBytes - emptyBytes,
       fullFromBootS: seconds(full.stored - full.started),
-      failures: [...failures(empty.run!), ...failures(full.run!)],
+      failures: [...failureLines(empty.run!), ...failureLines(full.run!)],
     };
   } finally {
     for (const r of runs) {

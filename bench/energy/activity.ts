@@ -12,7 +12,7 @@
 // at power-on, is left out: it sets the clock); of their handshakes, one in SESSION_LIFETIME_S is full (the
 // broker forgets a session after that: OpenSSL's default, which mosquitto keeps, docs/device.md) and the rest
 // resume. Wake-ups, sensor time and XS work scale with time.
-import type { ConnectionCount } from "../wire/relay.js";
+import { handshakeBytes, type ConnectionCount } from "../wire/relay.js";
 import type { Cycle, Rig } from "./rig.js";
 
 /** How long the broker keeps a TLS session for resumption: OpenSSL's default session timeout, 7 200 s
@@ -54,8 +54,8 @@ export interface DayActivity {
 export function handshakeOf(cycle: Cycle, connection: ConnectionCount): Handshake {
   return {
     linkS: ((cycle.secure ?? 0) - (cycle.opened ?? 0)) / 1000,
-    up: connection.upRecords.handshake + connection.upRecords.changeCipherSpec,
-    down: connection.downRecords.handshake + connection.downRecords.changeCipherSpec,
+    up: handshakeBytes(connection.upRecords),
+    down: handshakeBytes(connection.downRecords),
     flights: connection.flights,
   };
 }
@@ -82,7 +82,7 @@ export function meanHandshake(list: Handshake[]): Handshake {
 /** Bytes of one connection each way, its handshake left out. */
 function afterHandshake(connection: ConnectionCount, direction: "up" | "down"): number {
   const records = direction === "up" ? connection.upRecords : connection.downRecords;
-  return connection[direction] - records.handshake - records.changeCipherSpec;
+  return connection[direction] - handshakeBytes(records);
 }
 
 /** A duty-cycled run extended to a day, with the handshakes measured (`resumption` false: every one full). */

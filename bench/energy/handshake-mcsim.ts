@@ -8,7 +8,7 @@ import type { ModdableSdk } from "../../host-sim/mcsim/sdk.js";
 import { startMcsim } from "../../host-sim/mcsim/simulator.js";
 import { DEVICE_ID, type TestPki } from "../../support/certs.js";
 import { startMosquitto } from "../../support/mosquitto.js";
-import { startCountingRelay } from "../wire/relay.js";
+import { handshakeBytes, startCountingRelay } from "../wire/relay.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -54,8 +54,8 @@ export async function deviceHandshakes(sdk: ModdableSdk, pki: TestPki, log: (lin
       }
       const connections = rows.map((t) => relay.connections[t.index]);
       return {
-        up: median(connections.map((c) => c.upRecords.handshake + c.upRecords.changeCipherSpec)),
-        down: median(connections.map((c) => c.downRecords.handshake + c.downRecords.changeCipherSpec)),
+        up: median(connections.map((c) => handshakeBytes(c.upRecords))),
+        down: median(connections.map((c) => handshakeBytes(c.downRecords))),
         flights: median(connections.map((c) => c.flights)),
         ms: median(rows.filter((t) => t.peak === undefined).map((t) => t.ms)),
         peakBytes: Math.max(0, ...rows.flatMap((t) => (t.peak === undefined ? [] : [t.peak]))),

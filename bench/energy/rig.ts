@@ -6,9 +6,6 @@
 // way (a link to a broker on the internet). Time is the bench's clock (bench-clock.ts): real while anything
 // is in flight, jumping over the rest. The rig records what the radio did: each upload cycle's network
 // request, association, TLS handshake (full or resumed, by the relay), connection and release.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Network } from "../../firmware/network/network.js";
 import type { Socket, SocketConstructor, SocketOptions } from "../../firmware/platform/ports.js";
 import { Airwaves, simulatedWiFiClass } from "../../firmware/platform/simulated-wifi.js";
@@ -79,7 +76,6 @@ export class Rig {
     readonly relay: CountingRelay,
     readonly ingest: Ingest,
     readonly sntp: SntpServer,
-    private readonly dir: string,
     latencyMs: number,
   ) {
     this.latencyMs = latencyMs;
@@ -87,7 +83,6 @@ export class Rig {
 
   static async start(options: RigOptions): Promise<Rig> {
     const broker = await startMosquitto({ tls: options.pki.brokerTls, persistence: true });
-    const dir = await mkdtemp(join(tmpdir(), "wearable-energy-"));
     const chunks: { rig?: Rig } = {};
     const relay = await startCountingRelay(
       { host: "127.0.0.1", port: broker.port },
@@ -95,7 +90,7 @@ export class Rig {
     );
     const ingest = await startIngest(options.pki, broker.port, `devices/${DEVICE_ID}/#`);
     const sntp = await startSntpServer();
-    const rig = new Rig(broker, relay, ingest, sntp, dir, options.latencyMs);
+    const rig = new Rig(broker, relay, ingest, sntp, options.latencyMs);
     chunks.rig = rig;
     rig.build(options);
     return rig;
@@ -221,7 +216,6 @@ export class Rig {
     await this.relay.close();
     await this.broker.close();
     await this.sntp.close();
-    await rm(this.dir, { recursive: true, force: true });
   }
 }
 

@@ -37,6 +37,11 @@ export interface ConnectionCount extends WireCount {
   flights: number;
 }
 
+/** A connection's handshake bytes one way: its handshake and ChangeCipherSpec records. */
+export function handshakeBytes(records: RecordBytes): number {
+  return records.handshake + records.changeCipherSpec;
+}
+
 const TYPES: Record<number, keyof RecordBytes> = { 20: "changeCipherSpec", 21: "alert", 22: "handshake", 23: "applicationData" };
 
 function emptyRecords(): RecordBytes {

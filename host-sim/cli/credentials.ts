@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureDevPki, type DevPki } from "../../certs/dev-pki.js";
 import { provision, storeIn } from "../../certs/provisioning.js";
-import { CredentialStore } from "../../firmware/identity/credential-store.js";
-import { DeviceIdentity } from "../../firmware/identity/device-identity.js";
+import type { DeviceIdentity } from "../../firmware/identity/device-identity.js";
+import { openIdentity } from "../../firmware/identity/open-identity.js";
 import { FileFlash } from "../platform/file-flash.js";
 import { UsageError } from "./options.js";
 
@@ -83,9 +83,7 @@ export function loadPrivateKey(path: string, what: string): ArrayBuffer {
 
 /** The identity in a store, or undefined when the store is missing or empty. */
 function open(path: string): DeviceIdentity | undefined {
-  if (!existsSync(path)) return undefined;
-  const store = new CredentialStore(new FileFlash(path));
-  return store.provisioned ? new DeviceIdentity(store) : undefined;
+  return openIdentity(existsSync(path) ? new FileFlash(path) : undefined);
 }
 
 /** Whether a store's identity still works with the dev PKI: it trusts the dev CA, the dev CA signed its

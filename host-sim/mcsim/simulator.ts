@@ -15,8 +15,9 @@ export interface McsimRun {
   readonly lines: string[];
   /** The simulated HOME (the app's files: its outbox is under $HOME/wearable). */
   readonly home: string;
-  /** Resolves with the first line (already seen or to come) matching `pattern`; rejects after timeoutMs. */
-  waitFor(pattern: RegExp, timeoutMs: number): Promise<string>;
+  /** Resolves with the first line (already seen or to come) matching `pattern`, from line index `from` on
+   *  (`lines.length` taken before an event: a line after it); rejects after timeoutMs. */
+  waitFor(pattern: RegExp, timeoutMs: number, from?: number): Promise<string>;
   stop(): Promise<void>;
   /** A power cut: the simulator killed at once (SIGKILL), whatever it is doing. */
   kill(): Promise<void>;
@@ -33,6 +34,11 @@ export interface McsimOptions {
 
 /** Lines that mean the app failed: an exception, an XS abort, or an error the firmware traced. */
 export const FAILURE_LINE = /# Exception|XS abort|^error:|start-up failed|unhandled/;
+
+/** The run's trace lines that tell of a failure. */
+export function failureLines(run: Pick<McsimRun, "lines">): string[] {
+  return run.lines.filter((line) => FAILURE_LINE.test(line));
+}
 
 
 async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
@@ -131,9 +137,9 @@ export async function startMcsim(sdk: ModdableSdk, mcSo: string, options: McsimO
   return {
     lines,
     home,
-    waitFor(pattern, timeoutMs) {
+    waitFor(pattern, timeoutMs, from = 0) {
       return new Promise((resolve, reject) => {
-        let seen = 0;
+        let seen = from;
         const check = (): boolean => {
           for (; seen < lines.length; seen++) {
             if (pattern.test(lines[seen])) {

@@ -56,15 +56,24 @@ export class VirtualClock implements Clock {
 
   /** Move time forward by `milliseconds`, firing every timer that falls due, earliest first (ties: first set). */
   advance(milliseconds: number): void {
-    const end = this.now + milliseconds;
+    this.advanceTo(this.now + milliseconds);
+  }
+
+  /** Move time forward to `end` (ticks), firing every timer due by then, each with the time at its deadline. */
+  advanceTo(end: number): void {
     for (;;) {
       const next = this.earliest();
       if (!next || next.due > end) break;
       this.timers = this.timers.filter((timer) => timer !== next);
       this.now = next.due;
-      next.callback();
+      this.fire(next.callback);
     }
     this.now = end;
+  }
+
+  /** Runs a timer's callback (a subclass counts them). */
+  protected fire(callback: () => void): void {
+    callback();
   }
 
   private earliest(): Timer | undefined {

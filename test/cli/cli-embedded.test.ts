@@ -4,11 +4,10 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { X509Certificate } from "node:crypto";
 import { storeIn } from "../../certs/provisioning.js";
-import { CredentialStore } from "../../firmware/identity/credential-store.js";
-import { DeviceIdentity } from "../../firmware/identity/device-identity.js";
+import { openIdentity } from "../../firmware/identity/open-identity.js";
 import { FileFlash } from "../../host-sim/platform/file-flash.js";
+import { serialOf } from "../../support/identities.js";
 import { certificateOf, startCli, summaryOf, type CliRun } from "./support/cli-process.js";
 
 const DAY = 86_400_000;
@@ -86,10 +85,11 @@ describe("host-sim CLI with the embedded broker", () => {
       expect(certificate.renewals).toBe(1);
       expect(certificate.expires - Date.now()).toBeGreaterThan(800 * DAY);
       // The renewed certificate is the one in the device's store now: its CN is the device.
-      const identity = new DeviceIdentity(new CredentialStore(new FileFlash(storeIn(join(data, id)))));
+      const identity = openIdentity(new FileFlash(storeIn(join(data, id))));
+      if (!identity) throw new Error(`no identity in ${storeIn(join(data, id))}`);
       expect(identity.deviceId).toBe(id);
       expect(identity.notAfter).toBe(certificate.expires);
-      serials.add(new X509Certificate(identity.tls.clientCertificates![0] as Uint8Array).serialNumber);
+      serials.add(serialOf(identity.tls.clientCertificates![0] as Uint8Array));
     }
     expect(serials.size).toBe(5);
     // A second start opens the same stores: nothing provisioned, nothing to renew.

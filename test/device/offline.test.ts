@@ -7,8 +7,8 @@
 //     connected phase over mutual TLS (the broker sees the certificate's CN; the status says online);
 // (c) the outbox filled to its bound holds the same RAM as an empty one, within 1 KB.
 // Needs the Moddable SDK: skipped without it, except on CI (test/support/sdk.ts).
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { heapBytes, slotCount } from "../../host-sim/mcsim/heap-samples.js";
+import { beforeAll, expect, it } from "vitest";
+import { ESP32_CREATION, heapBytes, slotCount } from "../../host-sim/mcsim/heap-samples.js";
 import { moddableSdk } from "../../host-sim/mcsim/sdk.js";
 import { ensureDevPki } from "../../support/certs.js";
 import {
@@ -23,9 +23,6 @@ import {
 } from "../../support/offline-scenarios.js";
 import { describeWithSdk } from "../support/sdk.js";
 
-/** The esp32 creation (manifest.json): what the highest post-GC sample must leave a quarter of. */
-const ESP32_SLOTS = 4928;
-const ESP32_CHUNK_BYTES = 78848;
 const SCENARIOS_MS = 15 * 60_000;
 
 describeWithSdk("offline-first, in mcsim with the esp32 memory", () => {
@@ -43,8 +40,6 @@ describeWithSdk("offline-first, in mcsim with the esp32 memory", () => {
       offlineBuild.then((so) => outboxRam(context, so)),
     ]);
   }, SCENARIOS_MS);
-
-  afterAll(() => undefined);
 
   it("(a) records from power-on with the broker down, and delivers every reading once it returns", () => {
     expect(brokerDown.failures).toEqual([]);
@@ -78,8 +73,8 @@ describeWithSdk("offline-first, in mcsim with the esp32 memory", () => {
     expect(samples.length).toBeGreaterThan(20);
     const slots = Math.max(...samples.map(slotCount));
     const chunk = Math.max(...samples.map((s) => s.chunk));
-    expect(slots, `highest ${slots} slots`).toBeLessThanOrEqual(0.75 * ESP32_SLOTS);
-    expect(chunk, `highest ${chunk} chunk bytes`).toBeLessThanOrEqual(0.75 * ESP32_CHUNK_BYTES);
+    expect(slots, `highest ${slots} slots`).toBeLessThanOrEqual(0.75 * ESP32_CREATION.slots);
+    expect(chunk, `highest ${chunk} chunk bytes`).toBeLessThanOrEqual(0.75 * ESP32_CREATION.chunk);
     expect(Math.max(...samples.map(heapBytes))).toBeGreaterThan(0);
   });
 

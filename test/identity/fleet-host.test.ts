@@ -9,17 +9,17 @@
 //   a power cut during the renewal's write leaves a device that still connects (and renews at its next start);
 //   a revoked device is refused (a persistent TLS refusal) while the others go on.
 // The same scenarios run in the Moddable simulator in test/device/fleet.test.ts.
-import { X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { provision, storeIn } from "../../certs/provisioning.js";
+import { storeIn } from "../../certs/provisioning.js";
 import { crlListing } from "../../certs/revocation.js";
 import { readCertificate } from "../../firmware/identity/certificate.js";
 import { CredentialStore } from "../../firmware/identity/credential-store.js";
 import { certificationRequest } from "../../firmware/identity/csr.js";
-import { DeviceIdentity } from "../../firmware/identity/device-identity.js";
+import type { DeviceIdentity } from "../../firmware/identity/device-identity.js";
+import { openIdentity } from "../../firmware/identity/open-identity.js";
 import type { RenewalEvent } from "../../firmware/identity/renewal.js";
 import { ClientError, PersistentFailureError } from "../../firmware/mqtt/client/client-errors.js";
 import { TlsError } from "../../firmware/mqtt/platform/tls-error.js";
@@ -30,6 +30,7 @@ import { PowerLossError } from "../../host-sim/platform/file-storage.js";
 import { startRenewalService, type RenewalService } from "../../host-sim/renewal-service.js";
 import { startSntpServer, type SntpServer } from "../../host-sim/sntp-server.js";
 import { ensureDevPki, type TestPki } from "../../support/certs.js";
+import { provisionedHome, serialOf } from "../../support/identities.js";
 import { checkSequence, startIngest, type Ingest } from "../../support/ingest.js";
 import { startMosquitto, type Mosquitto } from "../../support/mosquitto.js";
 import { makeClient, publishAsync, subscribeAsync, until } from "../client/harness.js";
@@ -60,14 +61,14 @@ afterAll(async () => {
 });
 
 /** A device id of this run, provisioned into a home of its own (the dev CA signs, for `days`). */
-async function provisioned(id: string, days?: number): Promise<{ home: string; serial: string }> {
-  const home = join(dir, id);
-  const done = await provision({ deviceId: id, home, pkiDir: pki.dir, ...(days !== undefined ? { notAfterDays: days } : {}) });
-  return { home, serial: done.serial };
+function provisioned(id: string, days?: number): Promise<{ home: string; serial: string }> {
+  return provisionedHome(pki, id, join(dir, id), days);
 }
 
 function identityIn(home: string, flash = new FileFlash(storeIn(home))): DeviceIdentity {
-  return new DeviceIdentity(new CredentialStore(flash));
+  const identity = openIdentity(flash);
+  if (!identity) throw new Error(`no identity in ${home}`);
+  return identity;
 }
 
 async function broker(crlfile?: string): Promise<Mosquitto> {
@@ -113,7 +114,7 @@ async function start(identity: DeviceIdentity, home: string, b: Mosquitto): Prom
 }
 
 const telemetryOf = (i: Ingest, id: string) => i.records.filter((r) => r.topic === `devices/${id}/telemetry`);
-const serialIn = (home: string) => new X509Certificate(new CredentialStore(new FileFlash(storeIn(home))).credentials.certificate).serialNumber;
+const serialIn = (home: string) => serialOf(new CredentialStore(new FileFlash(storeIn(home))).credentials.certificate);
 
 describe("a fleet with identities apart from the image (Node bindings, mosquitto)", () => {
   it("two provisioned devices connect as two distinct devices (the broker names each CN), each confined to its own topics", async () => {
