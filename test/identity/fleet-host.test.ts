@@ -126,12 +126,15 @@ describe("a fleet with identities apart from the image (Node bindings, mosquitto
     const ib = identityIn(b.home);
     expect([ia.deviceId, ib.deviceId]).toEqual(["fleet-a", "fleet-b"]); // from the certificates, not a build
     await start(ia, a.home, mosquitto);
-    await start(ib, b.home, mosquitto);
+    const deviceB = await start(ib, b.home, mosquitto);
     await backend.until(() => telemetryOf(backend, "fleet-a").length >= 2 && telemetryOf(backend, "fleet-b").length >= 2, "readings of both");
     expect(mosquitto.logs()).toMatch(/New client connected .* as fleet-a .*u'fleet-a'/);
     expect(mosquitto.logs()).toMatch(/New client connected .* as fleet-b .*u'fleet-b'/);
 
-    // fleet-a's credentials, even under fleet-b's client id: its writes go only below devices/fleet-a/.
+    // fleet-a's credentials, even under fleet-b's client id: its writes go only below devices/fleet-a/. The
+    // device fleet-b goes first: reconnecting, it would take its client id back and end this connection.
+    await deviceB.device.close();
+    open.devices.splice(open.devices.indexOf(deviceB.device), 1);
     const h = makeClient({ port: mosquitto.port, secure: ia.tls, clientId: "fleet-b", protocolVersion: 5, reconnect: false });
     const refused: number[] = [];
     try {
